@@ -1,0 +1,195 @@
+"""Repository functions: every query takes the Slack team id, and none of them commits (the caller's unit
+of work does)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import Answer, Design, ProcessedEvent, Prompt, utc_now
+
+
+def get_design(*, session: Session, team_id: str, design_id: int, for_update: bool = False) -> Design | None:
+    """Load a design; ``for_update`` locks its row on PostgreSQL so concurrent answers apply one by one."""
+    query = select(Design).where(Design.team_id == team_id, Design.id == design_id)
+    if for_update:
+        # populate_existing: a row loaded earlier in this session is re-read once the lock is held.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.exec(query).first()
+
+
+def get_design_by_name(*, session: Session, team_id: str, channel_id: str, name_key: str) -> Design | None:
+    return session.exec(
+        select(Design).where(Design.team_id == team_id, Design.channel_id == channel_id, Design.name_key == name_key)
+    ).first()
+
+
+def get_design_by_thread(*, session: Session, team_id: str, channel_id: str, thread_ts: str) -> Design | None:
+    return session.exec(
+        select(Design).where(Design.team_id == team_id, Design.channel_id == channel_id, Design.parent_ts == thread_ts)
+    ).first()
+
+
+def list_designs(*, session: Session, team_id: str, channel_id: str) -> Sequence[Design]:
+    return session.exec(
+        select(Design)
+        .where(Design.team_id == team_id, Design.channel_id == channel_id)
+        .order_by(col(Design.created_at), col(Design.id))
+    ).all()
+
+
+def add_design(*, session: Session, design: Design) -> Design:
+    session.add(design)
+    session.flush()
+    return design
+
+
+def mark_changed(*, session: Session, design: Design) -> None:
+    """Record that Slack no longer shows this design as it is, so the publisher brings it up to date."""
+    design.revision += 1
+    design.updated_at = utc_now()
+    session.add(design)
+
+
+def mark_published(*, session: Session, team_id: str, design_id: int, revision: int) -> None:
+    """Move ``published_revision`` forward only, so a slow publisher never hides a newer change."""
+    session.exec(  # type: ignore[call-overload]
+        update(Design)
+        .where(
+            col(Design.team_id) == team_id,
+            col(Design.id) == design_id,
+            col(Design.published_revision) < revision,
+        )
+        .values(published_revision=revision)
+    )
+
+
+def unpublished_designs(*, session: Session, limit: int = 500) -> Sequence[tuple[str, int]]:
+    """Designs with changes not yet shown in Slack, across teams: the publisher's to-do list after a restart."""
+    rows = session.exec(
+        select(Design.team_id, Design.id)
+        .where(col(Design.published_revision) < col(Design.revision))
+        .order_by(col(Design.updated_at))
+        .limit(limit)
+    ).all()
+    return [(team_id, design_id) for team_id, design_id in rows if design_id is not None]
+
+
+def add_answer(*, session: Session, design_id: int, answer: Answer) -> Answer:
+    answer.design_id = design_id
+    session.add(answer)
+    session.flush()
+    return answer
+
+
+def current_answers(*, session: Session, team_id: str, design_id: int) -> dict[str, Answer]:
+    """Each question's latest answer (history rows are older versions)."""
+    latest = (
+        select(func.max(Answer.id))
+        .where(Answer.team_id == team_id, Answer.design_id == design_id)
+        .group_by(col(Answer.question_id))
+    )
+    rows = session.exec(select(Answer).where(col(Answer.id).in_(latest))).all()
+    return {answer.question_id: answer for answer in rows}
+
+
+def answer_history(*, session: Session, team_id: str, design_id: int, question_id: str) -> Sequence[Answer]:
+    return session.exec(
+        select(Answer)
+        .where(Answer.team_id == team_id, Answer.design_id == design_id, Answer.question_id == question_id)
+        .order_by(col(Answer.id))
+    ).all()
+
+
+def latest_answer_from_message(*, session: Session, team_id: str, design_id: int, source_ts: str) -> Answer | None:
+    """The answer a thread reply gave, so an edit of that reply updates the same question."""
+    return session.exec(
+        select(Answer)
+        .where(Answer.team_id == team_id, Answer.design_id == design_id, Answer.source_ts == source_ts)
+        .order_by(col(Answer.id).desc())
+    ).first()
+
+
+def answers_awaiting_reaction(*, session: Session, team_id: str, design_id: int) -> Sequence[Answer]:
+    return session.exec(
+        select(Answer)
+        .where(
+            Answer.team_id == team_id,
+            Answer.design_id == design_id,
+            col(Answer.source_ts).is_not(None),
+            col(Answer.reacted).is_(False),
+        )
+        .order_by(col(Answer.id))
+    ).all()
+
+
+def mark_reacted(*, session: Session, team_id: str, source_ts: str, design_id: int) -> None:
+    session.exec(  # type: ignore[call-overload]
+        update(Answer)
+        .where(
+            col(Answer.team_id) == team_id,
+            col(Answer.design_id) == design_id,
+            col(Answer.source_ts) == source_ts,
+        )
+        .values(reacted=True)
+    )
+
+
+def prompts(*, session: Session, team_id: str, design_id: int) -> Sequence[Prompt]:
+    return session.exec(
+        select(Prompt).where(Prompt.team_id == team_id, Prompt.design_id == design_id).order_by(col(Prompt.step))
+    ).all()
+
+
+def get_prompt(*, session: Session, team_id: str, design_id: int, step: int) -> Prompt | None:
+    return session.exec(
+        select(Prompt).where(Prompt.team_id == team_id, Prompt.design_id == design_id, Prompt.step == step)
+    ).first()
+
+
+def claim_event(*, session: Session, team_id: str, event_id: str) -> bool:
+    """Record an event id; False when it was already recorded (a retry or a duplicate delivery)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.exec(  # type: ignore[call-overload]
+        insert(ProcessedEvent)
+        .values(team_id=team_id, event_id=event_id, received_at=utc_now())
+        .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
+        .returning(ProcessedEvent.event_id)  # type: ignore[arg-type]
+    )
+    return result.first() is not None
+
+
+def claim_prompt(*, session: Session, prompt: Prompt) -> bool:
+    """Insert the prompt row before posting it; False when another publisher already claimed this step."""
+    try:
+        with session.begin_nested():
+            session.add(prompt)
+    except IntegrityError:
+        return False
+    return True
+
+
+def record_publication(*, session: Session, team_id: str, design_id: int, **columns: object) -> None:
+    """Store what the publisher posted (message ts, permalink, claims) without touching walkthrough state,
+    which listeners may have moved on in the meantime."""
+    allowed = {"parent_ts", "parent_claimed_at", "permalink", "closing_ts", "closing_claimed_at"}
+    if not columns.keys() <= allowed:
+        raise ValueError(f"not publisher columns: {sorted(columns.keys() - allowed)}")
+    session.exec(  # type: ignore[call-overload]
+        update(Design).where(col(Design.team_id) == team_id, col(Design.id) == design_id).values(**columns)
+    )
+
+
+def save_prompt(*, session: Session, prompt: Prompt) -> None:
+    session.merge(prompt)
+
+
+def delete_design(*, session: Session, team_id: str, design_id: int) -> None:
+    design = get_design(session=session, team_id=team_id, design_id=design_id)
+    if design is not None:
+        session.delete(design)

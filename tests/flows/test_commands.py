@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+
+from flows.commands import CommandError, Help, ListDesigns, Start, Status, name_key, parse_command
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", Help()),
+        ("help", Help()),
+        ("  HELP ", Help()),
+        ("list", ListDesigns()),
+        ("start Churn model", Start("Churn model")),
+        ("start   Churn \t model  ", Start("Churn model")),
+        ("status Churn model", Status("Churn model")),
+        ("Start <!channel> & co", Start("<!channel> & co")),
+    ],
+)
+def test_commands_parse(text, expected):
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("start", "Give the design a name"),
+        ("status   ", "Give the design a name"),
+        ("start " + "x" * 81, "at most 80 characters"),
+        ("frobnicate", "I don't know the command “frobnicate”"),
+    ],
+)
+def test_bad_commands_explain_themselves(text, message):
+    with pytest.raises(CommandError, match=message):
+        parse_command(text)
+
+
+def test_names_compare_without_case_or_extra_spaces():
+    assert name_key("Churn  Model") == name_key("churn model")

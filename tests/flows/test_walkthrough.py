@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import pytest
+
+from flows import walkthrough
+from flows.catalog import parse_catalog
+from flows.walkthrough import AnswerStatus, AtFirstQuestion, NotCurrentQuestion, WalkState
+
+THREE = parse_catalog(
+    """
+id = "three"
+version = 1
+title = "Three"
+[[areas]]
+id = "a"
+title = "A"
+[[areas.questions]]
+id = "q1"
+prompt = "One?"
+help = "h"
+[[areas.questions]]
+id = "q2"
+prompt = "Two?"
+help = "h"
+kind = "choice"
+options = [{ id = "batch", label = "Batch, on a schedule" }, { id = "real-time", label = "Real-time" }]
+[[areas]]
+id = "b"
+title = "B"
+[[areas.questions]]
+id = "q3"
+prompt = "Three?"
+help = "h"
+kind = "multi"
+options = [{ id = "heuristic", label = "Heuristic or business rules" }, { id = "human", label = "Human" },
+           { id = "zero-rule", label = "Zero-rule" }]
+"""
+)
+
+
+def test_start_asks_the_first_question():
+    assert walkthrough.start(THREE) == WalkState(current="q1", step=1, settled=frozenset())
+
+
+def test_answering_the_current_question_moves_to_the_next():
+    state = walkthrough.answer(THREE, walkthrough.start(THREE), "q1")
+    assert (state.current, state.step, state.settled) == ("q2", 2, {"q1"})
+
+
+def test_the_last_answer_completes_the_walkthrough():
+    state = walkthrough.start(THREE)
+    for question_id in ("q1", "q2", "q3"):
+        state = walkthrough.answer(THREE, state, question_id)
+    assert state.complete
+    assert state.step == 4
+
+
+def test_an_answer_to_an_earlier_question_is_kept_without_moving():
+    state = WalkState(current="q3", step=3, settled=frozenset({"q1"}))
+    moved = walkthrough.answer(THREE, state, "q2")
+    assert (moved.current, moved.step) == ("q3", 3)
+    assert "q2" in moved.settled
+
+
+def test_skip_moves_on_and_settles_the_question():
+    state = walkthrough.skip(THREE, walkthrough.start(THREE), "q1")
+    assert (state.current, state.settled) == ("q2", {"q1"})
+
+
+def test_skip_of_a_question_no_longer_asked_is_refused():
+    with pytest.raises(NotCurrentQuestion):
+        walkthrough.skip(THREE, WalkState(current="q2", step=2, settled=frozenset({"q1"})), "q1")
+
+
+def test_back_returns_to_the_previous_question_and_the_next_answer_resumes_where_it_was():
+    state = WalkState(current="q3", step=3, settled=frozenset({"q1", "q2"}))
+    back = walkthrough.back(THREE, state, "q3")
+    assert (back.current, back.step) == ("q2", 4)
+    resumed = walkthrough.answer(THREE, back, "q2")
+    assert (resumed.current, resumed.step) == ("q3", 5)
+
+
+def test_back_from_the_first_question_is_refused():
+    with pytest.raises(AtFirstQuestion):
+        walkthrough.back(THREE, walkthrough.start(THREE), "q1")
+
+
+def test_next_question_wraps_to_an_earlier_unsettled_one():
+    assert walkthrough.next_question(THREE, "q3", {"q2", "q3"}) == "q1"
+    assert walkthrough.next_question(THREE, "q3", {"q1", "q2", "q3"}) is None
+
+
+def test_progress_counts_answers_and_skips_of_known_questions():
+    statuses = {"q1": AnswerStatus.ANSWERED, "q2": AnswerStatus.SKIPPED, "retired": AnswerStatus.ANSWERED}
+    progress = walkthrough.progress(THREE, statuses)
+    assert (progress.answered, progress.skipped, progress.total, progress.settled) == (1, 1, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("reply_ts", "expected"),
+    [("1700000001.000050", None), ("1700000001.000200", "q1"), ("1700000002.000001", "q2")],
+    ids=["before-any-question", "after-first", "after-second"],
+)
+def test_a_reply_answers_the_question_asked_last_before_it(reply_ts, expected):
+    prompts = [("1700000001.000100", "q1"), ("1700000002.000000", "q2")]
+    assert walkthrough.question_for_reply(prompts, reply_ts) == expected
+
+
+def test_timestamps_compare_exactly_not_as_floats():
+    # As floats these two are equal; as Slack timestamps the second is later.
+    prompts = [("1700000000.000001", "q1"), ("1700000000.000002", "q2")]
+    assert walkthrough.question_for_reply(prompts, "1700000000.000003") == "q2"
+
+
+@pytest.mark.parametrize(
+    ("question_id", "text", "expected"),
+    [
+        ("q2", "Batch, nightly is fine", ("batch",)),
+        ("q2", "batch on a schedule: nightly", ("batch",)),
+        ("q2", "REAL-TIME please", ("real-time",)),
+        ("q2", "we are not sure", ()),
+        ("q2", "batchy", ()),
+        ("q3", "heuristic, human", ("heuristic", "human")),
+        ("q3", "zero rule", ("zero-rule",)),
+        ("q1", "batch", ()),
+    ],
+)
+def test_typed_replies_to_choice_questions_pick_the_options_they_name(question_id, text, expected):
+    assert walkthrough.match_options(THREE.question(question_id), text) == expected

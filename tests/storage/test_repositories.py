@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from storage import repositories as repo
+from storage.engine import session_scope
+from storage.models import Answer, Design, Prompt
+
+
+def make_design(team_id: str = "T1", channel_id: str = "C1", name: str = "Churn model") -> Design:
+    return Design(
+        team_id=team_id,
+        channel_id=channel_id,
+        name=name,
+        name_key=name.casefold(),
+        started_by="U1",
+        catalog_id="cat",
+        catalog_version=1,
+        current_question_id="q1",
+    )
+
+
+def add(engine, design: Design) -> int:
+    with session_scope(engine) as session:
+        repo.add_design(session=session, design=design)
+        assert design.id is not None
+        return design.id
+
+
+def answer(question_id: str, text: str, author: str = "U1", **extra) -> Answer:
+    return Answer(team_id="T1", question_id=question_id, status="answered", text=text, author_id=author, **extra)
+
+
+def test_answers_keep_history_and_the_latest_is_current(engine):
+    design_id = add(engine, make_design())
+    with session_scope(engine) as session:
+        repo.add_answer(session=session, design_id=design_id, answer=answer("q1", "first"))
+        repo.add_answer(session=session, design_id=design_id, answer=answer("q1", "second", author="U2"))
+        repo.add_answer(session=session, design_id=design_id, answer=answer("q2", "other", choices=["batch"]))
+    with session_scope(engine) as session:
+        current = repo.current_answers(session=session, team_id="T1", design_id=design_id)
+        history = repo.answer_history(session=session, team_id="T1", design_id=design_id, question_id="q1")
+    assert {question: (a.text, a.author_id) for question, a in current.items()} == {
+        "q1": ("second", "U2"),
+        "q2": ("other", "U1"),
+    }
+    assert current["q2"].choices == ["batch"]
+    assert [a.text for a in history] == ["first", "second"]
+    assert history[0].created_at.tzinfo is not None
+
+
+def test_queries_are_scoped_to_the_team(engine):
+    design_id = add(engine, make_design(team_id="T1"))
+    with session_scope(engine) as session:
+        assert repo.get_design(session=session, team_id="T2", design_id=design_id) is None
+        assert repo.list_designs(session=session, team_id="T2", channel_id="C1") == []
+        assert repo.current_answers(session=session, team_id="T2", design_id=design_id) == {}
+
+
+def test_a_design_name_is_unique_per_channel_but_not_across_channels(engine):
+    add(engine, make_design(channel_id="C1"))
+    add(engine, make_design(channel_id="C2"))
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        repo.add_design(session=session, design=make_design(channel_id="C1"))
+
+
+def test_an_event_id_is_claimed_once_per_team(engine):
+    with session_scope(engine) as session:
+        assert repo.claim_event(session=session, team_id="T1", event_id="Ev1")
+    with session_scope(engine) as session:
+        assert not repo.claim_event(session=session, team_id="T1", event_id="Ev1")
+        assert repo.claim_event(session=session, team_id="T2", event_id="Ev1")
+
+
+def test_a_prompt_step_is_claimed_once(engine):
+    design_id = add(engine, make_design())
+    with session_scope(engine) as session:
+        assert repo.claim_prompt(session=session, prompt=Prompt(design_id=design_id, team_id="T1", step=1, question_id="q1"))
+        assert not repo.claim_prompt(
+            session=session, prompt=Prompt(design_id=design_id, team_id="T1", step=1, question_id="q1")
+        )
+    with session_scope(engine) as session:
+        assert [p.step for p in repo.prompts(session=session, team_id="T1", design_id=design_id)] == [1]
+
+
+def test_published_revision_only_moves_forward(engine):
+    design_id = add(engine, make_design())
+    with session_scope(engine) as session:
+        design = repo.get_design(session=session, team_id="T1", design_id=design_id)
+        repo.mark_changed(session=session, design=design)
+        repo.mark_changed(session=session, design=design)
+    with session_scope(engine) as session:
+        assert repo.unpublished_designs(session=session) == [("T1", design_id)]
+        repo.mark_published(session=session, team_id="T1", design_id=design_id, revision=3)
+        repo.mark_published(session=session, team_id="T1", design_id=design_id, revision=2)
+    with session_scope(engine) as session:
+        assert repo.get_design(session=session, team_id="T1", design_id=design_id).published_revision == 3
+        assert repo.unpublished_designs(session=session) == []
+
+
+def test_publication_columns_leave_walkthrough_state_alone(engine):
+    design_id = add(engine, make_design())
+    with session_scope(engine) as session:
+        repo.record_publication(session=session, team_id="T1", design_id=design_id, parent_ts="1.000001")
+        with pytest.raises(ValueError, match="current_question_id"):
+            repo.record_publication(session=session, team_id="T1", design_id=design_id, current_question_id="x")
+    with session_scope(engine) as session:
+        design = repo.get_design(session=session, team_id="T1", design_id=design_id)
+        assert (design.parent_ts, design.current_question_id) == ("1.000001", "q1")
+
+
+def test_deleting_a_design_removes_its_answers_and_prompts(engine):
+    design_id = add(engine, make_design())
+    with session_scope(engine) as session:
+        repo.add_answer(session=session, design_id=design_id, answer=answer("q1", "x"))
+        repo.claim_prompt(session=session, prompt=Prompt(design_id=design_id, team_id="T1", step=1, question_id="q1"))
+    with session_scope(engine) as session:
+        repo.delete_design(session=session, team_id="T1", design_id=design_id)
+    with session_scope(engine) as session:
+        assert repo.current_answers(session=session, team_id="T1", design_id=design_id) == {}
+        assert repo.prompts(session=session, team_id="T1", design_id=design_id) == []
+
+
+def test_user_text_is_stored_verbatim(engine):
+    design_id = add(engine, make_design())
+    text = "<!channel> {{ 7*7 }} '; DROP TABLE answer; -- مرحبا 🚀 \x07"
+    with session_scope(engine) as session:
+        repo.add_answer(session=session, design_id=design_id, answer=answer("q1", text))
+    with session_scope(engine) as session:
+        assert repo.current_answers(session=session, team_id="T1", design_id=design_id)["q1"].text == text
