@@ -1,0 +1,27 @@
+"""A stateful fake of Slack that speaks only Slack's HTTP protocol, for end-to-end tests of the bot.
+
+Exports are resolved lazily so `python -m sandbox.server` doesn't import its own module twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sandbox.driver import SlackDriver
+    from sandbox.server import FakeSlack
+
+__all__ = ["FakeSlack", "SlackDriver"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import FakeSlack / SlackDriver on first use."""
+    if name == "FakeSlack":
+        from sandbox.server import FakeSlack
+
+        return FakeSlack
+    if name == "SlackDriver":
+        from sandbox.driver import SlackDriver
+
+        return SlackDriver
+    raise AttributeError(f"module 'sandbox' has no attribute {name!r}")

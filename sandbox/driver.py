@@ -1,0 +1,401 @@
+"""The Slack side of the conversation: requests that Slack sends TO the bot app.
+
+`SlackDriver` acts out what people (and other apps) do in the workspace: it updates the Workspace the way
+Slack would, then delivers the matching slash command, Events API envelope or interactivity payload to the
+app, signed exactly like Slack signs it.  Every request and the app's answer are logged in the workspace.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from sandbox.state import Channel, Delivery, ResponseTarget, Workspace
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
+
+# Element types whose action carries one plain selected value, and the field Slack puts it in.
+SIMPLE_SELECTIONS = {
+    "users_select": "selected_user",
+    "conversations_select": "selected_conversation",
+    "channels_select": "selected_channel",
+    "datepicker": "selected_date",
+    "timepicker": "selected_time",
+}
+
+
+class SlackDriver:
+    """Sends Slack-signed slash commands, events and block actions to the bot app at `app_url`."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        app_url: str,
+        signing_secret: str,
+        fake_base_url: str,
+        timeout: float = 10.0,
+    ) -> None:
+        self.workspace = workspace
+        self.app_url = app_url
+        self.signing_secret = signing_secret
+        self.fake_base_url = fake_base_url.rstrip("/") + "/"
+        self._http = httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        """Release the HTTP connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> SlackDriver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- signing and transport -------------------------------------------------------------------------
+
+    def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+        """Slack's v0 signature headers for `body`; tests pass an old timestamp to forge a stale request."""
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        base = b"v0:" + str(timestamp).encode() + b":" + body
+        digest = hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
+        return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
+
+    def raw_post(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        """Post arbitrary bytes and headers to the app, for signature and malformed-request tests."""
+        response = self._http.post(self.app_url, content=body, headers=headers)
+        self._log("raw", body.decode(errors="replace"), response)
+        return response
+
+    def _send(
+        self, kind: str, body: bytes, content_type: str, logged: Any, extra: dict[str, str] | None = None
+    ) -> httpx.Response:
+        headers = {"Content-Type": content_type, "User-Agent": USER_AGENT, **self.sign(body), **(extra or {})}
+        response = self._http.post(self.app_url, content=body, headers=headers)
+        self._log(kind, logged, response)
+        return response
+
+    def _log(self, kind: str, request: Any, response: httpx.Response) -> None:
+        self.workspace.record_delivery(Delivery(kind, request, response.status_code, response.text))
+
+    def _response_url(self, target: ResponseTarget) -> str:
+        return f"{self.fake_base_url}response/{self.workspace.register_response_url(target)}"
+
+    # -- slash commands --------------------------------------------------------------------------------
+
+    def slash_command(self, user: str, channel: str, text: str, command: str = "/mldesign") -> httpx.Response:
+        """Run a slash command; a non-empty ack is shown like Slack shows it (ephemeral unless in_channel)."""
+        ws = self.workspace
+        person, conversation = ws.user(user), ws.channel(channel)
+        target = ResponseTarget(channel=conversation.id, user=person.id)
+        form = {
+            "token": ws.verification_token,
+            "team_id": ws.team_id,
+            "team_domain": ws.team_domain,
+            "channel_id": conversation.id,
+            "channel_name": "directmessage" if conversation.is_im else conversation.name,
+            "user_id": person.id,
+            "user_name": person.name,
+            "command": command,
+            "text": text,
+            "api_app_id": ws.app_id,
+            "is_enterprise_install": "false",
+            "response_url": self._response_url(target),
+            "trigger_id": ws.new_trigger_id(person.id),
+        }
+        response = self._send("slash_command", urlencode(form).encode(), FORM, form)
+        ack = _ack_message(response)
+        if ack is not None:
+            ws.apply_response(target, ack)
+        return response
+
+    # -- events ----------------------------------------------------------------------------------------
+
+    def send_event(
+        self,
+        event: dict[str, Any],
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+    ) -> httpx.Response:
+        """Wrap `event` in an event_callback envelope and deliver it (as a retry if `retry_num` is set)."""
+        ws = self.workspace
+        event = {"event_ts": event.get("ts") or ws.next_ts(), **event}
+        envelope = {
+            "token": ws.verification_token,
+            "team_id": ws.team_id,
+            "context_team_id": ws.team_id,
+            "context_enterprise_id": None,
+            "api_app_id": ws.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or ws.new_event_id(),
+            "event_time": int(float(event["event_ts"])),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": ws.team_id,
+                    "user_id": ws.bot.id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+            "event_context": "4-" + base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="),
+        }
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+        return self._send("event", json.dumps(envelope).encode(), JSON, envelope, headers)
+
+    def post_message(
+        self, user: str, channel: str, text: str, thread_ts: str | None = None, broadcast: bool = False
+    ) -> tuple[str, httpx.Response]:
+        """A person posts, optionally in a thread (and broadcast); returns (ts, the app's answer)."""
+        ws = self.workspace
+        person, conversation = ws.user(user), ws.channel(channel)
+        message = ws.post_message(
+            conversation.id,
+            user=person.id,
+            text=text,
+            blocks=[_rich_text(text)],
+            thread_ts=thread_ts,
+            broadcast=broadcast and bool(thread_ts),
+            extra={"client_msg_id": str(uuid.uuid4())},
+        )
+        event = _message_event(message, conversation)
+        if event.get("subtype") == "thread_broadcast" and thread_ts:
+            root = ws.message(conversation.id, thread_ts)
+            if root is not None:
+                event["root"] = root
+        return message["ts"], self.send_event(event)
+
+    def edit_message(self, user: str, channel: str, ts: str, new_text: str) -> httpx.Response:
+        """The author edits their message; delivers a `message_changed` event."""
+        ws = self.workspace
+        conversation = ws.channel(channel)
+        if ws.find_message(conversation.id, ts).get("user") != user:
+            raise ValueError(f"{user} is not the author of message {ts} in {channel}; only authors can edit")
+        previous, current = ws.update_message(
+            conversation.id, ts, text=new_text, blocks=[_rich_text(new_text)], editor=user
+        )
+        event_ts = ws.next_ts()
+        return self.send_event(
+            {
+                "type": "message",
+                "subtype": "message_changed",
+                "hidden": True,
+                "channel": conversation.id,
+                "channel_type": _kind(conversation),
+                "ts": event_ts,
+                "event_ts": event_ts,
+                "message": _without_thread_summary(current),
+                "previous_message": _without_thread_summary(previous),
+            }
+        )
+
+    def delete_message(self, user: str, channel: str, ts: str) -> httpx.Response:
+        """Someone deletes a message; delivers a `message_deleted` event."""
+        ws = self.workspace
+        conversation = ws.channel(channel)
+        ws.user(user)
+        previous = ws.delete_message(conversation.id, ts)
+        event_ts = ws.next_ts()
+        return self.send_event(
+            {
+                "type": "message",
+                "subtype": "message_deleted",
+                "hidden": True,
+                "channel": conversation.id,
+                "channel_type": _kind(conversation),
+                "ts": event_ts,
+                "event_ts": event_ts,
+                "deleted_ts": ts,
+                "previous_message": _without_thread_summary(previous),
+            }
+        )
+
+    def bot_message(
+        self, channel: str, text: str, thread_ts: str | None = None, bot_id: str = "B0OTHER"
+    ) -> tuple[str, httpx.Response]:
+        """Another app posts (subtype `bot_message`); returns (ts, app answer)."""
+        conversation = self.workspace.channel(channel)
+        message = self.workspace.post_message(conversation.id, text=text, bot_id=bot_id, thread_ts=thread_ts)
+        event = _message_event(message, conversation)
+        return message["ts"], self.send_event(event)
+
+    # -- interactivity ---------------------------------------------------------------------------------
+
+    def click(
+        self,
+        user: str,
+        channel: str,
+        message_ts: str,
+        action_id: str,
+        value: str | None = None,
+        selected: str | list[str] | None = None,
+    ) -> httpx.Response:
+        """Use an interactive element of a message (or of the user's ephemeral) and send `block_actions`.
+
+        `value` picks among buttons sharing an action_id (or is the text typed into a plain_text_input);
+        `selected` is the option value(s) to choose in selects, checkboxes, radio buttons and overflows.
+        Raises LookupError if no such element is visible, ValueError if the option doesn't exist.
+        """
+        ws = self.workspace
+        person, conversation = ws.user(user), ws.channel(channel)
+        message, is_ephemeral = ws.message(conversation.id, message_ts), False
+        if message is None:
+            own = [e for e in ws.ephemerals(conversation.id, person.id) if e["ts"] == message_ts]
+            if not own:
+                raise LookupError(f"no message {message_ts} in {channel} (nor an ephemeral shown to {user})")
+            message, is_ephemeral = own[0], True
+        block, element = _find_element(message, action_id, value)
+        action = _action(block, element, value, selected)
+        thread_ts = message.get("thread_ts") if message.get("thread_ts") != message_ts else None
+        target = ResponseTarget(conversation.id, person.id, message_ts, is_ephemeral, thread_ts)
+        container: dict[str, Any] = {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": conversation.id,
+            "is_ephemeral": is_ephemeral,
+        }
+        if thread_ts:
+            container["thread_ts"] = thread_ts
+        state: dict[str, Any] = {}
+        if element["type"] != "button":
+            fields = {k: v for k, v in action.items() if k.startswith("selected_") or k == "value"}
+            state = {block["block_id"]: {action_id: {"type": element["type"], **fields}}}
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": person.id, "username": person.name, "name": person.name, "team_id": ws.team_id},
+            "api_app_id": ws.app_id,
+            "token": ws.verification_token,
+            "container": container,
+            "trigger_id": ws.new_trigger_id(person.id),
+            "team": {"id": ws.team_id, "domain": ws.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": conversation.id, "name": conversation.name},
+            "state": {"values": state},
+            "response_url": self._response_url(target),
+            "actions": [action],
+        }
+        if not is_ephemeral:  # Slack omits the message body for ephemeral sources
+            payload["message"] = _without_internal(message)
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self._send("block_actions", body, FORM, payload)
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+
+def _kind(channel: Channel) -> str:
+    return "im" if channel.is_im else "channel"
+
+
+def _message_event(message: dict[str, Any], channel: Channel) -> dict[str, Any]:
+    """A `message` event for a freshly stored message."""
+    return message | {"channel": channel.id, "event_ts": message["ts"], "channel_type": _kind(channel)}
+
+
+def _rich_text(text: str) -> dict[str, Any]:
+    """The rich_text block Slack attaches to every message a person types."""
+    return {
+        "type": "rich_text",
+        "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}],
+    }
+
+
+def _without_thread_summary(message: dict[str, Any]) -> dict[str, Any]:
+    drop = {"reply_count", "reply_users", "reply_users_count", "latest_reply", "reactions"}
+    return {k: v for k, v in message.items() if k not in drop}
+
+
+def _without_internal(message: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in message.items() if k not in ("source", "channel")}
+
+
+def _ack_message(response: httpx.Response) -> dict[str, Any] | None:
+    """The message carried by a command ack, if any (JSON body or plain text), as Slack would show it."""
+    if response.status_code != 200 or not response.content.strip():
+        return None
+    if response.headers.get("content-type", "").startswith(JSON):
+        body = response.json()
+        return body if isinstance(body, dict) and (body.get("text") or body.get("blocks")) else None
+    return {"text": response.text}
+
+
+def _elements(message: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every interactive element of a message with its block: actions elements, accessories, inputs."""
+    found = []
+    for block in message.get("blocks") or []:
+        candidates = [*block.get("elements", [])] if block.get("type") == "actions" else []
+        candidates += [block[k] for k in ("accessory", "element") if isinstance(block.get(k), dict)]
+        found += [(block, e) for e in candidates if isinstance(e, dict) and e.get("action_id")]
+    return found
+
+
+def _find_element(message: dict[str, Any], action_id: str, value: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The element a person would use: by action_id and, for buttons, by value when one is given."""
+    matches = [
+        (b, e)
+        for b, e in _elements(message)
+        if e["action_id"] == action_id and (value is None or e["type"] != "button" or e.get("value") == value)
+    ]
+    if not matches:
+        visible = [(e["action_id"], e.get("value")) for _, e in _elements(message)]
+        wanted = action_id if value is None else f"{action_id} (value {value!r})"
+        raise LookupError(f"no element {wanted} in message {message['ts']}; it has (action_id, value): {visible}")
+    return matches[0]
+
+
+def _options(element: dict[str, Any]) -> list[dict[str, Any]]:
+    groups = element.get("option_groups") or []
+    return [*(element.get("options") or []), *(o for g in groups for o in g.get("options", []))]
+
+
+def _option(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    for option in _options(element):
+        if option.get("value") == value:
+            return {k: option[k] for k in ("text", "value", "description") if k in option}
+    offered = [o.get("value") for o in _options(element)]
+    raise ValueError(f"{element['type']} {element['action_id']!r} has no option {value!r}; offers {offered}")
+
+
+def _action(
+    block: dict[str, Any], element: dict[str, Any], value: str | None, selected: str | list[str] | None
+) -> dict[str, Any]:
+    """The `actions[0]` entry Slack sends for using `element`, by element type."""
+    kind = element["type"]
+    action: dict[str, Any] = {"type": kind, "action_id": element["action_id"], "block_id": block["block_id"]}
+    if kind == "button":
+        action["text"] = element.get("text")
+        action |= {k: element[k] for k in ("value", "style", "url") if k in element}
+    elif kind in ("static_select", "radio_buttons", "overflow"):
+        if selected is None or isinstance(selected, list):
+            raise ValueError(f"{kind} {element['action_id']!r} needs selected=<one option value>")
+        action["selected_option"] = _option(element, selected)
+    elif kind in ("multi_static_select", "checkboxes"):
+        chosen = [selected] if isinstance(selected, str) else selected or []
+        action["selected_options"] = [_option(element, v) for v in chosen]
+    elif kind in SIMPLE_SELECTIONS:
+        if selected is None:
+            raise ValueError(f"{kind} {element['action_id']!r} needs selected=<value>")
+        action[SIMPLE_SELECTIONS[kind]] = selected
+    elif kind == "plain_text_input":
+        action["value"] = value or ""
+    else:
+        raise ValueError(f"the sandbox can't use a {kind!r} element yet")
+    if "placeholder" in element and kind != "button":
+        action["placeholder"] = element["placeholder"]
+    action["action_ts"] = f"{time.time():.6f}"
+    return action

@@ -1,0 +1,802 @@
+"""In-memory state of the fake Slack workspace.
+
+Everything the fake knows lives in one `Workspace`, guarded by a single `threading.Condition`: the Web API
+(running in uvicorn's thread), the driver and the tests all read and mutate it, and every mutation notifies
+waiters so tests can `wait_for` an outcome instead of sleeping.  Errors that Slack reports as
+`{"ok": false, "error": ...}` are raised here as `SlackError` so the Web API layer only translates them.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+MAX_PUSHED_VIEWS = 3
+
+
+class SlackError(Exception):
+    """A Slack API error code (e.g. `message_not_found`), surfaced to clients as `ok: false`."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class User:
+    """A workspace member as `users.info` describes it."""
+
+    id: str
+    name: str
+    real_name: str
+    tz: str = "Europe/London"
+    tz_offset: int = 0
+    is_bot: bool = False
+    bot_id: str | None = None
+
+    def to_slack(self, team_id: str) -> dict[str, Any]:
+        """Render in the shape of Slack's user object."""
+        profile: dict[str, Any] = {
+            "display_name": self.name,
+            "real_name": self.real_name,
+            "real_name_normalized": self.real_name,
+            "team": team_id,
+        }
+        if self.bot_id:
+            profile["bot_id"] = self.bot_id
+        return {
+            "id": self.id,
+            "team_id": team_id,
+            "name": self.name,
+            "deleted": False,
+            "real_name": self.real_name,
+            "tz": self.tz,
+            "tz_label": self.tz,
+            "tz_offset": self.tz_offset,
+            "is_bot": self.is_bot,
+            "is_app_user": False,
+            "is_admin": False,
+            "is_owner": False,
+            "profile": profile,
+        }
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A conversation: a public channel or a bot DM (`is_im`)."""
+
+    id: str
+    name: str
+    is_im: bool = False
+    user: str | None = None
+
+    def to_slack(self) -> dict[str, Any]:
+        """Render in the shape of Slack's conversation object."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "is_channel": not self.is_im,
+            "is_group": False,
+            "is_im": self.is_im,
+            "is_private": self.is_im,
+            "is_archived": False,
+            "is_general": self.name == "general",
+            "is_member": True,
+            "created": 1700000000,
+        }
+        if self.user:
+            data["user"] = self.user
+        return data
+
+
+class Call(NamedTuple):
+    """One Web API (or response_url) call, as received and answered."""
+
+    method: str
+    params: dict[str, Any]
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One request the driver sent to the bot app, with the app's answer, for debugging."""
+
+    kind: str
+    request: Any
+    status: int
+    response: str
+
+
+@dataclass
+class Fault:
+    """A scripted failure for the next `times` calls of a method."""
+
+    error: str
+    http_status: int | None
+    retry_after: int | None
+    times: int
+
+
+@dataclass(frozen=True)
+class ResponseTarget:
+    """Where a response_url posts land: the invoking user/channel and, for clicks, the source message."""
+
+    channel: str
+    user: str
+    message_ts: str | None = None
+    is_ephemeral: bool = False
+    thread_ts: str | None = None
+
+
+@dataclass
+class _ChannelState:
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pins: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def ts_key(ts: str) -> tuple[int, int]:
+    """Sort key for Slack timestamps; tolerant of odd thread_ts values clients may send."""
+    seconds, _, micros = str(ts).partition(".")
+    try:
+        return int(seconds), int(micros.ljust(6, "0")[:6] or 0)
+    except ValueError:
+        return 0, 0
+
+
+DEFAULT_USERS = (
+    User("U0ALICE", "alice", "Alice Smith", "Europe/London", 0),
+    User("U0BOB", "bob", "Bob Jones", "America/New_York", -18000),
+    User("U0CAROL", "carol", "Carol Diaz", "Europe/Berlin", 3600),
+)
+DEFAULT_CHANNELS = (
+    Channel("C0GENERAL", "general"),
+    Channel("C0MLTEAM", "ml-team"),
+    Channel("C0RANDOM", "random"),
+)
+
+
+class Workspace:
+    """The whole fake workspace: users, channels, messages, ephemerals, pins, views and logs."""
+
+    def __init__(
+        self,
+        team_id: str = "T0SANDBOX",
+        team_name: str = "Sandbox",
+        team_domain: str = "sandbox",
+        bot_token: str = "xoxb-sandbox-token",
+        users: tuple[User, ...] = DEFAULT_USERS,
+        channels: tuple[Channel, ...] = DEFAULT_CHANNELS,
+    ) -> None:
+        self.team_id = team_id
+        self.team_name = team_name
+        self.team_domain = team_domain
+        self.bot_token = bot_token
+        self.app_id = "A0SANDBOX"
+        self.verification_token = "sandbox-verification-token"
+        self.bot = User("U0BOT", "mldesign", "mldesign", is_bot=True, bot_id="B0BOT")
+        self._cond = threading.Condition()
+        self._users: dict[str, User] = {u.id: u for u in (self.bot, *users)}
+        self._channels: dict[str, Channel] = {}
+        self._state: dict[str, _ChannelState] = {}
+        self._ephemerals: list[dict[str, Any]] = []
+        self._views: dict[str, dict[str, Any]] = {}
+        self._view_stacks: dict[str, list[str]] = {}
+        self._home_views: dict[str, str] = {}
+        self._view_owners: dict[str, str] = {}
+        self._triggers: dict[str, str] = {}
+        self._used_triggers: set[str] = set()
+        self._response_targets: dict[str, ResponseTarget] = {}
+        self._calls: list[Call] = []
+        self._deliveries: list[Delivery] = []
+        self._faults: dict[str, Fault] = {}
+        self._last_ts_us = 0
+        self._event_seq = 0
+        self.version = 0
+        for channel in channels:
+            self.add_channel(channel)
+
+    # -- synchronisation -------------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        """Bump the version and wake every waiter; call with the lock held."""
+        self.version += 1
+        self._cond.notify_all()
+
+    def wait_for(self, predicate: Callable[[Workspace], bool], timeout: float = 5.0) -> None:
+        """Block until `predicate(self)` holds, so tests observe outcomes without sleeping."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"condition not met within {timeout}s\n{self.describe_recent()}")
+                self._cond.wait(remaining)
+
+    def describe_recent(self, n: int = 8) -> str:
+        """Summarise the latest calls and deliveries, to make timeouts debuggable."""
+        with self._cond:
+            lines = ["last Web API calls:"]
+            lines += [f"  {c.method} {c.params!r} -> {c.response!r}"[:400] for c in self._calls[-n:]]
+            lines.append("last deliveries to the app:")
+            lines += [f"  {d.kind} -> {d.status} {d.response!r}"[:400] for d in self._deliveries[-n:]]
+            return "\n".join(lines)
+
+    # -- ids -------------------------------------------------------------------------------------------
+
+    def next_ts(self) -> str:
+        """A message timestamp, strictly increasing across the workspace like Slack's."""
+        with self._cond:
+            now_us = int(time.time() * 1_000_000)
+            self._last_ts_us = max(now_us, self._last_ts_us + 1)
+            return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
+
+    def new_event_id(self) -> str:
+        """A unique `Ev...` id for an Events API envelope."""
+        with self._cond:
+            self._event_seq += 1
+            return f"Ev0SANDBOX{self._event_seq:06d}"
+
+    def new_trigger_id(self, user: str) -> str:
+        """A trigger_id the bot may exchange once for views.open/views.push."""
+        trigger_id = f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}.{secrets.token_hex(16)}"
+        with self._cond:
+            self._triggers[trigger_id] = user
+        return trigger_id
+
+    # -- directory -------------------------------------------------------------------------------------
+
+    def add_user(self, user: User) -> None:
+        """Add a member (tests may need more people than the defaults)."""
+        with self._cond:
+            self._users[user.id] = user
+            self._changed()
+
+    def add_channel(self, channel: Channel) -> None:
+        """Add a conversation."""
+        with self._cond:
+            self._channels[channel.id] = channel
+            self._state.setdefault(channel.id, _ChannelState())
+            self._changed()
+
+    def user(self, user_id: str) -> User:
+        """Look up a member or fail with Slack's `user_not_found`."""
+        with self._cond:
+            if user_id not in self._users:
+                raise SlackError("user_not_found")
+            return self._users[user_id]
+
+    def users(self) -> list[User]:
+        """All members, bot included."""
+        with self._cond:
+            return list(self._users.values())
+
+    def channel(self, ref: str) -> Channel:
+        """Resolve a channel id, `#name`/name, or a user id (the bot's DM), as chat.postMessage does."""
+        with self._cond:
+            if ref in self._channels:
+                return self._channels[ref]
+            name = ref.removeprefix("#")
+            for channel in self._channels.values():
+                if channel.name == name and not channel.is_im:
+                    return channel
+            if ref in self._users and ref != self.bot.id:
+                return self.open_dm(ref)
+            raise SlackError("channel_not_found")
+
+    def channels(self) -> list[Channel]:
+        """All conversations, DMs included."""
+        with self._cond:
+            return list(self._channels.values())
+
+    def open_dm(self, user_id: str) -> Channel:
+        """The bot's DM channel with a user, created on first use like conversations.open."""
+        self.user(user_id)
+        dm_id = "D" + user_id[1:]
+        with self._cond:
+            if dm_id not in self._channels:
+                self.add_channel(Channel(dm_id, user_id, is_im=True, user=user_id))
+            return self._channels[dm_id]
+
+    # -- messages --------------------------------------------------------------------------------------
+
+    def _msgs(self, channel: str) -> dict[str, dict[str, Any]]:
+        return self._state[self.channel(channel).id].messages
+
+    def post_message(
+        self,
+        channel: str,
+        *,
+        text: str,
+        user: str | None = None,
+        bot_id: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        broadcast: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store a new message and maintain its thread's parent.
+
+        The author is a human `user`, another app's `bot_id` (a legacy `bot_message`), or, with neither,
+        our bot posting through the Web API.
+        """
+        with self._cond:
+            channel_id = self.channel(channel).id
+            msgs = self._state[channel_id].messages
+            ts = self.next_ts()
+            message: dict[str, Any] = {"type": "message", "text": text, "ts": ts, "team": self.team_id}
+            if bot_id is not None and bot_id != self.bot.bot_id:
+                message |= {"subtype": "bot_message", "bot_id": bot_id, "username": f"bot {bot_id}"}
+            elif user is None:
+                message |= {
+                    "user": self.bot.id,
+                    "bot_id": self.bot.bot_id,
+                    "app_id": self.app_id,
+                    "bot_profile": {
+                        "id": self.bot.bot_id,
+                        "app_id": self.app_id,
+                        "name": self.bot.name,
+                        "team_id": self.team_id,
+                        "deleted": False,
+                    },
+                }
+            else:
+                message["user"] = user
+            if blocks is not None:
+                message["blocks"] = _with_block_ids(blocks)
+            if metadata is not None:
+                message["metadata"] = metadata
+            message |= extra or {}
+            if thread_ts and thread_ts != ts:
+                message["thread_ts"] = thread_ts
+                if broadcast:
+                    message["subtype"] = "thread_broadcast"
+                parent = msgs.get(thread_ts)
+                if parent is not None:
+                    message["parent_user_id"] = parent.get("user") or parent.get("bot_id")
+                    _add_reply(parent, message)
+            msgs[ts] = message
+            self._changed()
+            return copy.deepcopy(message)
+
+    def update_message(
+        self,
+        channel: str,
+        ts: str,
+        *,
+        text: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+        metadata: dict[str, Any] | None = None,
+        editor: str | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Change a message in place (None keeps a field); returns (previous, current) copies."""
+        with self._cond:
+            message = self._msgs(channel).get(ts)
+            if message is None:
+                raise SlackError("message_not_found")
+            previous = copy.deepcopy(message)
+            if text is not None:
+                message["text"] = text
+            if blocks is not None:
+                message["blocks"] = _with_block_ids(blocks)
+            if metadata is not None:
+                message["metadata"] = metadata
+            if editor is not None:
+                message["edited"] = {"user": editor, "ts": self.next_ts()}
+            self._changed()
+            return previous, copy.deepcopy(message)
+
+    def delete_message(self, channel: str, ts: str) -> dict[str, Any]:
+        """Remove a message; a parent with replies becomes a tombstone, as in Slack. Returns the old copy."""
+        with self._cond:
+            msgs = self._msgs(channel)
+            message = msgs.get(ts)
+            if message is None or message.get("subtype") == "tombstone":
+                raise SlackError("message_not_found")
+            previous = copy.deepcopy(message)
+            if message.get("reply_count"):
+                for key in ("user", "bot_id", "app_id", "bot_profile", "blocks", "metadata", "edited"):
+                    message.pop(key, None)
+                message |= {"subtype": "tombstone", "text": "This message was deleted.", "hidden": True}
+            else:
+                del msgs[ts]
+                parent = msgs.get(message.get("thread_ts", ts))
+                if parent is not None and parent is not message:
+                    _remove_reply(parent, ts, list(msgs.values()))
+            self._changed()
+            return previous
+
+    def find_message(self, channel: str, ts: str) -> dict[str, Any]:
+        """A stored message or Slack's `message_not_found`."""
+        with self._cond:
+            message = self._msgs(channel).get(ts)
+            if message is None:
+                raise SlackError("message_not_found")
+            return copy.deepcopy(message)
+
+    # -- reactions and pins ----------------------------------------------------------------------------
+
+    def add_reaction(self, channel: str, ts: str, name: str, user: str) -> None:
+        """React to a message; a second identical reaction is `already_reacted`."""
+        with self._cond:
+            message = self._msgs(channel).get(ts)
+            if message is None:
+                raise SlackError("message_not_found")
+            reactions = message.setdefault("reactions", [])
+            reaction = next((r for r in reactions if r["name"] == name), None)
+            if reaction is None:
+                reaction = {"name": name, "users": [], "count": 0}
+                reactions.append(reaction)
+            if user in reaction["users"]:
+                raise SlackError("already_reacted")
+            reaction["users"].append(user)
+            reaction["count"] += 1
+            self._changed()
+
+    def remove_reaction(self, channel: str, ts: str, name: str, user: str) -> None:
+        """Undo a reaction; removing one that isn't there is `no_reaction`."""
+        with self._cond:
+            message = self._msgs(channel).get(ts)
+            if message is None:
+                raise SlackError("message_not_found")
+            reactions = message.get("reactions", [])
+            reaction = next((r for r in reactions if r["name"] == name and user in r["users"]), None)
+            if reaction is None:
+                raise SlackError("no_reaction")
+            reaction["users"].remove(user)
+            reaction["count"] -= 1
+            if not reaction["count"]:
+                reactions.remove(reaction)
+            if not reactions:
+                message.pop("reactions", None)
+            self._changed()
+
+    def pin(self, channel: str, ts: str, user: str) -> None:
+        """Pin a message to its channel; pinning twice is `already_pinned`."""
+        with self._cond:
+            self.find_message(channel, ts)
+            pins = self._state[self.channel(channel).id].pins
+            if ts in pins:
+                raise SlackError("already_pinned")
+            pins[ts] = {"created": int(time.time()), "created_by": user}
+            self._changed()
+
+    def unpin(self, channel: str, ts: str) -> None:
+        """Unpin a message; unpinning one that isn't pinned is `no_pin`."""
+        with self._cond:
+            self.find_message(channel, ts)
+            pins = self._state[self.channel(channel).id].pins
+            if ts not in pins:
+                raise SlackError("no_pin")
+            del pins[ts]
+            self._changed()
+
+    def pins(self, channel: str) -> list[dict[str, Any]]:
+        """Pinned items in Slack's pins.list shape, oldest pin first."""
+        with self._cond:
+            channel_id = self.channel(channel).id
+            state = self._state[channel_id]
+            return [
+                {"type": "message", "channel": channel_id, "message": copy.deepcopy(state.messages[ts])} | info
+                for ts, info in state.pins.items()
+                if ts in state.messages
+            ]
+
+    # -- ephemerals ------------------------------------------------------------------------------------
+
+    def add_ephemeral(
+        self,
+        channel: str,
+        user: str,
+        *,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        source: str = "chat.postEphemeral",
+    ) -> dict[str, Any]:
+        """Store a message only `user` can see; `source` says how it arrived (API, ack, response_url)."""
+        with self._cond:
+            channel_id = self.channel(channel).id
+            self.user(user)
+            ephemeral: dict[str, Any] = {
+                "type": "message",
+                "channel": channel_id,
+                "user": user,
+                "ts": self.next_ts(),
+                "text": text,
+                "source": source,
+            }
+            if blocks is not None:
+                ephemeral["blocks"] = _with_block_ids(blocks)
+            if thread_ts:
+                ephemeral["thread_ts"] = thread_ts
+            self._ephemerals.append(ephemeral)
+            self._changed()
+            return copy.deepcopy(ephemeral)
+
+    def _ephemeral(self, ts: str) -> dict[str, Any]:
+        found = next((e for e in self._ephemerals if e["ts"] == ts), None)
+        if found is None:
+            raise SlackError("message_not_found")
+        return found
+
+    def replace_ephemeral(self, ts: str, *, text: str, blocks: list[dict[str, Any]] | None) -> None:
+        """Swap an ephemeral's content, as `replace_original` does on an ephemeral source message."""
+        with self._cond:
+            ephemeral = self._ephemeral(ts)
+            ephemeral["text"] = text
+            ephemeral.pop("blocks", None)
+            if blocks is not None:
+                ephemeral["blocks"] = _with_block_ids(blocks)
+            self._changed()
+
+    def delete_ephemeral(self, ts: str) -> None:
+        """Drop an ephemeral, as `delete_original` does."""
+        with self._cond:
+            self._ephemerals.remove(self._ephemeral(ts))
+            self._changed()
+
+    # -- response URLs ---------------------------------------------------------------------------------
+
+    def register_response_url(self, target: ResponseTarget) -> str:
+        """Issue the token of a response_url that posts into `target`."""
+        token = secrets.token_urlsafe(12)
+        with self._cond:
+            self._response_targets[token] = target
+        return token
+
+    def response_target(self, token: str) -> ResponseTarget | None:
+        """What a response_url token points at, or None if it was never issued."""
+        with self._cond:
+            return self._response_targets.get(token)
+
+    def apply_response(self, target: ResponseTarget, body: dict[str, Any]) -> None:
+        """Apply a message response (response_url post or command ack) the way Slack shows it."""
+        text = str(body.get("text") or "")
+        blocks = body.get("blocks")
+        with self._cond:
+            if body.get("delete_original") and target.message_ts:
+                if target.is_ephemeral:
+                    self.delete_ephemeral(target.message_ts)
+                else:
+                    self.delete_message(target.channel, target.message_ts)
+                return
+            if not text and not blocks:
+                raise SlackError("no_text")
+            if body.get("replace_original") and target.message_ts:
+                if target.is_ephemeral:
+                    self.replace_ephemeral(target.message_ts, text=text, blocks=blocks)
+                else:
+                    self.update_message(target.channel, target.message_ts, text=text, blocks=blocks or [])
+                return
+            thread_ts = body.get("thread_ts") or target.thread_ts
+            if body.get("response_type") == "in_channel":
+                self.post_message(target.channel, text=text, blocks=blocks, thread_ts=thread_ts)
+            else:
+                self.add_ephemeral(
+                    target.channel,
+                    target.user,
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=thread_ts,
+                    source="response",
+                )
+
+    # -- views -----------------------------------------------------------------------------------------
+
+    def _consume_trigger(self, trigger_id: str) -> str:
+        """A trigger_id works once, like Slack's; returns the user it was issued for."""
+        if trigger_id in self._used_triggers:
+            raise SlackError("exchanged_trigger_id")
+        if trigger_id not in self._triggers:
+            raise SlackError("invalid_trigger_id")
+        self._used_triggers.add(trigger_id)
+        return self._triggers[trigger_id]
+
+    def _store_view(self, view: dict[str, Any], user: str, **links: Any) -> dict[str, Any]:
+        view_id = links.pop("view_id", None) or "V0" + secrets.token_hex(5).upper()
+        stored = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": view.get("type"),
+            "title": view.get("title"),
+            "submit": view.get("submit"),
+            "close": view.get("close"),
+            "blocks": _with_block_ids(view.get("blocks", [])),
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "external_id": view.get("external_id", ""),
+            "state": {"values": {}},
+            "hash": secrets.token_hex(8),
+            "clear_on_close": bool(view.get("clear_on_close", False)),
+            "notify_on_close": bool(view.get("notify_on_close", False)),
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "app_id": self.app_id,
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot.bot_id,
+        } | links
+        self._views[view_id] = stored
+        self._view_owners[view_id] = user
+        self._changed()
+        return copy.deepcopy(stored)
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal for the user behind `trigger_id`, replacing any modal stack they had."""
+        with self._cond:
+            user = self._consume_trigger(trigger_id)
+            stored = self._store_view(view, user)
+            self._view_stacks[user] = [stored["id"]]
+            return stored
+
+    def push_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """Push a modal on top of the user's stack (Slack allows three)."""
+        with self._cond:
+            user = self._consume_trigger(trigger_id)
+            stack = self._view_stacks.setdefault(user, [])
+            if len(stack) >= MAX_PUSHED_VIEWS:
+                raise SlackError("push_limit_reached")
+            links = {"root_view_id": stack[0], "previous_view_id": stack[-1]} if stack else {}
+            stored = self._store_view(view, user, **links)
+            stack.append(stored["id"])
+            return stored
+
+    def update_view(
+        self, view: dict[str, Any], *, view_id: str = "", external_id: str = "", hash: str = ""
+    ) -> dict[str, Any]:
+        """Replace an open view's content, keeping its id and position in the stack."""
+        with self._cond:
+            old = self._views.get(view_id) or next(
+                (v for v in self._views.values() if external_id and v["external_id"] == external_id), None
+            )
+            if old is None:
+                raise SlackError("not_found")
+            if hash and hash != old["hash"]:
+                raise SlackError("hash_conflict")
+            links = {k: old[k] for k in ("root_view_id", "previous_view_id")}
+            return self._store_view(view, self._view_owners[old["id"]], view_id=old["id"], **links)
+
+    def publish_view(self, user: str, view: dict[str, Any]) -> dict[str, Any]:
+        """Set a user's App Home tab."""
+        with self._cond:
+            self.user(user)
+            stored = self._store_view(view, user, view_id=self._home_views.get(user))
+            self._home_views[user] = stored["id"]
+            return stored
+
+    def views(self, user: str | None = None) -> list[dict[str, Any]]:
+        """Stored views (modals and home tabs), optionally for one user."""
+        with self._cond:
+            return [copy.deepcopy(v) for k, v in self._views.items() if user in (None, self._view_owners[k])]
+
+    def open_modals(self, user: str) -> list[dict[str, Any]]:
+        """The user's modal stack, bottom first."""
+        with self._cond:
+            return [copy.deepcopy(self._views[v]) for v in self._view_stacks.get(user, [])]
+
+    # -- call log and faults ---------------------------------------------------------------------------
+
+    def record_call(self, method: str, params: dict[str, Any], response: dict[str, Any]) -> None:
+        """Log a Web API call and wake waiters."""
+        with self._cond:
+            self._calls.append(Call(method, copy.deepcopy(params), copy.deepcopy(response)))
+            self._changed()
+
+    def record_delivery(self, delivery: Delivery) -> None:
+        """Log a request the driver sent to the app."""
+        with self._cond:
+            self._deliveries.append(delivery)
+            self._changed()
+
+    def fail_next(
+        self,
+        method: str,
+        error: str = "ratelimited",
+        *,
+        http_status: int | None = None,
+        retry_after: int | None = 1,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail with a Slack error or an HTTP status (e.g. 429)."""
+        with self._cond:
+            self._faults[method] = Fault(error, http_status, retry_after, times)
+
+    def take_fault(self, method: str) -> Fault | None:
+        """Consume one scripted failure for `method`, if any is pending."""
+        with self._cond:
+            fault = self._faults.get(method)
+            if fault is None:
+                return None
+            fault.times -= 1
+            if fault.times <= 0:
+                del self._faults[method]
+            return fault
+
+    # -- read helpers for tests ------------------------------------------------------------------------
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Top-level messages of a channel in ts order (broadcast replies included, as in the channel)."""
+        with self._cond:
+            return [copy.deepcopy(m) for m in _sorted(self._msgs(channel).values()) if _is_top_level(m)]
+
+    def replies(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """A thread's replies in order, without the parent."""
+        with self._cond:
+            return [
+                copy.deepcopy(m)
+                for m in _sorted(self._msgs(channel).values())
+                if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
+            ]
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """One message by ts, or None."""
+        with self._cond:
+            message = self._msgs(channel).get(ts)
+            return copy.deepcopy(message) if message is not None else None
+
+    def ephemerals(self, channel: str | None = None, user: str | None = None) -> list[dict[str, Any]]:
+        """Ephemeral messages, optionally filtered by channel and/or recipient, oldest first."""
+        with self._cond:
+            channel_id = self.channel(channel).id if channel else None
+            return [
+                copy.deepcopy(e)
+                for e in self._ephemerals
+                if channel_id in (None, e["channel"]) and user in (None, e["user"])
+            ]
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """Logged Web API calls, optionally of one method."""
+        with self._cond:
+            return [c for c in self._calls if method in (None, c.method)]
+
+    def deliveries(self, kind: str | None = None) -> list[Delivery]:
+        """Logged driver requests, optionally of one kind."""
+        with self._cond:
+            return [d for d in self._deliveries if kind in (None, d.kind)]
+
+
+def _sorted(messages: Any) -> list[dict[str, Any]]:
+    return sorted(messages, key=lambda m: ts_key(m["ts"]))
+
+
+def _is_top_level(message: dict[str, Any]) -> bool:
+    thread_ts = message.get("thread_ts")
+    return thread_ts in (None, message["ts"]) or message.get("subtype") == "thread_broadcast"
+
+
+def _with_block_ids(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copy blocks, giving each a block_id as Slack does when the sender didn't."""
+    result = copy.deepcopy(blocks)
+    for block in result:
+        block.setdefault("block_id", secrets.token_urlsafe(4))
+    return result
+
+
+def _add_reply(parent: dict[str, Any], reply: dict[str, Any]) -> None:
+    """Maintain a parent's thread summary fields after a new reply."""
+    author = reply.get("user") or reply.get("bot_id")
+    parent["thread_ts"] = parent["ts"]
+    parent["reply_count"] = parent.get("reply_count", 0) + 1
+    users = parent.setdefault("reply_users", [])
+    if author not in users:
+        users.append(author)
+    parent["reply_users_count"] = len(users)
+    parent["latest_reply"] = reply["ts"]
+
+
+def _remove_reply(parent: dict[str, Any], ts: str, remaining: list[dict[str, Any]]) -> None:
+    """Recompute a parent's thread summary after one of its replies was deleted."""
+    replies = _sorted(m for m in remaining if m.get("thread_ts") == parent["ts"] and m["ts"] != parent["ts"])
+    parent["reply_count"] = len(replies)
+    parent["reply_users"] = list(dict.fromkeys(m.get("user") or m.get("bot_id") for m in replies))
+    parent["reply_users_count"] = len(parent["reply_users"])
+    if replies:
+        parent["latest_reply"] = replies[-1]["ts"]
+    else:
+        for key in ("reply_count", "reply_users", "reply_users_count", "latest_reply"):
+            parent.pop(key, None)

@@ -1,0 +1,294 @@
+"""The fake's Web API, exercised through slack_sdk's real WebClient as the bot would use it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from sandbox import FakeSlack
+from sandbox.state import ResponseTarget
+
+BUTTONS = [
+    {"type": "section", "text": {"type": "mrkdwn", "text": "Ready?"}},
+    {
+        "type": "actions",
+        "elements": [{"type": "button", "action_id": "go", "text": {"type": "plain_text", "text": "Go"}}],
+    },
+]
+
+
+def test_auth_test_identifies_the_bot(client: WebClient) -> None:
+    auth = client.auth_test()
+    assert (auth["user_id"], auth["bot_id"], auth["team_id"]) == ("U0BOT", "B0BOT", "T0SANDBOX")
+
+
+def test_thread_replies_show_parent_then_replies(client: WebClient, fake: FakeSlack) -> None:
+    parent = client.chat_postMessage(channel="C0MLTEAM", text="Design review: churn model")
+    client.chat_postMessage(channel="C0MLTEAM", text="Q1: what is the target?", thread_ts=parent["ts"])
+    client.chat_postMessage(channel="C0MLTEAM", text="Q2: what is the latency budget?", thread_ts=parent["ts"])
+
+    thread = client.conversations_replies(channel="C0MLTEAM", ts=parent["ts"])["messages"]
+
+    assert [m["text"] for m in thread] == [
+        "Design review: churn model",
+        "Q1: what is the target?",
+        "Q2: what is the latency budget?",
+    ]
+    assert thread[0]["reply_count"] == 2
+    assert thread[0]["latest_reply"] == thread[2]["ts"]
+    assert all(m["thread_ts"] == parent["ts"] for m in thread)
+    assert [m["text"] for m in fake.workspace.messages("C0MLTEAM")] == ["Design review: churn model"]
+
+
+def test_history_is_newest_first_and_paginates(client: WebClient) -> None:
+    for n in range(5):
+        client.chat_postMessage(channel="C0RANDOM", text=f"message {n}")
+
+    first = client.conversations_history(channel="C0RANDOM", limit=3)
+    second = client.conversations_history(channel="C0RANDOM", limit=3, cursor=first["response_metadata"]["next_cursor"])
+
+    assert [m["text"] for m in first["messages"]] == ["message 4", "message 3", "message 2"]
+    assert first["has_more"] is True
+    assert [m["text"] for m in second["messages"]] == ["message 1", "message 0"]
+    assert second["has_more"] is False
+
+
+def test_timestamps_strictly_increase(client: WebClient) -> None:
+    stamps = [client.chat_postMessage(channel="C0GENERAL", text=str(n))["ts"] for n in range(20)]
+    keys = [tuple(int(p) for p in ts.split(".")) for ts in stamps]
+    assert keys == sorted(set(keys))
+    assert all(len(ts.split(".")[1]) == 6 for ts in stamps)
+
+
+def test_chat_update_changes_text_and_marks_edited(client: WebClient, fake: FakeSlack) -> None:
+    posted = client.chat_postMessage(channel="C0MLTEAM", text="Draft", blocks=BUTTONS)
+
+    updated = client.chat_update(channel="C0MLTEAM", ts=posted["ts"], text="Final")
+
+    stored = fake.workspace.message("C0MLTEAM", posted["ts"])
+    assert updated["text"] == "Final"
+    assert stored is not None and stored["text"] == "Final"
+    assert stored["edited"]["user"] == "U0BOT"
+    assert [b["type"] for b in stored["blocks"]] == ["section", "actions"], "blocks kept when not sent"
+
+
+def test_bot_cannot_update_or_delete_a_persons_message(client: WebClient, fake: FakeSlack) -> None:
+    human = fake.workspace.post_message("C0MLTEAM", user="U0ALICE", text="mine")
+    with pytest.raises(SlackApiError) as update:
+        client.chat_update(channel="C0MLTEAM", ts=human["ts"], text="hijacked")
+    with pytest.raises(SlackApiError) as delete:
+        client.chat_delete(channel="C0MLTEAM", ts=human["ts"])
+    assert update.value.response["error"] == "cant_update_message"
+    assert delete.value.response["error"] == "cant_delete_message"
+
+
+def test_chat_delete_and_missing_messages(client: WebClient, fake: FakeSlack) -> None:
+    posted = client.chat_postMessage(channel="C0MLTEAM", text="oops")
+    client.chat_delete(channel="C0MLTEAM", ts=posted["ts"])
+    assert fake.workspace.messages("C0MLTEAM") == []
+    with pytest.raises(SlackApiError) as err:
+        client.chat_update(channel="C0MLTEAM", ts=posted["ts"], text="again")
+    assert err.value.response["error"] == "message_not_found"
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+def test_post_message_validation_errors(client: WebClient) -> None:
+    cases = [
+        ({"channel": "C0NOPE", "text": "hi"}, "channel_not_found"),
+        ({"channel": "C0MLTEAM"}, "no_text"),
+        ({"channel": "C0MLTEAM", "text": "x" * 40_001}, "msg_too_long"),
+        ({"channel": "C0MLTEAM", "blocks": [{"type": "divider"}] * 51}, "invalid_blocks"),
+        ({"channel": "C0MLTEAM", "blocks": {"type": "divider"}}, "invalid_blocks"),
+    ]
+    for kwargs, error in cases:
+        with pytest.raises(SlackApiError) as err:
+            client.chat_postMessage(**kwargs)
+        assert err.value.response["error"] == error, kwargs
+
+
+def test_form_encoded_blocks_are_accepted(client: WebClient, fake: FakeSlack) -> None:
+    response = client.api_call(
+        "chat.postMessage",
+        data={"channel": "C0MLTEAM", "text": "fallback", "blocks": '[{"type": "divider"}]'},
+    )
+    stored = fake.workspace.message("C0MLTEAM", response["ts"])
+    assert stored is not None and stored["blocks"][0]["type"] == "divider"
+
+
+def test_metadata_only_returned_with_include_all_metadata(client: WebClient) -> None:
+    metadata = {"event_type": "design_session", "event_payload": {"session_id": 42}}
+    posted = client.chat_postMessage(channel="C0MLTEAM", text="Session started", metadata=metadata)
+    client.chat_postMessage(channel="C0MLTEAM", text="reply", thread_ts=posted["ts"], metadata=metadata)
+
+    plain = client.conversations_history(channel="C0MLTEAM")["messages"][0]
+    full = client.conversations_history(channel="C0MLTEAM", include_all_metadata=True)["messages"][0]
+    thread = client.conversations_replies(channel="C0MLTEAM", ts=posted["ts"], include_all_metadata=True)
+
+    assert "metadata" not in plain
+    assert full["metadata"] == metadata
+    assert [m["metadata"]["event_payload"]["session_id"] for m in thread["messages"]] == [42, 42]
+
+
+def test_reacting_twice_is_already_reacted(client: WebClient, fake: FakeSlack) -> None:
+    posted = client.chat_postMessage(channel="C0MLTEAM", text="Looks good")
+    client.reactions_add(channel="C0MLTEAM", timestamp=posted["ts"], name="white_check_mark")
+
+    with pytest.raises(SlackApiError) as err:
+        client.reactions_add(channel="C0MLTEAM", timestamp=posted["ts"], name="white_check_mark")
+
+    assert err.value.response["error"] == "already_reacted"
+    stored = fake.workspace.message("C0MLTEAM", posted["ts"])
+    assert stored is not None
+    assert stored["reactions"] == [{"name": "white_check_mark", "users": ["U0BOT"], "count": 1}]
+
+    client.reactions_remove(channel="C0MLTEAM", timestamp=posted["ts"], name="white_check_mark")
+    with pytest.raises(SlackApiError) as err:
+        client.reactions_remove(channel="C0MLTEAM", timestamp=posted["ts"], name="white_check_mark")
+    assert err.value.response["error"] == "no_reaction"
+
+
+def test_pins(client: WebClient) -> None:
+    posted = client.chat_postMessage(channel="C0MLTEAM", text="Design doc summary")
+    client.pins_add(channel="C0MLTEAM", timestamp=posted["ts"])
+    with pytest.raises(SlackApiError) as err:
+        client.pins_add(channel="C0MLTEAM", timestamp=posted["ts"])
+    assert err.value.response["error"] == "already_pinned"
+
+    items = client.pins_list(channel="C0MLTEAM")["items"]
+    assert [(i["type"], i["channel"], i["message"]["text"]) for i in items] == [
+        ("message", "C0MLTEAM", "Design doc summary")
+    ]
+
+    client.pins_remove(channel="C0MLTEAM", timestamp=posted["ts"])
+    assert client.pins_list(channel="C0MLTEAM")["items"] == []
+
+
+def test_users_and_conversations_info(client: WebClient) -> None:
+    user = client.users_info(user="U0BOB")["user"]
+    assert (user["real_name"], user["tz"], user["is_bot"]) == ("Bob Jones", "America/New_York", False)
+    assert user["profile"]["display_name"] == "bob"
+    channel = client.conversations_info(channel="C0MLTEAM")["channel"]
+    assert (channel["name"], channel["is_member"]) == ("ml-team", True)
+    with pytest.raises(SlackApiError) as err:
+        client.users_info(user="U0NOBODY")
+    assert err.value.response["error"] == "user_not_found"
+
+
+def test_permalink_points_at_the_fake(client: WebClient, fake: FakeSlack) -> None:
+    posted = client.chat_postMessage(channel="C0MLTEAM", text="link me")
+    link = client.chat_getPermalink(channel="C0MLTEAM", message_ts=posted["ts"])["permalink"]
+    assert link == f"{fake.base_url}archives/C0MLTEAM/p{posted['ts'].replace('.', '')}"
+
+
+def test_ephemeral_is_visible_to_one_user_only(client: WebClient, fake: FakeSlack) -> None:
+    response = client.chat_postEphemeral(channel="C0MLTEAM", user="U0ALICE", text="Only you can see this")
+    [ephemeral] = fake.workspace.ephemerals("C0MLTEAM", "U0ALICE")
+    assert ephemeral["text"] == "Only you can see this"
+    assert ephemeral["ts"] == response["message_ts"]
+    assert fake.workspace.ephemerals(user="U0BOB") == []
+    assert fake.workspace.messages("C0MLTEAM") == []
+
+
+def test_wrong_or_missing_token(fake: FakeSlack) -> None:
+    with pytest.raises(SlackApiError) as wrong:
+        WebClient(token="xoxb-wrong", base_url=fake.api_url).auth_test()
+    with pytest.raises(SlackApiError) as missing:
+        WebClient(base_url=fake.api_url).auth_test()
+    assert wrong.value.response["error"] == "invalid_auth"
+    assert missing.value.response["error"] == "not_authed"
+
+
+def test_unknown_method(client: WebClient, fake: FakeSlack) -> None:
+    with pytest.raises(SlackApiError) as err:
+        client.api_call("chat.teleport")
+    assert err.value.response["error"] == "unknown_method"
+    assert fake.workspace.calls("chat.teleport")[0].response == {"ok": False, "error": "unknown_method"}
+
+
+def test_every_call_is_logged(client: WebClient, fake: FakeSlack) -> None:
+    client.chat_postMessage(channel="C0MLTEAM", text="hello")
+    [call] = fake.workspace.calls("chat.postMessage")
+    assert call.params["text"] == "hello"
+    assert call.response["ok"] is True
+
+
+def test_fail_next_ratelimited_error_then_recovers(client: WebClient, fake: FakeSlack) -> None:
+    fake.workspace.fail_next("chat.postMessage", "ratelimited")
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postMessage(channel="C0MLTEAM", text="first try")
+    assert err.value.response["error"] == "ratelimited"
+
+    client.chat_postMessage(channel="C0MLTEAM", text="second try")
+    assert [m["text"] for m in fake.workspace.messages("C0MLTEAM")] == ["second try"]
+
+
+def test_fail_next_http_429_with_retry_after(client: WebClient, fake: FakeSlack) -> None:
+    fake.workspace.fail_next("chat.update", http_status=429, retry_after=2, times=2)
+    posted = client.chat_postMessage(channel="C0MLTEAM", text="v1")
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as err:
+            client.chat_update(channel="C0MLTEAM", ts=posted["ts"], text="v2")
+        assert err.value.response.status_code == 429
+        assert err.value.response.headers["Retry-After"] == "2"
+    client.chat_update(channel="C0MLTEAM", ts=posted["ts"], text="v2")
+    assert fake.workspace.messages("C0MLTEAM")[0]["text"] == "v2"
+
+
+def test_response_url_defaults_to_ephemeral(fake: FakeSlack) -> None:
+    token = fake.workspace.register_response_url(ResponseTarget(channel="C0MLTEAM", user="U0ALICE"))
+    reply = httpx.post(f"{fake.base_url}response/{token}", json={"text": "Started a design session"})
+    assert (reply.status_code, reply.text) == (200, "ok")
+    assert [e["text"] for e in fake.workspace.ephemerals("C0MLTEAM", "U0ALICE")] == ["Started a design session"]
+    assert fake.workspace.messages("C0MLTEAM") == []
+
+
+def test_response_url_in_channel_and_unknown_token(fake: FakeSlack) -> None:
+    token = fake.workspace.register_response_url(ResponseTarget(channel="C0MLTEAM", user="U0ALICE"))
+    httpx.post(f"{fake.base_url}response/{token}", json={"text": "Everyone sees this", "response_type": "in_channel"})
+    assert [m["text"] for m in fake.workspace.messages("C0MLTEAM")] == ["Everyone sees this"]
+    assert httpx.post(f"{fake.base_url}response/nope", json={"text": "x"}).status_code == 404
+
+
+def test_response_url_replace_and_delete_original(client: WebClient, fake: FakeSlack) -> None:
+    posted = client.chat_postMessage(channel="C0MLTEAM", text="Pick one", blocks=BUTTONS)
+    target = ResponseTarget(channel="C0MLTEAM", user="U0ALICE", message_ts=posted["ts"])
+    url = f"{fake.base_url}response/{fake.workspace.register_response_url(target)}"
+
+    httpx.post(url, json={"replace_original": True, "text": "You picked Go"})
+    stored = fake.workspace.message("C0MLTEAM", posted["ts"])
+    assert stored is not None and stored["text"] == "You picked Go"
+    assert stored.get("blocks") == [], "replacing without blocks drops the buttons"
+
+    httpx.post(url, json={"delete_original": True})
+    assert fake.workspace.messages("C0MLTEAM") == []
+
+
+def test_views_open_consumes_the_trigger(client: WebClient, fake: FakeSlack) -> None:
+    trigger = fake.workspace.new_trigger_id("U0ALICE")
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "New design"}, "blocks": []}
+    opened = client.views_open(trigger_id=trigger, view=modal)["view"]
+    assert opened["id"].startswith("V")
+    assert [v["title"]["text"] for v in fake.workspace.open_modals("U0ALICE")] == ["New design"]
+
+    updated = client.views_update(view_id=opened["id"], view=modal | {"title": {"type": "plain_text", "text": "v2"}})
+    assert updated["view"]["id"] == opened["id"]
+    with pytest.raises(SlackApiError) as err:
+        client.views_open(trigger_id=trigger, view=modal)
+    assert err.value.response["error"] == "exchanged_trigger_id"
+
+
+def test_views_publish_sets_home_tab(client: WebClient, fake: FakeSlack) -> None:
+    home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Hi"}}]}
+    first = client.views_publish(user_id="U0BOB", view=home)["view"]
+    second = client.views_publish(user_id="U0BOB", view=home)["view"]
+    assert first["id"] == second["id"]
+    assert [v["type"] for v in fake.workspace.views("U0BOB")] == ["home"]
+
+
+def test_wait_for_times_out_with_recent_calls(client: WebClient, fake: FakeSlack) -> None:
+    client.chat_postMessage(channel="C0MLTEAM", text="something else")
+    with pytest.raises(AssertionError) as err:
+        fake.workspace.wait_for(lambda ws: len(ws.messages("C0MLTEAM")) == 2, timeout=0.2)
+    assert "chat.postMessage" in str(err.value)
