@@ -1,0 +1,174 @@
+"""Block Kit for the bot's messages, built with slack_sdk's block models so Slack's limits are checked.
+
+Text comes from the Jinja2 templates (which escape user text for mrkdwn); this module only arranges it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    BlockElement,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    SectionBlock,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+)
+
+from bot.ids import ActionId, BlockKind, QuestionBlockRef
+from bot.rendering import escape_mrkdwn, render, truncate_text
+from flows.catalog import Catalog, Question, QuestionKind
+from flows.walkthrough import Progress
+from storage.models import Answer, Design
+
+MAX_BUTTONS = 5
+PROGRESS_BAR_WIDTH = 20
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+
+
+@dataclass(frozen=True)
+class Message:
+    """What chat.postMessage / chat.update need: blocks plus the plain-text fallback for notifications."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def _to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks]  # to_dict() validates each block against Slack's limits
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=truncate_text(text, SECTION_LIMIT)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate_text(text, SECTION_LIMIT))])
+
+
+def progress_bar(progress: Progress) -> str:
+    filled = round(PROGRESS_BAR_WIDTH * progress.settled / progress.total) if progress.total else 0
+    return "█" * filled + "░" * (PROGRESS_BAR_WIDTH - filled)
+
+
+def parent_message(design: Design, catalog: Catalog, progress: Progress) -> Message:
+    """The design's message in the channel: name, who started it, progress; its thread holds the questions."""
+    complete = design.current_question_id is None
+    body = render(
+        "parent.j2",
+        started_by=design.started_by,
+        catalog_title=catalog.title,
+        complete=complete,
+        progress=progress,
+        bar=progress_bar(progress),
+    )
+    blocks = [
+        HeaderBlock(text=PlainTextObject(text=truncate_text(f"ML design: {design.name}", HEADER_LIMIT))),
+        _section(body),
+        _context(render("parent_howto.j2", complete=complete)),
+    ]
+    fallback = f"ML design {design.name}: {progress.answered}/{progress.total} answered"
+    return Message(text=escape_mrkdwn(fallback), blocks=_to_dicts(blocks))
+
+
+def question_message(
+    *,
+    design: Design,
+    catalog: Catalog,
+    question: Question,
+    answer: Answer | None,
+    is_current: bool,
+) -> Message:
+    """A question in the thread; its buttons stay so a choice can be changed, skip/back only while current."""
+    number = catalog.position(question.id) + 1
+    total = len(catalog.questions)
+    chosen_ids = answer.choices if answer is not None else []
+    chosen_labels = [option.label for option in question.options if option.id in chosen_ids]
+    blocks: list[Block] = [
+        _section(
+            render(
+                "question.j2",
+                area_title=catalog.area_of(question.id).title,
+                number=number,
+                total=total,
+                prompt=question.prompt,
+            )
+        ),
+        _context(render("question_help.j2", help=question.help)),
+    ]
+    assert design.id is not None
+    if question.options:
+        ref = QuestionBlockRef(BlockKind.CHOICES, design.id, question.id)
+        blocks.append(ActionsBlock(block_id=ref.block_id(), elements=_choice_elements(question, chosen_ids)))
+    blocks.append(
+        _context(
+            render(
+                "question_state.j2",
+                answer=answer,
+                chosen=chosen_labels,
+                is_current=is_current,
+                has_options=bool(question.options),
+            )
+        )
+    )
+    if is_current:
+        ref = QuestionBlockRef(BlockKind.NAVIGATION, design.id, question.id)
+        navigation = [ButtonElement(text="Skip", action_id=ActionId.SKIP, value=question.id)]
+        if number > 1:
+            navigation.append(ButtonElement(text="Back", action_id=ActionId.BACK, value=question.id))
+        blocks.append(ActionsBlock(block_id=ref.block_id(), elements=navigation))
+    fallback = f"Question {number} of {total}: {question.prompt}"
+    return Message(text=escape_mrkdwn(fallback), blocks=_to_dicts(blocks))
+
+
+def _choice_elements(question: Question, chosen_ids: Sequence[str]) -> list[BlockElement]:
+    options = [Option(value=option.id, text=option.label) for option in question.options]
+    initial = [option for option in options if option.value in chosen_ids]
+    if question.kind is QuestionKind.MULTI:
+        return [
+            StaticMultiSelectElement(
+                placeholder="Pick all that apply",
+                action_id=ActionId.SELECT_MANY,
+                options=options,
+                initial_options=initial or None,
+            )
+        ]
+    if len(options) > MAX_BUTTONS:
+        return [
+            StaticSelectElement(
+                placeholder="Pick one",
+                action_id=ActionId.SELECT,
+                options=options,
+                initial_option=initial[0] if initial else None,
+            )
+        ]
+    return [
+        ButtonElement(
+            text=option.label,
+            action_id=f"{ActionId.CHOOSE}:{option.id}",
+            value=option.id,
+            style="primary" if option.id in chosen_ids else None,
+        )
+        for option in question.options
+    ]
+
+
+def closing_message(design: Design, progress: Progress) -> Message:
+    text = render("closing.j2", name=design.name, progress=progress)
+    return Message(text=text, blocks=_to_dicts([_section(text)]))
+
+
+def notice(template_name: str, **values: Any) -> Message:
+    """An ephemeral answer to a command: help, list, status, or an error."""
+    text = render(template_name, **values)
+    return Message(text=text, blocks=_to_dicts([_section(text)]))

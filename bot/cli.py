@@ -1,0 +1,73 @@
+"""The `mldesign` command: `serve` (HTTP mode) and `socket` (Socket Mode)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError, load_settings
+from flows.catalog import CatalogError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mldesign", description="An ML system design assistant for Slack.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve Slack's HTTP requests on $PORT (default 3000)")
+    commands.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    arguments = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        _configure_logging(settings)
+        if arguments.command == "serve":
+            serve(settings)
+        else:
+            socket_mode(settings)
+    except (SettingsError, CatalogError) as error:
+        print(f"mldesign: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.server import create_web_app
+    from bot.services import build_services
+
+    settings.require("slack_bot_token", "slack_signing_secret")
+    services = build_services(settings)
+    web_app = create_web_app(create_app(services), services)
+    print(f"mldesign listening on http://{settings.host}:{settings.port}/slack/events", flush=True)
+    uvicorn.run(web_app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+
+
+def socket_mode(settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+    from bot.server import start_scheduler
+    from bot.services import build_services
+
+    settings.require("slack_bot_token", "slack_app_token")
+    services = build_services(settings)
+    scheduler = start_scheduler(services)
+    assert settings.slack_app_token is not None
+    try:
+        SocketModeHandler(create_app(services), settings.slack_app_token.get_secret_value()).start()
+    finally:
+        scheduler.shutdown(wait=False)
+        services.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

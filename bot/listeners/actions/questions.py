@@ -1,0 +1,80 @@
+"""Buttons and selects on a question message: choose an option, skip the question, or go back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack
+from sqlmodel import Session
+
+from bot import workflow
+from bot.errors import InvalidChoice
+from bot.ids import QuestionBlockRef
+from bot.services import Services
+from bot.workflow import QuestionAction
+from flows.catalog import Catalog
+
+UseCase = Callable[[Session, Catalog, QuestionAction, dict[str, Any]], int | None]
+
+
+def parse_action(body: dict[str, Any], action: dict[str, Any]) -> QuestionAction:
+    try:
+        ref = QuestionBlockRef.parse(action["block_id"])
+    except (KeyError, ValueError) as error:
+        raise InvalidChoice("That button doesn't belong to an mldesign question.") from error
+    user_id = body["user"]["id"]
+    return QuestionAction(
+        team_id=body["team"]["id"] if body.get("team") else body["user"]["team_id"],
+        user_id=user_id,
+        design_id=ref.design_id,
+        question_id=ref.question_id,
+        interaction_id=f"action:{action.get('action_ts')}:{user_id}:{action['action_id']}",
+    )
+
+
+def selected_option_ids(action: dict[str, Any]) -> list[str]:
+    if "selected_options" in action:
+        return [option["value"] for option in action["selected_options"]]
+    if "selected_option" in action:
+        return [action["selected_option"]["value"]]
+    return [action["value"]] if action.get("value") else []
+
+
+def _listener(services: Services, use_case: UseCase) -> Callable[..., None]:
+    def handle(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        question_action = parse_action(body, action)
+        with services.unit_of_work() as session:
+            design_id = use_case(session, services.catalog, question_action, action)
+        ack()
+        if design_id is not None:
+            services.publisher.schedule(question_action.team_id, design_id)
+
+    return handle
+
+
+def choose_option(services: Services) -> Callable[..., None]:
+    return _listener(
+        services,
+        lambda session, catalog, question_action, action: workflow.record_choice(
+            session=session, catalog=catalog, action=question_action, option_ids=selected_option_ids(action)
+        ),
+    )
+
+
+def skip_question(services: Services) -> Callable[..., None]:
+    return _listener(
+        services,
+        lambda session, catalog, question_action, _: workflow.skip_question(
+            session=session, catalog=catalog, action=question_action
+        ),
+    )
+
+
+def go_back(services: Services) -> Callable[..., None]:
+    return _listener(
+        services,
+        lambda session, catalog, question_action, _: workflow.go_back(
+            session=session, catalog=catalog, action=question_action
+        ),
+    )

@@ -1,0 +1,49 @@
+"""Thread replies answer the design's questions; edits of those replies update the answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot import workflow
+from bot.rendering import unescape_slack
+from bot.services import Services
+from bot.workflow import ReplyEdit, ThreadReply
+
+ANSWER_SUBTYPES = (None, "thread_broadcast", "file_share")
+
+
+def message_event(services: Services) -> Callable[..., None]:
+    def handle_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        parsed = parse_message_event(event, team_id=body["team_id"], event_id=body["event_id"])
+        if parsed is None:
+            return
+        with services.unit_of_work() as session:
+            if isinstance(parsed, ThreadReply):
+                design_id = workflow.record_reply(session=session, catalog=services.catalog, reply=parsed)
+            else:
+                design_id = workflow.record_edit(session=session, catalog=services.catalog, edit=parsed)
+        if design_id is not None:
+            services.publisher.schedule(parsed.team_id, design_id)
+
+    return handle_message
+
+
+def parse_message_event(event: dict[str, Any], *, team_id: str, event_id: str) -> ThreadReply | ReplyEdit | None:
+    """A person's reply in a thread, or an edit of one; None for everything the bot should not act on."""
+    subtype = event.get("subtype")
+    if subtype in ANSWER_SUBTYPES:
+        message = event
+    elif subtype == "message_changed":
+        message = event.get("message") or {}
+    else:
+        return None
+    thread_ts, ts, user_id = message.get("thread_ts"), message.get("ts"), message.get("user")
+    if message.get("bot_id") or not (thread_ts and ts and user_id) or thread_ts == ts:
+        return None
+    text = unescape_slack(message.get("text") or "")
+    channel_id = event["channel"]
+    if subtype == "message_changed":
+        editor = (message.get("edited") or {}).get("user", user_id)
+        return ReplyEdit(team_id, channel_id, thread_ts, ts, editor, text, event_id)
+    return ThreadReply(team_id, channel_id, thread_ts, ts, user_id, text, event_id)

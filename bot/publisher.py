@@ -1,0 +1,323 @@
+"""Brings Slack in line with the database, after the acknowledgement, in the background.
+
+The database says what a design's thread should show; ``publish`` makes it so and is safe to repeat:
+each post is claimed in the database before it is sent and found again by its message metadata if the
+process died in between, so a restart neither loses nor doubles a question.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy import Engine
+
+from bot import blocks
+from bot.background import KeyedBackground
+from bot.blocks import Message
+from bot.ids import MetadataType
+from flows import walkthrough
+from flows.catalog import Catalog
+from flows.walkthrough import AnswerStatus, Progress
+from storage import repositories as repo
+from storage.engine import session_scope
+from storage.models import Answer, Design, Prompt, utc_now
+
+logger = logging.getLogger(__name__)
+
+CHECKMARK = "white_check_mark"
+TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+# Posting in these channels will not work until a person acts; tell the starter instead of retrying.
+CHANNEL_ERRORS = {
+    "not_in_channel": "I'm not a member of this channel. Invite me with `/invite @mldesign`, then start again.",
+    "channel_not_found": "I can't see this channel. Invite me with `/invite @mldesign`, then start again.",
+    "is_archived": "This channel is archived, so I can't post the design here.",
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    design: Design
+    answers: dict[str, Answer]
+    prompts: list[Prompt]
+
+    @property
+    def design_id(self) -> int:
+        assert self.design.id is not None
+        return self.design.id
+
+
+def answer_statuses(answers: dict[str, Answer]) -> dict[str, AnswerStatus]:
+    return {question_id: AnswerStatus(answer.status) for question_id, answer in answers.items()}
+
+
+def is_transient(error: Exception) -> bool:
+    if isinstance(error, SlackApiError):
+        return error.response.status_code >= 500 or error.response.get("error") in TRANSIENT_ERRORS
+    return isinstance(error, SlackClientError | OSError)
+
+
+class Publisher:
+    def __init__(self, *, engine: Engine, client: WebClient, catalog: Catalog, background: KeyedBackground) -> None:
+        self._engine = engine
+        self._client = client
+        self._catalog = catalog
+        self._background = background
+
+    def schedule(self, team_id: str, design_id: int) -> None:
+        self._background.submit((team_id, design_id), partial(self.publish, team_id, design_id))
+
+    def sweep(self) -> None:
+        """Schedule every design whose latest change Slack doesn't show yet (after a restart, a full queue)."""
+        with session_scope(self._engine) as session:
+            pending = repo.unpublished_designs(session=session)
+        for team_id, design_id in pending:
+            self.schedule(team_id, design_id)
+
+    def publish(self, team_id: str, design_id: int) -> None:
+        snapshot = self._load(team_id, design_id)
+        if snapshot is None:
+            return
+        revision = snapshot.design.revision
+        try:
+            self._publish(snapshot)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            if is_transient(error):
+                logger.warning("publishing design %s deferred: %s", design_id, _describe(error))
+                return
+            if self._give_up_on_channel(snapshot, error):
+                return
+            logger.error("publishing design %s failed: %s", design_id, _describe(error))
+        with session_scope(self._engine) as session:
+            repo.mark_published(session=session, team_id=team_id, design_id=design_id, revision=revision)
+
+    def _publish(self, snapshot: Snapshot) -> None:
+        design = snapshot.design
+        if design.parent_ts is None:
+            self._post_parent(snapshot)
+        if design.current_question_id is not None:
+            self._ensure_prompt(snapshot)
+        self._refresh_prompts(snapshot)
+        self._react_to_answers(snapshot)
+        if design.current_question_id is None and design.closing_ts is None:
+            self._post_closing(snapshot)
+        self._update_parent(snapshot)
+
+    # --- loading -------------------------------------------------------------------------------------
+
+    def _load(self, team_id: str, design_id: int) -> Snapshot | None:
+        with session_scope(self._engine) as session:
+            design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
+            if design is None:
+                return None
+            answers = repo.current_answers(session=session, team_id=team_id, design_id=design_id)
+            prompts = list(repo.prompts(session=session, team_id=team_id, design_id=design_id))
+        return Snapshot(design=design, answers=answers, prompts=prompts)
+
+    def _progress(self, snapshot: Snapshot) -> Progress:
+        return walkthrough.progress(self._catalog, answer_statuses(snapshot.answers))
+
+    def _record(self, design: Design, **columns: Any) -> None:
+        """Store publisher columns on the row and on the snapshot, leaving walkthrough state alone."""
+        assert design.id is not None
+        with session_scope(self._engine) as session:
+            repo.record_publication(session=session, team_id=design.team_id, design_id=design.id, **columns)
+        for name, value in columns.items():
+            setattr(design, name, value)
+
+    def _save_prompt(self, prompt: Prompt) -> None:
+        with session_scope(self._engine) as session:
+            repo.save_prompt(session=session, prompt=prompt)
+
+    # --- the parent message in the channel ------------------------------------------------------------
+
+    def _post_parent(self, snapshot: Snapshot) -> None:
+        design = snapshot.design
+        message = blocks.parent_message(design, self._catalog, self._progress(snapshot))
+        payload = {"design_id": snapshot.design_id}
+        ts = None
+        if design.parent_claimed_at is not None:
+            oldest = (design.parent_claimed_at - timedelta(minutes=5)).timestamp()
+            ts = self._find_posted(
+                self._history(design.channel_id, oldest=f"{oldest:.6f}"), MetadataType.DESIGN, payload
+            )
+        if ts is None:
+            self._record(design, parent_claimed_at=utc_now())
+            ts = self._post(design.channel_id, message, MetadataType.DESIGN, payload)
+        self._record(design, parent_ts=ts, permalink=self._permalink(design.channel_id, ts))
+
+    def _update_parent(self, snapshot: Snapshot) -> None:
+        design = snapshot.design
+        message = blocks.parent_message(design, self._catalog, self._progress(snapshot))
+        assert design.parent_ts is not None
+        self._client.chat_update(
+            channel=design.channel_id, ts=design.parent_ts, text=message.text, blocks=message.blocks
+        )
+
+    def _give_up_on_channel(self, snapshot: Snapshot, error: Exception) -> bool:
+        """A design whose first post can't go out in this channel is removed and its starter told why."""
+        code = error.response.get("error") if isinstance(error, SlackApiError) else None
+        design = snapshot.design
+        if design.parent_ts is not None or code not in CHANNEL_ERRORS:
+            return False
+        logger.info("design %s removed: cannot post in channel (%s)", snapshot.design_id, code)
+        with session_scope(self._engine) as session:
+            repo.delete_design(session=session, team_id=design.team_id, design_id=snapshot.design_id)
+        if design.response_url:
+            try:
+                WebhookClient(design.response_url).send(
+                    text=f":warning: {CHANNEL_ERRORS[code]}", response_type="ephemeral"
+                )
+            except (SlackClientError, OSError) as webhook_error:
+                logger.warning("could not tell the starter of design %s: %s", snapshot.design_id, webhook_error)
+        return True
+
+    # --- questions in the thread ----------------------------------------------------------------------
+
+    def _ensure_prompt(self, snapshot: Snapshot) -> None:
+        design = snapshot.design
+        assert design.current_question_id is not None
+        prompt = next((prompt for prompt in snapshot.prompts if prompt.step == design.step), None)
+        if prompt is not None and prompt.message_ts is not None:
+            return
+        question = self._catalog.question(design.current_question_id)
+        answer = snapshot.answers.get(question.id)
+        payload = {"design_id": snapshot.design_id, "step": design.step}
+        ts = None
+        if prompt is None:
+            prompt = Prompt(
+                design_id=snapshot.design_id,
+                team_id=design.team_id,
+                step=design.step,
+                question_id=question.id,
+            )
+            with session_scope(self._engine) as session:
+                if not repo.claim_prompt(session=session, prompt=prompt):
+                    return  # another publisher posts this step
+        else:
+            ts = self._find_posted(self._replies(design), MetadataType.PROMPT, payload)
+        if ts is None:
+            message = blocks.question_message(
+                design=design, catalog=self._catalog, question=question, answer=answer, is_current=True
+            )
+            ts = self._post(design.channel_id, message, MetadataType.PROMPT, payload, thread_ts=design.parent_ts)
+        prompt.message_ts = ts
+        prompt.rendered_answer_id = answer.id if answer else None
+        prompt.rendered_current = True
+        self._save_prompt(prompt)
+        snapshot.prompts.append(prompt)
+
+    def _refresh_prompts(self, snapshot: Snapshot) -> None:
+        """Re-render question messages whose answer changed or that are no longer the current question."""
+        design = snapshot.design
+        for prompt in snapshot.prompts:
+            if prompt.message_ts is None or prompt.question_id not in self._catalog:
+                continue
+            answer = snapshot.answers.get(prompt.question_id)
+            answer_id = answer.id if answer else None
+            is_current = prompt.step == design.step and design.current_question_id == prompt.question_id
+            if prompt.rendered_answer_id == answer_id and prompt.rendered_current == is_current:
+                continue
+            message = blocks.question_message(
+                design=design,
+                catalog=self._catalog,
+                question=self._catalog.question(prompt.question_id),
+                answer=answer,
+                is_current=is_current,
+            )
+            self._client.chat_update(
+                channel=design.channel_id, ts=prompt.message_ts, text=message.text, blocks=message.blocks
+            )
+            prompt.rendered_answer_id = answer_id
+            prompt.rendered_current = is_current
+            self._save_prompt(prompt)
+
+    def _react_to_answers(self, snapshot: Snapshot) -> None:
+        design = snapshot.design
+        with session_scope(self._engine) as session:
+            pending = repo.answers_awaiting_reaction(
+                session=session, team_id=design.team_id, design_id=snapshot.design_id
+            )
+        for source_ts in dict.fromkeys(answer.source_ts for answer in pending if answer.source_ts):
+            try:
+                self._client.reactions_add(channel=design.channel_id, timestamp=source_ts, name=CHECKMARK)
+            except SlackApiError as error:
+                if error.response.get("error") not in ("already_reacted", "message_not_found"):
+                    raise
+            with session_scope(self._engine) as session:
+                repo.mark_reacted(
+                    session=session, team_id=design.team_id, design_id=snapshot.design_id, source_ts=source_ts
+                )
+
+    def _post_closing(self, snapshot: Snapshot) -> None:
+        design = snapshot.design
+        payload = {"design_id": snapshot.design_id}
+        ts = None
+        if design.closing_claimed_at is not None:
+            ts = self._find_posted(self._replies(design), MetadataType.CLOSING, payload)
+        if ts is None:
+            self._record(design, closing_claimed_at=utc_now())
+            message = blocks.closing_message(design, self._progress(snapshot))
+            ts = self._post(design.channel_id, message, MetadataType.CLOSING, payload, thread_ts=design.parent_ts)
+        self._record(design, closing_ts=ts)
+
+    # --- Web API helpers ------------------------------------------------------------------------------
+
+    def _post(
+        self,
+        channel: str,
+        message: Message,
+        event_type: MetadataType,
+        payload: dict[str, Any],
+        thread_ts: str | None = None,
+    ) -> str:
+        response = self._client.chat_postMessage(
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            thread_ts=thread_ts,
+            metadata={"event_type": str(event_type), "event_payload": payload},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
+    def _permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            return str(self._client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except SlackApiError as error:
+            logger.warning("no permalink for %s/%s: %s", channel, ts, _describe(error))
+            return None
+
+    def _history(self, channel: str, oldest: str) -> Iterable[dict[str, Any]]:
+        response = self._client.conversations_history(
+            channel=channel, oldest=oldest, limit=200, include_all_metadata=True
+        )
+        return response.get("messages", [])
+
+    def _replies(self, design: Design) -> Iterable[dict[str, Any]]:
+        response = self._client.conversations_replies(
+            channel=design.channel_id, ts=design.parent_ts, limit=1000, include_all_metadata=True
+        )
+        return response.get("messages", [])
+
+    @staticmethod
+    def _find_posted(messages: Iterable[dict[str, Any]], event_type: str, payload: dict[str, Any]) -> str | None:
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == event_type and metadata.get("event_payload") == payload:
+                return str(message["ts"])
+        return None
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return f"{error.response.get('error')} (HTTP {error.response.status_code})"
+    return type(error).__name__

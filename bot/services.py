@@ -1,0 +1,78 @@
+"""What the listeners share: settings, database, catalog, Web API client, background work and publisher.
+
+Built once at the entry point and passed down, so nothing reads the environment or opens connections
+at import time, and tests can build their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.background import KeyedBackground
+from bot.publisher import Publisher
+from bot.settings import Settings
+from flows.catalog import Catalog, load_catalog
+from storage.engine import create_schema, make_engine, session_scope
+
+WEB_API_TIMEOUT_SECONDS = 10
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    catalog: Catalog
+    client: WebClient
+    background: KeyedBackground
+    publisher: Publisher
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        with session_scope(self.engine) as session:
+            yield session
+
+    def close(self) -> None:
+        self.background.shutdown()
+        self.engine.dispose()
+
+
+def web_client(settings: Settings) -> WebClient:
+    """slack_sdk's client with its own retry handlers: connection errors, 429 (honouring Retry-After), 5xx."""
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+        base_url=settings.slack_api_url,
+        timeout=WEB_API_TIMEOUT_SECONDS,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    catalog = load_catalog(settings.mldesign_catalog)
+    client = web_client(settings)
+    background = KeyedBackground(max_workers=settings.mldesign_background_workers)
+    publisher = Publisher(engine=engine, client=client, catalog=catalog, background=background)
+    return Services(
+        settings=settings,
+        engine=engine,
+        catalog=catalog,
+        client=client,
+        background=background,
+        publisher=publisher,
+    )

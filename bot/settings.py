@@ -1,0 +1,52 @@
+"""Configuration from the environment (and an optional .env file), validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flows.catalog import DEFAULT_CATALOG_PATH
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///mldesign.db"
+    host: str = "0.0.0.0"
+    port: Annotated[int, Field(ge=0, le=65535)] = 3000
+    mldesign_catalog: Path = DEFAULT_CATALOG_PATH
+    mldesign_background_workers: Annotated[int, Field(ge=1, le=64)] = 4
+    log_level: str = "INFO"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or not value.endswith("/"):
+            raise ValueError("must be an http(s) URL ending with '/', e.g. https://slack.com/api/")
+        return value
+
+    def require(self, *names: str) -> None:
+        """Fail with one line naming the first missing setting a mode needs."""
+        for name in names:
+            if getattr(self, name) is None:
+                raise SettingsError(f"{name.upper()} is not set; it is required for this command.")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+        raise SettingsError(f"{name} is invalid: {problem['msg']}") from None

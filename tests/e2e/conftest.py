@@ -1,0 +1,106 @@
+"""End-to-end fixtures: the real `mldesign serve` process, talking HTTP to the fake Slack in sandbox/."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox import FakeSlack, SlackDriver
+
+SIGNING_SECRET = "e2e-signing-secret"
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 20
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class BotProcess:
+    """`mldesign serve` in a child process, so a test can kill it the way a crash would."""
+
+    def __init__(self, *, api_url: str, token: str, database_url: str, log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log_path = log_path
+        self._env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": api_url,
+            "DATABASE_URL": database_url,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "LOG_LEVEL": "INFO",
+        }
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> BotProcess:
+        with self._log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=self._env, stdout=log, stderr=log
+            )
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"mldesign exited with {self._process.returncode}:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)  # polling a port that is not open yet: there is no event to wait on
+        raise RuntimeError(f"mldesign did not answer /healthz in {START_TIMEOUT_SECONDS}s:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs, as in a crash."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGKILL)
+        self._process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+    def log(self) -> str:
+        return self._log_path.read_text(errors="replace") if self._log_path.exists() else ""
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def bot(slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
+    process = BotProcess(
+        api_url=slack.api_url,
+        token=slack.workspace.bot_token,
+        database_url=database_url,
+        log_path=tmp_path / "bot.log",
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def driver(slack: FakeSlack, bot: BotProcess) -> Iterator[SlackDriver]:
+    with slack.driver(f"{bot.url}/slack/events", SIGNING_SECRET) as slack_driver:
+        yield slack_driver

@@ -1,0 +1,163 @@
+"""Reading a design's thread in the fake Slack the way a person would: the questions, answers, reactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox import FakeSlack, SlackDriver
+from storage import repositories as repo
+from storage.engine import make_engine, session_scope
+from storage.models import Answer, Design
+
+ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
+CHANNEL = "C0MLTEAM"
+PROMPT = "mldesign_prompt"
+
+
+def all_text(message: dict[str, Any]) -> str:
+    """Everything a person sees in a message: its fallback text and the text of every block element."""
+    parts = [message.get("text", "")]
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                parts.append(node["text"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(message.get("blocks", []))
+    return "\n".join(parts)
+
+
+def question_id_of(message: dict[str, Any]) -> str | None:
+    """The question a prompt message asks, read from its interactive blocks' ids."""
+    for block in message.get("blocks", []):
+        block_id = block.get("block_id", "")
+        if block_id.startswith(("nav:", "choices:")):
+            return block_id.split(":", 2)[2]
+    return None
+
+
+def action_ids(message: dict[str, Any]) -> list[str]:
+    return [
+        element["action_id"]
+        for block in message.get("blocks", [])
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
+
+
+class DesignThread:
+    def __init__(self, slack: FakeSlack, driver: SlackDriver, channel: str, parent_ts: str) -> None:
+        self.slack = slack
+        self.ws = slack.workspace
+        self.driver = driver
+        self.channel = channel
+        self.parent_ts = parent_ts
+
+    @classmethod
+    def start(cls, slack: FakeSlack, driver: SlackDriver, name: str, user: str = ALICE, channel: str = CHANNEL):
+        known = {message["ts"] for message in slack.workspace.messages(channel)}
+        response = driver.slash_command(user, channel, f"start {name}")
+        assert response.status_code == 200, response.text
+
+        def new_parent() -> dict[str, Any] | None:
+            fresh = [m for m in slack.workspace.messages(channel) if m["ts"] not in known and m.get("bot_id")]
+            return fresh[0] if fresh else None
+
+        slack.workspace.wait_for(lambda _: new_parent() is not None)
+        thread = cls(slack, driver, channel, new_parent()["ts"])
+        thread.wait_for_questions(1)
+        return thread
+
+    @property
+    def parent(self) -> dict[str, Any]:
+        message = self.ws.message(self.channel, self.parent_ts)
+        assert message is not None
+        return message
+
+    def replies(self) -> list[dict[str, Any]]:
+        return self.ws.replies(self.channel, self.parent_ts)
+
+    def questions(self) -> list[dict[str, Any]]:
+        return [m for m in self.replies() if (m.get("metadata") or {}).get("event_type") == PROMPT]
+
+    def current(self) -> dict[str, Any]:
+        return self.questions()[-1]
+
+    def current_id(self) -> str:
+        question_id = question_id_of(self.current())
+        assert question_id is not None
+        return question_id
+
+    def wait_for_questions(self, count: int) -> None:
+        self.ws.wait_for(lambda _: len(self.questions()) >= count)
+
+    def wait_until(self, predicate: Any, timeout: float = 5.0) -> None:
+        self.ws.wait_for(lambda _: predicate(), timeout=timeout)
+
+    def reply(self, user: str, text: str) -> str:
+        ts, response = self.driver.post_message(user, self.channel, text, thread_ts=self.parent_ts)
+        assert response.status_code == 200, response.text
+        return ts
+
+    def answer(self, user: str, text: str) -> str:
+        """Reply to the current question and wait for the next one (or the end)."""
+        count = len(self.questions())
+        ts = self.reply(user, text)
+        self.wait_until(lambda: len(self.questions()) > count or self.closing() is not None)
+        return ts
+
+    def click(self, user: str, action_id: str, message: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        target = message or self.current()
+        response = self.driver.click(user, self.channel, target["ts"], action_id, **kwargs)
+        assert response.status_code == 200, response.text
+
+    def click_and_wait(self, user: str, action_id: str, **kwargs: Any) -> None:
+        count = len(self.questions())
+        self.click(user, action_id, **kwargs)
+        self.wait_until(lambda: len(self.questions()) > count or self.closing() is not None)
+
+    def closing(self) -> dict[str, Any] | None:
+        return next(
+            (m for m in self.replies() if (m.get("metadata") or {}).get("event_type") == "mldesign_closing"), None
+        )
+
+    def reactions(self, ts: str) -> list[str]:
+        message = self.ws.message(self.channel, ts) or {}
+        return [reaction["name"] for reaction in message.get("reactions", [])]
+
+
+class Database:
+    """Read-only look at what the bot stored, through the project's own repositories."""
+
+    def __init__(self, url: str, team_id: str = "T0SANDBOX") -> None:
+        self.engine = make_engine(url)
+        self.team_id = team_id
+
+    def design(self, name: str, channel: str = CHANNEL) -> Design:
+        with session_scope(self.engine) as session:
+            design = repo.get_design_by_name(
+                session=session, team_id=self.team_id, channel_id=channel, name_key=name.casefold()
+            )
+        assert design is not None, f"no design {name!r}"
+        return design
+
+    def answers(self, name: str) -> dict[str, Answer]:
+        design = self.design(name)
+        with session_scope(self.engine) as session:
+            return repo.current_answers(session=session, team_id=self.team_id, design_id=design.id)
+
+    def history(self, name: str, question_id: str) -> list[Answer]:
+        design = self.design(name)
+        with session_scope(self.engine) as session:
+            return list(
+                repo.answer_history(session=session, team_id=self.team_id, design_id=design.id, question_id=question_id)
+            )
+
+    def count_designs(self) -> int:
+        with session_scope(self.engine) as session:
+            return len(repo.list_designs(session=session, team_id=self.team_id, channel_id=CHANNEL))
