@@ -32,7 +32,6 @@ from storage.models import Answer, Design
 
 MAX_BUTTONS = 5
 PROGRESS_BAR_WIDTH = 20
-HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
 
 
@@ -66,6 +65,7 @@ def parent_message(design: Design, catalog: Catalog, progress: Progress) -> Mess
     complete = design.current_question_id is None
     body = render(
         "parent.j2",
+        name=design.name,
         started_by=design.started_by,
         catalog_title=catalog.title,
         complete=complete,
@@ -73,7 +73,8 @@ def parent_message(design: Design, catalog: Catalog, progress: Progress) -> Mess
         bar=progress_bar(progress),
     )
     blocks = [
-        HeaderBlock(text=PlainTextObject(text=truncate_text(f"ML design: {design.name}", HEADER_LIMIT))),
+        # The header is plain text, where escaping is not honoured, so user text (the name) stays in mrkdwn.
+        HeaderBlock(text=PlainTextObject(text="ML design review")),
         _section(body),
         _context(render("parent_howto.j2", complete=complete)),
     ]

@@ -69,6 +69,11 @@ class BotProcess:
         self._process.send_signal(signal.SIGKILL)
         self._process.wait(timeout=10)
 
+    def crash_and_restart(self) -> None:
+        """Kill the process as a crash would, then start a new one on the same port and database."""
+        self.kill()
+        self.start()
+
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()

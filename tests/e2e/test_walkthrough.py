@@ -26,7 +26,8 @@ def test_start_posts_the_design_and_asks_the_first_question_in_its_thread(slack,
     thread = DesignThread.start(slack, driver, "Churn model")
 
     parent = all_text(thread.parent)
-    assert "ML design: Churn model" in parent
+    assert "ML design review" in parent
+    assert "*Churn model*" in parent
     assert "<@U0ALICE>" in parent
     assert f"0/{len(catalog.questions)} answered" in parent
     assert "Answer in the thread" in parent

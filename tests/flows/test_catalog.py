@@ -95,7 +95,10 @@ def test_a_minimal_catalog_loads():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda text: text.replace('id = "first"', 'id = "First Question"'), "areas[only].questions[First Question].id: String should match pattern"),
+        (
+            lambda text: text.replace('id = "first"', 'id = "First Question"'),
+            "areas[only].questions[First Question].id: String should match pattern",
+        ),
         (lambda text: text + '\nkind = "choice"\n', "needs at least 2 options"),
         (lambda text: text.replace("version = 1", "version = 0"), "version"),
         (lambda text: text + '\n[[areas]]\nid = "only"\ntitle = "Again"\n', "areas[only].questions: Field required"),

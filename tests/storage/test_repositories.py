@@ -76,7 +76,9 @@ def test_an_event_id_is_claimed_once_per_team(engine):
 def test_a_prompt_step_is_claimed_once(engine):
     design_id = add(engine, make_design())
     with session_scope(engine) as session:
-        assert repo.claim_prompt(session=session, prompt=Prompt(design_id=design_id, team_id="T1", step=1, question_id="q1"))
+        assert repo.claim_prompt(
+            session=session, prompt=Prompt(design_id=design_id, team_id="T1", step=1, question_id="q1")
+        )
         assert not repo.claim_prompt(
             session=session, prompt=Prompt(design_id=design_id, team_id="T1", step=1, question_id="q1")
         )

@@ -1,0 +1,107 @@
+"""Block Kit and templates: every message fits Slack's limits and every piece of user text is inert."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import blocks
+from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, render, unescape_slack
+from flows.walkthrough import Progress
+from storage.models import Answer, Design
+
+HOSTILE = "<!channel> <@U0X> <https://evil.example|x> & {{ 7*7 }}"
+
+
+def design(name: str = HOSTILE) -> Design:
+    return Design(
+        id=7,
+        team_id="T",
+        channel_id="C",
+        name=name,
+        name_key=name.casefold(),
+        started_by="U0ALICE",
+        catalog_id="c",
+        catalog_version=1,
+        current_question_id="manual-process",
+    )
+
+
+def texts(message: blocks.Message) -> list[str]:
+    found = [message.text]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.blocks)
+    return found
+
+
+def assert_inert(message: blocks.Message) -> None:
+    for text in texts(message):
+        assert "<!channel>" not in text
+        assert "<https://evil" not in text
+        assert "49" not in text
+
+
+def test_escape_and_unescape_are_inverse_for_slack_control_characters():
+    assert escape_mrkdwn("a < b & c > d") == "a &lt; b &amp; c &gt; d"
+    assert unescape_slack(escape_mrkdwn(HOSTILE)) == HOSTILE
+
+
+def test_parent_message_escapes_the_design_name(catalog):
+    message = blocks.parent_message(design(), catalog, Progress(answered=0, skipped=0, total=31))
+    assert_inert(message)
+    assert any("&lt;!channel&gt;" in text for text in texts(message))
+
+
+def test_every_question_of_the_catalog_renders_within_slacks_limits(catalog):
+    long_answer = Answer(
+        id=1, team_id="T", question_id="x", status="answered", text=HOSTILE * 1000, author_id="U1", choices=[]
+    )
+    for question in catalog.questions:
+        for answer in (None, long_answer.model_copy(update={"question_id": question.id})):
+            message = blocks.question_message(
+                design=design(), catalog=catalog, question=question, answer=answer, is_current=True
+            )
+            assert len(message.blocks) <= 50
+            assert all(len(text) <= 3000 for text in texts(message))
+            assert_inert(message)
+            if answer is not None:
+                assert any(text.endswith("…") for text in texts(message)), "a long answer is cut visibly"
+
+
+@pytest.mark.parametrize("template", sorted(path.name for path in TEMPLATES_DIR.glob("*.j2")))
+def test_every_template_escapes_what_it_is_given(template):
+    values = {
+        "name": HOSTILE,
+        "message": HOSTILE,
+        "help": HOSTILE,
+        "prompt": HOSTILE,
+        "area_title": HOSTILE,
+        "catalog_title": HOSTILE,
+        "started_by": "U0ALICE",
+        "permalink": "https://example.slack.com/archives/C/p1",
+        "progress": Progress(1, 0, 3),
+        "bar": "█░",
+        "complete": False,
+        "number": 1,
+        "total": 3,
+        "current_prompt": HOSTILE,
+        "answer": Answer(team_id="T", question_id="q", status="answered", text=HOSTILE, author_id="U1"),
+        "chosen": [HOSTILE],
+        "is_current": True,
+        "has_options": True,
+        "designs": [{"name": HOSTILE, "permalink": None, "complete": False, "progress": Progress(1, 0, 3)}],
+        "with_help": True,
+    }
+    rendered = render(template, **values)
+    assert "<!channel>" not in rendered
+    assert "<https://evil" not in rendered
+    assert "49" not in rendered

@@ -1,0 +1,113 @@
+"""The publisher against the fake Slack: a post interrupted by a crash is found again, never doubled."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.background import KeyedBackground
+from bot.publisher import Publisher
+from bot.services import web_client
+from bot.settings import Settings
+from sandbox import FakeSlack
+from storage import repositories as repo
+from storage.engine import session_scope
+from storage.models import Design, Prompt
+
+CHANNEL = "C0MLTEAM"
+
+
+@pytest.fixture
+def slack():
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def publisher(slack, engine, catalog):
+    client = web_client(Settings(slack_bot_token=slack.workspace.bot_token, slack_api_url=slack.api_url))
+    background = KeyedBackground(max_workers=2)
+    yield Publisher(engine=engine, client=client, catalog=catalog, background=background)
+    background.shutdown()
+
+
+def new_design(engine, catalog) -> int:
+    with session_scope(engine) as session:
+        design = Design(
+            team_id="T0SANDBOX",
+            channel_id=CHANNEL,
+            name="Churn",
+            name_key="churn",
+            started_by="U0ALICE",
+            catalog_id=catalog.id,
+            catalog_version=catalog.version,
+            current_question_id=catalog.questions[0].id,
+        )
+        repo.add_design(session=session, design=design)
+        return design.id
+
+
+def load(engine, design_id) -> Design:
+    with session_scope(engine) as session:
+        return repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+
+
+def test_publish_posts_the_parent_and_the_first_question_once(slack, engine, catalog, publisher):
+    design_id = new_design(engine, catalog)
+
+    publisher.publish("T0SANDBOX", design_id)
+    publisher.publish("T0SANDBOX", design_id)
+
+    parent_ts = load(engine, design_id).parent_ts
+    assert [m["ts"] for m in slack.workspace.messages(CHANNEL)] == [parent_ts]
+    assert len(slack.workspace.replies(CHANNEL, parent_ts)) == 1
+    assert load(engine, design_id).published_revision == load(engine, design_id).revision
+
+
+def test_a_question_posted_just_before_a_crash_is_found_again_not_posted_twice(slack, engine, catalog, publisher):
+    design_id = new_design(engine, catalog)
+    publisher.publish("T0SANDBOX", design_id)
+    design = load(engine, design_id)
+    # Simulate the crash window: the step was claimed and posted, but its ts never reached the database.
+    with session_scope(engine) as session:
+        prompt = repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1)
+        prompt.message_ts = None
+        session.add(prompt)
+        repo.mark_changed(
+            session=session, design=repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+        )
+    posted = slack.workspace.replies(CHANNEL, design.parent_ts)[0]["ts"]
+
+    publisher.publish("T0SANDBOX", design_id)
+
+    assert [m["ts"] for m in slack.workspace.replies(CHANNEL, design.parent_ts)] == [posted]
+    with session_scope(engine) as session:
+        assert repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1).message_ts == posted
+
+
+def test_a_parent_posted_just_before_a_crash_is_found_again_not_posted_twice(slack, engine, catalog, publisher):
+    design_id = new_design(engine, catalog)
+    publisher.publish("T0SANDBOX", design_id)
+    posted = load(engine, design_id).parent_ts
+    with session_scope(engine) as session:
+        repo.record_publication(session=session, team_id="T0SANDBOX", design_id=design_id, parent_ts=None)
+        session.exec(  # forget the question too, as if nothing after the parent's post had been recorded
+            Prompt.__table__.delete().where(Prompt.__table__.c.design_id == design_id)
+        )
+
+    publisher.publish("T0SANDBOX", design_id)
+
+    assert [m["ts"] for m in slack.workspace.messages(CHANNEL)] == [posted]
+    assert load(engine, design_id).parent_ts == posted
+
+
+def test_a_transient_slack_failure_leaves_the_design_for_the_sweep(slack, engine, catalog, publisher):
+    design_id = new_design(engine, catalog)
+    slack.workspace.fail_next("chat.postMessage", http_status=500, times=3)  # outlasts the client's retries
+
+    publisher.publish("T0SANDBOX", design_id)
+
+    assert slack.workspace.messages(CHANNEL) == []
+    with session_scope(engine) as session:
+        assert repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)]
+    publisher.sweep()
+    slack.workspace.wait_for(lambda ws: len(ws.messages(CHANNEL)) == 1)

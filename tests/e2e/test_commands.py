@@ -1,0 +1,98 @@
+"""`/mldesign help | list | status | start` and what a person sees when a command is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, all_text
+
+pytestmark = pytest.mark.usefixtures("bot")
+
+
+def ephemeral_text(slack, user=ALICE) -> str:
+    return all_text(slack.workspace.ephemerals(channel=CHANNEL, user=user)[-1])
+
+
+@pytest.mark.parametrize("text", ["help", ""], ids=["help", "no-text"])
+def test_help_explains_the_commands_only_to_the_person_who_asked(slack, driver, text):
+    response = driver.slash_command(ALICE, CHANNEL, text)
+
+    assert response.status_code == 200
+    shown = ephemeral_text(slack)
+    assert "/mldesign start &lt;name&gt;" in shown
+    assert "/mldesign list" in shown
+    assert "/mldesign status &lt;name&gt;" in shown
+    assert slack.workspace.messages(CHANNEL) == [], "help is ephemeral"
+
+
+def test_an_unknown_command_gets_a_clear_error_and_the_help(slack, driver):
+    driver.slash_command(ALICE, CHANNEL, "deploy everything")
+
+    shown = ephemeral_text(slack)
+    assert "I don't know the command “deploy”" in shown
+    assert "/mldesign start &lt;name&gt;" in shown
+
+
+def test_start_without_a_name_says_how_to_name_it(slack, driver, database_url):
+    driver.slash_command(ALICE, CHANNEL, "start   ")
+
+    assert "Give the design a name" in ephemeral_text(slack)
+    assert Database(database_url).count_designs() == 0
+
+
+def test_list_shows_each_design_in_the_channel_with_its_progress(slack, driver, catalog):
+    churn = DesignThread.start(slack, driver, "Churn model")
+    DesignThread.start(slack, driver, "Fraud scoring")
+    churn.answer(BOB, "Spreadsheets.")
+
+    driver.slash_command(ALICE, CHANNEL, "list")
+
+    shown = ephemeral_text(slack)
+    total = len(catalog.questions)
+    assert f"Churn model>: 1/{total} answered" in shown
+    assert f"Fraud scoring>: 0/{total} answered" in shown
+    assert "/archives/C0MLTEAM/p" in shown, "each design links to its thread"
+
+
+def test_list_in_a_channel_without_designs_says_how_to_start_one(slack, driver):
+    driver.slash_command(ALICE, CHANNEL, "list")
+
+    assert "No designs in this channel yet" in ephemeral_text(slack)
+
+
+def test_status_shows_progress_and_the_question_being_asked(slack, driver, catalog):
+    thread = DesignThread.start(slack, driver, "Churn model")
+    thread.click_and_wait(ALICE, "skip_question")
+
+    driver.slash_command(BOB, CHANNEL, "status churn MODEL")
+
+    shown = ephemeral_text(slack, user=BOB)
+    assert f"0/{len(catalog.questions)} answered, 1 skipped" in shown
+    assert catalog.question("domain-experts").prompt in shown
+
+
+def test_status_of_an_unknown_design_says_so(slack, driver):
+    driver.slash_command(ALICE, CHANNEL, "status Nope")
+
+    assert "There is no design named “Nope” in this channel" in ephemeral_text(slack)
+
+
+def test_a_second_design_with_the_same_name_in_the_channel_is_refused(slack, driver, database_url):
+    DesignThread.start(slack, driver, "Churn model")
+
+    driver.slash_command(BOB, CHANNEL, "start churn model")
+
+    assert "already has a design named “Churn model”" in ephemeral_text(slack, user=BOB)
+    assert Database(database_url).count_designs() == 1
+    assert len(slack.workspace.messages(CHANNEL)) == 1
+
+
+def test_a_channel_the_bot_cannot_post_in_gets_an_explanation_and_no_design(slack, driver, database_url):
+    slack.workspace.fail_next("chat.postMessage", "not_in_channel")
+
+    driver.slash_command(ALICE, CHANNEL, "start Churn model")
+
+    slack.workspace.wait_for(lambda ws: ws.ephemerals(channel=CHANNEL, user=ALICE))
+    assert "Invite me with `/invite @mldesign`" in ephemeral_text(slack)
+    assert Database(database_url).count_designs() == 0
+    assert slack.workspace.messages(CHANNEL) == []

@@ -1,0 +1,190 @@
+"""What must hold whatever Slack or the process does: restarts, retries, forged requests, hostile text."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, all_text
+
+
+@pytest.fixture
+def db(database_url):
+    database = Database(database_url)
+    yield database
+    database.engine.dispose()
+
+
+def test_a_restart_in_the_middle_continues_where_the_walkthrough_was(slack, driver, bot, db):
+    thread = DesignThread.start(slack, driver, "Churn model")
+    thread.answer(BOB, "Spreadsheets.")
+    thread.click_and_wait(ALICE, "skip_question")
+    before = [m["ts"] for m in thread.questions()]
+
+    bot.crash_and_restart()
+
+    thread.answer(BOB, "The finance team.")
+    assert db.answers("Churn model")["manual-process"].text == "Spreadsheets."
+    assert db.answers("Churn model")["domain-experts"].status == "skipped"
+    assert db.answers("Churn model")["push-back"].text == "The finance team."
+    assert [m["ts"] for m in thread.questions()][: len(before)] == before
+    assert thread.current_id() == "goals"
+    assert len(thread.questions()) == 4, "no question was asked twice"
+
+
+def test_work_left_unpublished_by_a_crash_is_published_after_the_restart(slack, driver, bot, db):
+    thread = DesignThread.start(slack, driver, "Churn model")
+    # Slack accepts the reply, then the bot dies before it can post the next question.
+    slack.workspace.fail_next("chat.postMessage", http_status=503, times=50)
+    thread.reply(BOB, "Spreadsheets.")
+    assert db.answers("Churn model")["manual-process"].text == "Spreadsheets."
+    bot.kill()
+    slack.workspace.fail_next("chat.postMessage", http_status=503, times=0)
+
+    bot.start()
+
+    thread.wait_for_questions(2)
+    assert thread.current_id() == "domain-experts"
+    assert len(thread.questions()) == 2
+
+
+def test_a_retried_event_records_the_answer_once(slack, driver, db):
+    thread = DesignThread.start(slack, driver, "Churn model")
+    thread.answer(BOB, "Spreadsheets.")
+    delivered = slack.workspace.deliveries("event")[-1].request
+
+    retry = driver.send_event(delivered["event"], event_id=delivered["event_id"], retry_num=1)
+
+    assert retry.status_code == 200
+    assert len(db.history("Churn model", "manual-process")) == 1
+    assert len(thread.questions()) == 2
+
+
+def test_bots_own_messages_and_chatter_outside_design_threads_are_ignored(slack, driver, db):
+    thread = DesignThread.start(slack, driver, "Churn model")
+
+    driver.bot_message(CHANNEL, "Deploy finished", thread_ts=thread.parent_ts)
+    own = {"type": "message", "channel": CHANNEL, "user": "U0BOT", "bot_id": "B0BOT", "text": "echo"}
+    driver.send_event({**own, "ts": slack.workspace.next_ts(), "thread_ts": thread.parent_ts})
+    driver.post_message(BOB, CHANNEL, "lunch?")
+    other_ts, _ = driver.post_message(BOB, CHANNEL, "unrelated thread")
+    driver.post_message(ALICE, CHANNEL, "sure", thread_ts=other_ts)
+
+    assert db.answers("Churn model") == {}
+    assert len(thread.questions()) == 1
+    assert all(d.status == 200 for d in slack.workspace.deliveries("event"))
+
+
+def post_command(driver, text: str, headers: dict[str, str]):
+    body = urlencode(
+        {
+            "team_id": "T0SANDBOX",
+            "channel_id": CHANNEL,
+            "user_id": ALICE,
+            "command": "/mldesign",
+            "text": text,
+            "response_url": "http://127.0.0.1:1/none",
+            "trigger_id": "1.2.3",
+        }
+    ).encode()
+    return driver.raw_post(body, {"Content-Type": "application/x-www-form-urlencoded", **headers(body)})
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        lambda driver: lambda body: {},
+        lambda driver: lambda body: {**driver.sign(body), "X-Slack-Signature": "v0=" + "0" * 64},
+        lambda driver: lambda body: driver.sign(b"another body"),
+        lambda driver: lambda body: driver.sign(body, timestamp=int(time.time()) - 6 * 60),
+        lambda driver: lambda body: driver.sign(body, timestamp=int(time.time()) + 6 * 60),
+    ],
+    ids=["unsigned", "wrong-signature", "signature-of-another-body", "stale", "from-the-future"],
+)
+def test_a_request_without_a_valid_signature_gets_401_and_changes_nothing(slack, driver, db, headers):
+    response = post_command(driver, "start Forged", headers(driver))
+
+    assert response.status_code == 401
+    assert db.count_designs() == 0
+    assert slack.workspace.calls("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"\xff\xfe not utf-8", "application/x-www-form-urlencoded", 400),
+        (b"x" * 1_000_001, "application/json", 413),
+    ],
+    ids=["not-utf8", "too-large"],
+)
+def test_malformed_bodies_get_a_4xx(driver, db, body, content_type, status):
+    response = driver.raw_post(body, {"Content-Type": content_type, **driver.sign(body)})
+
+    assert response.status_code == status
+    assert db.count_designs() == 0
+
+
+HOSTILE = "<!channel> <!here> <@U0ALICE> <https://evil.example|click me> & {{ 7*7 }} {% raw %}"
+HOSTILE_NAME = "Churn <!channel> <https://evil.example|x> & {{ 7*7 }}"
+
+
+def test_user_text_is_stored_verbatim_and_echoed_inert(slack, driver, db):
+    thread = DesignThread.start(slack, driver, HOSTILE_NAME)
+    thread.answer(BOB, HOSTILE)
+    driver.slash_command(ALICE, CHANNEL, "list")
+    driver.slash_command(ALICE, CHANNEL, f"status {HOSTILE_NAME}")
+    thread.wait_until(lambda: "<@U0BOB> answered" in all_text(thread.questions()[0]))
+
+    design = db.design(HOSTILE_NAME)
+    assert design.name == HOSTILE_NAME
+    assert db.answers(design.name)["manual-process"].text == HOSTILE
+    shown = [all_text(m) for m in slack.workspace.messages(CHANNEL) + thread.replies() if m.get("bot_id")]
+    shown += [all_text(m) for m in slack.workspace.ephemerals(channel=CHANNEL)]
+    echoed = [text for text in shown if "evil.example" in text]
+    assert len(echoed) >= 4, "the name and the answer appear in the parent, the question, the list and status"
+    for text in echoed:
+        for control in ("<!channel>", "<!here>", "<https://evil.example", "<@U0ALICE> <https"):
+            assert control not in text
+        assert "&lt;!channel&gt;" in text
+        assert "49" not in text, "templates never evaluate user text"
+
+
+def test_slack_escaped_text_is_stored_as_the_person_typed_it(slack, driver, db):
+    thread = DesignThread.start(slack, driver, "Churn model")
+    event = {
+        "type": "message",
+        "channel": CHANNEL,
+        "user": BOB,
+        "ts": slack.workspace.next_ts(),
+        "thread_ts": thread.parent_ts,
+        "text": "latency &lt; 100 ms &amp; p99 &gt; 50",
+    }
+
+    driver.send_event(event)
+
+    assert db.answers("Churn model")["manual-process"].text == "latency < 100 ms & p99 > 50"
+
+
+def test_an_error_from_a_button_is_shown_to_the_person_who_clicked(slack, driver):
+    thread = DesignThread.start(slack, driver, "Churn model")
+    first = thread.current()
+    thread.click_and_wait(ALICE, "skip_question")
+
+    thread.click(BOB, "skip_question", message=first)  # a stale button on a question already moved past
+
+    slack.workspace.wait_for(lambda ws: ws.ephemerals(channel=CHANNEL, user=BOB))
+    assert "no longer the one being asked" in all_text(slack.workspace.ephemerals(channel=CHANNEL, user=BOB)[-1])
+    assert thread.current_id() == "domain-experts"
+
+
+def test_every_message_the_bot_posts_is_valid_json_for_slack(slack, driver):
+    thread = DesignThread.start(slack, driver, "Churn model")
+    thread.answer(BOB, "x")
+    for call in slack.workspace.calls("chat.postMessage") + slack.workspace.calls("chat.update"):
+        blocks = call.params["blocks"]
+        parsed = json.loads(blocks) if isinstance(blocks, str) else blocks
+        assert 0 < len(parsed) <= 50
+        assert call.response["ok"], call.response
