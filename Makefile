@@ -1,0 +1,23 @@
+# The two commands of the README: `make run` and `make test`. Each sets up .venv from pyproject.toml first.
+VENV ?= .venv
+PYTHON ?= python3
+INSTALLED := $(VENV)/.installed
+
+.PHONY: setup run test lint
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(INSTALLED)
+
+setup: $(INSTALLED)
+
+run: setup
+	$(VENV)/bin/mldesign serve
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(VENV)/bin/pytest
