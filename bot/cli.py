@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
 from flows.catalog import CatalogError
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.services import Services
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +35,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _create_app(services: Services) -> App:
+    """Build the Bolt app, which checks the token with auth.test; a failure becomes one clear line."""
+    from slack_bolt.error import BoltError
+
+    from bot.app import create_app
+
+    try:
+        return create_app(services)
+    except BoltError as error:
+        code = getattr(error.__context__, "response", {}).get("error", "auth.test failed")
+        services.close()
+        raise SettingsError(f"SLACK_BOT_TOKEN was refused by Slack ({code}).") from None
+    except OSError as error:
+        services.close()
+        api_url = services.settings.slack_api_url
+        raise SettingsError(f"cannot reach Slack at SLACK_API_URL {api_url} ({type(error).__name__}).") from None
+
+
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -40,13 +64,12 @@ def _configure_logging(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     import uvicorn
 
-    from bot.app import create_app
     from bot.server import create_web_app
     from bot.services import build_services
 
     settings.require("slack_bot_token", "slack_signing_secret")
     services = build_services(settings)
-    web_app = create_web_app(create_app(services), services)
+    web_app = create_web_app(_create_app(services), services)
     print(f"mldesign listening on http://{settings.host}:{settings.port}/slack/events", flush=True)
     uvicorn.run(web_app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
 
@@ -54,16 +77,16 @@ def serve(settings: Settings) -> None:
 def socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import create_app
     from bot.server import start_scheduler
     from bot.services import build_services
 
     settings.require("slack_bot_token", "slack_app_token")
     services = build_services(settings)
+    app = _create_app(services)
     scheduler = start_scheduler(services)
     assert settings.slack_app_token is not None
     try:
-        SocketModeHandler(create_app(services), settings.slack_app_token.get_secret_value()).start()
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
     finally:
         scheduler.shutdown(wait=False)
         services.close()

@@ -1,0 +1,76 @@
+"""Start-up problems end in one line naming the setting, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import main
+from sandbox import FakeSlack
+
+SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "MLDESIGN_CATALOG")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no .env file here
+    for name in SLACK_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("command", "environment", "message"),
+    [
+        ("serve", {}, "mldesign: SLACK_BOT_TOKEN is not set"),
+        ("serve", {"SLACK_BOT_TOKEN": "xoxb-1"}, "mldesign: SLACK_SIGNING_SECRET is not set"),
+        ("socket", {"SLACK_BOT_TOKEN": "xoxb-1"}, "mldesign: SLACK_APP_TOKEN is not set"),
+        (
+            "serve",
+            {"SLACK_API_URL": "https://slack.com/api"},
+            "mldesign: SLACK_API_URL is invalid: Value error, must be",
+        ),
+        ("serve", {"PORT": "http"}, "mldesign: PORT is invalid"),
+    ],
+    ids=["no-token", "no-secret", "socket-without-app-token", "api-url-without-slash", "port-not-a-number"],
+)
+def test_a_missing_or_malformed_setting_stops_start_up_with_one_line(
+    capsys, monkeypatch, command, environment, message
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    code, err = run(capsys, command)
+
+    assert code == 2
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+
+
+def test_a_bad_catalog_file_is_named_at_start_up(capsys, monkeypatch, tmp_path):
+    catalog = tmp_path / "ours.toml"
+    catalog.write_text('id = "ours"\nversion = 1\ntitle = "Ours"\n[[areas]]\nid = "x"\ntitle = "X"\n')
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("MLDESIGN_CATALOG", str(catalog))
+
+    code, err = run(capsys, "serve")
+
+    assert code == 2
+    assert err.startswith(f"mldesign: {catalog}: areas[x].questions: Field required")
+
+
+def test_a_token_slack_refuses_is_reported_without_echoing_it(capsys, monkeypatch):
+    with FakeSlack() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-not-the-right-one")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+        monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+
+        code, err = run(capsys, "serve")
+
+    assert code == 2
+    assert err == "mldesign: SLACK_BOT_TOKEN was refused by Slack (invalid_auth).\n"
