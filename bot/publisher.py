@@ -22,13 +22,14 @@ from sqlalchemy import Engine
 from bot import blocks
 from bot.background import KeyedBackground
 from bot.blocks import Message
+from bot.clock import Clock
 from bot.ids import MetadataType
 from flows import walkthrough
 from flows.catalog import Catalog
 from flows.walkthrough import AnswerStatus, Progress
 from storage import repositories as repo
 from storage.engine import session_scope
-from storage.models import Answer, Design, Prompt, utc_now
+from storage.models import Answer, Design, Prompt
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +66,14 @@ def is_transient(error: Exception) -> bool:
 
 
 class Publisher:
-    def __init__(self, *, engine: Engine, client: WebClient, catalog: Catalog, background: KeyedBackground) -> None:
+    def __init__(
+        self, *, engine: Engine, client: WebClient, catalog: Catalog, background: KeyedBackground, clock: Clock
+    ) -> None:
         self._engine = engine
         self._client = client
         self._catalog = catalog
         self._background = background
+        self._clock = clock
 
     def schedule(self, team_id: str, design_id: int) -> None:
         self._background.submit((team_id, design_id), partial(self.publish, team_id, design_id))
@@ -149,7 +153,7 @@ class Publisher:
                 self._history(design.channel_id, oldest=f"{oldest:.6f}"), MetadataType.DESIGN, payload
             )
         if ts is None:
-            self._record(design, parent_claimed_at=utc_now())
+            self._record(design, parent_claimed_at=self._clock.now())
             ts = self._post(design.channel_id, message, MetadataType.DESIGN, payload)
         self._record(design, parent_ts=ts, permalink=self._permalink(design.channel_id, ts))
 
@@ -197,6 +201,7 @@ class Publisher:
                 team_id=design.team_id,
                 step=design.step,
                 question_id=question.id,
+                created_at=self._clock.now(),
             )
             with session_scope(self._engine) as session:
                 if not repo.claim_prompt(session=session, prompt=prompt):
@@ -263,7 +268,7 @@ class Publisher:
         if design.closing_claimed_at is not None:
             ts = self._find_posted(self._replies(design), MetadataType.CLOSING, payload)
         if ts is None:
-            self._record(design, closing_claimed_at=utc_now())
+            self._record(design, closing_claimed_at=self._clock.now())
             message = blocks.closing_message(design, self._progress(snapshot))
             ts = self._post(design.channel_id, message, MetadataType.CLOSING, payload, thread_ts=design.parent_ts)
         self._record(design, closing_ts=ts)

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.background import KeyedBackground
+from bot.clock import Clock, SharedClock, SystemClock
 from bot.publisher import Publisher
 from bot.settings import Settings
 from flows.catalog import Catalog, load_catalog
@@ -36,6 +37,7 @@ class Services:
     client: WebClient
     background: KeyedBackground
     publisher: Publisher
+    clock: Clock
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -67,7 +69,8 @@ def build_services(settings: Settings) -> Services:
     catalog = load_catalog(settings.mldesign_catalog)
     client = web_client(settings)
     background = KeyedBackground(max_workers=settings.mldesign_background_workers)
-    publisher = Publisher(engine=engine, client=client, catalog=catalog, background=background)
+    clock: Clock = SharedClock(settings.mldesign_clock_url) if settings.mldesign_clock_url else SystemClock()
+    publisher = Publisher(engine=engine, client=client, catalog=catalog, background=background, clock=clock)
     return Services(
         settings=settings,
         engine=engine,
@@ -75,4 +78,5 @@ def build_services(settings: Settings) -> Services:
         client=client,
         background=background,
         publisher=publisher,
+        clock=clock,
     )

@@ -8,6 +8,7 @@ interaction was not for mldesign (a message outside any design thread) or was a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -54,7 +55,7 @@ class QuestionAction:
 
 
 def start_design(
-    *, session: Session, catalog: Catalog, team_id: str, channel_id: str, user_id: str, name: str
+    *, session: Session, catalog: Catalog, team_id: str, channel_id: str, user_id: str, name: str, now: datetime
 ) -> Design:
     existing = repo.get_design_by_name(session=session, team_id=team_id, channel_id=channel_id, name_key=name_key(name))
     if existing is not None:
@@ -70,6 +71,8 @@ def start_design(
         catalog_version=catalog.version,
         current_question_id=state.current,
         step=state.step,
+        created_at=now,
+        updated_at=now,
     )
     return repo.add_design(session=session, design=design)
 
@@ -81,12 +84,12 @@ def find_design(*, session: Session, team_id: str, channel_id: str, name: str) -
     return design
 
 
-def record_reply(*, session: Session, catalog: Catalog, reply: ThreadReply) -> int | None:
+def record_reply(*, session: Session, catalog: Catalog, reply: ThreadReply, now: datetime) -> int | None:
     """A thread reply answers the question that was asked last before it was written."""
     design = repo.get_design_by_thread(
         session=session, team_id=reply.team_id, channel_id=reply.channel_id, thread_ts=reply.thread_ts
     )
-    if design is None or not _claim(session, reply.team_id, reply.event_id):
+    if design is None or not _claim(session, reply.team_id, reply.event_id, now):
         return None
     design = _lock(session, design)
     # A question still being posted has no Slack ts yet; the time it was claimed stands in for it, so a
@@ -108,12 +111,13 @@ def record_reply(*, session: Session, catalog: Catalog, reply: ThreadReply) -> i
         choices=list(walkthrough.match_options(question, reply.text)),
         author_id=reply.user_id,
         source_ts=reply.ts,
+        created_at=now,
     )
-    _apply_answer(session, catalog, design, answer)
+    _apply_answer(session, catalog, design, answer, now)
     return design.id
 
 
-def record_edit(*, session: Session, catalog: Catalog, edit: ReplyEdit) -> int | None:
+def record_edit(*, session: Session, catalog: Catalog, edit: ReplyEdit, now: datetime) -> int | None:
     """An edited reply becomes a new version of the answer it gave; unfurls and other no-op edits are ignored."""
     design = repo.get_design_by_thread(
         session=session, team_id=edit.team_id, channel_id=edit.channel_id, thread_ts=edit.thread_ts
@@ -123,7 +127,7 @@ def record_edit(*, session: Session, catalog: Catalog, edit: ReplyEdit) -> int |
     previous = repo.latest_answer_from_message(
         session=session, team_id=edit.team_id, design_id=_id(design), source_ts=edit.ts
     )
-    if previous is None or previous.text == edit.text or not _claim(session, edit.team_id, edit.event_id):
+    if previous is None or previous.text == edit.text or not _claim(session, edit.team_id, edit.event_id, now):
         return None
     design = _lock(session, design)
     question = catalog.question(previous.question_id) if previous.question_id in catalog else None
@@ -136,15 +140,18 @@ def record_edit(*, session: Session, catalog: Catalog, edit: ReplyEdit) -> int |
         author_id=edit.user_id,
         source_ts=edit.ts,
         reacted=previous.reacted,
+        created_at=now,
     )
     repo.add_answer(session=session, design_id=_id(design), answer=answer)
-    repo.mark_changed(session=session, design=design)
+    repo.mark_changed(session=session, design=design, now=now)
     return design.id
 
 
-def record_choice(*, session: Session, catalog: Catalog, action: QuestionAction, option_ids: list[str]) -> int | None:
+def record_choice(
+    *, session: Session, catalog: Catalog, action: QuestionAction, option_ids: list[str], now: datetime
+) -> int | None:
     """A click on an option answers that question (the free text given beside it is kept)."""
-    design = _load_for_action(session, catalog, action)
+    design = _load_for_action(session, catalog, action, now)
     if design is None:
         return None
     question = catalog.question(action.question_id)
@@ -160,14 +167,15 @@ def record_choice(*, session: Session, catalog: Catalog, action: QuestionAction,
         text=previous.text if previous is not None and previous.status == AnswerStatus.ANSWERED else "",
         choices=option_ids,
         author_id=action.user_id,
+        created_at=now,
     )
-    _apply_answer(session, catalog, design, answer)
+    _apply_answer(session, catalog, design, answer, now)
     return design.id
 
 
-def skip_question(*, session: Session, catalog: Catalog, action: QuestionAction) -> int | None:
+def skip_question(*, session: Session, catalog: Catalog, action: QuestionAction, now: datetime) -> int | None:
     """Move past the current question; an answer it already has (after going back) is kept, not erased."""
-    design = _load_for_action(session, catalog, action)
+    design = _load_for_action(session, catalog, action, now)
     if design is None:
         return None
     current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
@@ -180,46 +188,47 @@ def skip_question(*, session: Session, catalog: Catalog, action: QuestionAction)
             question_id=action.question_id,
             status=AnswerStatus.SKIPPED,
             author_id=action.user_id,
+            created_at=now,
         )
         repo.add_answer(session=session, design_id=_id(design), answer=skipped)
-    _move(session, design, new_state)
+    _move(session, design, new_state, now)
     return design.id
 
 
-def go_back(*, session: Session, catalog: Catalog, action: QuestionAction) -> int | None:
-    design = _load_for_action(session, catalog, action)
+def go_back(*, session: Session, catalog: Catalog, action: QuestionAction, now: datetime) -> int | None:
+    design = _load_for_action(session, catalog, action, now)
     if design is None:
         return None
     current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
-    _move(session, design, walkthrough.back(catalog, _walk_state(design, current), action.question_id))
+    _move(session, design, walkthrough.back(catalog, _walk_state(design, current), action.question_id), now)
     return design.id
 
 
-def _apply_answer(session: Session, catalog: Catalog, design: Design, answer: Answer) -> None:
+def _apply_answer(session: Session, catalog: Catalog, design: Design, answer: Answer, now: datetime) -> None:
     current = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
     state = _walk_state(design, current)
     repo.add_answer(session=session, design_id=_id(design), answer=answer)
-    _move(session, design, walkthrough.answer(catalog, state, answer.question_id))
+    _move(session, design, walkthrough.answer(catalog, state, answer.question_id), now)
 
 
-def _move(session: Session, design: Design, state: WalkState) -> None:
+def _move(session: Session, design: Design, state: WalkState, now: datetime) -> None:
     design.current_question_id = state.current
     design.step = state.step
     design.status = DesignStatus.COMPLETE if state.complete else DesignStatus.ACTIVE
-    repo.mark_changed(session=session, design=design)
+    repo.mark_changed(session=session, design=design, now=now)
 
 
 def _walk_state(design: Design, current: dict[str, Answer]) -> WalkState:
     return WalkState(current=design.current_question_id, step=design.step, settled=frozenset(current))
 
 
-def _load_for_action(session: Session, catalog: Catalog, action: QuestionAction) -> Design | None:
+def _load_for_action(session: Session, catalog: Catalog, action: QuestionAction, now: datetime) -> Design | None:
     design = repo.get_design(session=session, team_id=action.team_id, design_id=action.design_id, for_update=True)
     if design is None:
         raise DesignNotFound("This design no longer exists.")
     if action.question_id not in catalog:
         raise InvalidChoice("This question is no longer part of the catalog.")
-    if not _claim(session, action.team_id, action.interaction_id):
+    if not _claim(session, action.team_id, action.interaction_id, now):
         return None
     return design
 
@@ -230,8 +239,8 @@ def _lock(session: Session, design: Design) -> Design:
     return locked
 
 
-def _claim(session: Session, team_id: str, event_id: str) -> bool:
-    return repo.claim_event(session=session, team_id=team_id, event_id=event_id)
+def _claim(session: Session, team_id: str, event_id: str, now: datetime) -> bool:
+    return repo.claim_event(session=session, team_id=team_id, event_id=event_id, now=now)
 
 
 def _id(design: Design) -> int:

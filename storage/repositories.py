@@ -4,13 +4,14 @@ of work does)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Design, ProcessedEvent, Prompt, utc_now
+from storage.models import Answer, Design, ProcessedEvent, Prompt
 
 
 def get_design(*, session: Session, team_id: str, design_id: int, for_update: bool = False) -> Design | None:
@@ -48,10 +49,10 @@ def add_design(*, session: Session, design: Design) -> Design:
     return design
 
 
-def mark_changed(*, session: Session, design: Design) -> None:
+def mark_changed(*, session: Session, design: Design, now: datetime) -> None:
     """Record that Slack no longer shows this design as it is, so the publisher brings it up to date."""
     design.revision += 1
-    design.updated_at = utc_now()
+    design.updated_at = now
     session.add(design)
 
 
@@ -151,13 +152,13 @@ def get_prompt(*, session: Session, team_id: str, design_id: int, step: int) -> 
     ).first()
 
 
-def claim_event(*, session: Session, team_id: str, event_id: str) -> bool:
+def claim_event(*, session: Session, team_id: str, event_id: str, now: datetime) -> bool:
     """Record an event id; False when it was already recorded (a retry or a duplicate delivery)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     result = session.exec(  # type: ignore[call-overload]
         insert(ProcessedEvent)
-        .values(team_id=team_id, event_id=event_id, received_at=utc_now())
+        .values(team_id=team_id, event_id=event_id, received_at=now)
         .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
         .returning(ProcessedEvent.event_id)  # type: ignore[arg-type]
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.background import KeyedBackground
+from bot.clock import SystemClock
 from bot.publisher import Publisher
 from bot.services import web_client
 from bot.settings import Settings
 from sandbox import FakeSlack
 from storage import repositories as repo
 from storage.engine import session_scope
-from storage.models import Design, Prompt
+from storage.models import Design, Prompt, utc_now
 
 CHANNEL = "C0MLTEAM"
 
@@ -26,7 +27,7 @@ def slack():
 def publisher(slack, engine, catalog):
     client = web_client(Settings(slack_bot_token=slack.workspace.bot_token, slack_api_url=slack.api_url))
     background = KeyedBackground(max_workers=2)
-    yield Publisher(engine=engine, client=client, catalog=catalog, background=background)
+    yield Publisher(engine=engine, client=client, catalog=catalog, background=background, clock=SystemClock())
     background.shutdown()
 
 
@@ -72,9 +73,8 @@ def test_a_question_posted_just_before_a_crash_is_found_again_not_posted_twice(s
         prompt = repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1)
         prompt.message_ts = None
         session.add(prompt)
-        repo.mark_changed(
-            session=session, design=repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
-        )
+        design_row = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+        repo.mark_changed(session=session, design=design_row, now=utc_now())
     posted = slack.workspace.replies(CHANNEL, design.parent_ts)[0]["ts"]
 
     publisher.publish("T0SANDBOX", design_id)

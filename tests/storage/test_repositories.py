@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage import repositories as repo
 from storage.engine import session_scope
-from storage.models import Answer, Design, Prompt
+from storage.models import Answer, Design, Prompt, utc_now
 
 
 def make_design(team_id: str = "T1", channel_id: str = "C1", name: str = "Churn model") -> Design:
@@ -67,10 +67,10 @@ def test_a_design_name_is_unique_per_channel_but_not_across_channels(engine):
 
 def test_an_event_id_is_claimed_once_per_team(engine):
     with session_scope(engine) as session:
-        assert repo.claim_event(session=session, team_id="T1", event_id="Ev1")
+        assert repo.claim_event(session=session, team_id="T1", event_id="Ev1", now=utc_now())
     with session_scope(engine) as session:
-        assert not repo.claim_event(session=session, team_id="T1", event_id="Ev1")
-        assert repo.claim_event(session=session, team_id="T2", event_id="Ev1")
+        assert not repo.claim_event(session=session, team_id="T1", event_id="Ev1", now=utc_now())
+        assert repo.claim_event(session=session, team_id="T2", event_id="Ev1", now=utc_now())
 
 
 def test_a_prompt_step_is_claimed_once(engine):
@@ -90,8 +90,8 @@ def test_published_revision_only_moves_forward(engine):
     design_id = add(engine, make_design())
     with session_scope(engine) as session:
         design = repo.get_design(session=session, team_id="T1", design_id=design_id)
-        repo.mark_changed(session=session, design=design)
-        repo.mark_changed(session=session, design=design)
+        repo.mark_changed(session=session, design=design, now=utc_now())
+        repo.mark_changed(session=session, design=design, now=utc_now())
     with session_scope(engine) as session:
         assert repo.unpublished_designs(session=session) == [("T1", design_id)]
         repo.mark_published(session=session, team_id="T1", design_id=design_id, revision=3)

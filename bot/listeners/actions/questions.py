@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from slack_bolt import Ack
 from sqlmodel import Session
@@ -15,7 +16,11 @@ from bot.services import Services
 from bot.workflow import QuestionAction
 from flows.catalog import Catalog
 
-UseCase = Callable[[Session, Catalog, QuestionAction, dict[str, Any]], int | None]
+
+class QuestionUseCase(Protocol):
+    def __call__(
+        self, *, session: Session, catalog: Catalog, action: QuestionAction, selected: list[str], now: datetime
+    ) -> int | None: ...
 
 
 def parse_action(body: dict[str, Any], action: dict[str, Any]) -> QuestionAction:
@@ -37,44 +42,53 @@ def selected_option_ids(action: dict[str, Any]) -> list[str]:
     if "selected_options" in action:
         return [option["value"] for option in action["selected_options"]]
     if "selected_option" in action:
-        return [action["selected_option"]["value"]]
+        return [action["selected_option"]["value"]] if action["selected_option"] else []
     return [action["value"]] if action.get("value") else []
 
 
-def _listener(services: Services, use_case: UseCase) -> Callable[..., None]:
-    def handle(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+def question_listener(services: Services, use_case: QuestionUseCase) -> Callable[..., None]:
+    def handle_question_action(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         question_action = parse_action(body, action)
         with services.unit_of_work() as session:
-            design_id = use_case(session, services.catalog, question_action, action)
+            design_id = use_case(
+                session=session,
+                catalog=services.catalog,
+                action=question_action,
+                selected=selected_option_ids(action),
+                now=services.clock.now(),
+            )
         ack()
         if design_id is not None:
             services.publisher.schedule(question_action.team_id, design_id)
 
-    return handle
+    return handle_question_action
+
+
+def _choose(
+    *, session: Session, catalog: Catalog, action: QuestionAction, selected: list[str], now: datetime
+) -> int | None:
+    return workflow.record_choice(session=session, catalog=catalog, action=action, option_ids=selected, now=now)
+
+
+def _skip(
+    *, session: Session, catalog: Catalog, action: QuestionAction, selected: list[str], now: datetime
+) -> int | None:
+    return workflow.skip_question(session=session, catalog=catalog, action=action, now=now)
+
+
+def _back(
+    *, session: Session, catalog: Catalog, action: QuestionAction, selected: list[str], now: datetime
+) -> int | None:
+    return workflow.go_back(session=session, catalog=catalog, action=action, now=now)
 
 
 def choose_option(services: Services) -> Callable[..., None]:
-    return _listener(
-        services,
-        lambda session, catalog, question_action, action: workflow.record_choice(
-            session=session, catalog=catalog, action=question_action, option_ids=selected_option_ids(action)
-        ),
-    )
+    return question_listener(services, _choose)
 
 
 def skip_question(services: Services) -> Callable[..., None]:
-    return _listener(
-        services,
-        lambda session, catalog, question_action, _: workflow.skip_question(
-            session=session, catalog=catalog, action=question_action
-        ),
-    )
+    return question_listener(services, _skip)
 
 
 def go_back(services: Services) -> Callable[..., None]:
-    return _listener(
-        services,
-        lambda session, catalog, question_action, _: workflow.go_back(
-            session=session, catalog=catalog, action=question_action
-        ),
-    )
+    return question_listener(services, _back)

@@ -35,6 +35,7 @@ def mldesign_command(services: Services) -> Callable[..., None]:
                         channel_id=channel_id,
                         user_id=command["user_id"],
                         name=name,
+                        now=services.clock.now(),
                     )
                     design.response_url = command.get("response_url")
                     design_id = design.id

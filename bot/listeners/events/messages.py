@@ -20,9 +20,13 @@ def message_event(services: Services) -> Callable[..., None]:
             return
         with services.unit_of_work() as session:
             if isinstance(parsed, ThreadReply):
-                design_id = workflow.record_reply(session=session, catalog=services.catalog, reply=parsed)
+                design_id = workflow.record_reply(
+                    session=session, catalog=services.catalog, reply=parsed, now=services.clock.now()
+                )
             else:
-                design_id = workflow.record_edit(session=session, catalog=services.catalog, edit=parsed)
+                design_id = workflow.record_edit(
+                    session=session, catalog=services.catalog, edit=parsed, now=services.clock.now()
+                )
         if design_id is not None:
             services.publisher.schedule(parsed.team_id, design_id)
 
