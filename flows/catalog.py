@@ -39,6 +39,9 @@ class Option(BaseModel):
 
     id: Identifier
     label: Annotated[str, StringConstraints(min_length=1, max_length=MAX_OPTION_LABEL)]
+    # Other words a typed reply may start with to pick this option ("realtime" for "Real-time, in the
+    # request path"); the label and its part before the first comma or colon count already.
+    aliases: tuple[Annotated[str, StringConstraints(min_length=1, max_length=MAX_OPTION_LABEL)], ...] = ()
 
 
 class Question(BaseModel):

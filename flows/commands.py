@@ -35,7 +35,7 @@ Command = Help | ListDesigns | Start | Status
 
 
 def parse_command(text: str) -> Command:
-    verb, _, rest = text.strip().partition(" ")
+    verb, rest = [*text.split(maxsplit=1), "", ""][:2]
     verb = verb.casefold()
     if verb in ("", "help"):
         return Help()

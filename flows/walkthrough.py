@@ -8,6 +8,7 @@ but do not move the walkthrough.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
@@ -30,6 +31,10 @@ class NotCurrentQuestion(WalkthroughError):
 
 
 class AtFirstQuestion(WalkthroughError):
+    pass
+
+
+class NothingChosen(WalkthroughError):
     pass
 
 
@@ -82,6 +87,20 @@ def skip(catalog: Catalog, state: WalkState, question_id: str) -> WalkState:
     return answer(catalog, state, question_id)
 
 
+def advances_on_choice(question: Question) -> bool:
+    """A single choice moves the walkthrough on; a multi-select waits for "Done" so people can pick several."""
+    return question.kind is not QuestionKind.MULTI
+
+
+def finish(catalog: Catalog, state: WalkState, question_id: str) -> WalkState:
+    """ "Done" on a multi-select question: move on once something was picked."""
+    if question_id != state.current:
+        raise NotCurrentQuestion("That question is no longer the one being asked.")
+    if question_id not in state.settled:
+        raise NothingChosen("Pick at least one option first, or skip the question.")
+    return answer(catalog, state, question_id)
+
+
 def back(catalog: Catalog, state: WalkState, question_id: str) -> WalkState:
     """Return to the question before the current one, whatever its state, so it can be answered again."""
     if question_id != state.current:
@@ -123,33 +142,43 @@ def question_for_reply(prompts: Iterable[tuple[str, str]], reply_ts: str) -> str
 
 
 def match_options(question: Question, text: str) -> tuple[str, ...]:
-    """Read a typed reply to a choice question as a choice when it starts with an option's label or id.
+    """Read a typed reply to a choice question as a choice when it starts with an option's name.
 
-    "Batch — nightly is fine" picks ``batch``; for multi questions a comma-separated list picks several.
-    Anything else is kept as free text only.
+    An option's names are its label, the label's part before the first comma or colon, and its aliases;
+    a name must be followed by the end of the text or punctuation, so "Batch, nightly is fine" picks
+    ``batch`` but "No idea yet" picks nothing. Names two options share are ambiguous and ignored. For
+    multi questions, each comma-, semicolon- or line-separated piece may pick one option.
     """
     if question.kind is QuestionKind.TEXT:
         return ()
-    pieces = [text] if question.kind is QuestionKind.CHOICE else text.split(",")
+    names = _option_names(question)
+    pieces = [text] if question.kind is QuestionKind.CHOICE else _PIECE_SEPARATOR.split(text)
     chosen: list[str] = []
     for piece in pieces:
-        option_id = _leading_option(question, piece)
+        option_id = _leading_option(names, piece)
         if option_id is not None and option_id not in chosen:
             chosen.append(option_id)
     return tuple(chosen)
 
 
-def _leading_option(question: Question, text: str) -> str | None:
-    normalized = _normalize(text)
-    best: tuple[int, str] | None = None
+_PIECE_SEPARATOR = re.compile(r"[,;\n]|\band\b", re.IGNORECASE)
+_BOUNDARY = r"(?=\s*(?:$|[,.;:!?()/\-\u2013\u2014]))"
+
+
+def _option_names(question: Question) -> dict[str, str]:
+    """Each unambiguous name (casefolded) of the question's options, longest first."""
+    owners: dict[str, set[str]] = {}
     for option in question.options:
-        for name in {_normalize(option.label), _normalize(option.id.replace("-", " "))}:
-            matches = bool(name) and (normalized == name or normalized.startswith(name + " "))
-            if matches and (best is None or len(name) > best[0]):
-                best = (len(name), option.id)
-    return best[1] if best else None
+        head = re.split(r",|:", option.label, maxsplit=1)[0]
+        for name in {option.label, head, *option.aliases}:
+            owners.setdefault(" ".join(name.casefold().split()), set()).add(option.id)
+    unique = {name: ids.pop() for name, ids in owners.items() if len(ids) == 1 and name}
+    return dict(sorted(unique.items(), key=lambda item: -len(item[0])))
 
 
-def _normalize(text: str) -> str:
-    letters = "".join(character if character.isalnum() else " " for character in text.casefold())
-    return " ".join(letters.split())
+def _leading_option(names: dict[str, str], text: str) -> str | None:
+    normalized = " ".join(text.casefold().split())
+    for name, option_id in names.items():
+        if re.match(re.escape(name) + _BOUNDARY, normalized):
+            return option_id
+    return None

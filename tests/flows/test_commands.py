@@ -16,6 +16,8 @@ from flows.commands import CommandError, Help, ListDesigns, Start, Status, name_
         ("start   Churn \t model  ", Start("Churn model")),
         ("status Churn model", Status("Churn model")),
         ("Start <!channel> & co", Start("<!channel> & co")),
+        ("start\tChurn\nmodel", Start("Churn model")),
+        ("\nlist", ListDesigns()),
     ],
 )
 def test_commands_parse(text, expected):

@@ -4,7 +4,7 @@ import pytest
 
 from flows import walkthrough
 from flows.catalog import parse_catalog
-from flows.walkthrough import AnswerStatus, AtFirstQuestion, NotCurrentQuestion, WalkState
+from flows.walkthrough import AnswerStatus, AtFirstQuestion, NotCurrentQuestion, NothingChosen, WalkState
 
 THREE = parse_catalog(
     """
@@ -32,8 +32,27 @@ id = "q3"
 prompt = "Three?"
 help = "h"
 kind = "multi"
-options = [{ id = "heuristic", label = "Heuristic or business rules" }, { id = "human", label = "Human" },
-           { id = "zero-rule", label = "Zero-rule" }]
+options = [{ id = "heuristic", label = "Heuristic or business rules", aliases = ["heuristic"] },
+           { id = "human", label = "Human" }, { id = "zero-rule", label = "Zero-rule" }]
+"""
+)
+
+
+LOOKALIKES = parse_catalog(
+    """
+id = "lookalikes"
+version = 1
+title = "Lookalikes"
+[[areas]]
+id = "a"
+title = "A"
+[[areas.questions]]
+id = "q4"
+prompt = "Four?"
+help = "h"
+kind = "choice"
+options = [{ id = "ready", label = "Yes, ready" }, { id = "needs-work", label = "Yes, but it needs work" },
+           { id = "no", label = "No personal data" }, { id = "none", label = "Straight to production" }]
 """
 )
 
@@ -85,6 +104,21 @@ def test_back_from_the_first_question_is_refused():
         walkthrough.back(THREE, walkthrough.start(THREE), "q1")
 
 
+def test_multi_select_questions_wait_for_done_and_single_choices_move_on():
+    assert walkthrough.advances_on_choice(THREE.question("q2"))
+    assert not walkthrough.advances_on_choice(THREE.question("q3"))
+
+
+def test_done_moves_on_only_after_something_was_picked():
+    state = WalkState(current="q3", step=3, settled=frozenset({"q1", "q2"}))
+    with pytest.raises(NothingChosen):
+        walkthrough.finish(THREE, state, "q3")
+    finished = walkthrough.finish(THREE, WalkState("q3", 3, frozenset({"q1", "q2", "q3"})), "q3")
+    assert finished.complete
+    with pytest.raises(NotCurrentQuestion):
+        walkthrough.finish(THREE, state, "q2")
+
+
 def test_next_question_wraps_to_an_earlier_unsettled_one():
     assert walkthrough.next_question(THREE, "q3", {"q2", "q3"}) == "q1"
     assert walkthrough.next_question(THREE, "q3", {"q1", "q2", "q3"}) is None
@@ -116,14 +150,24 @@ def test_timestamps_compare_exactly_not_as_floats():
     ("question_id", "text", "expected"),
     [
         ("q2", "Batch, nightly is fine", ("batch",)),
-        ("q2", "batch on a schedule: nightly", ("batch",)),
-        ("q2", "REAL-TIME please", ("real-time",)),
+        ("q2", "batch — nightly", ("batch",)),
+        ("q2", "Batch, on a schedule: nightly", ("batch",)),
+        ("q2", "REAL-TIME!", ("real-time",)),
+        ("q2", "real-time", ("real-time",)),
+        ("q2", "batch jobs are fine", ()),
         ("q2", "we are not sure", ()),
         ("q2", "batchy", ()),
         ("q3", "heuristic, human", ("heuristic", "human")),
-        ("q3", "zero rule", ("zero-rule",)),
+        ("q3", "Zero-rule; human and heuristic", ("zero-rule", "human", "heuristic")),
+        ("q3", "Heuristic or business rules", ("heuristic",)),
+        ("q4", "No idea yet, ask legal", ()),
+        ("q4", "None yet, still discussing", ()),
+        ("q4", "Yes, definitely", ()),
+        ("q4", "Yes, but it needs work: joins", ("needs-work",)),
         ("q1", "batch", ()),
     ],
+    ids=lambda value: value if isinstance(value, str) else None,
 )
-def test_typed_replies_to_choice_questions_pick_the_options_they_name(question_id, text, expected):
-    assert walkthrough.match_options(THREE.question(question_id), text) == expected
+def test_typed_replies_to_choice_questions_pick_only_the_options_they_clearly_name(question_id, text, expected):
+    catalog = LOOKALIKES if question_id in LOOKALIKES else THREE
+    assert walkthrough.match_options(catalog.question(question_id), text) == expected
