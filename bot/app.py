@@ -67,6 +67,8 @@ def _tell_person(services: Services, body: dict[str, Any], notice: blocks.Messag
     """Errors from buttons and messages can't ride on the acknowledgement; post them ephemerally after it."""
     response_url = body.get("response_url")
     event = body.get("event") or {}
+    message = event.get("message") or event  # an edit carries its author inside the edited message
+    user_id, thread_ts = message.get("user"), message.get("thread_ts")
 
     def send() -> None:
         try:
@@ -74,13 +76,9 @@ def _tell_person(services: Services, body: dict[str, Any], notice: blocks.Messag
                 WebhookClient(response_url).send(
                     text=notice.text, blocks=notice.blocks, response_type="ephemeral", replace_original=False
                 )
-            elif event.get("channel") and event.get("user"):
+            elif event.get("channel") and user_id:
                 services.client.chat_postEphemeral(
-                    channel=event["channel"],
-                    user=event["user"],
-                    text=notice.text,
-                    blocks=notice.blocks,
-                    thread_ts=event.get("thread_ts"),
+                    channel=event["channel"], user=user_id, text=notice.text, blocks=notice.blocks, thread_ts=thread_ts
                 )
         except (SlackClientError, OSError) as error:
             logger.warning("could not show an error to the person: %s", type(error).__name__)

@@ -119,12 +119,17 @@ def question_message(
                 chosen=chosen_labels,
                 is_current=is_current,
                 has_options=bool(question.options),
+                is_multi=question.kind is QuestionKind.MULTI,
             )
         )
     )
     if is_current:
         ref = QuestionBlockRef(BlockKind.NAVIGATION, design.id, question.id)
         navigation = [ButtonElement(text="Skip", action_id=ActionId.SKIP, value=question.id)]
+        if question.kind is QuestionKind.MULTI:
+            navigation.insert(
+                0, ButtonElement(text="Done", action_id=ActionId.DONE, value=question.id, style="primary")
+            )
         if number > 1:
             navigation.append(ButtonElement(text="Back", action_id=ActionId.BACK, value=question.id))
         blocks.append(ActionsBlock(block_id=ref.block_id(), elements=navigation))

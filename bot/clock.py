@@ -17,38 +17,45 @@ import httpx
 
 logger = logging.getLogger(__name__)
 
-OFFSET_REFRESH_SECONDS = 1.0
+OFFSET_REFRESH_SECONDS = 0.5
 
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+    def close(self) -> None: ...
 
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    def close(self) -> None:
+        """Nothing to release."""
+
 
 class SharedClock:
-    """System time plus the offset served at ``url`` (the sandbox's clock), re-read at most once a second."""
+    """System time plus the offset served at ``url`` (the sandbox's clock).
 
-    def __init__(self, url: str) -> None:
+    A background thread re-reads the offset, so ``now()`` never waits on the network (it is called on
+    the acknowledgement path).
+    """
+
+    def __init__(self, url: str, refresh_seconds: float = OFFSET_REFRESH_SECONDS) -> None:
         self._url = url
         self._offset = 0.0
-        self._read_at = float("-inf")
-        self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._warned = False
+        self.refresh()
+        self._thread = threading.Thread(
+            target=self._follow, args=(refresh_seconds,), name="mldesign-clock", daemon=True
+        )
+        self._thread.start()
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(time.time() + self._current_offset(), UTC)
+        return datetime.fromtimestamp(time.time() + self._offset, UTC)
 
-    def _current_offset(self) -> float:
-        with self._lock:
-            if time.monotonic() - self._read_at >= OFFSET_REFRESH_SECONDS:
-                self._refresh()
-            return self._offset
-
-    def _refresh(self) -> None:
+    def refresh(self) -> None:
         try:
             response = httpx.get(self._url, timeout=2)
             response.raise_for_status()
@@ -58,4 +65,10 @@ class SharedClock:
             if not self._warned:
                 logger.warning("shared clock unavailable, keeping offset %.0fs: %s", self._offset, error)
                 self._warned = True
-        self._read_at = time.monotonic()
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def _follow(self, refresh_seconds: float) -> None:
+        while not self._stop.wait(refresh_seconds):
+            self.refresh()

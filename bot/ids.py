@@ -12,6 +12,7 @@ class ActionId(StrEnum):
     SELECT = "select_option"
     SELECT_MANY = "select_options"
     SKIP = "skip_question"
+    DONE = "finish_question"  # under a multi-select: the picks are complete, move on
     BACK = "previous_question"
 
 

@@ -8,7 +8,8 @@ process died in between, so a restart neither loses nor doubles a question.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -28,13 +29,30 @@ from flows import walkthrough
 from flows.catalog import Catalog
 from flows.walkthrough import AnswerStatus, Progress
 from storage import repositories as repo
-from storage.engine import session_scope
+from storage.engine import read_scope, session_scope
 from storage.models import Answer, Design, Prompt
 
 logger = logging.getLogger(__name__)
 
 CHECKMARK = "white_check_mark"
+MAX_LOOKUP_PAGES = 10
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+# Fixed by a person (a new token, a scope): keep the work for the sweep instead of dropping it.
+AUTH_ERRORS = frozenset(
+    {"not_authed", "invalid_auth", "token_revoked", "token_expired", "account_inactive", "missing_scope"}
+)
+# About one message only (deleted, too old to edit, reactions full): skip that message, publish the rest.
+MESSAGE_ERRORS = frozenset(
+    {
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "not_reactable",
+        "too_many_reactions",
+        "already_reacted",
+        "thread_not_found",
+    }
+)
 # Posting in these channels will not work until a person acts; tell the starter instead of retrying.
 CHANNEL_ERRORS = {
     "not_in_channel": "I'm not a member of this channel. Invite me with `/invite @mldesign`, then start again.",
@@ -60,9 +78,22 @@ def answer_statuses(answers: dict[str, Answer]) -> dict[str, AnswerStatus]:
 
 
 def is_transient(error: Exception) -> bool:
+    """Worth trying again later: Slack overloaded or unreachable, or a credential a person must fix."""
     if isinstance(error, SlackApiError):
-        return error.response.status_code >= 500 or error.response.get("error") in TRANSIENT_ERRORS
+        code = error.response.get("error")
+        return error.response.status_code >= 500 or code in TRANSIENT_ERRORS or code in AUTH_ERRORS
     return isinstance(error, SlackClientError | OSError)
+
+
+@contextmanager
+def skipping_message_errors(what: str) -> Iterator[None]:
+    """Let one missing or locked message not stop the rest of a publish."""
+    try:
+        yield
+    except SlackApiError as error:
+        if error.response.get("error") not in MESSAGE_ERRORS:
+            raise
+        logger.info("skipped %s: %s", what, _describe(error))
 
 
 class Publisher:
@@ -80,7 +111,7 @@ class Publisher:
 
     def sweep(self) -> None:
         """Schedule every design whose latest change Slack doesn't show yet (after a restart, a full queue)."""
-        with session_scope(self._engine) as session:
+        with read_scope(self._engine) as session:
             pending = repo.unpublished_designs(session=session)
         for team_id, design_id in pending:
             self.schedule(team_id, design_id)
@@ -106,8 +137,11 @@ class Publisher:
         design = snapshot.design
         if design.parent_ts is None:
             self._post_parent(snapshot)
-        if design.current_question_id is not None:
+        self._reconcile_unposted(snapshot)
+        if design.current_question_id in self._catalog:
             self._ensure_prompt(snapshot)
+        elif design.current_question_id is not None:
+            logger.warning("design %s asks %r, which the catalog no longer has", design.id, design.current_question_id)
         self._refresh_prompts(snapshot)
         self._react_to_answers(snapshot)
         if design.current_question_id is None and design.closing_ts is None:
@@ -117,7 +151,7 @@ class Publisher:
     # --- loading -------------------------------------------------------------------------------------
 
     def _load(self, team_id: str, design_id: int) -> Snapshot | None:
-        with session_scope(self._engine) as session:
+        with read_scope(self._engine) as session:
             design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
             if design is None:
                 return None
@@ -161,9 +195,10 @@ class Publisher:
         design = snapshot.design
         message = blocks.parent_message(design, self._catalog, self._progress(snapshot))
         assert design.parent_ts is not None
-        self._client.chat_update(
-            channel=design.channel_id, ts=design.parent_ts, text=message.text, blocks=message.blocks
-        )
+        with skipping_message_errors(f"updating the parent of design {design.id}"):
+            self._client.chat_update(
+                channel=design.channel_id, ts=design.parent_ts, text=message.text, blocks=message.blocks
+            )
 
     def _give_up_on_channel(self, snapshot: Snapshot, error: Exception) -> bool:
         """A design whose first post can't go out in this channel is removed and its starter told why."""
@@ -219,6 +254,25 @@ class Publisher:
         self._save_prompt(prompt)
         snapshot.prompts.append(prompt)
 
+    def _reconcile_unposted(self, snapshot: Snapshot) -> None:
+        """Questions claimed but never recorded as posted, and since moved past (a crash in between): find
+        each by its metadata and record it, so it is re-rendered as answered; forget the ones never sent."""
+        design = snapshot.design
+        stale = [p for p in snapshot.prompts if p.message_ts is None and p.step != design.step]
+        if not stale:
+            return
+        thread = list(self._replies(design))
+        for prompt in stale:
+            payload = {"design_id": snapshot.design_id, "step": prompt.step}
+            ts = self._find_posted(thread, MetadataType.PROMPT, payload)
+            with session_scope(self._engine) as session:
+                if ts is None:
+                    repo.delete_prompt(session=session, prompt_id=prompt.id, team_id=design.team_id)
+                    snapshot.prompts.remove(prompt)
+                    continue
+                prompt.message_ts, prompt.rendered_current, prompt.rendered_answer_id = ts, True, None
+                repo.save_prompt(session=session, prompt=prompt)
+
     def _refresh_prompts(self, snapshot: Snapshot) -> None:
         """Re-render question messages whose answer changed or that are no longer the current question."""
         design = snapshot.design
@@ -237,25 +291,23 @@ class Publisher:
                 answer=answer,
                 is_current=is_current,
             )
-            self._client.chat_update(
-                channel=design.channel_id, ts=prompt.message_ts, text=message.text, blocks=message.blocks
-            )
+            with skipping_message_errors(f"updating question {prompt.question_id} of design {design.id}"):
+                self._client.chat_update(
+                    channel=design.channel_id, ts=prompt.message_ts, text=message.text, blocks=message.blocks
+                )
             prompt.rendered_answer_id = answer_id
             prompt.rendered_current = is_current
             self._save_prompt(prompt)
 
     def _react_to_answers(self, snapshot: Snapshot) -> None:
         design = snapshot.design
-        with session_scope(self._engine) as session:
+        with read_scope(self._engine) as session:
             pending = repo.answers_awaiting_reaction(
                 session=session, team_id=design.team_id, design_id=snapshot.design_id
             )
         for source_ts in dict.fromkeys(answer.source_ts for answer in pending if answer.source_ts):
-            try:
+            with skipping_message_errors(f"reacting to {source_ts}"):
                 self._client.reactions_add(channel=design.channel_id, timestamp=source_ts, name=CHECKMARK)
-            except SlackApiError as error:
-                if error.response.get("error") not in ("already_reacted", "message_not_found"):
-                    raise
             with session_scope(self._engine) as session:
                 repo.mark_reacted(
                     session=session, team_id=design.team_id, design_id=snapshot.design_id, source_ts=source_ts
@@ -301,17 +353,31 @@ class Publisher:
             logger.warning("no permalink for %s/%s: %s", channel, ts, _describe(error))
             return None
 
-    def _history(self, channel: str, oldest: str) -> Iterable[dict[str, Any]]:
-        response = self._client.conversations_history(
-            channel=channel, oldest=oldest, limit=200, include_all_metadata=True
+    def _history(self, channel: str, oldest: str) -> Iterator[dict[str, Any]]:
+        return self._pages(
+            partial(self._client.conversations_history, channel=channel, oldest=oldest, include_all_metadata=True)
         )
-        return response.get("messages", [])
 
-    def _replies(self, design: Design) -> Iterable[dict[str, Any]]:
-        response = self._client.conversations_replies(
-            channel=design.channel_id, ts=design.parent_ts, limit=1000, include_all_metadata=True
+    def _replies(self, design: Design) -> Iterator[dict[str, Any]]:
+        return self._pages(
+            partial(
+                self._client.conversations_replies,
+                channel=design.channel_id,
+                ts=design.parent_ts,
+                include_all_metadata=True,
+            )
         )
-        return response.get("messages", [])
+
+    @staticmethod
+    def _pages(method: Callable[..., Any]) -> Iterator[dict[str, Any]]:
+        """Messages across pages, following the cursor a bounded number of times."""
+        cursor = None
+        for _ in range(MAX_LOOKUP_PAGES):
+            response = method(limit=200, cursor=cursor)
+            yield from response.get("messages", [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
 
     @staticmethod
     def _find_posted(messages: Iterable[dict[str, Any]], event_type: str, payload: dict[str, Any]) -> str | None:

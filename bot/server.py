@@ -90,5 +90,5 @@ def start_scheduler(services: Services) -> BackgroundScheduler:
 
 
 def _ping_database(services: Services) -> None:
-    with services.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    with services.read_only() as session:
+        session.execute(text("SELECT 1"))

@@ -24,7 +24,7 @@ from bot.clock import Clock, SharedClock, SystemClock
 from bot.publisher import Publisher
 from bot.settings import Settings
 from flows.catalog import Catalog, load_catalog
-from storage.engine import create_schema, make_engine, session_scope
+from storage.engine import create_schema, make_engine, read_scope, session_scope
 
 WEB_API_TIMEOUT_SECONDS = 10
 
@@ -44,8 +44,14 @@ class Services:
         with session_scope(self.engine) as session:
             yield session
 
+    @contextmanager
+    def read_only(self) -> Iterator[Session]:
+        with read_scope(self.engine) as session:
+            yield session
+
     def close(self) -> None:
         self.background.shutdown()
+        self.clock.close()
         self.engine.dispose()
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.errors import DesignExists, DesignNotFound, InvalidChoice
 from flows import walkthrough
-from flows.catalog import Catalog
+from flows.catalog import Catalog, QuestionKind
 from flows.commands import name_key
 from flows.walkthrough import AnswerStatus, WalkState
 from storage import repositories as repo
@@ -74,7 +75,11 @@ def start_design(
         created_at=now,
         updated_at=now,
     )
-    return repo.add_design(session=session, design=design)
+    try:
+        with session.begin_nested():  # two starts of the same name at once: the second gets a clear answer
+            return repo.add_design(session=session, design=design)
+    except IntegrityError:
+        raise DesignExists(f"This channel already has a design named “{name}”. Pick another name.") from None
 
 
 def find_design(*, session: Session, team_id: str, channel_id: str, name: str) -> Design:
@@ -84,36 +89,47 @@ def find_design(*, session: Session, team_id: str, channel_id: str, name: str) -
     return design
 
 
+_CLOSED = ""  # stands for the closing message among the thread's questions; no question has an empty id
+
+
 def record_reply(*, session: Session, catalog: Catalog, reply: ThreadReply, now: datetime) -> int | None:
-    """A thread reply answers the question that was asked last before it was written."""
+    """A thread reply answers the question right above it: the last one posted before the reply was sent.
+
+    Replies after the closing message are conversation, not answers. A question not yet posted takes no
+    replies, since nobody can have seen it.
+    """
+    if not reply.text.strip():
+        return None
     design = repo.get_design_by_thread(
         session=session, team_id=reply.team_id, channel_id=reply.channel_id, thread_ts=reply.thread_ts
     )
     if design is None or not _claim(session, reply.team_id, reply.event_id, now):
         return None
     design = _lock(session, design)
-    # A question still being posted has no Slack ts yet; the time it was claimed stands in for it, so a
-    # reply sent the instant it appears still goes to it.
-    asked = [
-        (prompt.message_ts or f"{prompt.created_at.timestamp():.6f}", prompt.question_id)
+    posted = [
+        (prompt.message_ts, prompt.question_id)
         for prompt in repo.prompts(session=session, team_id=design.team_id, design_id=_id(design))
-        if prompt.question_id in catalog
+        if prompt.message_ts is not None
     ]
-    question_id = walkthrough.question_for_reply(asked, reply.ts) or design.current_question_id
-    if question_id is None:
+    if design.closing_ts is not None:
+        posted.append((design.closing_ts, _CLOSED))
+    target = walkthrough.question_for_reply(posted, reply.ts)
+    question_id = design.current_question_id if target is None else target
+    if question_id is None or question_id == _CLOSED or question_id not in catalog:
         return None
-    question = catalog.question(question_id)
+    current = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
     answer = Answer(
         team_id=reply.team_id,
         question_id=question_id,
         status=AnswerStatus.ANSWERED,
         text=reply.text,
-        choices=list(walkthrough.match_options(question, reply.text)),
+        choices=_choices_from_text(catalog, question_id, reply.text, current.get(question_id)),
         author_id=reply.user_id,
         source_ts=reply.ts,
         created_at=now,
     )
-    _apply_answer(session, catalog, design, answer, now)
+    repo.add_answer(session=session, design_id=_id(design), answer=answer)
+    _move(session, design, walkthrough.answer(catalog, _walk_state(design, current), question_id), now)
     return design.id
 
 
@@ -127,16 +143,18 @@ def record_edit(*, session: Session, catalog: Catalog, edit: ReplyEdit, now: dat
     previous = repo.latest_answer_from_message(
         session=session, team_id=edit.team_id, design_id=_id(design), source_ts=edit.ts
     )
-    if previous is None or previous.text == edit.text or not _claim(session, edit.team_id, edit.event_id, now):
+    if previous is None or previous.text == edit.text or not edit.text.strip():
+        return None
+    if not _claim(session, edit.team_id, edit.event_id, now):
         return None
     design = _lock(session, design)
-    question = catalog.question(previous.question_id) if previous.question_id in catalog else None
+    current = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
     answer = Answer(
         team_id=edit.team_id,
         question_id=previous.question_id,
         status=AnswerStatus.ANSWERED,
         text=edit.text,
-        choices=list(walkthrough.match_options(question, edit.text)) if question else [],
+        choices=_choices_from_text(catalog, previous.question_id, edit.text, current.get(previous.question_id)),
         author_id=edit.user_id,
         source_ts=edit.ts,
         reacted=previous.reacted,
@@ -150,26 +168,55 @@ def record_edit(*, session: Session, catalog: Catalog, edit: ReplyEdit, now: dat
 def record_choice(
     *, session: Session, catalog: Catalog, action: QuestionAction, option_ids: list[str], now: datetime
 ) -> int | None:
-    """A click on an option answers that question (the free text given beside it is kept)."""
+    """A click on an option answers that question.
+
+    A single choice moves the walkthrough on when it is the question being asked; a multi-select waits
+    for "Done". The text beside the choice is kept when the same person wrote it. Clicking the choice
+    already recorded adds no history, but still moves on.
+    """
     design = _load_for_action(session, catalog, action, now)
     if design is None:
         return None
     question = catalog.question(action.question_id)
-    unknown = [option_id for option_id in option_ids if question.option(option_id) is None]
-    if unknown or not option_ids:
+    if any(question.option(option_id) is None for option_id in option_ids):
         raise InvalidChoice("That option is not one of this question's choices.")
+    if not option_ids and question.kind is not QuestionKind.MULTI:
+        raise InvalidChoice("Pick one of the options, or skip the question.")
     current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
     previous = current.get(action.question_id)
-    answer = Answer(
-        team_id=action.team_id,
-        question_id=action.question_id,
-        status=AnswerStatus.ANSWERED,
-        text=previous.text if previous is not None and previous.status == AnswerStatus.ANSWERED else "",
-        choices=option_ids,
-        author_id=action.user_id,
-        created_at=now,
-    )
-    _apply_answer(session, catalog, design, answer, now)
+    answered_before = previous is not None and previous.status == AnswerStatus.ANSWERED
+    if not (answered_before and previous is not None and previous.choices == option_ids):
+        keep_text = answered_before and previous is not None and previous.author_id == action.user_id
+        answer = Answer(
+            team_id=action.team_id,
+            question_id=action.question_id,
+            status=AnswerStatus.ANSWERED,
+            text=previous.text if keep_text and previous is not None else "",
+            choices=option_ids,
+            author_id=action.user_id,
+            created_at=now,
+        )
+        repo.add_answer(session=session, design_id=_id(design), answer=answer)
+    state = _walk_state(design, current)
+    if walkthrough.advances_on_choice(question):
+        state = walkthrough.answer(catalog, state, action.question_id)
+    _move(session, design, state, now)
+    return design.id
+
+
+def finish_question(*, session: Session, catalog: Catalog, action: QuestionAction, now: datetime) -> int | None:
+    """ "Done" under a multi-select: move on once at least one option was picked."""
+    design = _load_for_action(session, catalog, action, now)
+    if design is None:
+        return None
+    current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
+    # A multi-select cleared to nothing is no answer to move on with; every other answer or skip counts.
+    picked = {
+        question_id: answer
+        for question_id, answer in current.items()
+        if answer.status == AnswerStatus.SKIPPED or answer.choices or answer.text
+    }
+    _move(session, design, walkthrough.finish(catalog, _walk_state(design, picked), action.question_id), now)
     return design.id
 
 
@@ -204,18 +251,19 @@ def go_back(*, session: Session, catalog: Catalog, action: QuestionAction, now: 
     return design.id
 
 
-def _apply_answer(session: Session, catalog: Catalog, design: Design, answer: Answer, now: datetime) -> None:
-    current = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
-    state = _walk_state(design, current)
-    repo.add_answer(session=session, design_id=_id(design), answer=answer)
-    _move(session, design, walkthrough.answer(catalog, state, answer.question_id), now)
-
-
 def _move(session: Session, design: Design, state: WalkState, now: datetime) -> None:
     design.current_question_id = state.current
     design.step = state.step
     design.status = DesignStatus.COMPLETE if state.complete else DesignStatus.ACTIVE
     repo.mark_changed(session=session, design=design, now=now)
+
+
+def _choices_from_text(catalog: Catalog, question_id: str, text: str, previous: Answer | None) -> list[str]:
+    """Options a typed answer names; when it names none, the choices already made stay (text beside them)."""
+    named = walkthrough.match_options(catalog.question(question_id), text)
+    if named:
+        return list(named)
+    return list(previous.choices) if previous is not None and previous.status == AnswerStatus.ANSWERED else []
 
 
 def _walk_state(design: Design, current: dict[str, Answer]) -> WalkState:

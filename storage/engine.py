@@ -1,7 +1,9 @@
 """Engine creation and the unit of work.
 
-SQLite runs in WAL mode with a busy timeout, and every transaction starts with BEGIN IMMEDIATE so that
-concurrent writers queue instead of failing on a stale snapshot; PostgreSQL uses row locks instead.
+SQLite runs in WAL mode with a busy timeout, and every writing transaction starts with BEGIN IMMEDIATE so
+that concurrent writers queue instead of failing on a stale snapshot; read-only units of work
+(``read_scope``) begin deferred and run beside writers. PostgreSQL uses row locks instead. Lock waits are
+bounded below Slack's three-second window, so a stuck lock fails a request instead of silently timing it out.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_MS = 2_500
+POSTGRES_LOCK_TIMEOUT = "2500ms"
+READ_ONLY = "mldesign_read_only"
 
 
 def normalize_url(url: str) -> str:
@@ -35,7 +39,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    _configure_postgres(engine)
+    return engine
+
+
+def _configure_postgres(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = '{POSTGRES_LOCK_TIMEOUT}'")
+        dbapi_connection.commit()
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -52,11 +66,20 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work that only reads: on SQLite it does not take the write lock. Closing the session ends
+    its transaction and leaves the loaded rows readable (a rollback would expire them)."""
+    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
+        yield session
 
 
 @contextmanager

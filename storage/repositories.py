@@ -190,6 +190,12 @@ def save_prompt(*, session: Session, prompt: Prompt) -> None:
     session.merge(prompt)
 
 
+def delete_prompt(*, session: Session, team_id: str, prompt_id: int | None) -> None:
+    prompt = session.exec(select(Prompt).where(Prompt.team_id == team_id, Prompt.id == prompt_id)).first()
+    if prompt is not None:
+        session.delete(prompt)
+
+
 def delete_design(*, session: Session, team_id: str, design_id: int) -> None:
     design = get_design(session=session, team_id=team_id, design_id=design_id)
     if design is not None:

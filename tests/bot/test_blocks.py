@@ -74,7 +74,7 @@ def test_every_question_of_the_catalog_renders_within_slacks_limits(catalog):
             assert all(len(text) <= 3000 for text in texts(message))
             assert_inert(message)
             if answer is not None:
-                assert any(text.endswith("…") for text in texts(message)), "a long answer is cut visibly"
+                assert any("…\n" in text or text.endswith("…") for text in texts(message)), "cut visibly"
 
 
 @pytest.mark.parametrize("template", sorted(path.name for path in TEMPLATES_DIR.glob("*.j2")))
@@ -98,6 +98,7 @@ def test_every_template_escapes_what_it_is_given(template):
         "chosen": [HOSTILE],
         "is_current": True,
         "has_options": True,
+        "is_multi": True,
         "designs": [{"name": HOSTILE, "permalink": None, "complete": False, "progress": Progress(1, 0, 3)}],
         "with_help": True,
     }

@@ -8,13 +8,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from sandbox import FakeSlack, SlackDriver
+from tests.e2e.helpers import ALICE, CHANNEL, Database, DesignThread
 
 SIGNING_SECRET = "e2e-signing-secret"
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,3 +110,20 @@ def bot(slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[BotProc
 def driver(slack: FakeSlack, bot: BotProcess) -> Iterator[SlackDriver]:
     with slack.driver(f"{bot.url}/slack/events", SIGNING_SECRET) as slack_driver:
         yield slack_driver
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture
+def start_design(slack: FakeSlack, driver: SlackDriver, db: Database) -> Callable[..., DesignThread]:
+    """Run `/mldesign start <name>` and wait for the design's thread and first question."""
+
+    def start(name: str, user: str = ALICE, channel: str = CHANNEL) -> DesignThread:
+        return DesignThread.start(slack, driver, db, name, user=user, channel=channel)
+
+    return start

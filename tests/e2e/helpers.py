@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sandbox import FakeSlack, SlackDriver
@@ -41,6 +44,13 @@ def question_id_of(message: dict[str, Any]) -> str | None:
     return None
 
 
+def question_number(message: dict[str, Any]) -> int:
+    """The position a prompt message names in its fallback text ("Question 3 of 31: …")."""
+    match = re.match(r"Question (\d+) of \d+", message.get("text", ""))
+    assert match is not None, message.get("text")
+    return int(match.group(1))
+
+
 def action_ids(message: dict[str, Any]) -> list[str]:
     return [
         element["action_id"]
@@ -50,16 +60,31 @@ def action_ids(message: dict[str, Any]) -> list[str]:
     ]
 
 
+def poll_until(condition: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+    """Wait for a condition only the database can tell (it has no change notifications to wait on)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout}s")
+        time.sleep(0.01)
+
+
 class DesignThread:
-    def __init__(self, slack: FakeSlack, driver: SlackDriver, channel: str, parent_ts: str) -> None:
+    def __init__(
+        self, slack: FakeSlack, driver: SlackDriver, db: Database, name: str, channel: str, parent_ts: str
+    ) -> None:
         self.slack = slack
         self.ws = slack.workspace
         self.driver = driver
+        self.db = db
+        self.name = name
         self.channel = channel
         self.parent_ts = parent_ts
 
     @classmethod
-    def start(cls, slack: FakeSlack, driver: SlackDriver, name: str, user: str = ALICE, channel: str = CHANNEL):
+    def start(
+        cls, slack: FakeSlack, driver: SlackDriver, db: Database, name: str, user: str = ALICE, channel: str = CHANNEL
+    ) -> DesignThread:
         known = {message["ts"] for message in slack.workspace.messages(channel)}
         response = driver.slash_command(user, channel, f"start {name}")
         assert response.status_code == 200, response.text
@@ -69,9 +94,14 @@ class DesignThread:
             return fresh[0] if fresh else None
 
         slack.workspace.wait_for(lambda _: new_parent() is not None)
-        thread = cls(slack, driver, channel, new_parent()["ts"])
+        thread = cls(slack, driver, db, name, channel, new_parent()["ts"])
         thread.wait_for_questions(1)
+        thread.settle()
         return thread
+
+    def settle(self) -> None:
+        """Wait until the bot has published everything it stored (as a person would, seconds later)."""
+        poll_until(lambda: self.db.is_published(self.name, self.channel), what=f"design {self.name!r} published")
 
     @property
     def parent(self) -> dict[str, Any]:
@@ -109,6 +139,7 @@ class DesignThread:
         count = len(self.questions())
         ts = self.reply(user, text)
         self.wait_until(lambda: len(self.questions()) > count or self.closing() is not None)
+        self.settle()
         return ts
 
     def click(self, user: str, action_id: str, message: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -120,6 +151,7 @@ class DesignThread:
         count = len(self.questions())
         self.click(user, action_id, **kwargs)
         self.wait_until(lambda: len(self.questions()) > count or self.closing() is not None)
+        self.settle()
 
     def closing(self) -> dict[str, Any] | None:
         return next(
@@ -145,6 +177,10 @@ class Database:
             )
         assert design is not None, f"no design {name!r}"
         return design
+
+    def is_published(self, name: str, channel: str = CHANNEL) -> bool:
+        design = self.design(name, channel)
+        return design.published_revision >= design.revision
 
     def answers(self, name: str) -> dict[str, Answer]:
         design = self.design(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, all_text
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, all_text
 
 pytestmark = pytest.mark.usefixtures("bot")
 
@@ -40,9 +40,9 @@ def test_start_without_a_name_says_how_to_name_it(slack, driver, database_url):
     assert Database(database_url).count_designs() == 0
 
 
-def test_list_shows_each_design_in_the_channel_with_its_progress(slack, driver, catalog):
-    churn = DesignThread.start(slack, driver, "Churn model")
-    DesignThread.start(slack, driver, "Fraud scoring")
+def test_list_shows_each_design_in_the_channel_with_its_progress(slack, driver, catalog, start_design):
+    churn = start_design("Churn model")
+    start_design("Fraud scoring")
     churn.answer(BOB, "Spreadsheets.")
 
     driver.slash_command(ALICE, CHANNEL, "list")
@@ -60,8 +60,8 @@ def test_list_in_a_channel_without_designs_says_how_to_start_one(slack, driver):
     assert "No designs in this channel yet" in ephemeral_text(slack)
 
 
-def test_status_shows_progress_and_the_question_being_asked(slack, driver, catalog):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_status_shows_progress_and_the_question_being_asked(slack, driver, catalog, start_design):
+    thread = start_design("Churn model")
     thread.click_and_wait(ALICE, "skip_question")
 
     driver.slash_command(BOB, CHANNEL, "status churn MODEL")
@@ -77,8 +77,8 @@ def test_status_of_an_unknown_design_says_so(slack, driver):
     assert "There is no design named “Nope” in this channel" in ephemeral_text(slack)
 
 
-def test_a_second_design_with_the_same_name_in_the_channel_is_refused(slack, driver, database_url):
-    DesignThread.start(slack, driver, "Churn model")
+def test_a_second_design_with_the_same_name_in_the_channel_is_refused(slack, driver, database_url, start_design):
+    start_design("Churn model")
 
     driver.slash_command(BOB, CHANNEL, "start churn model")
 

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, all_text
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, all_text, question_number
 
 
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    yield database
-    database.engine.dispose()
-
-
-def test_a_restart_in_the_middle_continues_where_the_walkthrough_was(slack, driver, bot, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_a_restart_in_the_middle_continues_where_the_walkthrough_was(slack, driver, bot, db, start_design):
+    thread = start_design("Churn model")
     thread.answer(BOB, "Spreadsheets.")
     thread.click_and_wait(ALICE, "skip_question")
     before = [m["ts"] for m in thread.questions()]
@@ -35,8 +29,8 @@ def test_a_restart_in_the_middle_continues_where_the_walkthrough_was(slack, driv
     assert len(thread.questions()) == 4, "no question was asked twice"
 
 
-def test_work_left_unpublished_by_a_crash_is_published_after_the_restart(slack, driver, bot, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_work_left_unpublished_by_a_crash_is_published_after_the_restart(slack, driver, bot, db, start_design):
+    thread = start_design("Churn model")
     # Slack accepts the reply, then the bot dies before it can post the next question.
     slack.workspace.fail_next("chat.postMessage", http_status=503, times=50)
     thread.reply(BOB, "Spreadsheets.")
@@ -51,20 +45,21 @@ def test_work_left_unpublished_by_a_crash_is_published_after_the_restart(slack, 
     assert len(thread.questions()) == 2
 
 
-def test_a_retried_event_records_the_answer_once(slack, driver, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_a_retried_event_records_the_answer_once(slack, driver, db, start_design):
+    thread = start_design("Churn model")
     thread.answer(BOB, "Spreadsheets.")
     delivered = slack.workspace.deliveries("event")[-1].request
 
     retry = driver.send_event(delivered["event"], event_id=delivered["event_id"], retry_num=1)
+    thread.settle()
 
     assert retry.status_code == 200
     assert len(db.history("Churn model", "manual-process")) == 1
     assert len(thread.questions()) == 2
 
 
-def test_bots_own_messages_and_chatter_outside_design_threads_are_ignored(slack, driver, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_bots_own_messages_and_chatter_outside_design_threads_are_ignored(slack, driver, db, start_design):
+    thread = start_design("Churn model")
 
     driver.bot_message(CHANNEL, "Deploy finished", thread_ts=thread.parent_ts)
     own = {"type": "message", "channel": CHANNEL, "user": "U0BOT", "bot_id": "B0BOT", "text": "echo"}
@@ -72,6 +67,7 @@ def test_bots_own_messages_and_chatter_outside_design_threads_are_ignored(slack,
     driver.post_message(BOB, CHANNEL, "lunch?")
     other_ts, _ = driver.post_message(BOB, CHANNEL, "unrelated thread")
     driver.post_message(ALICE, CHANNEL, "sure", thread_ts=other_ts)
+    thread.settle()
 
     assert db.answers("Churn model") == {}
     assert len(thread.questions()) == 1
@@ -131,8 +127,8 @@ HOSTILE = "<!channel> <!here> <@U0ALICE> <https://evil.example|click me> & {{ 7*
 HOSTILE_NAME = "Churn <!channel> <https://evil.example|x> & {{ 7*7 }}"
 
 
-def test_user_text_is_stored_verbatim_and_echoed_inert(slack, driver, db):
-    thread = DesignThread.start(slack, driver, HOSTILE_NAME)
+def test_user_text_is_stored_verbatim_and_echoed_inert(slack, driver, db, start_design):
+    thread = start_design(HOSTILE_NAME)
     thread.answer(BOB, HOSTILE)
     driver.slash_command(ALICE, CHANNEL, "list")
     driver.slash_command(ALICE, CHANNEL, f"status {HOSTILE_NAME}")
@@ -152,8 +148,8 @@ def test_user_text_is_stored_verbatim_and_echoed_inert(slack, driver, db):
         assert "49" not in text, "templates never evaluate user text"
 
 
-def test_slack_escaped_text_is_stored_as_the_person_typed_it(slack, driver, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_slack_escaped_text_is_stored_as_the_person_typed_it(slack, driver, db, start_design):
+    thread = start_design("Churn model")
     event = {
         "type": "message",
         "channel": CHANNEL,
@@ -168,10 +164,12 @@ def test_slack_escaped_text_is_stored_as_the_person_typed_it(slack, driver, db):
     assert db.answers("Churn model")["manual-process"].text == "latency < 100 ms & p99 > 50"
 
 
-def test_an_error_from_a_button_is_shown_to_the_person_who_clicked(slack, driver):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_an_error_from_a_button_is_shown_to_the_person_who_clicked(slack, driver, start_design):
+    thread = start_design("Churn model")
     first = thread.current()
-    thread.click_and_wait(ALICE, "skip_question")
+    slack.workspace.fail_next("chat.update", http_status=503, times=100)  # Bob's screen still shows "Skip"
+    thread.click(ALICE, "skip_question")
+    thread.wait_for_questions(2)
 
     thread.click(BOB, "skip_question", message=first)  # a stale button on a question already moved past
 
@@ -180,11 +178,29 @@ def test_an_error_from_a_button_is_shown_to_the_person_who_clicked(slack, driver
     assert thread.current_id() == "domain-experts"
 
 
-def test_every_message_the_bot_posts_is_valid_json_for_slack(slack, driver):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_every_message_the_bot_posts_is_valid_json_for_slack(slack, driver, start_design):
+    thread = start_design("Churn model")
     thread.answer(BOB, "x")
     for call in slack.workspace.calls("chat.postMessage") + slack.workspace.calls("chat.update"):
         blocks = call.params["blocks"]
         parsed = json.loads(blocks) if isinstance(blocks, str) else blocks
         assert 0 < len(parsed) <= 50
         assert call.response["ok"], call.response
+
+
+def test_replies_sent_at_the_same_moment_are_all_kept_and_no_question_is_asked_twice(slack, driver, db, start_design):
+    thread = start_design("Churn model")
+    texts = [f"reply {n}" for n in range(12)]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(lambda text: thread.reply(BOB, text), texts))
+    thread.settle()
+
+    design = db.design("Churn model")
+    stored = [a.text for q in ("manual-process", "domain-experts", "push-back") for a in db.history(design.name, q)]
+    assert sorted(stored) == sorted(texts), "every acknowledged reply is stored once"
+    asked = [question_number(m) for m in thread.questions()]
+    assert len(asked) == len(set(asked)), f"a question was asked twice: {asked}"
+    thread.wait_until(
+        lambda: all(thread.reactions(m["ts"]) == ["white_check_mark"] for m in thread.replies() if m.get("user") == BOB)
+    )

@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flows.catalog import QuestionKind
-from tests.e2e.helpers import ALICE, BOB, CAROL, CHANNEL, Database, DesignThread, action_ids, all_text, question_id_of
+from tests.e2e.helpers import ALICE, BOB, CAROL, CHANNEL, DesignThread, action_ids, all_text, question_id_of
 
 pytestmark = pytest.mark.usefixtures("bot")
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    yield database
-    database.engine.dispose()
 
 
 def skip_to(thread: DesignThread, question_id: str) -> None:
@@ -22,8 +15,8 @@ def skip_to(thread: DesignThread, question_id: str) -> None:
         thread.click_and_wait(ALICE, "skip_question")
 
 
-def test_start_posts_the_design_and_asks_the_first_question_in_its_thread(slack, driver, catalog):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_start_posts_the_design_and_asks_the_first_question_in_its_thread(slack, driver, catalog, start_design):
+    thread = start_design("Churn model")
 
     parent = all_text(thread.parent)
     assert "ML design review" in parent
@@ -40,9 +33,9 @@ def test_start_posts_the_design_and_asks_the_first_question_in_its_thread(slack,
 
 
 def test_a_thread_reply_is_stored_with_its_author_acknowledged_and_followed_by_the_next_question(
-    slack, driver, db, catalog
+    slack, driver, db, catalog, start_design
 ):
-    thread = DesignThread.start(slack, driver, "Churn model")
+    thread = start_design("Churn model")
 
     ts = thread.answer(BOB, "Two analysts score accounts in a spreadsheet every Monday.")
 
@@ -62,8 +55,8 @@ def test_a_thread_reply_is_stored_with_its_author_acknowledged_and_followed_by_t
     assert "skip_question" not in action_ids(thread.questions()[0]), f"old question keeps nav: {answered}"
 
 
-def test_a_button_click_records_the_choice_and_shows_who_chose_what(slack, driver, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_a_button_click_records_the_choice_and_shows_who_chose_what(slack, driver, db, start_design):
+    thread = start_design("Churn model")
     skip_to(thread, "inference-mode")
     question = thread.current()
     assert {"choose_option:real-time", "choose_option:near-real-time", "choose_option:batch"} <= set(
@@ -81,8 +74,8 @@ def test_a_button_click_records_the_choice_and_shows_who_chose_what(slack, drive
     assert [button["value"] for button in chosen] == ["batch"]
 
 
-def test_a_choice_can_be_changed_later_and_keeps_its_history(slack, driver, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_a_choice_can_be_changed_later_and_keeps_its_history(slack, driver, db, start_design):
+    thread = start_design("Churn model")
     skip_to(thread, "inference-mode")
     thread.click_and_wait(CAROL, "choose_option:batch")
     old_question = thread.questions()[-2]
@@ -94,17 +87,24 @@ def test_a_choice_can_be_changed_later_and_keeps_its_history(slack, driver, db):
     assert thread.current_id() == "latency-target", "changing an earlier choice does not move the walkthrough"
 
 
-def test_multi_select_records_every_option_picked(slack, driver, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_multi_select_records_every_option_picked(slack, driver, db, start_design):
+    thread = start_design("Churn model")
     skip_to(thread, "baselines")
 
-    thread.click_and_wait(BOB, "select_options", selected=["heuristic", "human"])
-
+    thread.click(BOB, "select_options", selected=["heuristic", "human"])
+    thread.settle()
     assert db.answers("Churn model")["baselines"].choices == ["heuristic", "human"]
+    assert thread.current_id() == "baselines", "picking several options waits for Done"
+    thread.wait_until(lambda: "*Heuristic or business rules, Human performance*" in all_text(thread.current()))
+
+    thread.click_and_wait(CAROL, "finish_question")
+
+    assert thread.current_id() == "refresh-cadence"
+    assert db.answers("Churn model")["baselines"].author_id == BOB
 
 
-def test_a_typed_reply_to_a_choice_question_picks_the_option_it_names(slack, driver, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_a_typed_reply_to_a_choice_question_picks_the_option_it_names(slack, driver, db, start_design):
+    thread = start_design("Churn model")
     skip_to(thread, "inference-mode")
 
     thread.answer(BOB, "Batch, nightly scoring is enough for the account managers")
@@ -114,8 +114,8 @@ def test_a_typed_reply_to_a_choice_question_picks_the_option_it_names(slack, dri
     assert stored.text == "Batch, nightly scoring is enough for the account managers"
 
 
-def test_skip_then_back_returns_to_the_skipped_question(slack, driver, db, catalog):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_skip_then_back_returns_to_the_skipped_question(slack, driver, db, catalog, start_design):
+    thread = start_design("Churn model")
 
     thread.click_and_wait(ALICE, "skip_question")
     assert db.answers("Churn model")["manual-process"].status == "skipped"
@@ -131,8 +131,8 @@ def test_skip_then_back_returns_to_the_skipped_question(slack, driver, db, catal
     thread.wait_until(lambda: f"1/{len(catalog.questions)} answered" in all_text(thread.parent))
 
 
-def test_skipping_an_answered_question_after_going_back_keeps_its_answer(slack, driver, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_skipping_an_answered_question_after_going_back_keeps_its_answer(slack, driver, db, start_design):
+    thread = start_design("Churn model")
     thread.answer(BOB, "By hand.")
     thread.click_and_wait(ALICE, "previous_question")
 
@@ -142,8 +142,8 @@ def test_skipping_an_answered_question_after_going_back_keeps_its_answer(slack, 
     assert thread.current_id() == "domain-experts"
 
 
-def test_editing_a_reply_updates_the_answer_and_keeps_its_history(slack, driver, db):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_editing_a_reply_updates_the_answer_and_keeps_its_history(slack, driver, db, start_design):
+    thread = start_design("Churn model")
     ts = thread.answer(BOB, "By hand, weekly.")
 
     response = driver.edit_message(BOB, CHANNEL, ts, "By hand, daily.")
@@ -157,9 +157,9 @@ def test_editing_a_reply_updates_the_answer_and_keeps_its_history(slack, driver,
     thread.wait_until(lambda: "By hand, daily." in all_text(thread.questions()[0]))
 
 
-def test_two_designs_in_one_channel_each_keep_their_own_thread(slack, driver, db):
-    churn = DesignThread.start(slack, driver, "Churn model")
-    fraud = DesignThread.start(slack, driver, "Fraud scoring")
+def test_two_designs_in_one_channel_each_keep_their_own_thread(slack, driver, db, start_design):
+    churn = start_design("Churn model")
+    fraud = start_design("Fraud scoring")
 
     churn.answer(BOB, "Churn: spreadsheets.")
     fraud.answer(CAROL, "Fraud: a rules engine.")
@@ -172,13 +172,15 @@ def test_two_designs_in_one_channel_each_keep_their_own_thread(slack, driver, db
     assert len(fraud.questions()) == 3
 
 
-def test_the_last_answer_ends_the_walkthrough_with_a_closing_message(slack, driver, db, catalog):
-    thread = DesignThread.start(slack, driver, "Churn model")
+def test_the_last_answer_ends_the_walkthrough_with_a_closing_message(slack, driver, db, catalog, start_design):
+    thread = start_design("Churn model")
 
     for question in catalog.questions:
         assert thread.current_id() == question.id
         if question.kind is QuestionKind.MULTI:
-            thread.click_and_wait(BOB, "select_options", selected=[question.options[0].id, question.options[1].id])
+            thread.click(BOB, "select_options", selected=[question.options[0].id, question.options[1].id])
+            thread.settle()
+            thread.click_and_wait(BOB, "finish_question")
         elif question.kind is QuestionKind.CHOICE and len(question.options) <= 5:
             thread.click_and_wait(BOB, f"choose_option:{question.options[0].id}")
         elif question.kind is QuestionKind.CHOICE:
@@ -188,6 +190,8 @@ def test_the_last_answer_ends_the_walkthrough_with_a_closing_message(slack, driv
 
     closing = thread.closing()
     assert closing is not None
+    closings = [m for m in thread.replies() if (m.get("metadata") or {}).get("event_type") == "mldesign_closing"]
+    assert len(closings) == 1
     total = len(catalog.questions)
     assert f"{total} answered, 0 skipped, of {total}" in all_text(closing)
     thread.wait_until(lambda: "Walkthrough complete" in all_text(thread.parent))
@@ -195,3 +199,45 @@ def test_the_last_answer_ends_the_walkthrough_with_a_closing_message(slack, driv
     assert set(answers) == {question.id for question in catalog.questions}
     assert db.design("Churn model").status == "complete"
     assert len(thread.questions()) == total, "each question was asked exactly once"
+
+
+def test_a_multi_select_cleared_to_nothing_needs_a_pick_before_done(slack, driver, db, start_design):
+    thread = start_design("Churn model")
+    skip_to(thread, "baselines")
+    thread.click(BOB, "select_options", selected=["human"])
+    thread.settle()
+
+    thread.click(BOB, "select_options", selected=[])
+    thread.settle()
+    thread.click(BOB, "finish_question")
+
+    slack.workspace.wait_for(lambda ws: ws.ephemerals(channel=CHANNEL, user=BOB))
+    assert "Pick at least one option first" in all_text(slack.workspace.ephemerals(channel=CHANNEL, user=BOB)[-1])
+    assert db.answers("Churn model")["baselines"].choices == []
+    assert [a.choices for a in db.history("Churn model", "baselines")] == [["human"], []]
+    assert thread.current_id() == "baselines"
+
+
+def test_replies_after_the_closing_message_are_conversation_not_answers(slack, driver, db, catalog, start_design):
+    thread = start_design("Churn model")
+    for _ in catalog.questions:
+        thread.click_and_wait(ALICE, "skip_question")
+    assert thread.closing() is not None
+
+    ts = thread.reply(BOB, "Thanks everyone, great session!")
+    thread.settle()
+
+    assert db.answers("Churn model")["value-communication"].status == "skipped"
+    assert thread.reactions(ts) == []
+    assert len([m for m in thread.replies() if m.get("metadata", {}).get("event_type") == "mldesign_closing"]) == 1
+
+
+def test_a_question_message_deleted_by_someone_does_not_stop_the_walkthrough(slack, driver, db, catalog, start_design):
+    thread = start_design("Churn model")
+    first = thread.current()
+    slack.workspace.delete_message(CHANNEL, first["ts"])
+
+    thread.answer(BOB, "Spreadsheets.")
+
+    assert thread.current_id() == "domain-experts"
+    thread.wait_until(lambda: f"1/{len(catalog.questions)} answered" in all_text(thread.parent))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.ids import CHOOSE_PATTERN, ActionId
-from bot.listeners.actions.questions import choose_option, go_back, skip_question
+from bot.listeners.actions.questions import choose_option, finish_question, go_back, skip_question
 from bot.services import Services
 
 
@@ -14,3 +14,4 @@ def register(app: App, services: Services) -> None:
     app.action(ActionId.SELECT_MANY)(choose)
     app.action(ActionId.SKIP)(skip_question(services))
     app.action(ActionId.BACK)(go_back(services))
+    app.action(ActionId.DONE)(finish_question(services))

@@ -82,6 +82,12 @@ def _back(
     return workflow.go_back(session=session, catalog=catalog, action=action, now=now)
 
 
+def _finish(
+    *, session: Session, catalog: Catalog, action: QuestionAction, selected: list[str], now: datetime
+) -> int | None:
+    return workflow.finish_question(session=session, catalog=catalog, action=action, now=now)
+
+
 def choose_option(services: Services) -> Callable[..., None]:
     return question_listener(services, _choose)
 
@@ -92,3 +98,7 @@ def skip_question(services: Services) -> Callable[..., None]:
 
 def go_back(services: Services) -> Callable[..., None]:
     return question_listener(services, _back)
+
+
+def finish_question(services: Services) -> Callable[..., None]:
+    return question_listener(services, _finish)

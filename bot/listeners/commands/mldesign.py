@@ -10,6 +10,7 @@ from slack_bolt import Ack
 from bot import blocks, workflow
 from bot.blocks import Message
 from bot.publisher import answer_statuses
+from bot.rendering import unescape_slack
 from bot.services import Services
 from flows import walkthrough
 from flows.commands import Help, ListDesigns, Start, Status, parse_command
@@ -19,7 +20,7 @@ from storage import repositories as repo
 def mldesign_command(services: Services) -> Callable[..., None]:
     def handle_mldesign(ack: Ack, command: dict[str, Any]) -> None:
         team_id, channel_id = command["team_id"], command["channel_id"]
-        match parse_command(command.get("text", "")):
+        match parse_command(unescape_slack(command.get("text", ""))):
             case Help():
                 _reply(ack, blocks.notice("help.j2"))
             case ListDesigns():
@@ -51,7 +52,7 @@ def _reply(ack: Ack, message: Message) -> None:
 
 
 def _list(services: Services, team_id: str, channel_id: str) -> Message:
-    with services.unit_of_work() as session:
+    with services.read_only() as session:
         items = []
         for design in repo.list_designs(session=session, team_id=team_id, channel_id=channel_id):
             assert design.id is not None
@@ -68,7 +69,7 @@ def _list(services: Services, team_id: str, channel_id: str) -> Message:
 
 
 def _status(services: Services, team_id: str, channel_id: str, name: str) -> Message:
-    with services.unit_of_work() as session:
+    with services.read_only() as session:
         design = workflow.find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
         assert design.id is not None
         answers = repo.current_answers(session=session, team_id=team_id, design_id=design.id)
