@@ -1,5 +1,8 @@
 """A stateful fake of Slack that speaks only Slack's HTTP protocol, for end-to-end tests of the bot.
 
+The same fake serves a small Slack-like page (sandbox/page.py, sandbox/ui/) so people can try the bot in a
+browser; `python -m sandbox --app-command "..."` runs it together with the app (sandbox/launcher.py).
+
 Exports are resolved lazily so `python -m sandbox.server` doesn't import its own module twice.
 """
 

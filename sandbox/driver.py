@@ -18,11 +18,17 @@ from urllib.parse import urlencode
 
 import httpx
 
-from sandbox.state import Channel, Delivery, ResponseTarget, Workspace
+from sandbox.state import Channel, Delivery, ResponseTarget, SlackError, Workspace
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
+RESPONSE_ACTIONS = ("errors", "update", "push", "clear")
+
+
+class InvalidAppAnswer(Exception):
+    """The app answered a view submission with something Slack would reject (shown to the person)."""
+
 
 # Element types whose action carries one plain selected value, and the field Slack puts it in.
 SIMPLE_SELECTIONS = {
@@ -294,8 +300,146 @@ class SlackDriver:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self._send("block_actions", body, FORM, payload)
 
+    def view_action(
+        self,
+        user: str,
+        view_id: str,
+        action_id: str,
+        value: str | None = None,
+        selected: str | list[str] | None = None,
+    ) -> httpx.Response:
+        """Use an interactive element inside one of the user's open modals: `block_actions` from a view."""
+        ws = self.workspace
+        person = ws.user(user)
+        view = _own_modal(ws, person.id, view_id)
+        block, element = _find_element(view | {"ts": view_id}, action_id, value)
+        action = _action(block, element, value, selected)
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": _user_ref(ws, person.id),
+            "api_app_id": ws.app_id,
+            "token": ws.verification_token,
+            "container": {"type": "view", "view_id": view_id},
+            "trigger_id": ws.new_trigger_id(person.id),
+            "team": {"id": ws.team_id, "domain": ws.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": view,
+            "actions": [action],
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self._send("block_actions", body, FORM, payload)
+
+    # -- modals ----------------------------------------------------------------------------------------
+
+    def submit_view(self, user: str, view_id: str, values: dict[str, Any]) -> httpx.Response:
+        """Press Submit on the user's open modal with `values` in Slack's `view.state.values` shape.
+
+        Sends a signed `view_submission` and applies the app's answer as Slack does: an empty 200 closes the
+        view; `response_action` errors / update / push / clear show errors, replace, push or close them all;
+        any non-2xx keeps the modal open. Raises LookupError if the view isn't the user's open modal, and
+        InvalidAppAnswer if the app's answer is one Slack would refuse.
+        """
+        ws = self.workspace
+        person = ws.user(user)
+        _own_modal(ws, person.id, view_id)
+        view = ws.set_view_state(person.id, view_id, values)
+        payload: dict[str, Any] = {
+            "type": "view_submission",
+            "team": {"id": ws.team_id, "domain": ws.team_domain},
+            "user": _user_ref(ws, person.id),
+            "api_app_id": ws.app_id,
+            "token": ws.verification_token,
+            "trigger_id": ws.new_trigger_id(person.id),
+            "view": view,
+            "response_urls": [],
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        response = self._send("view_submission", body, FORM, payload)
+        action, answer = submission_answer(response)
+        try:
+            if action == "closed":
+                ws.close_view(person.id, view_id)
+            elif action == "errors":
+                ws.set_view_errors(view_id, answer["errors"])
+            elif action == "update":
+                ws.update_view(answer["view"], view_id=view_id)
+            elif action == "push":
+                ws.push_view_for(person.id, answer["view"])
+            elif action == "clear":
+                ws.clear_views(person.id)
+        except SlackError as error:
+            raise InvalidAppAnswer(f"Slack would refuse the app's answer ({error.error})") from None
+        return response
+
+    def close_view(self, user: str, view_id: str) -> httpx.Response | None:
+        """Press the modal's close (X): it closes, and `view_closed` is sent only if it has notify_on_close."""
+        ws = self.workspace
+        person = ws.user(user)
+        _own_modal(ws, person.id, view_id)
+        view = ws.close_view(person.id, view_id)
+        if not view["notify_on_close"]:
+            return None
+        payload: dict[str, Any] = {
+            "type": "view_closed",
+            "team": {"id": ws.team_id, "domain": ws.team_domain},
+            "user": _user_ref(ws, person.id),
+            "api_app_id": ws.app_id,
+            "token": ws.verification_token,
+            "view": view,
+            "is_cleared": bool(view["clear_on_close"]),
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self._send("view_closed", body, FORM, payload)
+
 
 # -- helpers -------------------------------------------------------------------------------------------
+
+
+def _user_ref(ws: Workspace, user_id: str) -> dict[str, Any]:
+    person = ws.user(user_id)
+    return {"id": person.id, "username": person.name, "name": person.name, "team_id": ws.team_id}
+
+
+def _own_modal(ws: Workspace, user: str, view_id: str) -> dict[str, Any]:
+    """The user's open modal `view_id`, or LookupError (a person can only use what they see)."""
+    view = next((v for v in ws.open_modals(user) if v["id"] == view_id), None)
+    if view is None:
+        raise LookupError(f"no open modal {view_id} for {user}")
+    return view
+
+
+def submission_answer(response: httpx.Response) -> tuple[str, dict[str, Any]]:
+    """What the app's answer to a view_submission means: (closed | errors | update | push | clear | kept, body).
+
+    `kept` is any non-2xx answer: Slack keeps the modal open and shows a connection error.
+    """
+    if not 200 <= response.status_code < 300:
+        return "kept", {}
+    if not response.content.strip():
+        return "closed", {}
+    try:
+        body = response.json()
+    except ValueError:
+        raise InvalidAppAnswer("the app answered the submission with a body that is not JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidAppAnswer("the app answered the submission with JSON that is not an object")
+    action = body.get("response_action")
+    if action is None:
+        return "closed", body
+    if action not in RESPONSE_ACTIONS:
+        raise InvalidAppAnswer(f"unknown response_action {action!r}")
+    if action == "errors" and not isinstance(body.get("errors"), dict):
+        raise InvalidAppAnswer("response_action errors needs an `errors` object of block_id: message")
+    if action in ("update", "push"):
+        view = body.get("view")
+        if not isinstance(view, dict) or view.get("type") != "modal" or not view.get("title"):
+            raise InvalidAppAnswer(f"response_action {action} needs a modal `view` with a title")
+    return action, body
 
 
 def _kind(channel: Channel) -> str:

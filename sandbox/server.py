@@ -1,20 +1,27 @@
 """Run the fake Slack on a real port, in a background thread, so the bot can talk to it over HTTP.
 
 Usage in tests: `with FakeSlack() as fake: ...` and point the bot's Slack API URL at `fake.api_url`.
-Standalone: `python -m sandbox.server --port 3100`.
+The same server serves the sandbox page at `/` (see sandbox/page.py); with an app connected
+(`connect_app`), the page acts through a SlackDriver for that app.
+Standalone: `python -m sandbox.server --port 3100`; with the bot as well: `python -m sandbox`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from sandbox.driver import SlackDriver
+from sandbox.page import Page
+from sandbox.persistence import StateFile
 from sandbox.state import Workspace
 from sandbox.web_api import create_web_api
 
@@ -36,6 +43,11 @@ class BackgroundServer:
     def base_url(self) -> str:
         """Root URL, with a trailing slash."""
         return f"http://{self.host}:{self.port}/"
+
+    @property
+    def running(self) -> bool:
+        """Whether the server was started and not stopped."""
+        return self._server is not None
 
     def start(self) -> None:
         """Bind, serve in the background, and return only once connections are accepted."""
@@ -82,12 +94,36 @@ class BackgroundServer:
 
 
 class FakeSlack:
-    """Owns a Workspace and serves its Web API and response URLs on 127.0.0.1."""
+    """Owns a Workspace and serves its Web API, response URLs and the sandbox page on 127.0.0.1.
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", workspace: Workspace | None = None) -> None:
+    `app_url` + `signing_secret` (or `connect_app` later) give the page a SlackDriver to act through.
+    `state_path` keeps the workspace in that JSON file: loaded at construction if it exists (and no
+    `workspace` is given), saved while it changes and once at stop.
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        workspace: Workspace | None = None,
+        app_url: str | None = None,
+        signing_secret: str | None = None,
+        state_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        if workspace is None and state_path is not None and Path(state_path).exists():
+            workspace = Workspace.load(state_path)
         self.workspace = workspace or Workspace()
-        self._http = BackgroundServer(create_web_api(self.workspace), host, port)
+        self.page = Page(self.workspace, lambda: self._app_driver)
+        web_api = create_web_api(self.workspace)
+        self._http = BackgroundServer(Starlette(routes=[*self.page.routes(), *web_api.routes]), host, port)
         self._drivers: list[SlackDriver] = []
+        self._app_target: tuple[str, str] | None = None
+        self._app_driver: SlackDriver | None = None
+        self._state_file = StateFile(self.workspace, state_path) if state_path is not None else None
+        if app_url is not None:
+            if signing_secret is None:
+                raise ValueError("app_url needs the app's signing_secret")
+            self._app_target = (app_url, signing_secret)
 
     @property
     def port(self) -> int:
@@ -96,25 +132,56 @@ class FakeSlack:
 
     @property
     def base_url(self) -> str:
-        """Root URL of the fake, e.g. for response URLs and permalinks."""
-        return self._http.base_url
+        """Root URL of the fake, e.g. for response URLs and permalinks (loopback when bound to all interfaces)."""
+        host = "127.0.0.1" if self._http.host in ("0.0.0.0", "") else self._http.host
+        return f"http://{host}:{self.port}/"
 
     @property
     def api_url(self) -> str:
         """What the bot should use as its Slack API base URL."""
         return f"{self.base_url}api/"
 
+    @property
+    def clock_url(self) -> str:
+        """Where the app reads the sandbox clock (sandbox only; not a Slack method)."""
+        return f"{self.base_url}sandbox/clock"
+
+    @property
+    def app_driver(self) -> SlackDriver | None:
+        """The driver the page acts through, once an app is connected and the fake started."""
+        return self._app_driver
+
+    def connect_app(self, app_url: str, signing_secret: str) -> None:
+        """Point the page at the app: what people do on the page is sent there, signed with `signing_secret`."""
+        self._app_target = (app_url, signing_secret)
+        if self._http.running:
+            self._connect()
+
+    def _connect(self) -> None:
+        if self._app_target is not None:
+            previous, self._app_driver = self._app_driver, self.driver(*self._app_target)
+            if previous is not None:
+                self._drivers.remove(previous)
+                previous.close()
+
     def start(self) -> FakeSlack:
         """Start serving; returns once the port accepts connections."""
         self._http.start()
+        self._connect()
+        if self._state_file is not None:
+            self._state_file.start()
         return self
 
     def stop(self) -> None:
-        """Shut the server down and close drivers created through `driver()`."""
+        """End the page's live streams, shut the server down, close drivers and save the state file."""
+        self.page.close()
         for driver in self._drivers:
             driver.close()
         self._drivers.clear()
+        self._app_driver = None
         self._http.stop()
+        if self._state_file is not None:
+            self._state_file.stop()
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -136,7 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     args = parser.parse_args(argv)
     fake = FakeSlack(port=args.port, host=args.host).start()
-    print(f"fake Slack Web API at {fake.api_url} (bot token {fake.workspace.bot_token})", flush=True)
+    token = fake.workspace.bot_token
+    print(f"fake Slack Web API at {fake.api_url} (bot token {token}); page at {fake.base_url}", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

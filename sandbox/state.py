@@ -9,14 +9,22 @@ waiters so tests can `wait_for` an outcome instead of sleeping.  Errors that Sla
 from __future__ import annotations
 
 import copy
+import json
+import math
+import os
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 MAX_PUSHED_VIEWS = 3
+MAX_CLOCK_STEP_SECONDS = 366 * 24 * 3600
+STATE_FORMAT = 1
 
 
 class SlackError(Exception):
@@ -194,8 +202,10 @@ class Workspace:
         self._calls: list[Call] = []
         self._deliveries: list[Delivery] = []
         self._faults: dict[str, Fault] = {}
+        self._view_errors: dict[str, dict[str, str]] = {}
         self._last_ts_us = 0
         self._event_seq = 0
+        self.clock_offset_seconds = 0.0
         self.version = 0
         for channel in channels:
             self.add_channel(channel)
@@ -217,6 +227,20 @@ class Workspace:
                     raise AssertionError(f"condition not met within {timeout}s\n{self.describe_recent()}")
                 self._cond.wait(remaining)
 
+    def wait_for_version(self, last: int, timeout: float) -> int:
+        """Block until the version differs from `last` (or `timeout` passes); returns the current version.
+
+        Live views (the page's event stream) use it to learn that something changed without polling state.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.version == last:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            return self.version
+
     def describe_recent(self, n: int = 8) -> str:
         """Summarise the latest calls and deliveries, to make timeouts debuggable."""
         with self._cond:
@@ -226,12 +250,33 @@ class Workspace:
             lines += [f"  {d.kind} -> {d.status} {d.response!r}"[:400] for d in self._deliveries[-n:]]
             return "\n".join(lines)
 
+    # -- clock -----------------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The sandbox's time: real time plus the offset the clock was advanced by (to try nudges quickly)."""
+        return time.time() + self.clock_offset_seconds
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the sandbox clock forward (never back, so timestamps stay increasing); returns the new now()."""
+        if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_CLOCK_STEP_SECONDS:
+            raise ValueError(f"advance the clock by more than 0 and at most {MAX_CLOCK_STEP_SECONDS} seconds")
+        with self._cond:
+            self.clock_offset_seconds += seconds
+            self._changed()
+            return self.now()
+
+    def clock(self) -> dict[str, Any]:
+        """The clock as `/sandbox/clock` shares it with the app."""
+        now = self.now()
+        iso = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {"now": now, "offset_seconds": self.clock_offset_seconds, "iso": iso}
+
     # -- ids -------------------------------------------------------------------------------------------
 
     def next_ts(self) -> str:
-        """A message timestamp, strictly increasing across the workspace like Slack's."""
+        """A message timestamp, strictly increasing across the workspace like Slack's, on the sandbox clock."""
         with self._cond:
-            now_us = int(time.time() * 1_000_000)
+            now_us = int(self.now() * 1_000_000)
             self._last_ts_us = max(now_us, self._last_ts_us + 1)
             return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
 
@@ -463,7 +508,7 @@ class Workspace:
             pins = self._state[self.channel(channel).id].pins
             if ts in pins:
                 raise SlackError("already_pinned")
-            pins[ts] = {"created": int(time.time()), "created_by": user}
+            pins[ts] = {"created": int(self.now()), "created_by": user}
             self._changed()
 
     def unpin(self, channel: str, ts: str) -> None:
@@ -623,6 +668,7 @@ class Workspace:
         } | links
         self._views[view_id] = stored
         self._view_owners[view_id] = user
+        self._view_errors.pop(view_id, None)
         self._changed()
         return copy.deepcopy(stored)
 
@@ -637,7 +683,11 @@ class Workspace:
     def push_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
         """Push a modal on top of the user's stack (Slack allows three)."""
         with self._cond:
-            user = self._consume_trigger(trigger_id)
+            return self.push_view_for(self._consume_trigger(trigger_id), view)
+
+    def push_view_for(self, user: str, view: dict[str, Any]) -> dict[str, Any]:
+        """Push a modal without a trigger, as a `response_action: push` answer to a submission does."""
+        with self._cond:
             stack = self._view_stacks.setdefault(user, [])
             if len(stack) >= MAX_PUSHED_VIEWS:
                 raise SlackError("push_limit_reached")
@@ -678,6 +728,59 @@ class Workspace:
         """The user's modal stack, bottom first."""
         with self._cond:
             return [copy.deepcopy(self._views[v]) for v in self._view_stacks.get(user, [])]
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        """One stored view by id, or None."""
+        with self._cond:
+            view = self._views.get(view_id)
+            return copy.deepcopy(view) if view is not None else None
+
+    def _open_modal(self, user: str, view_id: str) -> list[str]:
+        """The user's stack, if `view_id` is open in it; Slack's `not_found` otherwise."""
+        stack = self._view_stacks.get(user, [])
+        if view_id not in stack:
+            raise SlackError("not_found")
+        return stack
+
+    def close_view(self, user: str, view_id: str) -> dict[str, Any]:
+        """Close one of the user's modals and any pushed above it (all of them if it has clear_on_close)."""
+        with self._cond:
+            stack = self._open_modal(user, view_id)
+            closed = copy.deepcopy(self._views[view_id])
+            del stack[0 if closed["clear_on_close"] else stack.index(view_id) :]
+            if not stack:
+                self._view_stacks.pop(user, None)
+            self._changed()
+            return closed
+
+    def clear_views(self, user: str) -> list[dict[str, Any]]:
+        """Close the user's whole modal stack, as `response_action: clear` does; returns what was open."""
+        with self._cond:
+            closed = self.open_modals(user)
+            self._view_stacks.pop(user, None)
+            self._changed()
+            return closed
+
+    def set_view_state(self, user: str, view_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Record what the user entered in an open modal (its `state.values`); returns the view."""
+        with self._cond:
+            self._open_modal(user, view_id)
+            self._views[view_id]["state"] = {"values": copy.deepcopy(values)}
+            self._changed()
+            return copy.deepcopy(self._views[view_id])
+
+    def set_view_errors(self, view_id: str, errors: dict[str, str]) -> None:
+        """Show validation errors under a modal's input blocks (`response_action: errors`)."""
+        with self._cond:
+            if view_id not in self._views:
+                raise SlackError("not_found")
+            self._view_errors[view_id] = {str(k): str(v) for k, v in errors.items()}
+            self._changed()
+
+    def view_errors(self, view_id: str) -> dict[str, str]:
+        """The errors shown on a modal, by block_id (empty once the view is updated)."""
+        with self._cond:
+            return dict(self._view_errors.get(view_id, {}))
 
     # -- call log and faults ---------------------------------------------------------------------------
 
@@ -758,6 +861,83 @@ class Workspace:
         """Logged driver requests, optionally of one kind."""
         with self._cond:
             return [d for d in self._deliveries if kind in (None, d.kind)]
+
+    # -- persistence -----------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a restart needs (not the call and delivery logs), as JSON-ready data."""
+        with self._cond:
+            return copy.deepcopy(
+                {
+                    "format": STATE_FORMAT,
+                    "team": {
+                        "team_id": self.team_id,
+                        "team_name": self.team_name,
+                        "team_domain": self.team_domain,
+                        "bot_token": self.bot_token,
+                    },
+                    "users": [asdict(u) for u in self._users.values() if u.id != self.bot.id],
+                    "channels": [asdict(c) for c in self._channels.values()],
+                    "messages": {cid: list(st.messages.values()) for cid, st in self._state.items()},
+                    "pins": {cid: st.pins for cid, st in self._state.items() if st.pins},
+                    "ephemerals": self._ephemerals,
+                    "views": self._views,
+                    "view_stacks": self._view_stacks,
+                    "home_views": self._home_views,
+                    "view_owners": self._view_owners,
+                    "view_errors": self._view_errors,
+                    "response_targets": {k: asdict(t) for k, t in self._response_targets.items()},
+                    "clock_offset_seconds": self.clock_offset_seconds,
+                    "last_ts_us": self._last_ts_us,
+                    "event_seq": self._event_seq,
+                }
+            )
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> Workspace:
+        """Rebuild a workspace from `snapshot()` data."""
+        if data.get("format") != STATE_FORMAT:
+            raise ValueError(f"unsupported sandbox state format {data.get('format')!r}")
+        ws = cls(
+            **data["team"],
+            users=tuple(User(**u) for u in data["users"]),
+            channels=tuple(Channel(**c) for c in data["channels"]),
+        )
+        for channel_id, messages in data["messages"].items():
+            ws._state.setdefault(channel_id, _ChannelState()).messages = {m["ts"]: m for m in messages}
+        for channel_id, pins in data["pins"].items():
+            ws._state.setdefault(channel_id, _ChannelState()).pins = dict(pins)
+        ws._ephemerals = list(data["ephemerals"])
+        ws._views = dict(data["views"])
+        ws._view_stacks = {k: list(v) for k, v in data["view_stacks"].items()}
+        ws._home_views = dict(data["home_views"])
+        ws._view_owners = dict(data["view_owners"])
+        ws._view_errors = dict(data.get("view_errors", {}))
+        ws._response_targets = {k: ResponseTarget(**t) for k, t in data["response_targets"].items()}
+        ws.clock_offset_seconds = float(data["clock_offset_seconds"])
+        ws._last_ts_us = int(data["last_ts_us"])
+        ws._event_seq = int(data["event_seq"])
+        return ws
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the snapshot as JSON atomically (temp file + os.replace), so a crash never leaves half a file."""
+        target = Path(path)
+        data = json.dumps(self.snapshot(), separators=(",", ":"))
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Workspace:
+        """A workspace from a file written by `save`."""
+        return cls.from_snapshot(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def _sorted(messages: Any) -> list[dict[str, Any]]:

@@ -35,6 +35,8 @@ class RecordingApp:
     received: list[Received] = field(default_factory=list)
     command_ack: dict[str, Any] | None = None
     on_request: Callable[[dict[str, Any]], None] | None = None
+    # Answers a (validly signed) request itself when it returns a Response, e.g. a view_submission's response_action.
+    respond: Callable[[dict[str, Any]], Response | None] | None = None
 
     def asgi(self) -> Starlette:
         verifier = SignatureVerifier(SIGNING_SECRET)
@@ -51,6 +53,9 @@ class RecordingApp:
             self.received.append(Received(dict(request.headers), body, valid, data))
             if not valid:
                 return Response("invalid signature", status_code=401)
+            answer = self.respond(data) if self.respond else None
+            if answer is not None:
+                return answer
             background = BackgroundTask(self.on_request, data) if self.on_request else None
             if "command" in data and self.command_ack is not None:
                 return JSONResponse(self.command_ack, background=background)

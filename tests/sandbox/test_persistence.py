@@ -1,0 +1,94 @@
+"""Keeping the workspace in a file: a save/load round trip, the debounced StateFile, and FakeSlack(state_path)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from slack_sdk import WebClient
+
+from sandbox import FakeSlack
+from sandbox.persistence import StateFile
+from sandbox.state import User, Workspace, ts_key
+
+VIEW = {"type": "modal", "title": {"type": "plain_text", "text": "Edit"}, "blocks": [], "notify_on_close": True}
+
+
+def _populate(ws: Workspace) -> dict[str, str]:
+    """A workspace with one of everything that must survive a restart."""
+    ws.add_user(User("U0DAVE", "dave", "Dave Lee"))
+    ws.advance_clock(3600)
+    parent = ws.post_message("C0MLTEAM", text="Design *Churn*", blocks=[{"type": "divider", "block_id": "d"}])["ts"]
+    reply = ws.post_message("C0MLTEAM", user="U0ALICE", text="churn in 30 days", thread_ts=parent)["ts"]
+    ws.update_message("C0MLTEAM", reply, text="churn in 60 days", editor="U0ALICE")
+    ws.add_reaction("C0MLTEAM", reply, "white_check_mark", ws.bot.id)
+    ws.pin("C0MLTEAM", parent, ws.bot.id)
+    ws.add_ephemeral("C0MLTEAM", "U0BOB", text="only bob")
+    ws.open_dm("U0CAROL")
+    view = ws.open_view(ws.new_trigger_id("U0ALICE"), VIEW)
+    ws.set_view_errors(view["id"], {"name": "Taken"})
+    return {"parent": parent, "reply": reply, "view": view["id"]}
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    ws = Workspace()
+    ids = _populate(ws)
+    ws.record_call("chat.postMessage", {}, {"ok": True})
+    path = tmp_path / "workspace.json"
+
+    ws.save(path)
+    loaded = Workspace.load(path)
+
+    assert loaded.messages("C0MLTEAM") == ws.messages("C0MLTEAM")
+    assert loaded.replies("C0MLTEAM", ids["parent"]) == ws.replies("C0MLTEAM", ids["parent"])
+    assert loaded.pins("C0MLTEAM") == ws.pins("C0MLTEAM")
+    assert loaded.ephemerals() == ws.ephemerals()
+    assert loaded.open_modals("U0ALICE") == ws.open_modals("U0ALICE")
+    assert loaded.view_errors(ids["view"]) == {"name": "Taken"}
+    assert loaded.user("U0DAVE").real_name == "Dave Lee"
+    assert [c.id for c in loaded.channels()] == [c.id for c in ws.channels()]
+    assert loaded.clock_offset_seconds == 3600
+    assert loaded.calls() == [], "call logs are not state"
+    assert ts_key(loaded.next_ts()) > ts_key(ids["reply"]), "timestamps keep increasing after a restart"
+    assert [p.name for p in tmp_path.iterdir()] == ["workspace.json"], "no temp file left behind"
+
+
+def test_a_loaded_workspace_still_serves_the_web_api(tmp_path: Path) -> None:
+    ws = Workspace()
+    ids = _populate(ws)
+    ws.save(tmp_path / "state.json")
+
+    with FakeSlack(state_path=tmp_path / "state.json") as fake:
+        client = WebClient(token=fake.workspace.bot_token, base_url=fake.api_url)
+        history = client.conversations_replies(channel="C0MLTEAM", ts=ids["parent"])["messages"]
+        client.chat_postMessage(channel="C0MLTEAM", text="after restart", thread_ts=ids["parent"])
+
+    assert [m["text"] for m in history] == ["Design *Churn*", "churn in 60 days"]
+    saved = json.loads((tmp_path / "state.json").read_text())
+    assert "after restart" in json.dumps(saved["messages"]), "stop() saved the last change"
+
+
+def test_state_file_saves_changes_in_the_background(tmp_path: Path) -> None:
+    ws = Workspace()
+    path = tmp_path / "nested" / "workspace.json"
+    state_file = StateFile(ws, path, interval=0.05).start()
+    try:
+        assert path.exists(), "start() saves at once"
+        ws.post_message("C0MLTEAM", text="first")
+        assert state_file.wait_saved(ws.version), "saved without waiting for stop()"
+        ws.post_message("C0MLTEAM", text="second")
+        assert state_file.wait_saved(ws.version)
+        assert [m["text"] for m in Workspace.load(path).messages("C0MLTEAM")] == ["first", "second"]
+    finally:
+        state_file.stop()
+
+
+def test_state_file_saves_once_more_at_stop(tmp_path: Path) -> None:
+    ws = Workspace()
+    path = tmp_path / "workspace.json"
+    state_file = StateFile(ws, path, interval=60).start()
+    ws.post_message("C0MLTEAM", text="just before stop")
+
+    state_file.stop()
+
+    assert [m["text"] for m in Workspace.load(path).messages("C0MLTEAM")] == ["just before stop"]
