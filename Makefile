@@ -12,8 +12,13 @@ $(INSTALLED): pyproject.toml
 
 setup: $(INSTALLED)
 
+# With Slack settings (environment or .env) run the bot for real; without them, the local sandbox.
 run: setup
-	$(VENV)/bin/mldesign serve
+	@if [ -n "$$SLACK_BOT_TOKEN" ] || grep -qs '^SLACK_BOT_TOKEN=.' .env; then \
+		exec $(VENV)/bin/mldesign serve; \
+	else \
+		exec $(VENV)/bin/mldesign sandbox; \
+	fi
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,9 +1,11 @@
-"""The `mldesign` command: `serve` (HTTP mode) and `socket` (Socket Mode)."""
+"""The `mldesign` command: `serve` (HTTP mode), `socket` (Socket Mode) and `sandbox` (a fake Slack)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shlex
 import sys
 from typing import TYPE_CHECKING
 
@@ -21,7 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve Slack's HTTP requests on $PORT (default 3000)")
     commands.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    sandbox = commands.add_parser("sandbox", help="try mldesign in a browser against a fake Slack on this machine")
+    sandbox.add_argument("--port", type=int, help="the page's port (default: $PORT or 3000)")
+    sandbox.add_argument("--state-dir", help="keep the sandbox's workspace and database here across restarts")
     arguments = parser.parse_args(argv)
+    if arguments.command == "sandbox":
+        return run_sandbox(port=arguments.port, state_dir=arguments.state_dir)
     try:
         settings = load_settings()
         _configure_logging(settings)
@@ -53,12 +60,29 @@ def _create_app(services: Services) -> App:
         raise SettingsError(f"cannot reach Slack at SLACK_API_URL {api_url} ({type(error).__name__}).") from None
 
 
+def run_sandbox(*, port: int | None, state_dir: str | None) -> int:
+    """Hand over to the fake Slack's launcher, which runs this bot's `serve` wired to it.
+
+    The sandbox only speaks Slack's protocol to the bot, so it starts the bot as a separate process
+    rather than importing it.
+    """
+    command = [sys.executable, "-m", "sandbox", "--app-command", f"{shlex.quote(sys.executable)} -m bot.cli serve"]
+    if port is not None:
+        command += ["--port", str(port)]
+    if state_dir is not None:
+        command += ["--state-dir", state_dir]
+    os.execv(sys.executable, command)
+
+
 def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    # One line per HTTP call or scheduler tick drowns what matters; their warnings still show.
+    for chatty in ("httpx", "apscheduler.executors.default", "apscheduler.scheduler"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def serve(settings: Settings) -> None:

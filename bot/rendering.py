@@ -37,12 +37,18 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["truncate_text"] = truncate_text
+    env.filters["blockquote"] = blockquote
     env.filters["user"] = lambda user_id: Markup(f"<@{escape_mrkdwn(user_id)}>")
     return env
 
 
 def render(template_name: str, **values: Any) -> str:
     return environment().get_template(template_name).render(**values).strip()
+
+
+def blockquote(text: str) -> Markup:
+    """Quote user text line by line; the text is escaped here, the quote markers are not."""
+    return Markup("\n".join(f">{escape_mrkdwn(line)}" for line in text.split("\n")))
 
 
 def truncate_text(text: str, limit: int) -> str:

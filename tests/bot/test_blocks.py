@@ -106,3 +106,11 @@ def test_every_template_escapes_what_it_is_given(template):
     assert "<!channel>" not in rendered
     assert "<https://evil" not in rendered
     assert "49" not in rendered
+
+
+def test_an_answer_is_quoted_line_by_line_with_its_text_escaped():
+    answer = Answer(team_id="T", question_id="q", status="answered", text="a <!here>\nb & c", author_id="U1")
+    rendered = render(
+        "question_state.j2", answer=answer, chosen=[], is_current=False, has_options=False, is_multi=False
+    )
+    assert rendered == ":white_check_mark: <@U1> answered\n>a &lt;!here&gt;\n>b &amp; c"
