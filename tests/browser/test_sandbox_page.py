@@ -1,0 +1,95 @@
+"""A team lead tries mldesign in the sandbox page: start a design, answer, choose, see progress."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, expect
+
+SCREENSHOT_DIR = os.environ.get("MLDESIGN_SCREENSHOT_DIR")
+
+
+def be(page: Page, user_id: str) -> None:
+    page.select_option("#user-picker", user_id)
+
+
+def open_channel(page: Page, channel_id: str = "C0MLTEAM") -> None:
+    page.click(f"#channel-list [data-channel-id='{channel_id}']")
+
+
+def send(page: Page, selector: str, text: str) -> None:
+    page.fill(selector, text)
+    page.press(selector, "Enter")
+
+
+def test_a_design_review_from_start_to_a_choice(page: Page, tmp_path: Path, catalog):
+    open_channel(page)
+    be(page, "U0ALICE")
+    send(page, "#composer-input", "/mldesign start Churn model")
+
+    parent = page.locator("#messages .msg", has_text="ML design review")
+    expect(parent).to_contain_text("Churn model")
+    expect(parent).to_contain_text("0/31 answered")
+    parent.locator(".replies-link").click()
+    thread = page.locator("#thread-messages")
+    expect(thread).to_contain_text("How is this job done today without ML?")
+
+    be(page, "U0BOB")
+    send(page, "#thread-input", "Two analysts score accounts in a spreadsheet every Monday.")
+
+    expect(thread).to_contain_text("Which subject-matter experts have you spoken to")
+    answer = thread.locator(".msg", has_text="Two analysts score accounts")
+    expect(answer.locator("[data-reaction='white_check_mark']")).to_contain_text("1")
+    expect(parent).to_contain_text("1/31 answered")
+
+    for skipped in ("domain-experts", "push-back", "goals", "success-metric"):
+        thread.locator("[data-action-id='skip_question']").click()  # only the current question has one
+        following = catalog.questions[catalog.position(skipped) + 1]
+        expect(thread).to_contain_text(following.prompt)
+    thread.locator("[data-action-id='choose_option:batch']").click()
+
+    expect(thread).to_contain_text("answered: Batch, on a schedule")
+    expect(thread).to_contain_text(catalog.question("latency-target").prompt)
+    expect(parent).to_contain_text("2/31 answered, 4 skipped")
+
+    shot = Path(SCREENSHOT_DIR).resolve() if SCREENSHOT_DIR else tmp_path
+    shot = shot / "sandbox-walkthrough.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_the_clock_moves_forward_for_the_page_and_the_bot(page: Page, sandbox):
+    before = int(page.locator("#clock-time").get_attribute("data-epoch"))
+
+    page.click("button[data-advance='86400']")
+
+    expect(page.locator("#clock-offset")).to_contain_text("1d ahead of real time")
+    after = int(page.locator("#clock-time").get_attribute("data-epoch"))
+    assert after - before >= 86_400
+    assert httpx.get(f"{sandbox.url}sandbox/clock").json()["offset_seconds"] == 86_400
+
+
+def test_unknown_block_kit_and_markup_in_text_are_shown_never_run(page: Page, sandbox):
+    open_channel(page)
+    token = "xoxb-sandbox-token"
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*bold* &lt;img src=x onerror=alert(1)&gt;"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "<img src=y onerror=alert(2)>"}]},
+        {"type": "carousel_of_doom"},
+    ]
+    response = httpx.post(
+        f"{sandbox.url}api/chat.postMessage",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"channel": "C0MLTEAM", "text": "fallback", "blocks": blocks},
+    )
+    assert response.json()["ok"]
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    message = page.locator("#messages .msg", has_text="unsupported block: carousel_of_doom")
+    expect(message).to_contain_text("<img src=x onerror=alert(1)>")
+    expect(message.locator("b, strong", has_text="bold")).to_have_count(1)
+    assert page.locator("#messages img").count() == 0
+    assert dialogs == []
