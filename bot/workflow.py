@@ -23,7 +23,9 @@ from storage.models import Answer, Design, DesignStatus
 
 
 @dataclass(frozen=True)
-class ThreadReply:
+class ThreadMessage:
+    """A person's message in a thread: ``ts`` is the message's own, ``event_id`` the delivery's."""
+
     team_id: str
     channel_id: str
     thread_ts: str
@@ -33,15 +35,12 @@ class ThreadReply:
     event_id: str
 
 
-@dataclass(frozen=True)
-class ReplyEdit:
-    team_id: str
-    channel_id: str
-    thread_ts: str
-    ts: str
-    user_id: str
-    text: str
-    event_id: str
+class ThreadReply(ThreadMessage):
+    """A new reply: an answer to the question above it."""
+
+
+class ReplyEdit(ThreadMessage):
+    """A reply edited by ``user_id``: a new version of the answer it gave."""
 
 
 @dataclass(frozen=True)

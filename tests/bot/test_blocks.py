@@ -8,39 +8,18 @@ from bot import blocks
 from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, render, unescape_slack
 from flows.walkthrough import Progress
 from storage.models import Answer, Design
+from tests import slack_text
+from tests.factories import make_answer, make_design
 
 HOSTILE = "<!channel> <@U0X> <https://evil.example|x> & {{ 7*7 }}"
 
 
 def design(name: str = HOSTILE) -> Design:
-    return Design(
-        id=7,
-        team_id="T",
-        channel_id="C",
-        name=name,
-        name_key=name.casefold(),
-        started_by="U0ALICE",
-        catalog_id="c",
-        catalog_version=1,
-        current_question_id="manual-process",
-    )
+    return make_design(id=7, name=name)
 
 
 def texts(message: blocks.Message) -> list[str]:
-    found = [message.text]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(message.blocks)
-    return found
+    return slack_text.texts({"text": message.text, "blocks": message.blocks})
 
 
 def assert_inert(message: blocks.Message) -> None:
@@ -62,9 +41,7 @@ def test_parent_message_escapes_the_design_name(catalog):
 
 
 def test_every_question_of_the_catalog_renders_within_slacks_limits(catalog):
-    long_answer = Answer(
-        id=1, team_id="T", question_id="x", status="answered", text=HOSTILE * 1000, author_id="U1", choices=[]
-    )
+    long_answer = make_answer(id=1, text=HOSTILE * 1000)
     for question in catalog.questions:
         for answer in (None, long_answer.model_copy(update={"question_id": question.id})):
             message = blocks.question_message(

@@ -13,6 +13,7 @@ from sandbox import FakeSlack
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import Design, Prompt, utc_now
+from tests.factories import make_design
 
 CHANNEL = "C0MLTEAM"
 
@@ -33,12 +34,9 @@ def publisher(slack, engine, catalog):
 
 def new_design(engine, catalog) -> int:
     with session_scope(engine) as session:
-        design = Design(
+        design = make_design(
             team_id="T0SANDBOX",
             channel_id=CHANNEL,
-            name="Churn",
-            name_key="churn",
-            started_by="U0ALICE",
             catalog_id=catalog.id,
             catalog_version=catalog.version,
             current_question_id=catalog.questions[0].id,

@@ -17,24 +17,6 @@ CHANNEL = "C0MLTEAM"
 PROMPT = "mldesign_prompt"
 
 
-def all_text(message: dict[str, Any]) -> str:
-    """Everything a person sees in a message: its fallback text and the text of every block element."""
-    parts = [message.get("text", "")]
-
-    def collect(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                parts.append(node["text"])
-            for value in node.values():
-                collect(value)
-        elif isinstance(node, list):
-            for value in node:
-                collect(value)
-
-    collect(message.get("blocks", []))
-    return "\n".join(parts)
-
-
 def question_id_of(message: dict[str, Any]) -> str | None:
     """The question a prompt message asks, read from its interactive blocks' ids."""
     for block in message.get("blocks", []):

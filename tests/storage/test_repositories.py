@@ -6,19 +6,11 @@ from sqlalchemy.exc import IntegrityError
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import Answer, Design, Prompt, utc_now
+from tests import factories
 
 
 def make_design(team_id: str = "T1", channel_id: str = "C1", name: str = "Churn model") -> Design:
-    return Design(
-        team_id=team_id,
-        channel_id=channel_id,
-        name=name,
-        name_key=name.casefold(),
-        started_by="U1",
-        catalog_id="cat",
-        catalog_version=1,
-        current_question_id="q1",
-    )
+    return factories.make_design(team_id=team_id, channel_id=channel_id, name=name, current_question_id="q1")
 
 
 def add(engine, design: Design) -> int:
@@ -29,7 +21,7 @@ def add(engine, design: Design) -> int:
 
 
 def answer(question_id: str, text: str, author: str = "U1", **extra) -> Answer:
-    return Answer(team_id="T1", question_id=question_id, status="answered", text=text, author_id=author, **extra)
+    return factories.make_answer(question_id=question_id, text=text, author_id=author, **extra)
 
 
 def test_answers_keep_history_and_the_latest_is_current(engine):
