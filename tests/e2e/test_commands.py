@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, all_text
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database
+from tests.slack_text import all_text
 
 pytestmark = pytest.mark.usefixtures("bot")
 

@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.e2e.helpers import ALICE, BOB, CHANNEL, all_text, question_number
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, question_number
+from tests.slack_text import all_text
 
 
 def test_a_restart_in_the_middle_continues_where_the_walkthrough_was(slack, driver, bot, db, start_design):

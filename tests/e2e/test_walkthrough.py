@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from flows.catalog import QuestionKind
-from tests.e2e.helpers import ALICE, BOB, CAROL, CHANNEL, DesignThread, action_ids, all_text, question_id_of
+from tests.e2e.helpers import ALICE, BOB, CAROL, CHANNEL, DesignThread, action_ids, question_id_of
+from tests.slack_text import all_text
 
 pytestmark = pytest.mark.usefixtures("bot")
 
