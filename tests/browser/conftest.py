@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.e2e.conftest import free_port
 
@@ -28,6 +28,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 READY_TIMEOUT_SECONDS = 30
+# Generous: a loaded 2-core CI machine runs the page, the fake and the bot at once. Passing tests don't wait it out.
+expect.set_options(timeout=15_000)
 
 
 class Sandbox:
@@ -89,7 +91,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser, sandbox: Sandbox) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     opened = context.new_page()
-    opened.set_default_timeout(10_000)
+    opened.set_default_timeout(15_000)
     opened.goto(sandbox.url)
     yield opened
     context.close()
