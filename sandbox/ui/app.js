@@ -1184,8 +1184,13 @@
         if (view.user) query.set("user", view.user);
         if (view.channel) query.set("channel", view.channel);
         if (view.thread) query.set("thread", view.thread);
+        const asked = `${view.user}|${view.channel}|${view.thread}`;
         const response = await fetch(`/ui/api/state?${query}`, { cache: "no-store" });
         const data = await response.json().catch(() => ({}));
+        if (asked !== `${view.user}|${view.channel}|${view.thread}`) {
+          view.dirty = true; // the person switched channel, user or thread meanwhile: this answer is stale
+          continue;
+        }
         if (!response.ok) {
           if (response.status === 404 && retries < 2) {
             retries += 1; // a stale user or channel (e.g. a fresh sandbox): fall back to the defaults
