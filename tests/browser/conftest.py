@@ -76,7 +76,9 @@ class Sandbox:
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     running = Sandbox(tmp_path)
     yield running
-    assert running.stop() == 0, "".join(running.output)
+    code = running.stop()
+    print("".join(running.output))  # shown by pytest only when the test failed
+    assert code == 0
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import httpx
@@ -61,6 +62,7 @@ def test_a_design_review_from_start_to_a_choice(page: Page, tmp_path: Path, cata
 
 
 def test_the_clock_moves_forward_for_the_page_and_the_bot(page: Page, sandbox):
+    expect(page.locator("#clock-time")).to_have_attribute("data-epoch", re.compile(r"^\d+$"))
     before = int(page.locator("#clock-time").get_attribute("data-epoch"))
 
     page.click("button[data-advance='86400']")
