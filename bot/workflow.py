@@ -204,7 +204,7 @@ def record_choice(
 
 
 def finish_question(*, session: Session, catalog: Catalog, action: QuestionAction, now: datetime) -> int | None:
-    """ "Done" under a multi-select: move on once at least one option was picked."""
+    """Move on from a multi-select ("Done") once at least one option was picked."""
     design = _load_for_action(session, catalog, action, now)
     if design is None:
         return None
