@@ -93,7 +93,7 @@ def advances_on_choice(question: Question) -> bool:
 
 
 def finish(catalog: Catalog, state: WalkState, question_id: str) -> WalkState:
-    """ "Done" on a multi-select question: move on once something was picked."""
+    """Move on from a multi-select question ("Done") once something was picked."""
     if question_id != state.current:
         raise NotCurrentQuestion("That question is no longer the one being asked.")
     if question_id not in state.settled:
