@@ -194,19 +194,11 @@ class SlackDriver:
         previous, current = ws.update_message(
             conversation.id, ts, text=new_text, blocks=[_rich_text(new_text)], editor=user
         )
-        event_ts = ws.next_ts()
-        return self.send_event(
-            {
-                "type": "message",
-                "subtype": "message_changed",
-                "hidden": True,
-                "channel": conversation.id,
-                "channel_type": _kind(conversation),
-                "ts": event_ts,
-                "event_ts": event_ts,
-                "message": _without_thread_summary(current),
-                "previous_message": _without_thread_summary(previous),
-            }
+        return self._send_hidden_change(
+            conversation,
+            "message_changed",
+            message=_without_thread_summary(current),
+            previous_message=_without_thread_summary(previous),
         )
 
     def delete_message(self, user: str, channel: str, ts: str) -> httpx.Response:
@@ -215,20 +207,23 @@ class SlackDriver:
         conversation = ws.channel(channel)
         ws.user(user)
         previous = ws.delete_message(conversation.id, ts)
-        event_ts = ws.next_ts()
-        return self.send_event(
-            {
-                "type": "message",
-                "subtype": "message_deleted",
-                "hidden": True,
-                "channel": conversation.id,
-                "channel_type": _kind(conversation),
-                "ts": event_ts,
-                "event_ts": event_ts,
-                "deleted_ts": ts,
-                "previous_message": _without_thread_summary(previous),
-            }
+        return self._send_hidden_change(
+            conversation, "message_deleted", deleted_ts=ts, previous_message=_without_thread_summary(previous)
         )
+
+    def _send_hidden_change(self, conversation: Channel, subtype: str, **fields: Any) -> httpx.Response:
+        """Deliver a hidden `message` event about an existing message (an edit or a deletion)."""
+        event_ts = self.workspace.next_ts()
+        event = {
+            "type": "message",
+            "subtype": subtype,
+            "hidden": True,
+            "channel": conversation.id,
+            "channel_type": _kind(conversation),
+            "ts": event_ts,
+            "event_ts": event_ts,
+        }
+        return self.send_event(event | fields)
 
     def bot_message(
         self, channel: str, text: str, thread_ts: str | None = None, bot_id: str = "B0OTHER"
