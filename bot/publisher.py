@@ -135,8 +135,8 @@ class Publisher:
 
     def _publish(self, snapshot: Snapshot) -> None:
         design = snapshot.design
-        if design.parent_ts is None:
-            self._post_parent(snapshot)
+        # A parent posted by this publish already shows this snapshot; updating it again would change nothing.
+        posted_parent = design.parent_ts is None and self._post_parent(snapshot)
         self._reconcile_unposted(snapshot)
         if design.current_question_id in self._catalog:
             self._ensure_prompt(snapshot)
@@ -146,7 +146,8 @@ class Publisher:
         self._react_to_answers(snapshot)
         if design.current_question_id is None and design.closing_ts is None:
             self._post_closing(snapshot)
-        self._update_parent(snapshot)
+        if not posted_parent:
+            self._update_parent(snapshot)
 
     # --- loading -------------------------------------------------------------------------------------
 
@@ -176,9 +177,9 @@ class Publisher:
 
     # --- the parent message in the channel ------------------------------------------------------------
 
-    def _post_parent(self, snapshot: Snapshot) -> None:
+    def _post_parent(self, snapshot: Snapshot) -> bool:
+        """Post the design's message in the channel (or find the one a crashed attempt posted); True if posted now."""
         design = snapshot.design
-        message = blocks.parent_message(design, self._catalog, self._progress(snapshot))
         payload = {"design_id": snapshot.design_id}
         ts = None
         if design.parent_claimed_at is not None:
@@ -186,10 +187,13 @@ class Publisher:
             ts = self._find_posted(
                 self._history(design.channel_id, oldest=f"{oldest:.6f}"), MetadataType.DESIGN, payload
             )
+        posted = ts is None
         if ts is None:
             self._record(design, parent_claimed_at=self._clock.now())
+            message = blocks.parent_message(design, self._catalog, self._progress(snapshot))
             ts = self._post(design.channel_id, message, MetadataType.DESIGN, payload)
         self._record(design, parent_ts=ts, permalink=self._permalink(design.channel_id, ts))
+        return posted
 
     def _update_parent(self, snapshot: Snapshot) -> None:
         design = snapshot.design

@@ -55,8 +55,18 @@ class QuestionAction:
 
 
 def start_design(
-    *, session: Session, catalog: Catalog, team_id: str, channel_id: str, user_id: str, name: str, now: datetime
+    *,
+    session: Session,
+    catalog: Catalog,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    name: str,
+    response_url: str | None,
+    now: datetime,
 ) -> Design:
+    """A new design at its first question; ``response_url`` lets the publisher tell the starter if the
+    channel turns out to be one the bot cannot post in."""
     existing = repo.get_design_by_name(session=session, team_id=team_id, channel_id=channel_id, name_key=name_key(name))
     if existing is not None:
         raise DesignExists(f"This channel already has a design named “{existing.name}”. Pick another name.")
@@ -71,6 +81,7 @@ def start_design(
         catalog_version=catalog.version,
         current_question_id=state.current,
         step=state.step,
+        response_url=response_url,
         created_at=now,
         updated_at=now,
     )

@@ -54,6 +54,7 @@ def test_publish_posts_the_parent_and_the_first_question_once(slack, engine, cat
     design_id = new_design(engine, catalog)
 
     publisher.publish("T0SANDBOX", design_id)
+    assert slack.workspace.calls("chat.update") == [], "a parent just posted is not updated again"
     publisher.publish("T0SANDBOX", design_id)
 
     parent_ts = load(engine, design_id).parent_ts

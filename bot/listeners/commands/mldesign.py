@@ -36,9 +36,9 @@ def mldesign_command(services: Services) -> Callable[..., None]:
                         channel_id=channel_id,
                         user_id=command["user_id"],
                         name=name,
+                        response_url=command.get("response_url"),
                         now=services.clock.now(),
                     )
-                    design.response_url = command.get("response_url")
                     design_id = design.id
                 ack()
                 assert design_id is not None
