@@ -7,6 +7,7 @@ questions without touching code, and a malformed file fails at start-up with a m
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +23,7 @@ MAX_OPTION_LABEL = 75
 MAX_OPTIONS = 100
 MAX_PROMPT = 1000
 MAX_HELP = 1500
+MAX_TITLE = 80
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 
@@ -48,6 +50,8 @@ class Question(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: Identifier
+    # A short name for the summary and the design document, where the full prompt would be too long.
+    title: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TITLE)] | None = None
     prompt: Annotated[str, StringConstraints(min_length=1, max_length=MAX_PROMPT)]
     help: Annotated[str, StringConstraints(min_length=1, max_length=MAX_HELP)]
     kind: QuestionKind = QuestionKind.TEXT
@@ -67,6 +71,16 @@ class Question(BaseModel):
 
     def option(self, option_id: str) -> Option | None:
         return next((option for option in self.options if option.id == option_id), None)
+
+    @property
+    def short_title(self) -> str:
+        """The title, or for catalogs without titles the id made readable ("data-exists" → "Data exists")."""
+        return self.title or self.id.replace("-", " ").capitalize()
+
+    def labels(self, option_ids: Iterable[str]) -> list[str]:
+        """Labels of the given options in the catalog's order; ids no longer listed are left out."""
+        wanted = set(option_ids)
+        return [option.label for option in self.options if option.id in wanted]
 
 
 class Area(BaseModel):

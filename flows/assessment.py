@@ -1,0 +1,29 @@
+"""Everything the review derives from a design's answers, computed once for the summary, export and home."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flows.brief import Brief, stakeholder_brief
+from flows.catalog import Catalog
+from flows.review import AnswerFacts, Finding, Readiness, readiness, review
+
+
+@dataclass(frozen=True)
+class Assessment:
+    findings: tuple[Finding, ...]
+    readiness: Readiness
+    brief: Brief
+
+    def findings_for(self, question_id: str) -> tuple[Finding, ...]:
+        return tuple(finding for finding in self.findings if question_id in finding.question_ids)
+
+
+def assess(catalog: Catalog, current: Mapping[str, AnswerFacts]) -> Assessment:
+    findings = review(catalog, current)
+    return Assessment(
+        findings=tuple(findings),
+        readiness=readiness(catalog, current, findings),
+        brief=stakeholder_brief(catalog, current, findings),
+    )
