@@ -43,7 +43,7 @@ class Message:
     blocks: list[dict[str, Any]]
 
 
-def _to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks]  # to_dict() validates each block against Slack's limits
 
 
@@ -79,7 +79,7 @@ def parent_message(design: Design, catalog: Catalog, progress: Progress) -> Mess
         _context(render("parent_howto.j2", complete=complete)),
     ]
     fallback = f"ML design {design.name}: {progress.answered}/{progress.total} answered"
-    return Message(text=escape_mrkdwn(fallback), blocks=_to_dicts(blocks))
+    return Message(text=escape_mrkdwn(fallback), blocks=to_dicts(blocks))
 
 
 def question_message(
@@ -134,7 +134,7 @@ def question_message(
             navigation.append(ButtonElement(text="Back", action_id=ActionId.BACK, value=question.id))
         blocks.append(ActionsBlock(block_id=ref.block_id(), elements=navigation))
     fallback = f"Question {number} of {total}: {question.prompt}"
-    return Message(text=escape_mrkdwn(fallback), blocks=_to_dicts(blocks))
+    return Message(text=escape_mrkdwn(fallback), blocks=to_dicts(blocks))
 
 
 def _choice_elements(question: Question, chosen_ids: Sequence[str]) -> list[BlockElement]:
@@ -171,10 +171,10 @@ def _choice_elements(question: Question, chosen_ids: Sequence[str]) -> list[Bloc
 
 def closing_message(design: Design, progress: Progress) -> Message:
     text = render("closing.j2", name=design.name, progress=progress)
-    return Message(text=text, blocks=_to_dicts([_section(text)]))
+    return Message(text=text, blocks=to_dicts([_section(text)]))
 
 
 def notice(template_name: str, **values: Any) -> Message:
     """An ephemeral answer to a command: help, list, status, or an error."""
     text = render(template_name, **values)
-    return Message(text=text, blocks=_to_dicts([_section(text)]))
+    return Message(text=text, blocks=to_dicts([_section(text)]))

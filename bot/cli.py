@@ -1,4 +1,5 @@
-"""The `mldesign` command: `serve` (HTTP mode), `socket` (Socket Mode) and `sandbox` (a fake Slack)."""
+"""The `mldesign` command: `serve` (HTTP mode), `socket` (Socket Mode), `sandbox` (a fake Slack) and
+`export` (a design document on standard output)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = commands.add_parser("sandbox", help="try mldesign in a browser against a fake Slack on this machine")
     sandbox.add_argument("--port", type=int, help="the page's port (default: $PORT or 3000)")
     sandbox.add_argument("--state-dir", help="keep the sandbox's workspace and database here across restarts")
+    export = commands.add_parser("export", help="print a design's Markdown document (every answer, its history)")
+    export.add_argument("design", metavar="NAME_OR_ID", help="the design's name (any channel) or its id")
+    export.add_argument("--team", metavar="TEAM_ID", help="only look in this workspace")
     arguments = parser.parse_args(argv)
     if arguments.command == "sandbox":
         return run_sandbox(port=arguments.port, state_dir=arguments.state_dir)
     try:
         settings = load_settings()
         _configure_logging(settings)
+        if arguments.command == "export":
+            return export_document(settings, arguments.design, team_id=arguments.team)
         if arguments.command == "serve":
             serve(settings)
         else:
@@ -39,6 +45,44 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, CatalogError) as error:
         print(f"mldesign: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def export_document(settings: Settings, reference: str, *, team_id: str | None) -> int:
+    """Print one design's document; when the reference matches none or several, say so and fail."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.export import load_document
+    from flows.catalog import load_catalog
+    from storage import repositories as repo
+    from storage.engine import make_engine, read_scope
+    from storage.models import utc_now
+
+    catalog = load_catalog(settings.mldesign_catalog)
+    engine = make_engine(settings.database_url)
+    try:
+        with read_scope(engine) as session:
+            matches = repo.find_designs(session=session, reference=" ".join(reference.split()), team_id=team_id)
+            if len(matches) != 1:
+                where = f" in workspace {team_id}" if team_id else ""
+                if not matches:
+                    print(f"mldesign: no design named or numbered “{reference}”{where}.", file=sys.stderr)
+                    return 1
+                print(f"mldesign: “{reference}” matches {len(matches)} designs{where}; give one id:", file=sys.stderr)
+                for design in matches:
+                    started = f"{design.created_at:%Y-%m-%d}"
+                    print(
+                        f"  {design.id}  {design.name}  (workspace {design.team_id}, channel {design.channel_id},"
+                        f" started {started})",
+                        file=sys.stderr,
+                    )
+                return 1
+            document = load_document(session=session, catalog=catalog, design=matches[0], exported_at=utc_now())
+    except SQLAlchemyError as error:
+        raise SettingsError(f"cannot read designs from DATABASE_URL ({type(error).__name__})") from None
+    finally:
+        engine.dispose()
+    sys.stdout.write(document.markdown)
     return 0
 
 

@@ -14,11 +14,17 @@ class ActionId(StrEnum):
     SKIP = "skip_question"
     DONE = "finish_question"  # under a multi-select: the picks are complete, move on
     BACK = "previous_question"
+    EXPORT = "export_design"  # on the summary: post the Markdown design document
+    OPEN_THREAD = "open_thread"  # a link button; Slack still sends its click, which only needs an ack
 
 
 class BlockKind(StrEnum):
     CHOICES = "choices"
     NAVIGATION = "nav"
+
+
+class BlockId(StrEnum):
+    SUMMARY_ACTIONS = "summary_actions"
 
 
 class MetadataType(StrEnum):
@@ -27,6 +33,7 @@ class MetadataType(StrEnum):
     DESIGN = "mldesign_design"
     PROMPT = "mldesign_prompt"
     CLOSING = "mldesign_closing"
+    SUMMARY = "mldesign_summary"
 
 
 CHOOSE_PATTERN = re.compile(rf"^{ActionId.CHOOSE}:")

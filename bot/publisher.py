@@ -25,7 +25,9 @@ from bot.background import KeyedBackground
 from bot.blocks import Message
 from bot.clock import Clock
 from bot.ids import MetadataType
+from bot.summary import SummaryInput, summary_message
 from flows import walkthrough
+from flows.assessment import assess
 from flows.catalog import Catalog
 from flows.walkthrough import AnswerStatus, Progress
 from storage import repositories as repo
@@ -146,6 +148,8 @@ class Publisher:
         self._react_to_answers(snapshot)
         if design.current_question_id is None and design.closing_ts is None:
             self._post_closing(snapshot)
+        if design.summary_wanted:
+            self._publish_summary(snapshot)
         if not posted_parent:
             self._update_parent(snapshot)
 
@@ -180,20 +184,40 @@ class Publisher:
     def _post_parent(self, snapshot: Snapshot) -> bool:
         """Post the design's message in the channel (or find the one a crashed attempt posted); True if posted now."""
         design = snapshot.design
-        payload = {"design_id": snapshot.design_id}
-        ts = None
-        if design.parent_claimed_at is not None:
-            oldest = (design.parent_claimed_at - timedelta(minutes=5)).timestamp()
-            ts = self._find_posted(
-                self._history(design.channel_id, oldest=f"{oldest:.6f}"), MetadataType.DESIGN, payload
-            )
-        posted = ts is None
-        if ts is None:
-            self._record(design, parent_claimed_at=self._clock.now())
-            message = blocks.parent_message(design, self._catalog, self._progress(snapshot))
-            ts = self._post(design.channel_id, message, MetadataType.DESIGN, payload)
+        ts, posted = self._post_once(
+            design,
+            claim="parent_claimed_at",
+            event_type=MetadataType.DESIGN,
+            build=lambda: blocks.parent_message(design, self._catalog, self._progress(snapshot)),
+        )
         self._record(design, parent_ts=ts, permalink=self._permalink(design.channel_id, ts))
         return posted
+
+    def _post_once(
+        self,
+        design: Design,
+        *,
+        claim: str,
+        event_type: MetadataType,
+        build: Callable[[], Message],
+        thread_ts: str | None = None,
+    ) -> tuple[str, bool]:
+        """Post a message at most once across crashes: the claim is stored before posting, and a claim left
+        by an attempt that died is settled by looking for the message it may have posted (by metadata).
+        Returns the message's ts and whether it was posted now."""
+        payload = {"design_id": design.id}
+        claimed_at = getattr(design, claim)
+        if claimed_at is not None:
+            if thread_ts is None:
+                oldest = (claimed_at - timedelta(minutes=5)).timestamp()
+                found = self._history(design.channel_id, oldest=f"{oldest:.6f}")
+            else:
+                found = self._replies(design)
+            ts = self._find_posted(found, event_type, payload)
+            if ts is not None:
+                return ts, False
+        self._record(design, **{claim: self._clock.now()})
+        return self._post(design.channel_id, build(), event_type, payload, thread_ts=thread_ts), True
 
     def _update_parent(self, snapshot: Snapshot) -> None:
         design = snapshot.design
@@ -319,15 +343,61 @@ class Publisher:
 
     def _post_closing(self, snapshot: Snapshot) -> None:
         design = snapshot.design
-        payload = {"design_id": snapshot.design_id}
-        ts = None
-        if design.closing_claimed_at is not None:
-            ts = self._find_posted(self._replies(design), MetadataType.CLOSING, payload)
-        if ts is None:
-            self._record(design, closing_claimed_at=self._clock.now())
-            message = blocks.closing_message(design, self._progress(snapshot))
-            ts = self._post(design.channel_id, message, MetadataType.CLOSING, payload, thread_ts=design.parent_ts)
+        ts, _ = self._post_once(
+            design,
+            claim="closing_claimed_at",
+            event_type=MetadataType.CLOSING,
+            build=lambda: blocks.closing_message(design, self._progress(snapshot)),
+            thread_ts=design.parent_ts,
+        )
         self._record(design, closing_ts=ts)
+
+    # --- the pinned summary ---------------------------------------------------------------------------
+
+    def _publish_summary(self, snapshot: Snapshot) -> None:
+        """Keep one summary per design, pinned: update it in place, post a new one if a person deleted it,
+        and pin it again if a person unpinned it."""
+        design = snapshot.design
+        message = summary_message(self._summary_input(snapshot))
+        if design.summary_ts is not None:
+            try:
+                self._client.chat_update(
+                    channel=design.channel_id, ts=design.summary_ts, text=message.text, blocks=message.blocks
+                )
+            except SlackApiError as error:
+                if error.response.get("error") != "message_not_found":
+                    raise
+                logger.info("the summary of design %s was deleted; posting a new one", design.id)
+                self._record(design, summary_ts=None, summary_claimed_at=None, summary_pinned=False)
+        if design.summary_ts is None:
+            ts, _ = self._post_once(
+                design, claim="summary_claimed_at", event_type=MetadataType.SUMMARY, build=lambda: message
+            )
+            self._record(design, summary_ts=ts, summary_pinned=False)
+        if not design.summary_pinned:
+            self._pin(design)
+
+    def _pin(self, design: Design) -> None:
+        try:
+            self._client.pins_add(channel=design.channel_id, timestamp=design.summary_ts)
+        except SlackApiError as error:
+            code = error.response.get("error")
+            if code != "already_pinned":
+                if is_transient(error):
+                    raise
+                # too_many_pins, a missing scope, …: the summary still stands and is kept current unpinned.
+                logger.warning("could not pin the summary of design %s: %s", design.id, _describe(error))
+                return
+        self._record(design, summary_pinned=True)
+
+    def _summary_input(self, snapshot: Snapshot) -> SummaryInput:
+        return SummaryInput(
+            design=snapshot.design,
+            catalog=self._catalog,
+            answers=snapshot.answers,
+            progress=self._progress(snapshot),
+            assessment=assess(self._catalog, snapshot.answers),
+        )
 
     # --- Web API helpers ------------------------------------------------------------------------------
 

@@ -1,11 +1,14 @@
-"""One Jinja2 environment for the bot's text, escaping for Slack mrkdwn rather than HTML.
+"""Jinja2 environments for the bot's text: one escaping for Slack mrkdwn, one for Markdown documents.
 
 Slack reads ``&``, ``<`` and ``>`` as control characters (``<!channel>`` broadcasts, ``<url|text>`` links),
-so every value put into a template is escaped unless it is explicitly marked safe with ``|safe``.
+so every value put into a template is escaped unless it is explicitly marked safe with ``|safe``. Markdown
+files (``*.md.j2``) get the same guarantee against Markdown and HTML: user text renders as written.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,22 +31,76 @@ def _finalize(value: Any) -> Any:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    env = _environment(_finalize)
+    env.filters["blockquote"] = blockquote
+    env.filters["user"] = lambda user_id: Markup(f"<@{escape_mrkdwn(user_id)}>")
+    env.filters["slack_date"] = slack_date
+    return env
+
+
+@lru_cache(maxsize=1)
+def markdown_environment() -> Environment:
+    env = _environment(_finalize_markdown)
+    env.filters["md_quote"] = markdown_quote
+    env.filters["md_date"] = lambda moment: f"{moment:%Y-%m-%d %H:%M} UTC"
+    return env
+
+
+def _environment(finalize: Any) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=False,
-        finalize=_finalize,
+        finalize=finalize,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters["truncate_text"] = truncate_text
-    env.filters["blockquote"] = blockquote
-    env.filters["user"] = lambda user_id: Markup(f"<@{escape_mrkdwn(user_id)}>")
+    env.filters["one_line"] = one_line
     return env
 
 
 def render(template_name: str, **values: Any) -> str:
     return environment().get_template(template_name).render(**values).strip()
+
+
+def render_markdown(template_name: str, **values: Any) -> str:
+    return markdown_environment().get_template(template_name).render(**values).strip() + "\n"
+
+
+# Characters that start Markdown syntax anywhere in a line (emphasis, code, links, tables, escapes).
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]|~])")
+# Characters that start a block (heading, list, numbered list, rule) at the beginning of a line.
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))", re.MULTILINE)
+
+
+def escape_markdown(text: str) -> str:
+    """User text as literal Markdown: HTML and Markdown syntax are escaped so nothing renders as a tag,
+    link, image, heading or table, whatever the text holds."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", escaped)
+    return _MARKDOWN_LINE_START.sub(lambda match: f"{match[1]}\\{match[2]}", escaped)
+
+
+def _finalize_markdown(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return value
+    return escape_markdown(str(value)) if value is not None else ""
+
+
+def markdown_quote(text: str) -> Markup:
+    """A Markdown block quote of user text, every line escaped; blank lines stay inside the quote."""
+    return Markup("\n".join(f"> {escape_markdown(line)}".rstrip() for line in text.split("\n")))
+
+
+def slack_date(moment: datetime) -> Markup:
+    """A date each reader sees in their own timezone (Slack's date token), with a UTC fallback."""
+    return Markup(f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment:%Y-%m-%d}>")
+
+
+def one_line(text: str) -> str:
+    """Collapse line breaks and runs of spaces, for an excerpt on one line."""
+    return " ".join(text.split())
 
 
 def blockquote(text: str) -> Markup:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -21,6 +22,7 @@ from sqlmodel import Session
 
 from bot.background import KeyedBackground
 from bot.clock import Clock, SharedClock, SystemClock
+from bot.export import Exporter, ExportRequest
 from bot.publisher import Publisher
 from bot.settings import Settings
 from flows.catalog import Catalog, load_catalog
@@ -37,7 +39,13 @@ class Services:
     client: WebClient
     background: KeyedBackground
     publisher: Publisher
+    exporter: Exporter
     clock: Clock
+
+    def export(self, request: ExportRequest) -> None:
+        """Post a design document after the acknowledgement; a second click while one is queued is one export."""
+        key = ("export", request.team_id, request.design_id)
+        self.background.submit(key, partial(self.exporter.export, request))
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -77,6 +85,7 @@ def build_services(settings: Settings) -> Services:
     background = KeyedBackground(max_workers=settings.mldesign_background_workers)
     clock: Clock = SharedClock(settings.mldesign_clock_url) if settings.mldesign_clock_url else SystemClock()
     publisher = Publisher(engine=engine, client=client, catalog=catalog, background=background, clock=clock)
+    exporter = Exporter(engine=engine, client=client, catalog=catalog, clock=clock)
     return Services(
         settings=settings,
         engine=engine,
@@ -84,5 +93,6 @@ def build_services(settings: Settings) -> Services:
         client=client,
         background=background,
         publisher=publisher,
+        exporter=exporter,
         clock=clock,
     )

@@ -99,6 +99,25 @@ def find_design(*, session: Session, team_id: str, channel_id: str, name: str) -
     return design
 
 
+def request_summary(*, session: Session, team_id: str, channel_id: str, name: str, now: datetime) -> Design:
+    """Post and pin the design's summary, or bring back the one there is (re-pinned, re-posted if deleted)."""
+    design = find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
+    design = _lock(session, design)
+    design.summary_wanted = True
+    design.summary_pinned = False  # pinning again is harmless ("already_pinned") and repairs a removed pin
+    repo.mark_changed(session=session, design=design, now=now)
+    return design
+
+
+def record_unpinned(*, session: Session, team_id: str, channel_id: str, message_ts: str) -> int | None:
+    """A person unpinned a design's summary: respect that until the summary next changes, then pin it again."""
+    design = repo.get_design_by_summary(session=session, team_id=team_id, channel_id=channel_id, summary_ts=message_ts)
+    if design is None:
+        return None
+    repo.record_publication(session=session, team_id=team_id, design_id=_id(design), summary_pinned=False)
+    return design.id
+
+
 _CLOSED = ""  # stands for the closing message among the thread's questions; no question has an empty id
 
 
@@ -265,6 +284,8 @@ def _move(session: Session, design: Design, state: WalkState, now: datetime) -> 
     design.current_question_id = state.current
     design.step = state.step
     design.status = DesignStatus.COMPLETE if state.complete else DesignStatus.ACTIVE
+    if state.complete:
+        design.summary_wanted = True  # a finished walkthrough gets its pinned summary
     repo.mark_changed(session=session, design=design, now=now)
 
 

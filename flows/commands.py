@@ -31,7 +31,17 @@ class Status:
     name: str
 
 
-Command = Help | ListDesigns | Start | Status
+@dataclass(frozen=True)
+class Summary:
+    name: str
+
+
+@dataclass(frozen=True)
+class Export:
+    name: str
+
+
+Command = Help | ListDesigns | Start | Status | Summary | Export
 
 
 def parse_command(text: str) -> Command:
@@ -45,6 +55,10 @@ def parse_command(text: str) -> Command:
         return Start(design_name(rest))
     if verb == "status":
         return Status(design_name(rest))
+    if verb == "summary":
+        return Summary(design_name(rest))
+    if verb == "export":
+        return Export(design_name(rest))
     raise CommandError(f"I don't know the command “{verb}”.")
 
 

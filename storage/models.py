@@ -61,6 +61,7 @@ class Design(DesignBase, table=True):
         UniqueConstraint("team_id", "channel_id", "name_key", name="uq_design_channel_name"),
         Index("ix_design_thread", "team_id", "channel_id", "parent_ts"),
         Index("ix_design_unpublished", "published_revision", "revision"),
+        Index("ix_design_summary", "team_id", "channel_id", "summary_ts"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -73,6 +74,12 @@ class Design(DesignBase, table=True):
     permalink: str | None = Field(default=None, max_length=500)
     closing_ts: str | None = Field(default=None, max_length=32)
     closing_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The pinned summary in the channel: wanted once the walkthrough ends or someone asks for it, then
+    # kept current in place; ``summary_pinned`` turns False when a person unpins it, to re-pin on next change.
+    summary_wanted: bool = False
+    summary_ts: str | None = Field(default=None, max_length=32)
+    summary_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    summary_pinned: bool = False
     revision: int = 1
     published_revision: int = 0
     created_at: datetime = _timestamp()

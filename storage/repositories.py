@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -33,6 +33,26 @@ def get_design_by_thread(*, session: Session, team_id: str, channel_id: str, thr
     return session.exec(
         select(Design).where(Design.team_id == team_id, Design.channel_id == channel_id, Design.parent_ts == thread_ts)
     ).first()
+
+
+def get_design_by_summary(*, session: Session, team_id: str, channel_id: str, summary_ts: str) -> Design | None:
+    return session.exec(
+        select(Design).where(
+            Design.team_id == team_id, Design.channel_id == channel_id, Design.summary_ts == summary_ts
+        )
+    ).first()
+
+
+def find_designs(*, session: Session, reference: str, team_id: str | None = None) -> Sequence[Design]:
+    """Designs a person means by a name or an id, in any channel (and any workspace unless ``team_id``
+    is given): for operators, who export from the command line."""
+    matches = Design.name_key == reference.casefold()
+    if reference.isdigit():
+        matches = or_(matches, Design.id == int(reference))
+    query = select(Design).where(matches)
+    if team_id is not None:
+        query = query.where(Design.team_id == team_id)
+    return session.exec(query.order_by(col(Design.created_at), col(Design.id))).all()
 
 
 def list_designs(*, session: Session, team_id: str, channel_id: str) -> Sequence[Design]:
@@ -103,6 +123,13 @@ def answer_history(*, session: Session, team_id: str, design_id: int, question_i
         select(Answer)
         .where(Answer.team_id == team_id, Answer.design_id == design_id, Answer.question_id == question_id)
         .order_by(col(Answer.id))
+    ).all()
+
+
+def all_answers(*, session: Session, team_id: str, design_id: int) -> Sequence[Answer]:
+    """Every version of every answer, oldest first: the design document's history."""
+    return session.exec(
+        select(Answer).where(Answer.team_id == team_id, Answer.design_id == design_id).order_by(col(Answer.id))
     ).all()
 
 
@@ -178,7 +205,16 @@ def claim_prompt(*, session: Session, prompt: Prompt) -> bool:
 def record_publication(*, session: Session, team_id: str, design_id: int, **columns: object) -> None:
     """Store what the publisher posted (message ts, permalink, claims) without touching walkthrough state,
     which listeners may have moved on in the meantime."""
-    allowed = {"parent_ts", "parent_claimed_at", "permalink", "closing_ts", "closing_claimed_at"}
+    allowed = {
+        "parent_ts",
+        "parent_claimed_at",
+        "permalink",
+        "closing_ts",
+        "closing_claimed_at",
+        "summary_ts",
+        "summary_claimed_at",
+        "summary_pinned",
+    }
     if not columns.keys() <= allowed:
         raise ValueError(f"not publisher columns: {sorted(columns.keys() - allowed)}")
     session.exec(  # type: ignore[call-overload]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 
 from bot import blocks
 from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, render, unescape_slack
+from flows.brief import Brief
+from flows.review import AreaReadiness, Finding, Readiness, Severity
 from flows.walkthrough import Progress
 from storage.models import Answer, Design
 from tests import slack_text
@@ -56,9 +61,23 @@ def test_every_question_of_the_catalog_renders_within_slacks_limits(catalog):
                 assert any("…\n" in text or text.endswith("…") for text in texts(message)), "cut visibly"
 
 
-@pytest.mark.parametrize("template", sorted(path.name for path in TEMPLATES_DIR.glob("*.j2")))
-def test_every_template_escapes_what_it_is_given(template):
-    values = {
+SLACK_TEMPLATES = sorted(path.name for path in TEMPLATES_DIR.glob("*.j2") if not path.name.endswith(".md.j2"))
+WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+
+
+def hostile_values() -> dict[str, Any]:
+    """A value for every name any template uses, each carrying user-controlled text where it can."""
+    area = AreaReadiness(area_id="a", title=HOSTILE, total=3, answered=2, ready=1)
+    finding = Finding(
+        rule_id="r",
+        title=HOSTILE,
+        severity=Severity.RISK,
+        reason=HOSTILE,
+        source=HOSTILE,
+        plain=HOSTILE,
+        question_ids=("q",),
+    )
+    return {
         "name": HOSTILE,
         "message": HOSTILE,
         "help": HOSTILE,
@@ -80,8 +99,24 @@ def test_every_template_escapes_what_it_is_given(template):
         "is_multi": True,
         "designs": [{"name": HOSTILE, "permalink": None, "complete": False, "progress": Progress(1, 0, 3)}],
         "with_help": True,
+        "started_at": WHEN,
+        "updated_at": WHEN,
+        "readiness": Readiness(areas=(area,)),
+        "area": area,
+        "findings": [finding],
+        "finding": finding,
+        "brief": Brief(goal=HOSTILE, success=HOSTILE, needs=(HOSTILE,), risks=(HOSTILE,)),
+        "title": HOSTILE,
+        "flagged": True,
+        "excerpt": HOSTILE,
+        "count": 3,
+        "posted": True,
     }
-    rendered = render(template, **values)
+
+
+@pytest.mark.parametrize("template", SLACK_TEMPLATES)
+def test_every_template_escapes_what_it_is_given(template):
+    rendered = render(template, **hostile_values())
     assert "<!channel>" not in rendered
     assert "<https://evil" not in rendered
     if "&lt;!channel&gt;" in rendered:  # templates that show user text show it as written, never evaluated

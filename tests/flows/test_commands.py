@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.commands import CommandError, Help, ListDesigns, Start, Status, name_key, parse_command
+from flows.commands import CommandError, Export, Help, ListDesigns, Start, Status, Summary, name_key, parse_command
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,8 @@ from flows.commands import CommandError, Help, ListDesigns, Start, Status, name_
         ("Start <!channel> & co", Start("<!channel> & co")),
         ("start\tChurn\nmodel", Start("Churn model")),
         ("\nlist", ListDesigns()),
+        ("summary Churn model", Summary("Churn model")),
+        ("EXPORT  churn model ", Export("churn model")),
     ],
 )
 def test_commands_parse(text, expected):
@@ -29,6 +31,8 @@ def test_commands_parse(text, expected):
     [
         ("start", "Give the design a name"),
         ("status   ", "Give the design a name"),
+        ("summary", "Give the design a name"),
+        ("export", "Give the design a name"),
         ("start " + "x" * 81, "at most 80 characters"),
         ("frobnicate", "I don't know the command “frobnicate”"),
     ],

@@ -30,12 +30,17 @@ def parse_action(body: dict[str, Any], action: dict[str, Any]) -> QuestionAction
         raise InvalidChoice("That button doesn't belong to an mldesign question.") from error
     user_id = body["user"]["id"]
     return QuestionAction(
-        team_id=body["team"]["id"] if body.get("team") else body["user"]["team_id"],
+        team_id=team_id_of(body),
         user_id=user_id,
         design_id=ref.design_id,
         question_id=ref.question_id,
         interaction_id=f"action:{action.get('action_ts')}:{user_id}:{action['action_id']}",
     )
+
+
+def team_id_of(body: dict[str, Any]) -> str:
+    """The workspace an interaction comes from (``team`` is null for some org-wide installs)."""
+    return str(body["team"]["id"] if body.get("team") else body["user"]["team_id"])
 
 
 def selected_option_ids(action: dict[str, Any]) -> list[str]:

@@ -1,4 +1,5 @@
-"""`/mldesign <verb> …`: answered in the acknowledgement itself, except `start`, whose posts follow it."""
+"""`/mldesign <verb> …`: answered in the acknowledgement itself; posts to the channel (a new design, its
+summary, its document) follow it in the background."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from slack_bolt import Ack
 
 from bot import blocks, workflow
 from bot.blocks import Message
+from bot.export import ExportRequest
 from bot.publisher import answer_statuses
 from bot.rendering import unescape_slack
 from bot.services import Services
 from flows import walkthrough
-from flows.commands import Help, ListDesigns, Start, Status, parse_command
+from flows.commands import Export, Help, ListDesigns, Start, Status, Summary, parse_command
 from storage import repositories as repo
 
 
@@ -43,6 +45,22 @@ def mldesign_command(services: Services) -> Callable[..., None]:
                 ack()
                 assert design_id is not None
                 services.publisher.schedule(team_id, design_id)
+            case Summary(name):
+                with services.unit_of_work() as session:
+                    design = workflow.request_summary(
+                        session=session, team_id=team_id, channel_id=channel_id, name=name, now=services.clock.now()
+                    )
+                    design_id, design_name, posted = design.id, design.name, design.summary_ts is not None
+                _reply(ack, blocks.notice("summary_requested.j2", name=design_name, posted=posted))
+                assert design_id is not None
+                services.publisher.schedule(team_id, design_id)
+            case Export(name):
+                with services.read_only() as session:
+                    design = workflow.find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
+                    design_id, design_name = design.id, design.name
+                _reply(ack, blocks.notice("export_requested.j2", name=design_name))
+                assert design_id is not None
+                services.export(ExportRequest(team_id, design_id, command["user_id"], command.get("response_url")))
 
     return handle_mldesign
 

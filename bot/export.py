@@ -1,0 +1,166 @@
+"""The Markdown design document: every answer in full with its history, the findings and readiness, laid
+out to be committed to a repository. Posted to the design's thread by `/mldesign export`, printed by
+`mldesign export` on the command line."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.clock import Clock
+from bot.publisher import answer_statuses
+from bot.rendering import escape_mrkdwn, render_markdown
+from flows import walkthrough
+from flows.assessment import assess
+from flows.catalog import Catalog
+from storage import repositories as repo
+from storage.engine import read_scope
+from storage.models import Answer, Design
+
+logger = logging.getLogger(__name__)
+
+MAX_SLUG = 60
+
+
+@dataclass(frozen=True)
+class DesignDocument:
+    filename: str
+    title: str
+    markdown: str
+
+
+def design_document(
+    *,
+    design: Design,
+    catalog: Catalog,
+    history: Sequence[Answer],
+    exported_at: datetime,
+    person: Callable[[str], str] = str,
+) -> DesignDocument:
+    """Render the document from a design and all versions of its answers (oldest first)."""
+    by_question: dict[str, list[Answer]] = {}
+    for answer in history:
+        by_question.setdefault(answer.question_id, []).append(answer)
+    current = {question_id: versions[-1] for question_id, versions in by_question.items()}
+    assessment = assess(catalog, current)
+    markdown = render_markdown(
+        "export.md.j2",
+        design=design,
+        catalog=catalog,
+        answers=current,
+        history=by_question,
+        complete=design.current_question_id is None,
+        progress=walkthrough.progress(catalog, answer_statuses(current)),
+        readiness=assessment.readiness,
+        findings=assessment.findings,
+        brief=assessment.brief,
+        exported_at=exported_at,
+        person=person,
+    )
+    return DesignDocument(filename=filename(design), title=f"{design.name}: ML design document", markdown=markdown)
+
+
+def load_document(
+    *, session: Session, catalog: Catalog, design: Design, exported_at: datetime, person: Callable[[str], str] = str
+) -> DesignDocument:
+    assert design.id is not None
+    history = repo.all_answers(session=session, team_id=design.team_id, design_id=design.id)
+    return design_document(design=design, catalog=catalog, history=history, exported_at=exported_at, person=person)
+
+
+def filename(design: Design) -> str:
+    """A file name safe on every system: the name's letters and digits, or the design id."""
+    slug = re.sub(r"[^a-z0-9]+", "-", design.name.casefold()).strip("-")[:MAX_SLUG].rstrip("-")
+    return f"{slug or f'design-{design.id}'}-design.md"
+
+
+def people_names(client: WebClient, user_ids: Iterable[str]) -> Mapping[str, str]:
+    """Display names for the document, which is read outside Slack; an id stays an id when Slack can't say."""
+    names: dict[str, str] = {}
+    for user_id in dict.fromkeys(user_ids):
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except (SlackApiError, SlackClientError, OSError) as error:
+            logger.info("no name for %s: %s", user_id, type(error).__name__)
+            continue
+        profile = user.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or user.get("name")
+        if name:
+            names[user_id] = f"{name} ({user_id})"
+    return names
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    team_id: str
+    design_id: int
+    user_id: str
+    response_url: str | None
+
+
+class Exporter:
+    """Uploads design documents to their threads in the background, telling the person if it can't."""
+
+    def __init__(self, *, engine: Engine, client: WebClient, catalog: Catalog, clock: Clock) -> None:
+        self._engine = engine
+        self._client = client
+        self._catalog = catalog
+        self._clock = clock
+
+    def export(self, request: ExportRequest) -> None:
+        with read_scope(self._engine) as session:
+            design = repo.get_design(session=session, team_id=request.team_id, design_id=request.design_id)
+            if design is None:
+                self._tell(request, "This design no longer exists, so there is nothing to export.")
+                return
+            history = list(repo.all_answers(session=session, team_id=request.team_id, design_id=request.design_id))
+        names = people_names(self._client, [design.started_by, *(answer.author_id for answer in history)])
+        document = design_document(
+            design=design,
+            catalog=self._catalog,
+            history=history,
+            exported_at=self._clock.now(),
+            person=lambda user_id: names.get(user_id, user_id),
+        )
+        try:
+            self._client.files_upload_v2(
+                channel=design.channel_id,
+                thread_ts=design.parent_ts,
+                content=document.markdown,
+                filename=document.filename,
+                title=document.title,
+                initial_comment=(
+                    f"Design document of *{escape_mrkdwn(design.name)}*, exported by <@{request.user_id}>: "
+                    "every answer in full with its history, the review findings and readiness."
+                ),
+            )
+        except (SlackApiError, SlackClientError, OSError) as error:
+            logger.warning("export of design %s failed: %s", design.id, _reason(error))
+            self._tell(request, f"I couldn't post the design document ({_reason(error)}). Please try again.")
+
+    def _tell(self, request: ExportRequest, text: str) -> None:
+        if not request.response_url:
+            return
+        try:
+            WebhookClient(request.response_url).send(
+                text=f":warning: {text}", response_type="ephemeral", replace_original=False
+            )
+        except (SlackClientError, OSError) as error:
+            logger.warning("could not tell %s about the export: %s", request.user_id, type(error).__name__)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        response: Any = error.response
+        return f"Slack said {response.get('error')}"
+    return f"Slack could not be reached: {type(error).__name__}"

@@ -1,0 +1,122 @@
+"""The Markdown design document, and `mldesign export` on the command line."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from bot.cli import main
+from bot.export import design_document, filename
+from storage.engine import create_schema, make_engine
+from tests.factories import make_answer, make_design
+
+WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+HOSTILE = (
+    "<!channel> <script>alert(1)</script> [click](https://evil.example) ![x](https://evil.example/i.png)\n"
+    "# not a heading\n| not | a table |\n- not a list & {{ 7*7 }} `code` *bold*"
+)
+
+
+def test_every_answer_is_in_full_with_its_history_findings_and_readiness(catalog):
+    long_text = "word " * 8000
+    history = [
+        make_answer(id=1, question_id="goals", text="First goal", created_at=WHEN, author_id="U1"),
+        make_answer(id=2, question_id="goals", text=long_text, created_at=WHEN + timedelta(hours=1), author_id="U2"),
+        make_answer(id=3, question_id="rollback", choices=["none"], created_at=WHEN),
+        make_answer(id=4, question_id="baselines", status="skipped", created_at=WHEN),
+    ]
+    design = make_design(id=4, created_at=WHEN, updated_at=WHEN)
+
+    document = design_document(
+        design=design, catalog=catalog, history=history, exported_at=WHEN, person={"U2": "Bob (U2)"}.get
+    )
+
+    markdown = document.markdown
+    assert document.filename == "churn-model-design.md"
+    assert markdown.startswith("# Churn model\n")
+    assert "> " + long_text.strip() in markdown  # in full, not cut
+    assert "Answered by Bob (U2) on 2026-11-28 10:30 UTC." in markdown
+    assert "<details><summary>Earlier versions (1)</summary>" in markdown and "> First goal" in markdown
+    assert "**No rollback plan yet**" in markdown
+    assert "Skipped by" in markdown
+    assert "- **No rollback** (risk): There is no way back" in markdown
+    assert "| Readiness | **0%**, held back by Getting the goods: data |" in markdown
+    assert markdown.count("\n### ") == len(catalog.questions)
+
+
+def test_user_text_stays_inert_in_markdown(catalog):
+    history = [make_answer(id=1, question_id="goals", text=HOSTILE, created_at=WHEN)]
+    design = make_design(id=4, name="<b>x</b> | [y](z)", created_at=WHEN, updated_at=WHEN)
+
+    markdown = design_document(design=design, catalog=catalog, history=history, exported_at=WHEN).markdown
+
+    for live in ("<!channel>", "<script>", "[click](", "![x](", "<b>", "\n# not", "\n> # not", "| not |", "`code`"):
+        assert live not in markdown
+    assert "&lt;script&gt;" in markdown and "\\[click\\]" in markdown and "{{ 7\\*7 }}" in markdown
+    assert "# &lt;b&gt;x&lt;/b&gt; \\| \\[y\\](z)\n" in markdown
+    # The plain-language paragraph quotes the goal: escaped there too.
+    paragraph = markdown.split("## In plain words\n\n", 1)[1].split("\n", 1)[0]
+    assert "&lt;!channel&gt;" in paragraph
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Churn model", "churn-model-design.md"),
+        ("Früh/Warn: v2!", "fr-h-warn-v2-design.md"),
+        ("日本語", "design-4-design.md"),
+    ],
+)
+def test_file_names_are_safe_everywhere(name, expected):
+    assert filename(make_design(id=4, name=name)) == expected
+
+
+@pytest.fixture
+def cli_database(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'export.db'}"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("MLDESIGN_CATALOG", raising=False)
+    engine = make_engine(url)
+    create_schema(engine)
+    with Session(engine) as session:
+        for design in (
+            make_design(id=1, name="Churn model", channel_id="C1", created_at=WHEN),
+            make_design(id=2, name="Churn model", channel_id="C2", created_at=WHEN),
+            make_design(id=3, name="Fraud", team_id="T2", created_at=WHEN),
+        ):
+            session.add(design)
+        session.flush()
+        session.add(make_answer(design_id=3, team_id="T2", question_id="goals", text="Stop fraud", created_at=WHEN))
+        session.commit()
+    yield
+    engine.dispose()
+
+
+def test_cli_prints_the_document_of_a_design_found_by_name(cli_database, capsys):
+    assert main(["export", "fraud"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Fraud\n") and "> Stop fraud" in out
+
+
+def test_cli_finds_a_design_by_id_within_a_team(cli_database, capsys):
+    assert main(["export", "2", "--team", "T1"]) == 0
+    assert capsys.readouterr().out.startswith("# Churn model\n")
+
+
+def test_cli_lists_the_matches_of_an_ambiguous_name_and_fails(cli_database, capsys):
+    assert main(["export", "churn model"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "matches 2 designs" in captured.err
+    assert re.search(r"^  1  Churn model  \(workspace T1, channel C1", captured.err, re.MULTILINE)
+    assert re.search(r"^  2  Churn model  \(workspace T1, channel C2", captured.err, re.MULTILINE)
+
+
+@pytest.mark.parametrize("argv", [["export", "nothing"], ["export", "fraud", "--team", "T1"]])
+def test_cli_says_when_nothing_matches(cli_database, capsys, argv):
+    assert main(argv) == 1
+    assert "no design named or numbered" in capsys.readouterr().err

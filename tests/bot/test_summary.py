@@ -1,0 +1,116 @@
+"""The pinned summary: within Slack's limits for any design, inert for any text, and saying what matters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot.publisher import answer_statuses
+from bot.summary import MAX_BLOCKS, MAX_MESSAGE_TEXT, SummaryInput, summary_message
+from flows import walkthrough
+from flows.assessment import assess
+from flows.catalog import Catalog, parse_catalog
+from storage.models import Answer, Design
+from tests import slack_text
+from tests.factories import make_answer, make_design
+
+HOSTILE = "<!channel> <@U0X> <https://evil.example|x> & {{ 7*7 }} "
+WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+LONGEST_ANSWER = (HOSTILE * 1000)[:40_000]  # a Slack message holds at most 40,000 characters
+
+
+def summarize(catalog: Catalog, answers: Mapping[str, Answer], design: Design | None = None) -> dict:
+    design = design or make_design(id=9, created_at=WHEN, updated_at=WHEN)
+    progress = walkthrough.progress(catalog, answer_statuses(dict(answers)))
+    message = summary_message(SummaryInput(design, catalog, answers, progress, assess(catalog, answers)))
+    return {"text": message.text, "blocks": message.blocks}
+
+
+def maximal_answers(catalog: Catalog) -> dict[str, Answer]:
+    return {
+        question.id: make_answer(
+            id=position,
+            question_id=question.id,
+            text=LONGEST_ANSWER,
+            choices=[option.id for option in question.options],
+            author_id="U" + "X" * 31,
+            created_at=WHEN,
+        )
+        for position, question in enumerate(catalog.questions)
+    }
+
+
+def assert_within_slack_limits(message: dict) -> None:
+    blocks = message["blocks"]
+    assert len(blocks) <= MAX_BLOCKS
+    assert len(message["text"]) <= MAX_MESSAGE_TEXT
+    for block in blocks:
+        Block.parse(block).validate_json()  # slack_sdk's models check each block's own limits
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+    assert sum(len(text) for text in slack_text.texts(message)) <= MAX_MESSAGE_TEXT
+
+
+def assert_inert(message: dict) -> None:
+    for text in slack_text.texts(message):
+        assert "<!channel>" not in text
+        assert "<@U0X>" not in text
+        assert "<https://evil" not in text
+
+
+def test_a_maximal_design_stays_within_every_limit_and_cuts_long_answers_visibly(catalog):
+    design = make_design(id=9, name="N" * 80, permalink="https://x.slack.com/archives/C1/p1", created_at=WHEN)
+    message = summarize(catalog, maximal_answers(catalog), design)
+
+    assert_within_slack_limits(message)
+    assert_inert(message)
+    shown = slack_text.all_text(message)
+    assert "&lt;!channel&gt;" in shown and "{{ 7*7 }}" in shown
+    assert "…" in shown
+    assert LONGEST_ANSWER[:2000] not in shown  # the rest is in the export, not the summary
+    assert "/mldesign export" in shown
+
+
+@pytest.mark.parametrize("questions", [60, 400])
+def test_a_huge_custom_catalog_still_fits_and_points_to_the_export(questions):
+    entries = "\n".join(
+        f'[[areas.questions]]\nid = "q{n}"\nprompt = "Question {n}?"\nhelp = "h"\n' for n in range(questions)
+    )
+    catalog = parse_catalog(f'id = "big"\nversion = 1\ntitle = "Big"\n[[areas]]\nid = "a"\ntitle = "A"\n{entries}')
+    message = summarize(catalog, maximal_answers(catalog))
+
+    assert_within_slack_limits(message)
+    if questions == 400:
+        assert "more questions" in slack_text.all_text(message)
+
+
+def test_the_summary_shows_answers_readiness_findings_and_plain_words(catalog):
+    answers = {
+        "goals": make_answer(id=1, question_id="goals", text="Cut churn by 10%.", created_at=WHEN),
+        "success-metric": make_answer(id=2, question_id="success-metric", choices=["ml-only"], created_at=WHEN),
+        "baselines": make_answer(id=3, question_id="baselines", status="skipped", created_at=WHEN),
+    }
+    shown = slack_text.all_text(summarize(catalog, answers))
+
+    assert "*Goals and deliverables*: Cut churn by 10%. — <@U0BOB>, <!date^1795858200^{date_short}|2026-11-28>" in shown
+    assert ":warning: *Success measure*: *Only an ML metric, e.g. accuracy or AUC*" in shown
+    assert ":fast_forward: *Baselines to beat*: _skipped by_ <@U0BOB>" in shown
+    assert ":white_circle: *Current manual process*: _not answered yet_" in shown
+    assert "*Readiness 0%*, held back by _Getting the goods: data_" in shown
+    assert "Success measured only by an ML metric" in shown and "Rules of Machine Learning" in shown
+    assert "No meaningful baseline" in shown
+    assert "The goal, in the team's words: “Cut churn by 10%.”" in shown
+
+
+def test_the_summary_offers_the_export_and_the_thread(catalog):
+    design = make_design(id=9, permalink="https://x.slack.com/archives/C1/p1", created_at=WHEN, updated_at=WHEN)
+    actions = next(block for block in summarize(catalog, {}, design)["blocks"] if block["type"] == "actions")
+    assert [(element["action_id"], element.get("value"), element.get("url")) for element in actions["elements"]] == [
+        ("export_design", "9", None),
+        ("open_thread", None, "https://x.slack.com/archives/C1/p1"),
+    ]
