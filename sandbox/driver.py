@@ -211,6 +211,44 @@ class SlackDriver:
             conversation, "message_deleted", deleted_ts=ts, previous_message=_without_thread_summary(previous)
         )
 
+    def unpin_message(self, user: str, channel: str, ts: str) -> httpx.Response:
+        """Someone removes a pin from a message; delivers a `pin_removed` event (Slack's `no_pin` if it isn't pinned).
+
+        The shape follows Slack's own event types, down to `pin_count` being a string.
+        """
+        ws = self.workspace
+        person, conversation = ws.user(user), ws.channel(channel)
+        pin = ws.unpin(conversation.id, ts)
+        message = _without_internal(ws.find_message(conversation.id, ts))
+        message["permalink"] = self._permalink(conversation.id, message)
+        pin_count = len(ws.pins(conversation.id))
+        event = {
+            "type": "pin_removed",
+            "user": person.id,
+            "channel_id": conversation.id,
+            "item": {
+                "type": "message",
+                "channel": conversation.id,
+                "message": message,
+                "created": pin["created"],
+                "created_by": pin["created_by"],
+            },
+            "item_user": message.get("user") or message.get("bot_id"),
+            "pin_count": str(pin_count),
+            "pinned_info": {"channel": conversation.id, "pinned_by": pin["created_by"], "pinned_ts": pin["created"]},
+            "has_pins": pin_count > 0,
+            "event_ts": ws.next_ts(),
+        }
+        return self.send_event(event)
+
+    def _permalink(self, channel_id: str, message: dict[str, Any]) -> str:
+        """A message's permalink on the fake, as chat.getPermalink gives it."""
+        link = f"{self.fake_base_url}archives/{channel_id}/p{message['ts'].replace('.', '')}"
+        thread_ts = message.get("thread_ts")
+        if thread_ts and thread_ts != message["ts"]:
+            link += f"?thread_ts={thread_ts}&cid={channel_id}"
+        return link
+
     def _send_hidden_change(self, conversation: Channel, subtype: str, **fields: Any) -> httpx.Response:
         """Deliver a hidden `message` event about an existing message (an edit or a deletion)."""
         event_ts = self.workspace.next_ts()

@@ -1,7 +1,7 @@
 """The sandbox's web page: a small Slack-like client over the Workspace, and `/sandbox/clock` for the app.
 
 The page acts only as people do in Slack: everything a person does goes through the SlackDriver as a signed
-request to the app (message events, slash commands, block_actions, view_submission), never around it, so
+request to the app (message and pin events, slash commands, block_actions, view_submission), never around it, so
 what works on the page works with Slack. The static client lives in `sandbox/ui/`; its JSON routes are under
 `/ui/api/`. Every bad request is answered with a 4xx `{"error": ...}`, and every forwarded request returns the
 app's answer (status and body) so the page can say when the app failed.
@@ -134,6 +134,7 @@ class Page:
             Route("/ui/api/click", _json_endpoint(self.click), methods=["POST"]),
             Route("/ui/api/submit", _json_endpoint(self.submit), methods=["POST"]),
             Route("/ui/api/close_view", _json_endpoint(self.close_view), methods=["POST"]),
+            Route("/ui/api/unpin", _json_endpoint(self.unpin), methods=["POST"]),
             Route("/ui/api/clock", _json_endpoint(self.advance_clock), methods=["POST"]),
         ]
 
@@ -384,6 +385,18 @@ class Page:
         response = await run_in_threadpool(driver.close_view, person.id, view_id)
         answer = _app_answer(response) if response is not None else None
         return {"ok": True, "notified": response is not None, "app": answer}
+
+    async def unpin(self, request: Request) -> dict[str, Any]:
+        """Remove a pin from a message of the channel (a `pin_removed` event to the app)."""
+        body = await _body(request)
+        person = self._person(_field(body, "user"))
+        conversation = self._conversation(_field(body, "channel"), person)
+        ts = _field(body, "ts")
+        if not any(p["message"]["ts"] == ts for p in self.workspace.pins(conversation.id)):
+            raise ApiError(404, f"no pinned message {ts} in {conversation.id}")
+        driver = self._app()
+        response = await run_in_threadpool(driver.unpin_message, person.id, conversation.id, ts)
+        return {"ok": True, "app": _app_answer(response)}
 
     async def advance_clock(self, request: Request) -> dict[str, Any]:
         """Fast-forward the sandbox clock (the app reads it from /sandbox/clock)."""

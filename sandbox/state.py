@@ -8,9 +8,11 @@ waiters so tests can `wait_for` an outcome instead of sleeping.  Errors that Sla
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import math
+import mimetypes
 import os
 import secrets
 import tempfile
@@ -21,10 +23,26 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 MAX_PUSHED_VIEWS = 3
 MAX_CLOCK_STEP_SECONDS = 366 * 24 * 3600
 STATE_FORMAT = 1
+# By extension: (mimetype, Slack's filetype, Slack's pretty_type); anything else is guessed, or Slack's "binary".
+FILE_TYPES = {
+    "md": ("text/markdown", "markdown", "Markdown (raw)"),
+    "markdown": ("text/markdown", "markdown", "Markdown (raw)"),
+    "txt": ("text/plain", "text", "Plain Text"),
+    "csv": ("text/csv", "csv", "CSV"),
+    "json": ("application/json", "json", "JSON"),
+    "py": ("text/x-python", "python", "Python"),
+    "html": ("text/html", "html", "HTML"),
+    "pdf": ("application/pdf", "pdf", "PDF"),
+    "png": ("image/png", "png", "PNG"),
+    "jpg": ("image/jpeg", "jpg", "JPEG"),
+    "jpeg": ("image/jpeg", "jpg", "JPEG"),
+    "gif": ("image/gif", "gif", "GIF"),
+}
 
 
 class SlackError(Exception):
@@ -203,6 +221,7 @@ class Workspace:
         self._deliveries: list[Delivery] = []
         self._faults: dict[str, Fault] = {}
         self._view_errors: dict[str, dict[str, str]] = {}
+        self._files: dict[str, dict[str, Any]] = {}
         self._last_ts_us = 0
         self._event_seq = 0
         self.clock_offset_seconds = 0.0
@@ -445,7 +464,7 @@ class Workspace:
                 raise SlackError("message_not_found")
             previous = copy.deepcopy(message)
             if message.get("reply_count"):
-                for key in ("user", "bot_id", "app_id", "bot_profile", "blocks", "metadata", "edited"):
+                for key in ("user", "bot_id", "app_id", "bot_profile", "blocks", "metadata", "edited", "files"):
                     message.pop(key, None)
                 message |= {"subtype": "tombstone", "text": "This message was deleted.", "hidden": True}
             else:
@@ -511,15 +530,16 @@ class Workspace:
             pins[ts] = {"created": int(self.now()), "created_by": user}
             self._changed()
 
-    def unpin(self, channel: str, ts: str) -> None:
-        """Unpin a message; unpinning one that isn't pinned is `no_pin`."""
+    def unpin(self, channel: str, ts: str) -> dict[str, Any]:
+        """Unpin a message; unpinning one that isn't pinned is `no_pin`. Returns the pin (created, created_by)."""
         with self._cond:
             self.find_message(channel, ts)
             pins = self._state[self.channel(channel).id].pins
             if ts not in pins:
                 raise SlackError("no_pin")
-            del pins[ts]
+            removed = pins.pop(ts)
             self._changed()
+            return dict(removed)
 
     def pins(self, channel: str) -> list[dict[str, Any]]:
         """Pinned items in Slack's pins.list shape, oldest pin first."""
@@ -531,6 +551,179 @@ class Workspace:
                 for ts, info in state.pins.items()
                 if ts in state.messages
             ]
+
+    # -- files ---------------------------------------------------------------------------------------------
+
+    def start_upload(self, filename: str, length: int, *, alt_txt: str = "", snippet_type: str = "") -> dict[str, Any]:
+        """Reserve a file id for the bot's upload (files.getUploadURLExternal); the bytes come to its upload URL."""
+        mimetype, filetype, pretty_type = file_type(filename)
+        with self._cond:
+            file_id = "F0" + secrets.token_hex(5).upper()
+            self._files[file_id] = {
+                "id": file_id,
+                "name": filename,
+                "title": filename,
+                "mimetype": mimetype,
+                "filetype": filetype,
+                "pretty_type": pretty_type,
+                "length": length,
+                "size": 0,
+                "user": self.bot.id,
+                "created": int(self.now()),
+                "alt_txt": alt_txt,
+                "snippet_type": snippet_type,
+                "state": "pending",
+                "shares": [],
+                "content": b"",
+            }
+            self._changed()
+            return self.file(file_id) or {}
+
+    def receive_upload(self, file_id: str, content: bytes) -> int:
+        """Keep the bytes posted to a file's upload URL; returns their length.
+
+        An upload URL works until its upload is completed, like Slack's: `file_not_found` for an unknown or
+        completed file.
+        """
+        with self._cond:
+            record = self._files.get(file_id)
+            if record is None or record["state"] == "complete":
+                raise SlackError("file_not_found")
+            record |= {"content": bytes(content), "size": len(content), "state": "uploaded"}
+            self._changed()
+            return len(content)
+
+    def complete_uploads(
+        self,
+        files: list[tuple[str, str | None]],
+        *,
+        base_url: str,
+        channels: list[str] | None = None,
+        initial_comment: str = "",
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Finish uploads (files.completeUploadExternal): each (file id, title) is marked complete and, per channel,
+        the bot posts one message carrying them all. Nothing changes unless every file was uploaded
+        (`file_not_found`) and every channel exists. Returns the files in Slack's shape.
+        """
+        with self._cond:
+            records = []
+            for file_id, _ in files:
+                record = self._files.get(file_id)
+                if record is None or record["state"] == "pending":
+                    raise SlackError("file_not_found")
+                records.append(record)
+            conversations = [self.channel(c) for c in channels or []]
+            for record, (_, title) in zip(records, files, strict=True):
+                record["state"] = "complete"
+                if title:
+                    record["title"] = title
+            in_public = any(not c.is_im for c in conversations)
+            shown = [self._file_object(r, base_url, with_shares=False) | {"is_public": in_public} for r in records]
+            for conversation in conversations:
+                message = self.post_message(
+                    conversation.id,
+                    text=initial_comment,
+                    blocks=None if initial_comment else blocks,
+                    thread_ts=thread_ts,
+                    extra={"files": copy.deepcopy(shown), "upload": True, "display_as_bot": False},
+                )
+                for record in records:
+                    record["shares"].append({"channel": conversation.id, "ts": message["ts"], "thread_ts": thread_ts})
+            self._changed()
+            return [self._file_object(r, base_url) for r in records]
+
+    def file_info(self, file_id: str, base_url: str) -> dict[str, Any]:
+        """A completed file in Slack's shape (files.info), with its URLs on `base_url`; else `file_not_found`."""
+        with self._cond:
+            record = self._files.get(file_id)
+            if record is None or record["state"] != "complete":
+                raise SlackError("file_not_found")
+            return self._file_object(record, base_url)
+
+    def file(self, file_id: str) -> dict[str, Any] | None:
+        """What the fake holds for one file, or None: its metadata, `state` (pending, uploaded, complete), where it
+        was shared, `content` (bytes) and `text` (the content as UTF-8, or None if it isn't), for tests to check.
+        """
+        with self._cond:
+            record = self._files.get(file_id)
+            if record is None:
+                return None
+            stored = copy.deepcopy(record)
+        try:
+            stored["text"] = stored["content"].decode("utf-8")
+        except UnicodeDecodeError:
+            stored["text"] = None
+        return stored
+
+    def files(self) -> list[dict[str, Any]]:
+        """Every file, as `file()` describes it, oldest first."""
+        with self._cond:
+            ids = list(self._files)
+        return [f for f in map(self.file, ids) if f is not None]
+
+    def _file_object(self, record: dict[str, Any], base_url: str, *, with_shares: bool = True) -> dict[str, Any]:
+        """A file in Slack's shape; messages carry it without the shares, as Slack's do."""
+        base = base_url.rstrip("/") + "/"
+        name = quote(record["name"], safe="")
+        private = f"{base}files-pri/{self.team_id}-{record['id']}/"
+        public_channels = [s["channel"] for s in record["shares"] if not self._channels[s["channel"]].is_im]
+        file: dict[str, Any] = {
+            "id": record["id"],
+            "created": record["created"],
+            "timestamp": record["created"],
+            "name": record["name"],
+            "title": record["title"],
+            "mimetype": record["mimetype"],
+            "filetype": record["filetype"],
+            "pretty_type": record["pretty_type"],
+            "user": record["user"],
+            "user_team": self.team_id,
+            "editable": False,
+            "size": record["size"],
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": bool(public_channels),
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": private + name,
+            "url_private_download": f"{private}download/{name}",
+            "permalink": f"{base}files/{record['user']}/{record['id']}/{name}",
+            "comments_count": 0,
+            "is_starred": False,
+            "has_rich_preview": False,
+            "file_access": "visible",
+        }
+        if record["alt_txt"]:
+            file["alt_txt"] = record["alt_txt"]
+        if not with_shares:
+            return file
+        shares: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for share in record["shares"]:
+            channel = self._channels[share["channel"]]
+            entry = {
+                "reply_users": [],
+                "reply_users_count": 0,
+                "reply_count": 0,
+                "ts": share["ts"],
+                "channel_name": channel.name,
+                "team_id": self.team_id,
+                "share_user_id": record["user"],
+                "source": "UNKNOWN",
+            }
+            if share["thread_ts"]:
+                entry["thread_ts"] = share["thread_ts"]
+            shares.setdefault("private" if channel.is_im else "public", {}).setdefault(channel.id, []).append(entry)
+        ims = [s["channel"] for s in record["shares"] if self._channels[s["channel"]].is_im]
+        return file | {
+            "shares": shares,
+            "channels": list(dict.fromkeys(public_channels)),
+            "groups": [],
+            "ims": list(dict.fromkeys(ims)),
+        }
 
     # -- ephemerals ------------------------------------------------------------------------------------
 
@@ -886,6 +1079,7 @@ class Workspace:
                     "home_views": self._home_views,
                     "view_owners": self._view_owners,
                     "view_errors": self._view_errors,
+                    "files": {k: _file_to_json(f) for k, f in self._files.items()},
                     "response_targets": {k: asdict(t) for k, t in self._response_targets.items()},
                     "clock_offset_seconds": self.clock_offset_seconds,
                     "last_ts_us": self._last_ts_us,
@@ -913,6 +1107,7 @@ class Workspace:
         ws._home_views = dict(data["home_views"])
         ws._view_owners = dict(data["view_owners"])
         ws._view_errors = dict(data.get("view_errors", {}))
+        ws._files = {k: _file_from_json(f) for k, f in data.get("files", {}).items()}
         ws._response_targets = {k: ResponseTarget(**t) for k, t in data["response_targets"].items()}
         ws.clock_offset_seconds = float(data["clock_offset_seconds"])
         ws._last_ts_us = int(data["last_ts_us"])
@@ -938,6 +1133,23 @@ class Workspace:
     def load(cls, path: str | os.PathLike[str]) -> Workspace:
         """A workspace from a file written by `save`."""
         return cls.from_snapshot(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def file_type(filename: str) -> tuple[str, str, str]:
+    """(mimetype, filetype, pretty_type) of a file by its name's extension, as Slack describes files."""
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    if extension in FILE_TYPES:
+        return FILE_TYPES[extension]
+    guessed = mimetypes.guess_type(filename)[0]
+    return guessed or "application/octet-stream", extension or "binary", extension.upper() or "Binary"
+
+
+def _file_to_json(record: dict[str, Any]) -> dict[str, Any]:
+    return record | {"content": base64.b64encode(record["content"]).decode("ascii")}
+
+
+def _file_from_json(data: dict[str, Any]) -> dict[str, Any]:
+    return data | {"content": base64.b64decode(data["content"])}
 
 
 def _sorted(messages: Any) -> list[dict[str, Any]]:

@@ -1,8 +1,11 @@
-"""Slack's Web API (`POST /api/{method}`) and response URLs (`POST /response/{token}`) over a Workspace.
+"""Slack's Web API (`POST /api/{method}`), response URLs (`POST /response/{token}`) and file hosting over a Workspace.
 
 This layer only speaks HTTP: it parses arguments the way Slack accepts them (query string, form or JSON body),
 checks the bot token, applies scripted faults, calls into the Workspace and renders Slack-shaped JSON.
-Every call lands in the workspace's call log.
+Every call lands in the workspace's call log. Files take Slack's external upload route: files.getUploadURLExternal
+hands out an upload URL on this fake (`POST /upload/v1/{file_id}`, logged and faulted as `upload_url`),
+files.completeUploadExternal shares the file, and its bytes are served back at its `url_private` and
+`url_private_download` (`GET /files-pri/{team}-{file_id}/...`).
 """
 
 from __future__ import annotations
@@ -10,18 +13,23 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from email import policy
+from email.parser import BytesParser
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from sandbox.state import ResponseTarget, SlackError, Workspace, ts_key
 
 MAX_BLOCKS = 50
 MAX_TEXT = 40_000
+MAX_ALT_TXT = 1000
+MAX_SHARE_CHANNELS = 100
+UPLOAD_URL = "upload_url"  # how posts to upload URLs appear in the call log and to fail_next
 
 
 class Params:
@@ -244,6 +252,58 @@ def pins_list(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
     return {"items": ws.pins(ws.channel(p.string("channel")).id)}
 
 
+def files_get_upload_url_external(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+    """Reserve a file and the URL to post its bytes to, on this fake at the address the client used."""
+    filename = p.string("filename").strip()
+    if not filename or p.data.get("length") in (None, ""):
+        raise SlackError("invalid_arguments")
+    length = p.integer("length", 0)
+    if length < 0:
+        raise SlackError("invalid_arguments")
+    if length == 0:
+        raise SlackError("missing_argument")  # what Slack answers to an empty file
+    alt_txt = p.string("alt_txt")
+    if len(alt_txt) > MAX_ALT_TXT:
+        raise SlackError("alt_txt_too_large")
+    record = ws.start_upload(filename, length, alt_txt=alt_txt, snippet_type=p.string("snippet_type"))
+    return {"upload_url": f"{base_url}upload/v1/{record['id']}", "file_id": record["id"]}
+
+
+def files_complete_upload_external(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+    """Finish uploads and share them: one message from the bot per channel, in the thread when thread_ts is set."""
+    files = p.structured("files", "invalid_arguments")
+    if not isinstance(files, list) or not files:
+        raise SlackError("invalid_arguments")
+    if not all(isinstance(f, dict) and isinstance(f.get("id"), str) and f["id"] for f in files):
+        raise SlackError("invalid_arguments")
+    named = [c.strip() for c in [p.string("channel_id"), *p.string("channels").split(",")]]
+    channels = list(dict.fromkeys(c for c in named if c))
+    if len(channels) > MAX_SHARE_CHANNELS:
+        raise SlackError("channels_limit_exceeded")
+    thread_ts = p.string("thread_ts") or None
+    if thread_ts and len(channels) != 1:
+        raise SlackError("invalid_arguments")  # a reply goes to exactly one channel's thread
+    initial_comment = p.string("initial_comment")
+    if len(initial_comment) > MAX_TEXT:
+        raise SlackError("msg_too_long")
+    titles = [(f["id"], f["title"] if isinstance(f.get("title"), str) and f["title"] else None) for f in files]
+    shared = ws.complete_uploads(
+        titles,
+        base_url=base_url,
+        channels=channels,
+        initial_comment=initial_comment,
+        blocks=_blocks(p),
+        thread_ts=thread_ts,
+    )
+    return {"files": shared}
+
+
+def files_info(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+    """A shared file's description."""
+    file = ws.file_info(p.string("file"), base_url)
+    return {"file": file, "comments": [], "response_metadata": {"next_cursor": ""}}
+
+
 def users_info(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
     """A member's profile."""
     return {"user": ws.user(p.string("user")).to_slack(ws.team_id)}
@@ -328,6 +388,9 @@ METHODS: dict[str, Handler] = {
     "pins.add": pins_add,
     "pins.remove": pins_remove,
     "pins.list": pins_list,
+    "files.getUploadURLExternal": files_get_upload_url_external,
+    "files.completeUploadExternal": files_complete_upload_external,
+    "files.info": files_info,
     "users.info": users_info,
     "conversations.info": conversations_info,
     "conversations.open": conversations_open,
@@ -360,6 +423,23 @@ async def _read_args(request: Request) -> dict[str, Any]:
     elif content_type.startswith("application/x-www-form-urlencoded"):
         args.update(parse_qsl((await request.body()).decode(), keep_blank_values=True))
     return args
+
+
+def _uploaded_bytes(content_type: str, body: bytes) -> bytes:
+    """A file's bytes as posted to its upload URL: the raw body, or a multipart form's file part, as Slack accepts.
+
+    slack_sdk posts the raw bytes (urllib labels them form-encoded); curl's `-F` sends multipart.
+    """
+    if not content_type.lower().startswith("multipart/form-data"):
+        return body
+    head = f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace")
+    form = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    parts = list(form.iter_parts()) if form.is_multipart() else []
+    if not parts:
+        raise SlackError("invalid_form_data")
+    part = next((p for p in parts if p.get_filename()), parts[0])
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _bearer(request: Request, args: dict[str, Any]) -> str:
@@ -420,9 +500,70 @@ def create_web_api(workspace: Workspace) -> Starlette:
         workspace.record_call("response_url", logged, {"ok": False, "error": error} if error else {"ok": True})
         return PlainTextResponse(error or "ok", status_code=status)
 
+    async def upload(request: Request) -> Response:
+        """An upload URL: keeps the posted bytes for the file and answers like Slack's ("OK - <length>").
+
+        A scripted fault (`fail_next("upload_url", http_status=...)`) answers with its status (500 by default).
+        """
+        file_id = request.path_params["file_id"]
+        content_type = request.headers.get("content-type", "")
+        body = await request.body()
+        logged: dict[str, Any] = {"file_id": file_id, "content_type": content_type, "length": len(body)}
+        fault = workspace.take_fault(UPLOAD_URL)
+        if fault is not None:
+            workspace.record_call(UPLOAD_URL, logged, {"ok": False, "error": fault.error})
+            return PlainTextResponse(fault.error, status_code=fault.http_status or 500)
+        try:
+            content = _uploaded_bytes(content_type, body)
+            logged["length"] = len(content)
+            text, status = f"OK - {workspace.receive_upload(file_id, content)}", 200
+        except SlackError as e:
+            text, status = e.error, 404 if e.error == "file_not_found" else 400
+        workspace.record_call(UPLOAD_URL, logged, {"ok": status == 200} | ({} if status == 200 else {"error": text}))
+        return PlainTextResponse(text, status_code=status)
+
+    def _completed(team_file: str) -> dict[str, Any] | None:
+        team_id, _, file_id = team_file.partition("-")
+        record = workspace.file(file_id)
+        if team_id != workspace.team_id or record is None or record["state"] != "complete":
+            return None
+        return record
+
+    def _serve(request: Request, disposition: str) -> Response:
+        """A shared file's bytes with its content type; sandboxed so an uploaded page can't script this origin.
+
+        Unlike Slack's, these URLs need no token: the sandbox page links to them directly.
+        """
+        record = _completed(request.path_params["team_file"])
+        if record is None:
+            return PlainTextResponse("file_not_found", status_code=404)
+        headers = {
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(record['name'], safe='')}",
+            "Content-Security-Policy": "sandbox",
+            "X-Content-Type-Options": "nosniff",
+        }
+        return Response(record["content"], media_type=record["mimetype"], headers=headers)
+
+    async def view_file(request: Request) -> Response:
+        return _serve(request, "inline")
+
+    async def download_file(request: Request) -> Response:
+        return _serve(request, "attachment")
+
+    async def file_permalink(request: Request) -> Response:
+        """A file's permalink opens the file itself (the sandbox has no file pages)."""
+        file_id, name = request.path_params["file_id"], request.path_params["name"]
+        if _completed(f"{workspace.team_id}-{file_id}") is None:
+            return PlainTextResponse("file_not_found", status_code=404)
+        return RedirectResponse(f"/files-pri/{workspace.team_id}-{file_id}/{quote(name, safe='')}")
+
     return Starlette(
         routes=[
             Route("/api/{method}", api, methods=["GET", "POST"]),
             Route("/response/{token}", respond, methods=["POST"]),
+            Route("/upload/v1/{file_id}", upload, methods=["POST"]),
+            Route("/files-pri/{team_file}/download/{name}", download_file, methods=["GET"]),
+            Route("/files-pri/{team_file}/{name}", view_file, methods=["GET"]),
+            Route("/files/{user}/{file_id}/{name}", file_permalink, methods=["GET"]),
         ]
     )

@@ -35,6 +35,7 @@
     slightly_frowning_face: "🙁", confused: "😕", grimacing: "😬", see_no_evil: "🙈",
   };
   const SAFE_SCHEMES = new Set(["http:", "https:", "mailto:"]);
+  const FILE_ICONS = { markdown: "📝", text: "📄", csv: "📊", json: "🗂️", python: "🐍", html: "🌐", pdf: "📕" };
   const SPECIAL_MENTIONS = { here: "@here", channel: "@channel", everyone: "@everyone" };
   const AVATAR_COLOURS = ["#2b6cb0", "#2f855a", "#b7791f", "#9b2c2c", "#6b46c1", "#2c7a7b", "#c05621", "#97266d"];
   const TOAST_MS = 6000;
@@ -641,6 +642,60 @@
     setTimeout(() => node.remove(), TOAST_MS);
   }
 
+  // -- files ------------------------------------------------------------------------------------------
+  function fileIcon(file) {
+    if (String(file.mimetype || "").startsWith("image/")) return "🖼️";
+    return FILE_ICONS[file.filetype] || "📎";
+  }
+
+  function formatSize(bytes) {
+    const size = Number(bytes) || 0;
+    if (size < 1024) return `${size} B`;
+    if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KB`;
+    return `${(size / (1024 * 1024)).toFixed(1)} MB`;
+  }
+
+  // The fake's file URLs, kept on this page's origin: a sandbox restarted on another port still serves them.
+  function fileHref(url) {
+    const href = safeHref(url || "");
+    if (!href || href.startsWith("mailto:")) return null;
+    const parsed = new URL(href);
+    return parsed.pathname.startsWith("/files-pri/") ? parsed.pathname + parsed.search : href;
+  }
+
+  function renderFiles(files) {
+    const list = el("div", "files");
+    for (const file of files) {
+      const card = el("div", "file-card");
+      card.dataset.fileId = file.id || "";
+      card.append(el("span", "file-icon", fileIcon(file)));
+      const info = el("div", "file-info");
+      info.append(el("div", "file-title", file.title || file.name || "file"));
+      const meta = [file.name, formatSize(file.size), file.pretty_type].filter(Boolean).join(" · ");
+      info.append(el("div", "file-meta", meta));
+      card.append(info);
+      const links = el("div", "file-links");
+      const view = fileHref(file.url_private);
+      if (view) {
+        const link = el("a", "file-view", "View");
+        link.href = view;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        links.append(link);
+      }
+      const download = fileHref(file.url_private_download);
+      if (download) {
+        const link = el("a", "file-download", "Download");
+        link.href = download;
+        link.setAttribute("download", file.name || "");
+        links.append(link);
+      }
+      card.append(links);
+      list.append(card);
+    }
+    return list;
+  }
+
   // -- messages ---------------------------------------------------------------------------------------
   function tsKey(ts) {
     const [seconds, micros = "0"] = String(ts).split(".");
@@ -746,7 +801,8 @@
     if (editing) content.append(renderEditor(message));
     else if (message.subtype === "tombstone") content.append(el("div", "", "This message was deleted."));
     else if (Array.isArray(message.blocks) && message.blocks.length) content.append(renderBlocks(message.blocks, ctx));
-    else content.append(renderMrkdwn(message.text));
+    else if (message.text || !hasFiles(message)) content.append(renderMrkdwn(message.text));
+    if (!editing && message.subtype !== "tombstone" && hasFiles(message)) content.append(renderFiles(message.files));
     if (Array.isArray(message.attachments) && message.attachments.length) content.append(unsupported("block", "attachments"));
     body.append(content);
 
@@ -791,6 +847,10 @@
       if (tools.childElementCount) node.append(tools);
     }
     return node;
+  }
+
+  function hasFiles(message) {
+    return Array.isArray(message.files) && message.files.length > 0;
   }
 
   function renderEditor(message) {
@@ -977,10 +1037,25 @@
       ...data.pins.map((pin) => {
         const item = el("li", "pin-item");
         item.dataset.ts = pin.message.ts;
-        item.append(el("span", "author", author(pin.message).name + " "));
+        const main = el("div", "pin-main");
+        main.append(el("span", "author", author(pin.message).name + " "));
         const text = el("div", "pin-text");
-        text.append(renderMrkdwn(pin.message.text));
-        item.append(text);
+        const files = hasFiles(pin.message) ? pin.message.files.map((f) => `📎 ${f.title || f.name}`).join("  ") : "";
+        text.append(pin.message.text || !files ? renderMrkdwn(pin.message.text) : el("div", "", files));
+        main.append(text);
+        const unpin = el("button", "pin-unpin", "Unpin");
+        unpin.type = "button";
+        unpin.title = "Remove this pin";
+        unpin.addEventListener("click", async (event) => {
+          event.stopPropagation();
+          unpin.disabled = true;
+          try {
+            await post("/ui/api/unpin", { user: view.user, channel: view.channel, ts: pin.message.ts });
+          } finally {
+            unpin.disabled = false;
+          }
+        });
+        item.append(main, unpin);
         item.addEventListener("click", () => {
           const threadTs = pin.message.thread_ts;
           if (threadTs && threadTs !== pin.message.ts) openThread(threadTs);

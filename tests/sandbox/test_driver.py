@@ -10,6 +10,7 @@ import pytest
 from slack_sdk import WebClient
 
 from sandbox import FakeSlack, SlackDriver
+from sandbox.state import SlackError
 from tests.sandbox.recording_app import RecordingApp
 
 CHOICES = [
@@ -132,6 +133,48 @@ def test_edit_and_delete_deliver_subtyped_events(driver: SlackDriver, recorder: 
     assert deleted["previous_message"]["text"] == "latency 50ms"
     with pytest.raises(ValueError, match="author"):
         driver.edit_message("U0BOB", "C0MLTEAM", driver.post_message("U0ALICE", "C0MLTEAM", "x")[0], "y")
+
+
+def test_unpinning_delivers_pin_removed(
+    driver: SlackDriver, recorder: RecordingApp, client: WebClient, fake: FakeSlack
+) -> None:
+    summary = client.chat_postMessage(channel="C0MLTEAM", text="Design summary")["ts"]
+    other = client.chat_postMessage(channel="C0MLTEAM", text="Decisions")["ts"]
+    client.pins_add(channel="C0MLTEAM", timestamp=summary)
+    client.pins_add(channel="C0MLTEAM", timestamp=other)
+    pinned_at = fake.workspace.pins("C0MLTEAM")[0]["created"]
+
+    response = driver.unpin_message("U0ALICE", "C0MLTEAM", summary)
+
+    got = recorder.last
+    event = got.data["event"]
+    assert response.status_code == 200 and got.signature_valid and got.data["type"] == "event_callback"
+    assert {k: event[k] for k in ("type", "user", "channel_id", "item_user", "pin_count", "has_pins")} == {
+        "type": "pin_removed",
+        "user": "U0ALICE",
+        "channel_id": "C0MLTEAM",
+        "item_user": "U0BOT",
+        "pin_count": "1",
+        "has_pins": True,
+    }
+    item = event["item"]
+    assert (item["type"], item["channel"], item["created"], item["created_by"]) == (
+        "message",
+        "C0MLTEAM",
+        pinned_at,
+        "U0BOT",
+    )
+    assert (item["message"]["ts"], item["message"]["text"]) == (summary, "Design summary")
+    assert item["message"]["permalink"] == f"{fake.base_url}archives/C0MLTEAM/p{summary.replace('.', '')}"
+    assert event["pinned_info"] == {"channel": "C0MLTEAM", "pinned_by": "U0BOT", "pinned_ts": pinned_at}
+    assert got.data["event_time"] == int(float(event["event_ts"]))
+    assert [p["message"]["ts"] for p in fake.workspace.pins("C0MLTEAM")] == [other]
+
+    driver.unpin_message("U0BOB", "C0MLTEAM", other)
+    assert (recorder.last.data["event"]["pin_count"], recorder.last.data["event"]["has_pins"]) == ("0", False)
+    with pytest.raises(SlackError, match="no_pin"):
+        driver.unpin_message("U0ALICE", "C0MLTEAM", summary)
+    assert len(recorder.received) == 2, "nothing is sent for a pin that isn't there"
 
 
 def test_other_bot_message(driver: SlackDriver, recorder: RecordingApp) -> None:

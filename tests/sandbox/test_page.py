@@ -236,6 +236,53 @@ def test_click_sends_block_actions(ui: httpx.Client, recorder: RecordingApp, cli
     assert bad_option.status_code == 400 and "no option 'z'" in bad_option.json()["error"]
 
 
+def test_unpin_removes_the_pin_and_tells_the_app(
+    fake: FakeSlack, ui: httpx.Client, recorder: RecordingApp, client: WebClient
+) -> None:
+    ts = client.chat_postMessage(channel="C0MLTEAM", text="Design summary")["ts"]
+    client.pins_add(channel="C0MLTEAM", timestamp=ts)
+    where = {"user": "U0CAROL", "channel": "C0MLTEAM", "ts": ts}
+
+    answer = ui.post("/ui/api/unpin", json=where)
+    again = ui.post("/ui/api/unpin", json=where)
+
+    event = recorder.last.data["event"]
+    assert answer.status_code == 200 and answer.json()["app"]["status"] == 200
+    assert recorder.last.signature_valid
+    assert (event["type"], event["user"], event["item"]["message"]["ts"], event["has_pins"]) == (
+        "pin_removed",
+        "U0CAROL",
+        ts,
+        False,
+    )
+    assert ui.get("/ui/api/state", params={"channel": "C0MLTEAM"}).json()["pins"] == []
+    assert again.status_code == 404 and again.json() == {"error": f"no pinned message {ts} in C0MLTEAM"}
+    assert len(recorder.received) == 1
+
+
+def test_state_carries_shared_files_and_the_page_reads_them(
+    fake: FakeSlack, ui: httpx.Client, client: WebClient
+) -> None:
+    parent = client.chat_postMessage(channel="C0MLTEAM", text="Design review")["ts"]
+    client.files_upload_v2(
+        content="# Design\n", filename="design.md", title="Design", channel="C0MLTEAM", thread_ts=parent
+    )
+
+    state = ui.get("/ui/api/state", params={"channel": "C0MLTEAM", "thread": parent}).json()
+
+    [reply] = state["thread"]["replies"]
+    [file] = reply["files"]
+    assert (file["title"], file["name"], file["size"], file["pretty_type"]) == (
+        "Design",
+        "design.md",
+        9,
+        "Markdown (raw)",
+    )
+    download = ui.get(httpx.URL(file["url_private_download"]).path)
+    assert download.status_code == 200 and download.text == "# Design\n"
+    assert download.headers["content-type"].startswith("text/markdown")
+
+
 def test_the_apps_failure_is_returned_for_a_toast(ui: httpx.Client, recorder: RecordingApp) -> None:
     recorder.respond = lambda data: Response("boom", status_code=500)
 
@@ -422,6 +469,8 @@ def test_the_clock_works_without_an_app(fake: FakeSlack) -> None:
         ("submit", {"user": "U0ALICE", "view_id": "V1", "values": []}, 400, "field 'values' must"),
         ("submit", {"user": "U0ALICE", "view_id": "V0NOPE", "values": {}}, 404, "no open modal V0NOPE"),
         ("close_view", {"user": "U0ALICE"}, 400, "missing field 'view_id'"),
+        ("unpin", {"user": "U0ALICE", "channel": "C0MLTEAM"}, 400, "missing field 'ts'"),
+        ("unpin", {"user": "U0ALICE", "channel": "C0MLTEAM", "ts": "1.2"}, 404, "no pinned message 1.2"),
     ],
 )
 def test_bad_requests_get_a_4xx_json_error(

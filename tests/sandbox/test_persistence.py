@@ -92,3 +92,20 @@ def test_state_file_saves_once_more_at_stop(tmp_path: Path) -> None:
     state_file.stop()
 
     assert [m["text"] for m in Workspace.load(path).messages("C0MLTEAM")] == ["just before stop"]
+
+
+def test_uploaded_files_survive_a_restart(tmp_path: Path) -> None:
+    ws = Workspace()
+    shared = ws.start_upload("design.md", 9)
+    ws.receive_upload(shared["id"], b"# Design\n")
+    ws.complete_uploads([(shared["id"], "Design")], base_url="http://127.0.0.1:1/", channels=["C0MLTEAM"])
+    pending = ws.start_upload("weights.bin", 3)
+    ws.receive_upload(pending["id"], b"\x00\xff\r")
+    ws.save(tmp_path / "workspace.json")
+
+    loaded = Workspace.load(tmp_path / "workspace.json")
+
+    assert loaded.files() == ws.files()
+    assert [f["state"] for f in loaded.files()] == ["complete", "uploaded"]
+    assert loaded.file_info(shared["id"], "http://127.0.0.1:2/")["url_private"].startswith("http://127.0.0.1:2/")
+    assert loaded.messages("C0MLTEAM")[0]["files"][0]["id"] == shared["id"]
