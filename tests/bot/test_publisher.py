@@ -110,3 +110,53 @@ def test_a_transient_slack_failure_leaves_the_design_for_the_sweep(slack, engine
         assert repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)]
     publisher.sweep()
     slack.workspace.wait_for(lambda ws: len(ws.messages(CHANNEL)) == 1)
+
+
+def want_summary(engine, design_id) -> None:
+    with session_scope(engine) as session:
+        design = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+        design.summary_wanted = True
+        repo.mark_changed(session=session, design=design, now=utc_now())
+
+
+def summaries(slack) -> list[str]:
+    return [
+        m["ts"]
+        for m in slack.workspace.messages(CHANNEL)
+        if (m.get("metadata") or {}).get("event_type") == "mldesign_summary"
+    ]
+
+
+def test_a_summary_posted_just_before_a_crash_is_found_again_and_pinned(slack, engine, catalog, publisher):
+    design_id = new_design(engine, catalog)
+    publisher.publish("T0SANDBOX", design_id)
+    want_summary(engine, design_id)
+    publisher.publish("T0SANDBOX", design_id)
+    posted = summaries(slack)
+    # The crash window: the summary went out, but neither its ts nor its pin reached the database.
+    with session_scope(engine) as session:
+        repo.record_publication(
+            session=session, team_id="T0SANDBOX", design_id=design_id, summary_ts=None, summary_pinned=False
+        )
+
+    publisher.publish("T0SANDBOX", design_id)
+
+    assert summaries(slack) == posted
+    assert load(engine, design_id).summary_ts == posted[0]
+    assert [pin["message"]["ts"] for pin in slack.workspace.pins(CHANNEL)] == posted
+    assert load(engine, design_id).summary_pinned
+
+
+@pytest.mark.parametrize("error", ["too_many_pins", "already_pinned"])
+def test_a_pin_slack_refuses_leaves_the_summary_posted_and_kept_current(slack, engine, catalog, publisher, error):
+    design_id = new_design(engine, catalog)
+    publisher.publish("T0SANDBOX", design_id)
+    want_summary(engine, design_id)
+    slack.workspace.fail_next("pins.add", error=error)
+
+    publisher.publish("T0SANDBOX", design_id)
+
+    design = load(engine, design_id)
+    assert summaries(slack) == [design.summary_ts]
+    assert design.published_revision == design.revision, "nothing left to retry in a loop"
+    assert design.summary_pinned is (error == "already_pinned")

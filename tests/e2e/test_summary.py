@@ -1,0 +1,216 @@
+"""The pinned design summary and the exported design document, end to end against the fake Slack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, DesignThread
+from tests.slack_text import all_text, texts
+
+pytestmark = pytest.mark.usefixtures("bot")
+
+SUMMARY = "mldesign_summary"
+HOSTILE = "<!channel> <@U0BOB> <https://evil.example|click> & {{ 7*7 }}"
+
+
+def summaries(slack: Any, channel: str = CHANNEL) -> list[dict[str, Any]]:
+    return [
+        message
+        for message in slack.workspace.messages(channel)
+        if (message.get("metadata") or {}).get("event_type") == SUMMARY
+    ]
+
+
+def pinned(slack: Any, channel: str = CHANNEL) -> set[str]:
+    return {pin["message"]["ts"] for pin in slack.workspace.pins(channel)}
+
+
+def exported(slack: Any) -> list[str]:
+    """The text of each design document whose upload completed."""
+    return [file["text"] for file in slack.workspace.files() if file["state"] == "complete"]
+
+
+def finish(thread: DesignThread, answers: dict[str, str] | None = None) -> None:
+    """Answer the given questions by replying, skip the rest, until the walkthrough ends."""
+    answers = answers or {}
+    while thread.closing() is None:
+        text = answers.get(thread.current_id())
+        if text is not None:
+            thread.answer(BOB, text)
+        else:
+            thread.click_and_wait(ALICE, "skip_question")
+    thread.settle()
+
+
+def assert_inert(message: dict[str, Any]) -> None:
+    for text in texts(message):
+        assert "<!channel>" not in text
+        assert "<@U0BOB> <https" not in text
+        assert "<https://evil" not in text
+
+
+def test_a_finished_walkthrough_pins_one_summary_with_findings_and_readiness(slack, start_design):
+    thread = start_design("Churn model")
+
+    finish(thread, {"manual-process": "Two analysts score accounts by hand.", "goals": "Cut churn by 10%."})
+
+    thread.wait_until(lambda: len(summaries(slack)) == 1 and summaries(slack)[0]["ts"] in pinned(slack))
+    summary = summaries(slack)[0]
+    shown = all_text(summary)
+    assert "Design summary" in shown
+    assert "*Current manual process*: Two analysts score accounts by hand." in shown
+    assert "*Readiness 0%*" in shown and "held back by" in shown
+    assert "No meaningful baseline" in shown and "No feedback loop" in shown
+    assert "The goal, in the team's words: “Cut churn by 10%.”" in shown
+    assert ":fast_forward: *Success measure*: _skipped by_ <@U0ALICE>" in shown
+    assert len(slack.workspace.calls("pins.add")) == 1
+    for block in summary["blocks"]:
+        Block.parse(block).validate_json()
+
+
+def test_an_edited_answer_updates_the_summary_in_place(slack, driver, db, start_design):
+    thread = start_design("Churn model")
+    finish(thread, {"manual-process": "By hand in a spreadsheet."})
+    thread.wait_until(lambda: len(summaries(slack)) == 1)
+    summary_ts = summaries(slack)[0]["ts"]
+    reply_ts = next(m["ts"] for m in thread.replies() if m.get("text") == "By hand in a spreadsheet.")
+    channel_messages = len(slack.workspace.messages(CHANNEL))
+
+    driver.edit_message(BOB, CHANNEL, reply_ts, "Two analysts, four hours every Monday.")
+
+    thread.wait_until(lambda: "Two analysts, four hours every Monday." in all_text(summaries(slack)[0]))
+    thread.settle()
+    assert [message["ts"] for message in summaries(slack)] == [summary_ts]
+    assert len(slack.workspace.messages(CHANNEL)) == channel_messages, "nothing new in the channel"
+    assert pinned(slack) == {summary_ts}
+    assert db.design("Churn model").summary_ts == summary_ts
+
+
+def test_a_removed_pin_is_pinned_again_when_the_summary_next_changes(slack, driver, db, start_design):
+    thread = start_design("Churn model")
+    finish(thread, {"manual-process": "By hand."})
+    thread.wait_until(lambda: len(summaries(slack)) == 1 and pinned(slack))
+    summary_ts = summaries(slack)[0]["ts"]
+
+    response = driver.unpin_message(ALICE, CHANNEL, summary_ts)
+
+    assert response.status_code == 200
+    thread.wait_until(lambda: not db.design("Churn model").summary_pinned)
+    assert pinned(slack) == set(), "a person's unpin is respected until the summary changes"
+    reply_ts = next(m["ts"] for m in thread.replies() if m.get("text") == "By hand.")
+    driver.edit_message(BOB, CHANNEL, reply_ts, "By hand, weekly.")
+    thread.wait_until(lambda: pinned(slack) == {summary_ts})
+    assert "By hand, weekly." in all_text(summaries(slack)[0])
+    assert [message["ts"] for message in summaries(slack)] == [summary_ts]
+
+
+def test_a_deleted_summary_is_posted_and_pinned_anew_and_remembered(slack, driver, db, start_design):
+    thread = start_design("Churn model")
+    finish(thread)
+    thread.wait_until(lambda: len(summaries(slack)) == 1)
+    old_ts = summaries(slack)[0]["ts"]
+
+    driver.delete_message(ALICE, CHANNEL, old_ts)
+    response = driver.slash_command(ALICE, CHANNEL, "summary churn model")
+
+    assert "pinned in this channel" in all_text(response.json())
+    thread.wait_until(lambda: len(summaries(slack)) == 1 and summaries(slack)[0]["ts"] != old_ts)
+    new_ts = summaries(slack)[0]["ts"]
+    thread.wait_until(lambda: pinned(slack) == {new_ts})
+    thread.settle()
+    assert db.design("Churn model").summary_ts == new_ts
+
+
+def test_summary_on_request_mid_walkthrough_follows_each_answer(slack, driver, start_design):
+    thread = start_design("Churn model")
+
+    response = driver.slash_command(ALICE, CHANNEL, "summary Churn model")
+
+    assert response.status_code == 200
+    assert "Posting the summary of *Churn model*" in all_text(response.json())
+    thread.wait_until(lambda: len(summaries(slack)) == 1 and pinned(slack))
+    assert "Walkthrough in progress" in all_text(summaries(slack)[0])
+    thread.answer(BOB, "Spreadsheets.")
+    thread.wait_until(lambda: "*Current manual process*: Spreadsheets." in all_text(summaries(slack)[0]))
+    assert len(summaries(slack)) == 1
+
+
+def test_a_summary_for_an_unknown_design_is_a_clear_ephemeral_answer(slack, driver):
+    response = driver.slash_command(ALICE, CHANNEL, "summary nothing here")
+
+    assert response.status_code == 200
+    assert response.json()["response_type"] == "ephemeral"
+    assert "There is no design named “nothing here”" in all_text(response.json())
+    assert summaries(slack) == []
+
+
+def test_a_design_with_maximal_answers_fits_slacks_limits(slack, start_design):
+    """Every question answered with the longest message Slack allows: the summary still posts and validates."""
+    thread = start_design("M" * 80)
+    longest = ("Ω & <b>x</b> " * 4000)[:40_000]
+
+    while thread.closing() is None:
+        thread.answer(BOB, longest)
+
+    thread.wait_until(lambda: len(summaries(slack)) == 1 and pinned(slack), timeout=15)
+    summary = summaries(slack)[0]
+    assert len(summary["blocks"]) <= 50
+    for block in summary["blocks"]:
+        Block.parse(block).validate_json()
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+    assert "…" in all_text(summary)
+    assert not [call for call in slack.workspace.calls() if call.response.get("ok") is False]
+
+
+def test_an_injection_attempt_stays_inert_in_summary_stakeholder_text_and_export(slack, driver, start_design):
+    thread = start_design(HOSTILE)
+    finish(thread, {"manual-process": HOSTILE, "goals": HOSTILE + " Then more."})
+    thread.wait_until(lambda: len(summaries(slack)) == 1)
+    summary = summaries(slack)[0]
+
+    assert_inert(summary)
+    shown = all_text(summary)
+    assert "The goal, in the team's words: “&lt;!channel&gt; &lt;@U0BOB&gt;" in shown
+    assert "{{ 7*7 }}" in shown
+
+    driver.slash_command(ALICE, CHANNEL, f"export {HOSTILE}")
+    thread.wait_until(lambda: exported(slack) != [])
+    content = exported(slack)[0]
+    for live in ("<!channel>", "<@U0BOB>", "<https://evil", "[click]"):
+        assert live not in content
+    assert "&lt;!channel&gt;" in content and "{{ 7\\*7 }}" in content
+
+
+def test_export_uploads_the_document_to_the_thread_in_three_steps(slack, driver, start_design):
+    thread = start_design("Churn model")
+    thread.answer(BOB, "Two analysts score accounts by hand.")
+
+    response = driver.slash_command(ALICE, CHANNEL, "export churn model")
+
+    assert response.json()["response_type"] == "ephemeral"
+    assert "Preparing the design document of *Churn model*" in all_text(response.json())
+    thread.wait_until(lambda: any(m.get("files") for m in thread.replies()))
+    steps = ("files.getUploadURLExternal", "upload_url", "files.completeUploadExternal")
+    assert [call.method for call in slack.workspace.calls() if call.method in steps] == list(steps)
+    shared = next(m for m in thread.replies() if m.get("files"))
+    assert "exported by <@U0ALICE>" in shared["text"]
+    assert shared["files"][0]["name"] == "churn-model-design.md"
+    content = exported(slack)[0]
+    assert content.startswith("# Churn model\n")
+    assert "> Two analysts score accounts by hand." in content
+
+
+def test_the_summarys_export_button_posts_the_document(slack, driver, start_design):
+    thread = start_design("Churn model")
+    driver.slash_command(ALICE, CHANNEL, "summary churn model")
+    thread.wait_until(lambda: len(summaries(slack)) == 1)
+
+    response = driver.click(BOB, CHANNEL, summaries(slack)[0]["ts"], "export_design")
+
+    assert response.status_code == 200
+    thread.wait_until(lambda: any(m.get("files") for m in thread.replies()))
+    assert "exported by <@U0BOB>" in next(m for m in thread.replies() if m.get("files"))["text"]
