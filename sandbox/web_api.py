@@ -27,6 +27,11 @@ from sandbox.state import ResponseTarget, SlackError, Workspace, ts_key
 
 MAX_BLOCKS = 50
 MAX_TEXT = 40_000
+# Slack's per-block text limits (Block Kit reference): longer text makes the whole call `invalid_blocks`.
+MAX_BLOCK_TEXT = {"section": 3000, "header": 150}
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTIONS_ELEMENTS = 25
+MAX_BUTTON_TEXT = 75
 MAX_ALT_TXT = 1000
 MAX_SHARE_CHANNELS = 100
 UPLOAD_URL = "upload_url"  # how posts to upload URLs appear in the call log and to fail_next
@@ -86,7 +91,28 @@ def _blocks(p: Params) -> list[dict[str, Any]] | None:
         raise SlackError("invalid_blocks")
     if not all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in blocks):
         raise SlackError("invalid_blocks")
+    if not all(_within_limits(block) for block in blocks):
+        raise SlackError("invalid_blocks")
     return blocks
+
+
+def _within_limits(block: dict[str, Any]) -> bool:
+    """The limits a bot most easily overruns: long section and header text, too many elements."""
+    kind = block["type"]
+    text = block.get("text")
+    if kind in MAX_BLOCK_TEXT and isinstance(text, dict) and len(str(text.get("text", ""))) > MAX_BLOCK_TEXT[kind]:
+        return False
+    elements = block.get("elements")
+    if kind == "context" and isinstance(elements, list) and len(elements) > MAX_CONTEXT_ELEMENTS:
+        return False
+    if kind == "actions" and isinstance(elements, list):
+        if len(elements) > MAX_ACTIONS_ELEMENTS:
+            return False
+        for element in elements:
+            label = element.get("text") if isinstance(element, dict) and element.get("type") == "button" else None
+            if isinstance(label, dict) and len(str(label.get("text", ""))) > MAX_BUTTON_TEXT:
+                return False
+    return True
 
 
 def _metadata(p: Params) -> dict[str, Any] | None:

@@ -101,6 +101,33 @@ def test_post_message_validation_errors(client: WebClient) -> None:
         ({"channel": "C0MLTEAM", "text": "x" * 40_001}, "msg_too_long"),
         ({"channel": "C0MLTEAM", "blocks": [{"type": "divider"}] * 51}, "invalid_blocks"),
         ({"channel": "C0MLTEAM", "blocks": {"type": "divider"}}, "invalid_blocks"),
+        (
+            {"channel": "C0MLTEAM", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]},
+            "invalid_blocks",
+        ),
+        (
+            {"channel": "C0MLTEAM", "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}]},
+            "invalid_blocks",
+        ),
+        (
+            {
+                "channel": "C0MLTEAM",
+                "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": "x"}] * 11}],
+            },
+            "invalid_blocks",
+        ),
+        (
+            {
+                "channel": "C0MLTEAM",
+                "blocks": [
+                    {
+                        "type": "actions",
+                        "elements": [{"type": "button", "text": {"type": "plain_text", "text": "x" * 76}}],
+                    }
+                ],
+            },
+            "invalid_blocks",
+        ),
     ]
     for kwargs, error in cases:
         with pytest.raises(SlackApiError) as err:
