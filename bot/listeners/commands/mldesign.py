@@ -15,6 +15,7 @@ from bot.publisher import answer_statuses
 from bot.rendering import unescape_slack
 from bot.services import Services
 from flows import walkthrough
+from flows.assessment import assess
 from flows.commands import Export, Help, ListDesigns, Start, Status, Summary, parse_command
 from storage import repositories as repo
 
@@ -92,11 +93,14 @@ def _status(services: Services, team_id: str, channel_id: str, name: str) -> Mes
         assert design.id is not None
         answers = repo.current_answers(session=session, team_id=team_id, design_id=design.id)
     current = design.current_question_id
+    assessment = assess(services.catalog, answers)
     return blocks.notice(
         "status.j2",
         name=design.name,
         permalink=design.permalink,
         started_by=design.started_by,
         progress=walkthrough.progress(services.catalog, answer_statuses(answers)),
+        readiness=assessment.readiness,
+        findings=assessment.findings,
         current_prompt=services.catalog.question(current).prompt if current in services.catalog else None,
     )
