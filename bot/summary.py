@@ -28,7 +28,7 @@ from bot.ids import ActionId, BlockId
 from bot.rendering import escape_mrkdwn, one_line, render, truncate_text
 from flows.assessment import Assessment
 from flows.catalog import Catalog, Question
-from flows.walkthrough import Progress
+from flows.walkthrough import AnswerStatus, Progress
 from storage.models import Answer, Design
 
 MAX_BLOCKS = 50
@@ -102,10 +102,10 @@ def _buttons(design: Design) -> list[ButtonElement]:
 
 def _areas_that_fit(summary: SummaryInput, *, blocks_left: int, text_left: int) -> list[Block]:
     """Each area as sections of question lines, with excerpts as long as the limits allow."""
-    areas: list[list[str]] = []
+    areas: list[list[Line]] = []
     for excerpt_length in EXCERPT_LENGTHS:
         areas = [_area_lines(summary, area.id, excerpt_length) for area in summary.catalog.areas]
-        texts = [text for lines in areas for text in _pack(lines)]
+        texts = [text for lines in areas for text in _pack(line.text for line in lines)]
         if len(texts) <= blocks_left and sum(map(len, texts)) <= text_left:
             return [_section(text) for text in texts]
     # Even bare lines overflow (a catalog of hundreds of questions): show what fits, point to the rest.
@@ -114,44 +114,73 @@ def _areas_that_fit(summary: SummaryInput, *, blocks_left: int, text_left: int) 
     room_blocks, room_text = blocks_left - 1, text_left - SECTION_LIMIT  # keep room for the pointer
     for lines in areas:
         for position, line in enumerate(lines):
-            joins = position > 0 and len(sections[-1]) + 1 + len(line) <= SECTION_LIMIT
-            if len(sections) + (0 if joins else 1) > room_blocks or used + len(line) + 1 > room_text:
+            joins = position > 0 and len(sections[-1]) + 1 + len(line.text) <= SECTION_LIMIT
+            if len(sections) + (0 if joins else 1) > room_blocks or used + len(line.text) + 1 > room_text:
                 break
             if joins:
-                sections[-1] += "\n" + line
+                sections[-1] += "\n" + line.text
             else:
-                sections.append(line)
-            used += len(line) + 1
-            shown += position > 0  # the first line is the area's heading
+                sections.append(line.text)
+            used += len(line.text) + 1
+            shown += line.questions
         else:
             continue
         break
-    hidden = len(summary.catalog.questions) - shown
-    more = render("summary_more.j2", count=hidden, name=summary.design.name)
+    more = render("summary_more.j2", count=len(summary.catalog.questions) - shown, name=summary.design.name)
     return [*(_section(text) for text in sections), _section(more)]
 
 
-def _area_lines(summary: SummaryInput, area_id: str, excerpt_length: int) -> list[str]:
-    """The area's heading line, then one line per question."""
+@dataclass(frozen=True)
+class Line:
+    text: str
+    questions: int  # how many questions the line accounts for, to say how many a cut summary leaves out
+
+
+def _area_lines(summary: SummaryInput, area_id: str, excerpt_length: int) -> list[Line]:
+    """The area's heading, a line per answered question, then the skipped and open ones named together."""
     readiness = next(area for area in summary.assessment.readiness.areas if area.area_id == area_id)
     area = next(area for area in summary.catalog.areas if area.id == area_id)
-    return [
-        render("summary_area.j2", area=readiness),
-        *(_entry(summary, question, excerpt_length) for question in area.questions),
+    lines = [Line(render("summary_area.j2", area=readiness), 0)]
+    lines += [
+        Line(_entry(summary, question, excerpt_length), 1)
+        for question in area.questions
+        if _status(summary, question.id) == AnswerStatus.ANSWERED
     ]
+    for kind, status in (("skipped", AnswerStatus.SKIPPED), ("open", None)):
+        titles = [question.short_title for question in area.questions if _status(summary, question.id) == status]
+        for group in _groups(titles):
+            lines.append(Line(render("summary_unsettled.j2", kind=kind, titles=group), len(group)))
+    return lines
+
+
+def _groups(titles: list[str], limit: int = SECTION_LIMIT // 2) -> list[list[str]]:
+    """Titles in runs whose escaped text stays well inside one section."""
+    groups: list[list[str]] = []
+    size = limit
+    for title in titles:
+        cost = len(escape_mrkdwn(title)) + 3
+        if size + cost > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(title)
+        size += cost
+    return groups
+
+
+def _status(summary: SummaryInput, question_id: str) -> AnswerStatus | None:
+    answer = summary.answers.get(question_id)
+    return AnswerStatus(answer.status) if answer is not None else None
 
 
 def _entry(summary: SummaryInput, question: Question, excerpt_length: int) -> str:
-    answer = summary.answers.get(question.id)
-    chosen = ", ".join(question.labels(answer.choices)) if answer is not None else ""
-    excerpt = _excerpt(answer.text, excerpt_length) if answer is not None else ""
+    answer = summary.answers[question.id]
     return render(
         "summary_entry.j2",
         title=question.short_title,
         answer=answer,
         flagged=bool(summary.assessment.findings_for(question.id)),
-        chosen=truncate_text(chosen, MAX_CHOICES_SHOWN),
-        excerpt=excerpt,
+        chosen=truncate_text(", ".join(question.labels(answer.choices)), MAX_CHOICES_SHOWN),
+        excerpt=_excerpt(answer.text, excerpt_length),
     )
 
 

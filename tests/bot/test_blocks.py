@@ -111,6 +111,8 @@ def hostile_values() -> dict[str, Any]:
         "excerpt": HOSTILE,
         "count": 3,
         "posted": True,
+        "kind": "open",
+        "titles": [HOSTILE],
     }
 
 

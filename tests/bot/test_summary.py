@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -76,17 +77,31 @@ def test_a_maximal_design_stays_within_every_limit_and_cuts_long_answers_visibly
     assert "/mldesign export" in shown
 
 
+def huge_catalog(questions: int) -> Catalog:
+    entries = "\n".join(
+        f'[[areas.questions]]\nid = "q{n}"\ntitle = "{"T" * 70} {n}"\nprompt = "Question {n}?"\nhelp = "h"\n'
+        for n in range(questions)
+    )
+    return parse_catalog(f'id = "big"\nversion = 1\ntitle = "Big"\n[[areas]]\nid = "a"\ntitle = "A"\n{entries}')
+
+
 @pytest.mark.parametrize("questions", [60, 400])
 def test_a_huge_custom_catalog_still_fits_and_points_to_the_export(questions):
-    entries = "\n".join(
-        f'[[areas.questions]]\nid = "q{n}"\nprompt = "Question {n}?"\nhelp = "h"\n' for n in range(questions)
-    )
-    catalog = parse_catalog(f'id = "big"\nversion = 1\ntitle = "Big"\n[[areas]]\nid = "a"\ntitle = "A"\n{entries}')
+    catalog = huge_catalog(questions)
     message = summarize(catalog, maximal_answers(catalog))
 
     assert_within_slack_limits(message)
     if questions == 400:
-        assert "more questions" in slack_text.all_text(message)
+        assert re.search(r"…and \d+ more questions: `/mldesign export Churn model`", slack_text.all_text(message))
+
+
+def test_open_questions_of_a_huge_catalog_are_named_in_runs_that_fit():
+    catalog = huge_catalog(400)
+    message = summarize(catalog, {})
+
+    assert_within_slack_limits(message)
+    shown = slack_text.all_text(message)
+    assert shown.count(":white_circle: _Not answered yet:_") > 1
 
 
 def test_the_summary_shows_answers_readiness_findings_and_plain_words(catalog):
@@ -99,8 +114,8 @@ def test_the_summary_shows_answers_readiness_findings_and_plain_words(catalog):
 
     assert "*Goals and deliverables*: Cut churn by 10%. — <@U0BOB>, <!date^1795858200^{date_short}|2026-11-28>" in shown
     assert ":warning: *Success measure*: *Only an ML metric, e.g. accuracy or AUC*" in shown
-    assert ":fast_forward: *Baselines to beat*: _skipped by_ <@U0BOB>" in shown
-    assert ":white_circle: *Current manual process*: _not answered yet_" in shown
+    assert ":fast_forward: _Skipped:_ Baselines to beat\n" in shown
+    assert ":white_circle: _Not answered yet:_ Current manual process · Domain experts consulted · Push-back" in shown
     assert "*Readiness 0%*, held back by _Getting the goods: data_" in shown
     assert "Success measured only by an ML metric" in shown and "Rules of Machine Learning" in shown
     assert "No meaningful baseline" in shown

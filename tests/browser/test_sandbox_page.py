@@ -95,3 +95,42 @@ def test_unknown_block_kit_and_markup_in_text_are_shown_never_run(page: Page, sa
     expect(message.locator("b, strong", has_text="bold")).to_have_count(1)
     assert page.locator("#messages img").count() == 0
     assert dialogs == []
+
+
+def test_the_pinned_summary_shows_findings_readiness_and_exports(page: Page, tmp_path: Path):
+    open_channel(page)
+    be(page, "U0ALICE")
+    send(page, "#composer-input", "/mldesign start Churn model")
+    parent = page.locator("#messages .msg", has_text="ML design review")
+    parent.locator(".replies-link").click()
+    thread = page.locator("#thread-messages")
+    be(page, "U0BOB")
+    send(page, "#thread-input", "Two analysts score accounts in a spreadsheet every Monday.")
+    expect(thread).to_contain_text("Which subject-matter experts have you spoken to")
+    send(page, "#thread-input", "The retention team leads; they want fewer surprise cancellations.")
+    expect(thread).to_contain_text("What resistance or push-back")
+    thread.locator("[data-action-id='skip_question'][data-block-id$=':push-back']").click()
+    expect(thread).to_contain_text("What are the goals of this project")
+    send(page, "#thread-input", "Cut churn among paying customers by 10% this year.")
+    expect(thread).to_contain_text("How will you measure success?")
+    thread.locator("[data-action-id='choose_option:ml-only']").click()
+    expect(thread).to_contain_text("When are predictions needed")
+
+    be(page, "U0ALICE")
+    send(page, "#composer-input", "/mldesign summary Churn model")
+
+    summary = page.locator("#messages .msg", has_text="Design summary")
+    expect(summary).to_contain_text("Success measured only by an ML metric")
+    expect(summary).to_contain_text("Readiness")
+    expect(summary).to_contain_text("The goal, in the team's words")
+    expect(summary.locator(".pinned-mark")).to_have_count(1)
+    expect(page.locator("#pins-summary")).to_contain_text("Pinned (1)")
+    summary.evaluate("message => message.scrollIntoView({block: 'start'})")
+    shot = Path(SCREENSHOT_DIR).resolve() if SCREENSHOT_DIR else tmp_path
+    shot = shot / "sandbox-summary.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+    summary.locator("[data-action-id='export_design']").click()
+
+    expect(thread).to_contain_text("churn-model-design.md")
