@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 
 MAX_DESIGN_NAME = 80
 
@@ -41,7 +43,22 @@ class Export:
     name: str
 
 
-Command = Help | ListDesigns | Start | Status | Summary | Export
+@dataclass(frozen=True)
+class Deployed:
+    name: str
+    on: date | None  # None: today, in the caller's clock
+
+
+@dataclass(frozen=True)
+class Remind:
+    name: str
+    setting: str  # read by flows.nudges.parse_reminder
+
+
+Command = Help | ListDesigns | Start | Status | Summary | Export | Deployed | Remind
+
+_TRAILING_DATE = re.compile(r"^(?P<name>.*?)\s+(?P<date>\d{4}-\d{2}-\d{2})$")
+_TRAILING_SETTING = re.compile(r"^(?P<name>.*?)\s+(?P<setting>every\s+\S+(?:\s+\S+)?|off|now)$", re.IGNORECASE)
 
 
 def parse_command(text: str) -> Command:
@@ -59,6 +76,10 @@ def parse_command(text: str) -> Command:
         return Summary(design_name(rest))
     if verb == "export":
         return Export(design_name(rest))
+    if verb == "deployed":
+        return _deployed(rest)
+    if verb == "remind":
+        return _remind(rest)
     raise CommandError(f"I don't know the command “{verb}”.")
 
 
@@ -75,3 +96,25 @@ def design_name(raw: str) -> str:
 def name_key(name: str) -> str:
     """The form names are compared in, so "Churn Model" and "churn model" are the same design."""
     return design_name(name).casefold()
+
+
+def _deployed(rest: str) -> Deployed:
+    """`deployed <name> [YYYY-MM-DD]`: a trailing date is the deployment day, otherwise it is today."""
+    match = _TRAILING_DATE.match(" ".join(rest.split()))
+    if match is None:
+        return Deployed(design_name(rest), None)
+    try:
+        day = date.fromisoformat(match["date"])
+    except ValueError:
+        raise CommandError(f"“{match['date']}” is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30.") from None
+    return Deployed(design_name(match["name"]), day)
+
+
+def _remind(rest: str) -> Remind:
+    """`remind <name> every 30d | off | now`: the setting comes last, after the design's name."""
+    match = _TRAILING_SETTING.match(" ".join(rest.split()))
+    if match is None:
+        raise CommandError(
+            "Say which design and what to do, e.g. `/mldesign remind Churn model every 30d` (or `off`, `now`)."
+        )
+    return Remind(design_name(match["name"]), match["setting"])

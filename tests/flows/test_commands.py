@@ -1,8 +1,22 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from flows.commands import CommandError, Export, Help, ListDesigns, Start, Status, Summary, name_key, parse_command
+from flows.commands import (
+    CommandError,
+    Deployed,
+    Export,
+    Help,
+    ListDesigns,
+    Remind,
+    Start,
+    Status,
+    Summary,
+    name_key,
+    parse_command,
+)
 
 
 @pytest.mark.parametrize(
@@ -20,6 +34,12 @@ from flows.commands import CommandError, Export, Help, ListDesigns, Start, Statu
         ("\nlist", ListDesigns()),
         ("summary Churn model", Summary("Churn model")),
         ("EXPORT  churn model ", Export("churn model")),
+        ("deployed Churn model", Deployed("Churn model", None)),
+        ("deployed Churn model 2026-11-30", Deployed("Churn model", date(2026, 11, 30))),
+        ("remind Churn model every 30d", Remind("Churn model", "every 30d")),
+        ("remind Churn model every 2 weeks", Remind("Churn model", "every 2 weeks")),
+        ("remind churn model OFF", Remind("churn model", "OFF")),
+        ("remind Churn model now", Remind("Churn model", "now")),
     ],
 )
 def test_commands_parse(text, expected):
@@ -33,6 +53,9 @@ def test_commands_parse(text, expected):
         ("status   ", "Give the design a name"),
         ("summary", "Give the design a name"),
         ("export", "Give the design a name"),
+        ("deployed Churn 2026-02-30", "is not a date"),
+        ("remind Churn model", "Say which design and what to do"),
+        ("remind now", "Say which design"),
         ("start " + "x" * 81, "at most 80 characters"),
         ("frobnicate", "I don't know the command “frobnicate”"),
     ],

@@ -1,0 +1,172 @@
+"""When mldesign brings a deployed design's decisions back to its team: the revisit policy.
+
+The article warns that refresh and feedback-loop deficits "go easily unnoticed" once a model runs.
+After deployment, each question marked ``revisit_after_deployment`` is asked again on a schedule:
+by default two weeks after deployment, four weeks after that, then every quarter. The answers move
+it: a model refreshed weekly is checked sooner than one refreshed quarterly, and a feedback loop is
+not revisited before the outcomes it depends on can have arrived. A team can override the cadence
+per design. Every due time lands on a weekday at 10:00 in the owner's timezone.
+
+Pure functions of values: the caller passes the clock's ``now`` and the owner's timezone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flows.review import AnswerFacts, Answers
+
+DAY = timedelta(days=1)
+WEEK = timedelta(weeks=1)
+QUARTER = timedelta(weeks=13)
+SNOOZE = WEEK
+# A nudge nobody acts on gets one reminder after this long, and is marked unanswered as long after that.
+REMIND_AFTER = timedelta(days=3)
+GIVE_UP_AFTER = timedelta(days=4)
+
+WORKDAY_START = time(10, 0)
+WORKDAY_END = time(18, 0)
+SATURDAY = 5
+MAX_EVERY_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """Gaps between revisits: the first from deployment, the second from the first, then the rest."""
+
+    first: timedelta
+    second: timedelta
+    then: timedelta
+
+    def gap(self, round_number: int) -> timedelta:
+        return (self.first, self.second)[round_number] if round_number < 2 else self.then
+
+
+DEFAULT = Cadence(first=2 * WEEK, second=4 * WEEK, then=QUARTER)
+
+# How soon a refresh decision is worth checking, by how often the model is refreshed.
+_REFRESH = {
+    "continual": Cadence(first=WEEK, second=3 * WEEK, then=4 * WEEK),
+    "daily": Cadence(first=WEEK, second=3 * WEEK, then=4 * WEEK),
+    "weekly": Cadence(first=WEEK, second=3 * WEEK, then=6 * WEEK),
+    "monthly": DEFAULT,
+    "quarterly": Cadence(first=6 * WEEK, second=7 * WEEK, then=QUARTER),
+}
+# The earliest a feedback loop can show anything: once outcomes can have arrived.
+_OUTCOME_DELAY = {"minutes": DAY, "days": WEEK, "weeks": 4 * WEEK, "months": QUARTER}
+_FEEDBACK_QUESTIONS = ("feedback-loop", "outcome-delay", "system-data-pipelines")
+_REFRESH_QUESTIONS = ("refresh-cadence", "refresh-monitoring")
+
+
+def cadence(question_id: str, current: Mapping[str, AnswerFacts], every: timedelta | None = None) -> Cadence:
+    """How often one decision is revisited, given the design's answers and any per-design override."""
+    if every is not None:
+        return Cadence(first=every, second=every, then=every)
+    answers = Answers(current)
+    if question_id in _REFRESH_QUESTIONS:
+        refresh = next(iter(answers.chosen("refresh-cadence") & _REFRESH.keys()), None)
+        return _REFRESH[refresh] if refresh else DEFAULT
+    if question_id in _FEEDBACK_QUESTIONS:
+        delay = next(iter(answers.chosen("outcome-delay") & _OUTCOME_DELAY.keys()), None)
+        if delay is not None and _OUTCOME_DELAY[delay] > DEFAULT.first:
+            wait = _OUTCOME_DELAY[delay]
+            return Cadence(first=wait, second=max(wait, DEFAULT.second), then=max(wait, QUARTER))
+    return DEFAULT
+
+
+def next_due(
+    *, cadence: Cadence, round_number: int, anchor: datetime, zone: tzinfo, not_before: datetime | None = None
+) -> datetime:
+    """When round ``round_number`` falls due: a gap after its anchor (the deployment for the first round,
+    the previous revisit's outcome after that), moved to the owner's next working morning."""
+    due = anchor + cadence.gap(round_number)
+    if not_before is not None:
+        due = max(due, not_before)
+    return working_slot(due, zone)
+
+
+def working_slot(moment: datetime, zone: tzinfo) -> datetime:
+    """The first weekday 10:00 in ``zone`` at or after ``moment`` (aware, in UTC).
+
+    10:00 exists on every day in every timezone (clocks change at night), so DST shifts the UTC hour
+    but never the local one.
+    """
+    local = moment.astimezone(zone)
+    day = local.date()
+    if local.timetz().replace(tzinfo=None) > WORKDAY_START:
+        day += DAY
+    while day.weekday() >= SATURDAY:
+        day += DAY
+    return _at(day, WORKDAY_START, zone)
+
+
+def in_working_hours(moment: datetime, zone: tzinfo) -> bool:
+    """Whether a nudge may go out now: a weekday between 10:00 and 18:00 in the owner's timezone."""
+    local = moment.astimezone(zone)
+    return local.weekday() < SATURDAY and WORKDAY_START <= local.time() < WORKDAY_END
+
+
+def send_window(moment: datetime, zone: tzinfo) -> datetime:
+    """``moment`` itself when it is within working hours, else the next working morning."""
+    return moment if in_working_hours(moment, zone) else working_slot(moment, zone)
+
+
+def zone(name: str | None) -> tzinfo:
+    """The owner's timezone from Slack's ``tz`` (an IANA name); UTC when unknown or unusable."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo("UTC")
+
+
+def _at(day: date, clock_time: time, zone: tzinfo) -> datetime:
+    return datetime.combine(day, clock_time, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+# --- `/mldesign remind <name> every 30d | off | now` ---------------------------------------------------
+
+
+class ReminderError(ValueError):
+    """The reminder setting can't be read; the message says what to type instead."""
+
+
+@dataclass(frozen=True)
+class RemindEvery:
+    every: timedelta
+
+
+@dataclass(frozen=True)
+class RemindOff:
+    pass
+
+
+@dataclass(frozen=True)
+class RemindNow:
+    pass
+
+
+ReminderSetting = RemindEvery | RemindOff | RemindNow
+
+_EVERY = re.compile(r"^every\s+(\d{1,4})\s*(d|days?|w|weeks?)$", re.IGNORECASE)
+_USAGE = "Say `every 30d`, `every 2w`, `off` or `now`."
+
+
+def parse_reminder(text: str) -> ReminderSetting:
+    words = " ".join(text.split())
+    if words.casefold() == "off":
+        return RemindOff()
+    if words.casefold() == "now":
+        return RemindNow()
+    match = _EVERY.match(words)
+    if match is None:
+        raise ReminderError(f"I can't read “{words}” as a reminder setting. {_USAGE}")
+    days = int(match[1]) * (7 if match[2].casefold().startswith("w") else 1)
+    if not 1 <= days <= MAX_EVERY_DAYS:
+        raise ReminderError(f"Reminders can be every 1 to {MAX_EVERY_DAYS} days. {_USAGE}")
+    return RemindEvery(timedelta(days=days))

@@ -1,0 +1,146 @@
+"""The revisit policy: cadence from the answers, working mornings across timezones and DST, snoozes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from flows.nudges import (
+    DEFAULT,
+    QUARTER,
+    WEEK,
+    ReminderError,
+    RemindEvery,
+    RemindNow,
+    RemindOff,
+    cadence,
+    in_working_hours,
+    next_due,
+    parse_reminder,
+    send_window,
+    working_slot,
+    zone,
+)
+from tests.flows.test_review import pick
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def test_the_default_is_two_weeks_then_four_then_every_quarter():
+    assert [DEFAULT.gap(n) for n in range(4)] == [2 * WEEK, 4 * WEEK, QUARTER, QUARTER]
+
+
+@pytest.mark.parametrize(
+    ("refresh", "first"),
+    [("daily", WEEK), ("weekly", WEEK), ("monthly", 2 * WEEK), ("quarterly", 6 * WEEK), (None, 2 * WEEK)],
+)
+def test_a_faster_refresh_is_checked_sooner(refresh, first):
+    answers = {"refresh-cadence": pick(refresh)} if refresh else {}
+    assert cadence("refresh-cadence", answers).first == first
+    assert cadence("refresh-monitoring", answers).first == first
+
+
+def test_weekly_refresh_is_checked_before_quarterly():
+    weekly = cadence("refresh-cadence", {"refresh-cadence": pick("weekly")})
+    quarterly = cadence("refresh-cadence", {"refresh-cadence": pick("quarterly")})
+    assert weekly.first < quarterly.first and weekly.then < quarterly.then
+
+
+def test_the_feedback_loop_waits_for_outcomes_to_arrive():
+    months = cadence("feedback-loop", {"outcome-delay": pick("months")})
+    assert months.first == QUARTER and months.then >= QUARTER
+    assert cadence("feedback-loop", {"outcome-delay": pick("days")}) == DEFAULT
+    assert cadence("baselines", {"outcome-delay": pick("months")}) == DEFAULT
+
+
+def test_a_per_design_override_applies_to_every_decision():
+    every = timedelta(days=30)
+    assert cadence("refresh-cadence", {"refresh-cadence": pick("daily")}, every=every).gap(0) == every
+    assert cadence("feedback-loop", {}, every=every).gap(5) == every
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone_", "expected"),
+    [
+        pytest.param(utc(2026, 11, 30, 6, 0), BERLIN, utc(2026, 11, 30, 9, 0), id="monday-early-same-day"),
+        pytest.param(utc(2026, 11, 30, 9, 0), BERLIN, utc(2026, 11, 30, 9, 0), id="exactly-ten-local"),
+        pytest.param(utc(2026, 11, 30, 12, 0), BERLIN, utc(2026, 12, 1, 9, 0), id="after-ten-next-day"),
+        pytest.param(utc(2026, 12, 4, 12, 0), BERLIN, utc(2026, 12, 7, 9, 0), id="friday-afternoon-to-monday"),
+        pytest.param(utc(2026, 12, 5, 8, 0), NEW_YORK, utc(2026, 12, 7, 15, 0), id="saturday-new-york"),
+        pytest.param(utc(2026, 12, 6, 23, 0), TOKYO, utc(2026, 12, 7, 1, 0), id="sunday-utc-is-monday-in-tokyo"),
+    ],
+)
+def test_due_times_land_on_a_weekday_morning_in_the_owners_timezone(moment, zone_, expected):
+    assert working_slot(moment, zone_) == expected
+
+
+def test_ten_oclock_stays_ten_oclock_across_daylight_saving_changes():
+    # Berlin moves to summer time on Sunday 29 March 2026: 10:00 local is 09:00 UTC before, 08:00 after.
+    before = working_slot(utc(2026, 3, 27, 1, 0), BERLIN)
+    after = working_slot(utc(2026, 3, 28, 12, 0), BERLIN)  # Saturday: next slot is Monday 30 March
+    assert before == utc(2026, 3, 27, 9, 0)
+    assert after == utc(2026, 3, 30, 8, 0)
+    assert after.astimezone(BERLIN).hour == 10
+    # New York falls back on Sunday 1 November 2026.
+    assert working_slot(utc(2026, 10, 31, 12, 0), NEW_YORK) == utc(2026, 11, 2, 15, 0)
+
+
+def test_next_due_counts_the_gap_from_its_anchor_then_finds_a_working_morning():
+    deployed = utc(2026, 11, 27, 16, 0)  # a Friday
+    due = next_due(cadence=DEFAULT, round_number=0, anchor=deployed, zone=BERLIN)
+    assert due == utc(2026, 12, 14, 9, 0)  # two weeks on is Friday evening; the Monday after, 10:00 Berlin
+    third = next_due(cadence=DEFAULT, round_number=2, anchor=due, zone=BERLIN)
+    assert third - due >= QUARTER
+
+
+def test_a_snooze_is_never_overridden_by_the_regular_schedule():
+    snoozed_until = utc(2026, 12, 21, 9, 0)
+    due = next_due(cadence=DEFAULT, round_number=0, anchor=utc(2026, 11, 27), zone=BERLIN, not_before=snoozed_until)
+    assert due >= snoozed_until
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (utc(2026, 12, 1, 9, 30), True),  # Tuesday 10:30 Berlin
+        (utc(2026, 12, 1, 17, 30), False),  # Tuesday 18:30 Berlin
+        (utc(2026, 12, 5, 10, 0), False),  # Saturday
+    ],
+)
+def test_working_hours(moment, expected):
+    assert in_working_hours(moment, BERLIN) is expected
+    assert (send_window(moment, BERLIN) == moment) is expected
+
+
+def test_an_unknown_timezone_falls_back_to_utc():
+    assert zone("Not/AZone") == ZoneInfo("UTC")
+    assert zone(None) == ZoneInfo("UTC")
+    assert zone("Asia/Tokyo") == TOKYO
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("every 30d", RemindEvery(timedelta(days=30))),
+        ("Every 2 weeks", RemindEvery(timedelta(days=14))),
+        ("every 1 day", RemindEvery(timedelta(days=1))),
+        ("off", RemindOff()),
+        (" NOW ", RemindNow()),
+    ],
+)
+def test_reminder_settings_parse(text, expected):
+    assert parse_reminder(text) == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [("every 0d", "1 to 366"), ("every 400d", "1 to 366"), ("weekly", "")])
+def test_bad_reminder_settings_explain_themselves(text, message):
+    with pytest.raises(ReminderError, match=message):
+        parse_reminder(text)
