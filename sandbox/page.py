@@ -97,6 +97,17 @@ def _optional(body: dict[str, Any], name: str) -> str | None:
     return _field(body, name) if body.get(name) not in (None, "") else None
 
 
+def _number(body: dict[str, Any], name: str, meaning: str) -> float:
+    """A JSON number field as a float; booleans, strings and numbers too big for a float are refused."""
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ApiError(400, f"field {name!r} must be {meaning}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ApiError(400, f"field {name!r} must be {meaning}") from None
+
+
 def _app_answer(response: httpx.Response) -> dict[str, Any]:
     """The app's answer as the page shows it (a toast when it isn't 2xx)."""
     ok = 200 <= response.status_code < 300
@@ -399,10 +410,16 @@ class Page:
         return {"ok": True, "app": _app_answer(response)}
 
     async def advance_clock(self, request: Request) -> dict[str, Any]:
-        """Fast-forward the sandbox clock (the app reads it from /sandbox/clock)."""
+        """Fast-forward the sandbox clock by `advance_seconds` or to the moment `to` (the app reads /sandbox/clock).
+
+        `to` a moment already past leaves the clock alone and answers `moved: false`, so a stale ⏩ does no harm.
+        """
         body = await _body(request)
-        seconds = body.get("advance_seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-            raise ApiError(400, "field 'advance_seconds' must be a number of seconds")
-        self.workspace.advance_clock(float(seconds))
-        return {"ok": True, "clock": self.workspace.clock()}
+        if (body.get("advance_seconds") is None) == (body.get("to") is None):
+            raise ApiError(400, "give either 'advance_seconds' (a number of seconds) or 'to' (seconds since 1970)")
+        offset = self.workspace.clock_offset_seconds
+        if body.get("to") is not None:
+            self.workspace.advance_clock_to(_number(body, "to", "a moment in seconds since 1970"))
+        else:
+            self.workspace.advance_clock(_number(body, "advance_seconds", "a number of seconds"))
+        return {"ok": True, "moved": self.workspace.clock_offset_seconds != offset, "clock": self.workspace.clock()}

@@ -284,6 +284,28 @@ class Workspace:
             self._changed()
             return self.now()
 
+    def advance_clock_to(self, epoch: float) -> float:
+        """Move the sandbox clock forward to the moment `epoch` (seconds since 1970); returns the new now().
+
+        A moment already past leaves the clock alone (never back, so timestamps stay increasing): "be at least
+        at this moment" is then already true, so a stale page button or a repeated call does no harm.
+        A moment more than MAX_CLOCK_STEP_SECONDS ahead is refused, which also catches milliseconds.
+        """
+        if isinstance(epoch, bool) or not isinstance(epoch, int | float) or not 0 < epoch < math.inf:
+            raise ValueError(f"advance the clock to a moment in seconds since 1970, not {epoch!r}")
+        with self._cond:
+            now = self.now()
+            if epoch <= now:
+                return now
+            if epoch > now + MAX_CLOCK_STEP_SECONDS:
+                raise ValueError(
+                    f"advance the clock to a moment at most {MAX_CLOCK_STEP_SECONDS} seconds ahead of it"
+                    " (in seconds since 1970, not milliseconds)"
+                )
+            self.clock_offset_seconds += epoch - now
+            self._changed()
+            return self.now()
+
     def clock(self) -> dict[str, Any]:
         """The clock as `/sandbox/clock` shares it with the app."""
         now = self.now()

@@ -181,7 +181,8 @@
       const command = target.slice(1);
       if (SPECIAL_MENTIONS[command]) return el("span", "mention special", SPECIAL_MENTIONS[command]);
       if (command.startsWith("subteam^")) return el("span", "mention", decodeEntities(label) || "@group");
-      return document.createTextNode(decodeEntities(label || command)); // e.g. <!date^...|fallback>
+      if (command.startsWith("date^")) return renderDate(command, label);
+      return document.createTextNode(decodeEntities(label || command));
     }
     const url = decodeEntities(target);
     const href = safeHref(url);
@@ -199,6 +200,97 @@
       });
     }
     return link;
+  }
+
+  // <!date^EPOCH^FORMAT[^LINK]|fallback>: Slack shows the moment in the reader's time zone following FORMAT's
+  // {tokens}. The page does so roughly (the browser's locale and zone; "today" etc. against the sandbox clock),
+  // shows the fallback for a format it doesn't know, and offers ⏩ to fast-forward the clock to a future moment.
+  const DATE_TOKEN = /<!date\^(\d+)\^/g;
+  const DAY_MS = 86400000;
+
+  function localDay(date) {
+    return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+  }
+
+  function relativeDay(date) {
+    const days = Math.round((localDay(date) - localDay(new Date(sandboxNow() * 1000))) / DAY_MS);
+    return { "-1": "yesterday", 0: "today", 1: "tomorrow" }[days] || null;
+  }
+
+  function ago(epoch) {
+    const seconds = epoch - sandboxNow();
+    const units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+    const [unit, size] = units.find(([, length]) => Math.abs(seconds) >= length) || ["second", 1];
+    return new Intl.RelativeTimeFormat([], { numeric: "auto" }).format(Math.round(seconds / size), unit);
+  }
+
+  function formatDate(epoch, format) {
+    const date = new Date(epoch * 1000);
+    const on = (options) => date.toLocaleDateString([], options);
+    const pad = (n) => String(n).padStart(2, "0");
+    const tokens = {
+      date_num: () => `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`,
+      date: () => on({ year: "numeric", month: "long", day: "numeric" }),
+      date_short: () => on({ year: "numeric", month: "short", day: "numeric" }),
+      date_long: () => on({ weekday: "long", year: "numeric", month: "long", day: "numeric" }),
+      date_pretty: () => relativeDay(date) || tokens.date(),
+      date_short_pretty: () => relativeDay(date) || tokens.date_short(),
+      date_long_pretty: () => relativeDay(date) || tokens.date_long(),
+      time: () => date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }),
+      time_secs: () => date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }),
+      ago: () => ago(epoch),
+    };
+    let known = Boolean(format);
+    const text = format.replace(/\{(\w+)\}/g, (whole, name) => {
+      if (!Object.hasOwn(tokens, name)) known = false;
+      return known ? tokens[name]() : whole;
+    });
+    return known ? text : null;
+  }
+
+  function renderDate(command, label) {
+    const [, epochText = "", format = "", link = ""] = command.split("^");
+    const fallback = decodeEntities(label || command);
+    const epoch = Number(epochText);
+    const valid = /^\d+$/.test(epochText) && Number.isFinite(new Date(epoch * 1000).getTime());
+    const node = el("span", "date");
+    const href = link ? safeHref(decodeEntities(link)) : null;
+    const text = el(href ? "a" : "span", "date-text", (valid && formatDate(epoch, decodeEntities(format))) || fallback);
+    text.title = label ? fallback : valid ? new Date(epoch * 1000).toISOString() : "";
+    if (href) {
+      text.href = href;
+      text.target = "_blank";
+      text.rel = "noopener noreferrer";
+    }
+    node.append(text);
+    if (!valid) return node;
+    node.dataset.epoch = epochText;
+    if (epoch > sandboxNow()) {
+      const forward = el("button", "date-ff", "⏩");
+      forward.type = "button";
+      forward.title = "Fast-forward the sandbox clock to this moment";
+      forward.setAttribute("aria-label", forward.title);
+      forward.addEventListener("click", async (event) => {
+        event.stopPropagation(); // e.g. a pin opens its thread when clicked
+        forward.disabled = true;
+        try {
+          await post("/ui/api/clock", { to: epoch + 60 }); // a minute past, so a job due at that moment is due
+        } finally {
+          forward.disabled = false;
+        }
+      });
+      node.append(forward);
+    }
+    return node;
+  }
+
+  // What a rendering with date tokens depends on beyond its content: the day ("today") and which of its
+  // moments are still ahead (their ⏩), so keyed rendering redraws it when the clock passes one.
+  function datesSig(json) {
+    const epochs = [...json.matchAll(DATE_TOKEN)].map((m) => Number(m[1]));
+    if (!epochs.length) return "";
+    const now = sandboxNow();
+    return `${dayKey(new Date(now * 1000))}|${epochs.filter((e) => e > now).join(",")}`;
   }
 
   function renderLines(text, parent, options) {
@@ -901,7 +993,8 @@
       const key = `${item.kind}:${item.message.ts}`;
       const editing = view.editing && view.editing.ts === item.message.ts ? "editing" : "";
       const highlight = view.highlight === item.message.ts;
-      const sig = [base, editing, item.pinned, item.otherThread, highlight, JSON.stringify(item.message)].join("|");
+      const json = JSON.stringify(item.message);
+      const sig = [base, editing, item.pinned, item.otherThread, highlight, json, datesSig(json)].join("|");
       let entry = cache.get(key);
       if (!entry || entry.sig !== sig) {
         entry = { sig, node: renderMessage(item, where) };
@@ -1027,7 +1120,8 @@
   }
 
   function renderPins(data) {
-    const sig = JSON.stringify(data.pins) + signatures.users;
+    const pins = JSON.stringify(data.pins);
+    const sig = pins + signatures.users + datesSig(pins);
     if (sig === signatures.pins) return;
     signatures.pins = sig;
     $("pins").hidden = data.pins.length === 0;
@@ -1104,7 +1198,8 @@
     const root = $("modal-root");
     const stack = data.modals || [];
     const top = stack[stack.length - 1];
-    const sig = top ? JSON.stringify([top, stack.length, view.user]) : "";
+    const json = top ? JSON.stringify([top, stack.length, view.user]) : "";
+    const sig = json + datesSig(json);
     if (sig === signatures.modal) return;
     signatures.modal = sig;
     root.replaceChildren();

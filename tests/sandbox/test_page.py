@@ -434,6 +434,7 @@ def test_advancing_the_clock_moves_timestamps_and_the_shared_clock(fake: FakeSla
     after = float(fake.workspace.next_ts())
 
     assert answer.status_code == 200 and answer.json()["clock"]["offset_seconds"] == 86400
+    assert answer.json()["ok"] and answer.json()["moved"]
     assert shared["offset_seconds"] == 86400 and shared["iso"].endswith("Z")
     assert abs(shared["now"] - (time.time() + 86400)) < 60
     assert 86400 <= after - before < 86400 + 60
@@ -445,8 +446,56 @@ def test_bad_clock_steps_are_400(ui: httpx.Client, seconds: Any) -> None:
     assert response.status_code == 400 and response.json()["error"]
 
 
+def test_the_clock_moves_to_a_moment_as_the_pages_fast_forward_asks(fake: FakeSlack, ui: httpx.Client) -> None:
+    due = int(time.time()) + 3 * 86400
+
+    answer = ui.post("/ui/api/clock", json={"to": due + 60})
+    shared = ui.get("/sandbox/clock").json()
+
+    assert answer.status_code == 200 and answer.json()["ok"] and answer.json()["moved"]
+    assert due + 60 <= answer.json()["clock"]["now"] <= shared["now"] < due + 120
+    assert float(fake.workspace.next_ts()) >= due + 60
+
+
+def test_a_moment_already_past_is_answered_without_moving(fake: FakeSlack, ui: httpx.Client) -> None:
+    fake.workspace.advance_clock(86400)
+    version = fake.workspace.version
+
+    answer = ui.post("/ui/api/clock", json={"to": int(time.time()) + 3600})  # a stale page's ⏩
+
+    assert answer.status_code == 200 and answer.json()["moved"] is False
+    assert answer.json()["clock"]["offset_seconds"] == 86400 and fake.workspace.version == version
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({}, "give either 'advance_seconds'"),
+        ({"advance_seconds": None, "to": None}, "give either 'advance_seconds'"),
+        ({"advance_seconds": 60, "to": 1796205600}, "give either 'advance_seconds'"),
+        ({"to": "1796205600"}, "field 'to' must be a moment in seconds since 1970"),
+        ({"to": True}, "field 'to' must be a moment in seconds since 1970"),
+        ({"to": 0}, "seconds since 1970"),
+        ({"to": 1796205600000}, "not milliseconds"),
+    ],
+)
+def test_bad_clock_moments_are_400(fake: FakeSlack, ui: httpx.Client, body: dict[str, Any], error: str) -> None:
+    response = ui.post("/ui/api/clock", json=body)
+    assert response.status_code == 400 and error in response.json()["error"]
+    assert fake.workspace.clock_offset_seconds == 0
+
+
+@pytest.mark.parametrize(
+    "raw", ['{"to": 1e999}', '{"to": NaN}', '{"to": 1' + "0" * 400 + "}", '{"advance_seconds": 1e999}']
+)
+def test_numbers_json_cannot_hold_as_a_float_are_400(ui: httpx.Client, raw: str) -> None:
+    response = ui.post("/ui/api/clock", content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["error"]
+
+
 def test_the_clock_works_without_an_app(fake: FakeSlack) -> None:
     assert httpx.post(f"{fake.base_url}ui/api/clock", json={"advance_seconds": 60}).status_code == 200
+    assert httpx.post(f"{fake.base_url}ui/api/clock", json={"to": time.time() + 3600}).status_code == 200
 
 
 # -- bad requests -----------------------------------------------------------------------------------------
