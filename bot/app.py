@@ -17,11 +17,12 @@ from bot.errors import UserFacingError
 from bot.listeners import register_listeners
 from bot.services import Services
 from flows.commands import CommandError
+from flows.nudges import ReminderError
 from flows.walkthrough import WalkthroughError
 
 logger = logging.getLogger(__name__)
 
-USER_ERRORS = (UserFacingError, CommandError, WalkthroughError)
+USER_ERRORS = (UserFacingError, CommandError, WalkthroughError, ReminderError)
 
 
 def create_app(services: Services) -> App:

@@ -16,6 +16,22 @@ class ActionId(StrEnum):
     BACK = "previous_question"
     EXPORT = "export_design"  # on the summary: post the Markdown design document
     OPEN_THREAD = "open_thread"  # a link button; Slack still sends its click, which only needs an ack
+    MARK_DEPLOYED = "mark_deployed"
+    NUDGE_CONFIRM = "nudge_confirm"
+    NUDGE_UPDATE = "nudge_update"
+    NUDGE_SNOOZE = "nudge_snooze"
+    NUDGE_STOP = "nudge_stop"
+
+
+class CallbackId(StrEnum):
+    NUDGE_UPDATE = "nudge_update_form"
+
+
+class InputId(StrEnum):
+    """block_id and action_id of the update form's inputs."""
+
+    TEXT = "answer_text"
+    CHOICES = "answer_choices"
 
 
 class BlockKind(StrEnum):
@@ -34,6 +50,8 @@ class MetadataType(StrEnum):
     PROMPT = "mldesign_prompt"
     CLOSING = "mldesign_closing"
     SUMMARY = "mldesign_summary"
+    NUDGE = "mldesign_nudge"
+    NUDGE_REMINDER = "mldesign_nudge_reminder"
 
 
 CHOOSE_PATTERN = re.compile(rf"^{ActionId.CHOOSE}:")

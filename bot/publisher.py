@@ -25,11 +25,12 @@ from bot.background import KeyedBackground
 from bot.blocks import Message
 from bot.clock import Clock
 from bot.ids import MetadataType
-from bot.summary import SummaryInput, summary_message
+from bot.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog
 from flows.walkthrough import AnswerStatus, Progress
+from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import read_scope, session_scope
 from storage.models import Answer, Design, Prompt
@@ -391,12 +392,35 @@ class Publisher:
         self._record(design, summary_pinned=True)
 
     def _summary_input(self, snapshot: Snapshot) -> SummaryInput:
+        design = snapshot.design
+        next_nudge, log = None, []
+        if design.deployed_at is not None:
+            with read_scope(self._engine) as session:
+                next_nudge = nudge_repo.next_due_at(
+                    session=session, team_id=design.team_id, design_id=snapshot.design_id
+                )
+                log = [
+                    RevisitEntry(
+                        title=self._catalog.question(nudge.question_id).short_title
+                        if nudge.question_id in self._catalog
+                        else nudge.question_id,
+                        status=nudge.status,
+                        by=nudge.resolved_by,
+                        at=nudge.resolved_at,
+                        failure=nudge.failure,
+                    )
+                    for nudge in nudge_repo.nudge_log(
+                        session=session, team_id=design.team_id, design_id=snapshot.design_id, limit=MAX_LOG
+                    )
+                ]
         return SummaryInput(
-            design=snapshot.design,
+            design=design,
             catalog=self._catalog,
             answers=snapshot.answers,
             progress=self._progress(snapshot),
             assessment=assess(self._catalog, snapshot.answers),
+            next_nudge=next_nudge if design.reminders_enabled else None,
+            revisit_log=log,
         )
 
     # --- Web API helpers ------------------------------------------------------------------------------

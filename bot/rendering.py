@@ -35,6 +35,7 @@ def environment() -> Environment:
     env.filters["blockquote"] = blockquote
     env.filters["user"] = lambda user_id: Markup(f"<@{escape_mrkdwn(user_id)}>")
     env.filters["slack_date"] = slack_date
+    env.filters["slack_datetime"] = slack_datetime
     return env
 
 
@@ -96,6 +97,12 @@ def markdown_quote(text: str) -> Markup:
 def slack_date(moment: datetime) -> Markup:
     """A date each reader sees in their own timezone (Slack's date token), with a UTC fallback."""
     return Markup(f"<!date^{int(moment.timestamp())}^{{date_short}}|{moment:%Y-%m-%d}>")
+
+
+def slack_datetime(moment: datetime) -> Markup:
+    """A moment with its time of day ("Monday, Dec 14 at 10:00" in the reader's timezone)."""
+    fallback = f"{moment:%Y-%m-%d %H:%M} UTC"
+    return Markup(f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>")
 
 
 def one_line(text: str) -> str:

@@ -74,7 +74,8 @@ def create_web_app(bolt_app: App, services: Services) -> Starlette:
 
 
 def start_scheduler(services: Services) -> BackgroundScheduler:
-    """APScheduler only triggers the sweep; the database holds what is left to publish."""
+    """APScheduler only triggers the publisher's sweep and the nudge dispatcher, in memory, in each process;
+    the database holds what is left to publish and which nudges are due (a shared job store would not)."""
     scheduler = BackgroundScheduler(timezone=UTC)
     scheduler.add_job(
         services.publisher.sweep,
@@ -82,6 +83,15 @@ def start_scheduler(services: Services) -> BackgroundScheduler:
         seconds=SWEEP_INTERVAL_SECONDS,
         id="publish-sweep",
         next_run_time=datetime.now(UTC),  # catch up on work left by a previous process at once
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        services.nudger.dispatch,
+        "interval",
+        seconds=services.settings.mldesign_dispatch_seconds,
+        id="nudge-dispatch",
+        next_run_time=datetime.now(UTC),  # nudges that fell due while the bot was down go out on start
         max_instances=1,
         coalesce=True,
     )

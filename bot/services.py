@@ -23,6 +23,7 @@ from sqlmodel import Session
 from bot.background import KeyedBackground
 from bot.clock import Clock, SharedClock, SystemClock
 from bot.export import Exporter, ExportRequest
+from bot.nudger import Nudger
 from bot.publisher import Publisher
 from bot.settings import Settings
 from flows.catalog import Catalog, load_catalog
@@ -40,12 +41,22 @@ class Services:
     background: KeyedBackground
     publisher: Publisher
     exporter: Exporter
+    nudger: Nudger
     clock: Clock
 
     def export(self, request: ExportRequest) -> None:
         """Post a design document after the acknowledgement; a second click while one is queued is one export."""
         key = ("export", request.team_id, request.design_id)
         self.background.submit(key, partial(self.exporter.export, request))
+
+    def dispatch_soon(self) -> None:
+        """Look for due nudges now rather than at the next tick (after `/mldesign remind … now`)."""
+        self.background.submit(("dispatch",), self.nudger.dispatch)
+
+    def refresh_nudge_message(self, team_id: str, design_id: int, message_ts: str | None) -> None:
+        if message_ts:
+            key = ("nudge-message", team_id, message_ts)
+            self.background.submit(key, partial(self.nudger.refresh_message, team_id, design_id, message_ts))
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -86,6 +97,7 @@ def build_services(settings: Settings) -> Services:
     clock: Clock = SharedClock(settings.mldesign_clock_url) if settings.mldesign_clock_url else SystemClock()
     publisher = Publisher(engine=engine, client=client, catalog=catalog, background=background, clock=clock)
     exporter = Exporter(engine=engine, client=client, catalog=catalog, clock=clock)
+    nudger = Nudger(engine=engine, client=client, catalog=catalog, clock=clock, publisher=publisher)
     return Services(
         settings=settings,
         engine=engine,
@@ -94,5 +106,6 @@ def build_services(settings: Settings) -> Services:
         background=background,
         publisher=publisher,
         exporter=exporter,
+        nudger=nudger,
         clock=clock,
     )

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     mldesign_catalog: Path = DEFAULT_CATALOG_PATH
     mldesign_background_workers: Annotated[int, Field(ge=1, le=64)] = 4
     log_level: str = "INFO"
+    # How often the dispatcher looks for revisit nudges that fell due (the database says which).
+    mldesign_dispatch_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     # Sandbox only: follow the fake Slack's clock, which can be fast-forwarded.
     mldesign_clock_url: str | None = None
 

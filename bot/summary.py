@@ -8,8 +8,9 @@ questions are left out with a pointer to the export.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -36,6 +37,16 @@ MAX_MESSAGE_TEXT = 40_000
 # Excerpt lengths tried in turn until the summary fits: a glance first, then shorter, then none.
 EXCERPT_LENGTHS = (280, 100, 0)
 MAX_CHOICES_SHOWN = 200
+MAX_LOG = 10  # the latest revisits: the summary is a glance
+
+
+@dataclass(frozen=True)
+class RevisitEntry:
+    title: str
+    status: str
+    by: str | None
+    at: datetime | None
+    failure: str | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,8 @@ class SummaryInput:
     answers: Mapping[str, Answer]
     progress: Progress
     assessment: Assessment
+    next_nudge: datetime | None = None
+    revisit_log: Sequence[RevisitEntry] = ()
 
 
 def summary_message(summary: SummaryInput) -> Message:
@@ -73,6 +86,15 @@ def summary_message(summary: SummaryInput) -> Message:
     if assessment.findings:
         findings = [render("summary_finding.j2", finding=finding) for finding in assessment.findings]
         head += [_section(text) for text in _pack(["*Review findings*", *findings])]
+    if design.deployed_at is not None:
+        revisits = render(
+            "summary_revisits.j2",
+            deployed_at=design.deployed_at,
+            reminders=design.reminders_enabled,
+            next_nudge=summary.next_nudge,
+            log=summary.revisit_log[:MAX_LOG],
+        )
+        head += [_section(text) for text in _pack(revisits.split("\n"))]
     tail: list[Block] = [
         DividerBlock(),
         ActionsBlock(block_id=BlockId.SUMMARY_ACTIONS, elements=_buttons(design)),
@@ -95,6 +117,10 @@ def summary_message(summary: SummaryInput) -> Message:
 def _buttons(design: Design) -> list[ButtonElement]:
     assert design.id is not None
     buttons = [ButtonElement(text="Export as Markdown", action_id=ActionId.EXPORT, value=str(design.id))]
+    if design.deployed_at is None:
+        buttons.insert(
+            0, ButtonElement(text="Mark as deployed", action_id=ActionId.MARK_DEPLOYED, value=str(design.id))
+        )
     if design.permalink:
         buttons.append(ButtonElement(text="Open the thread", action_id=ActionId.OPEN_THREAD, url=design.permalink))
     return buttons

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.review import AnswerFacts, Answers
@@ -32,6 +33,24 @@ WORKDAY_START = time(10, 0)
 WORKDAY_END = time(18, 0)
 SATURDAY = 5
 MAX_EVERY_DAYS = 366
+
+
+class NudgeStatus(StrEnum):
+    """Where one revisit stands. The first four are open; the rest are outcomes, kept as the revisit log."""
+
+    SCHEDULED = "scheduled"  # waiting for its due time
+    SENT = "sent"  # asked in the thread, waiting for the team
+    REMINDED = "reminded"  # asked again once
+    CONFIRMED = "confirmed"  # "Still holds"
+    UPDATED = "updated"  # the answer was changed
+    SNOOZED = "snoozed"  # asked again a week later, in a new revisit
+    UNANSWERED = "unanswered"  # nobody acted after the reminder
+    STOPPED = "stopped"  # reminders were turned off
+    FAILED = "failed"  # Slack refused for good (the reason is kept)
+
+    @property
+    def is_open(self) -> bool:
+        return self in (NudgeStatus.SCHEDULED, NudgeStatus.SENT, NudgeStatus.REMINDED)
 
 
 @dataclass(frozen=True)

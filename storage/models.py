@@ -80,6 +80,11 @@ class Design(DesignBase, table=True):
     summary_ts: str | None = Field(default=None, max_length=32)
     summary_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     summary_pinned: bool = False
+    # After deployment: when, whether its decisions are revisited, at which cadence, in whose timezone.
+    deployed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminders_enabled: bool = True
+    remind_every_days: int | None = None
+    owner_tz: str | None = Field(default=None, max_length=64)
     revision: int = 1
     published_revision: int = 0
     created_at: datetime = _timestamp()
@@ -120,6 +125,41 @@ class Answer(AnswerBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     design_id: int = Field(foreign_key="design.id", ondelete="CASCADE")
     reacted: bool = False
+    created_at: datetime = _timestamp()
+
+
+class Nudge(SQLModel, table=True):
+    """One revisit of a deployed design's decision: the source of truth for what is due, not the scheduler.
+
+    ``due_at`` is when the dispatcher must next act on the row (send it, remind, give up, or retry after
+    a lease ran out), and is NULL once the revisit has an outcome, so one index serves the due query.
+    A dispatcher claims a row by moving ``due_at`` to the end of its lease; ``send_started_at`` says a
+    post may have gone out, so a row claimed again is first looked for in the thread.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("design_id", "question_id", "round", name="uq_nudge_round"),
+        Index("ix_nudge_due", "due_at"),
+        Index("ix_nudge_design", "team_id", "design_id", "question_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    design_id: int = Field(foreign_key="design.id", ondelete="CASCADE")
+    question_id: str = Field(max_length=64)
+    round: int = 0  # one more for every revisit of this question, a snoozed one included
+    status: str = Field(default="scheduled", max_length=16)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    any_hour: bool = False  # `/mldesign remind … now`: send at once, outside working hours too
+    claim: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    send_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_ts: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_by: str | None = Field(default=None, max_length=32)
+    failure: str | None = Field(default=None, max_length=200)
     created_at: datetime = _timestamp()
 
 

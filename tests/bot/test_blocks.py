@@ -9,6 +9,7 @@ import pytest
 
 from bot import blocks
 from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, render, unescape_slack
+from bot.summary import RevisitEntry
 from flows.brief import Brief
 from flows.review import AreaReadiness, Finding, Readiness, Severity
 from flows.walkthrough import Progress
@@ -97,7 +98,17 @@ def hostile_values() -> dict[str, Any]:
         "is_current": True,
         "has_options": True,
         "is_multi": True,
-        "designs": [{"name": HOSTILE, "permalink": None, "complete": False, "progress": Progress(1, 0, 3)}],
+        "designs": [
+            {
+                "name": HOSTILE,
+                "permalink": None,
+                "complete": False,
+                "progress": Progress(1, 0, 3),
+                "deployed_at": WHEN,
+                "reminders": True,
+                "next_nudge": WHEN,
+            }
+        ],
         "with_help": True,
         "started_at": WHEN,
         "updated_at": WHEN,
@@ -113,6 +124,23 @@ def hostile_values() -> dict[str, Any]:
         "posted": True,
         "kind": "open",
         "titles": [HOSTILE],
+        "deployed_at": WHEN,
+        "owner": "U0ALICE",
+        "revisits": 2,
+        "next_nudge": WHEN,
+        "off": False,
+        "now": False,
+        "every": 30,
+        "reminders": True,
+        "log": [RevisitEntry(title=HOSTILE, status="failed", by="U1", at=WHEN, failure=HOSTILE)],
+        "status": "failed",
+        "confirmed_at": WHEN,
+        "confirmed_by": "U1",
+        "answered_at": WHEN,
+        "resolved_by": "U1",
+        "resolved_at": WHEN,
+        "failure": HOSTILE,
+        "give_up_at": WHEN,
     }
 
 

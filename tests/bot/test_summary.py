@@ -122,10 +122,11 @@ def test_the_summary_shows_answers_readiness_findings_and_plain_words(catalog):
     assert "The goal, in the team's words: “Cut churn by 10%.”" in shown
 
 
-def test_the_summary_offers_the_export_and_the_thread(catalog):
+def test_the_summary_offers_deployment_the_export_and_the_thread(catalog):
     design = make_design(id=9, permalink="https://x.slack.com/archives/C1/p1", created_at=WHEN, updated_at=WHEN)
     actions = next(block for block in summarize(catalog, {}, design)["blocks"] if block["type"] == "actions")
     assert [(element["action_id"], element.get("value"), element.get("url")) for element in actions["elements"]] == [
+        ("mark_deployed", "9", None),
         ("export_design", "9", None),
         ("open_thread", None, "https://x.slack.com/archives/C1/p1"),
     ]

@@ -31,7 +31,7 @@ def free_port() -> int:
 class BotProcess:
     """`mldesign serve` in a child process, so a test can kill it the way a crash would."""
 
-    def __init__(self, *, api_url: str, token: str, database_url: str, log_path: Path) -> None:
+    def __init__(self, *, api_url: str, clock_url: str, token: str, database_url: str, log_path: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
@@ -44,6 +44,9 @@ class BotProcess:
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
             "LOG_LEVEL": "INFO",
+            # The fake's clock, which tests fast-forward, and a dispatcher that notices at once.
+            "MLDESIGN_CLOCK_URL": clock_url,
+            "MLDESIGN_DISPATCH_SECONDS": "0.2",
         }
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -97,6 +100,7 @@ def slack() -> Iterator[FakeSlack]:
 def bot(slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
     process = BotProcess(
         api_url=slack.api_url,
+        clock_url=slack.clock_url,
         token=slack.workspace.bot_token,
         database_url=database_url,
         log_path=tmp_path / "bot.log",

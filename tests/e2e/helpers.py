@@ -7,10 +7,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlmodel import col, select
+
 from sandbox import FakeSlack, SlackDriver
 from storage import repositories as repo
 from storage.engine import make_engine, session_scope
-from storage.models import Answer, Design
+from storage.models import Answer, Design, Nudge
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 CHANNEL = "C0MLTEAM"
@@ -175,6 +177,18 @@ class Database:
             return list(
                 repo.answer_history(session=session, team_id=self.team_id, design_id=design.id, question_id=question_id)
             )
+
+    def nudges(self, name: str) -> list[Nudge]:
+        """Every revisit row of the design, oldest first."""
+        design = self.design(name)
+        with session_scope(self.engine) as session:
+            return list(session.exec(select(Nudge).where(Nudge.design_id == design.id).order_by(col(Nudge.id))).all())
+
+    def next_nudge_due(self, name: str) -> float:
+        """When the design's next scheduled revisit falls due, in seconds since 1970."""
+        due = [n.due_at for n in self.nudges(name) if n.status == "scheduled" and n.due_at is not None]
+        assert due, f"no revisit scheduled for {name!r}"
+        return min(due).timestamp()
 
     def count_designs(self) -> int:
         with session_scope(self.engine) as session:

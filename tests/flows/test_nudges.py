@@ -140,7 +140,9 @@ def test_reminder_settings_parse(text, expected):
     assert parse_reminder(text) == expected
 
 
-@pytest.mark.parametrize(("text", "message"), [("every 0d", "1 to 366"), ("every 400d", "1 to 366"), ("weekly", "")])
+@pytest.mark.parametrize(
+    ("text", "message"), [("every 0d", "1 to 366"), ("every 400d", "1 to 366"), ("weekly", "can.t read “weekly”")]
+)
 def test_bad_reminder_settings_explain_themselves(text, message):
     with pytest.raises(ReminderError, match=message):
         parse_reminder(text)

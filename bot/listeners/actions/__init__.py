@@ -4,8 +4,10 @@ from slack_bolt import App
 
 from bot.ids import CHOOSE_PATTERN, ActionId
 from bot.listeners.actions.questions import choose_option, finish_question, go_back, skip_question
+from bot.listeners.actions.revisits import mark_deployed, open_update_form, resolve_nudge
 from bot.listeners.actions.summary import export_design, open_thread
 from bot.services import Services
+from flows.nudges import NudgeStatus
 
 
 def register(app: App, services: Services) -> None:
@@ -18,3 +20,8 @@ def register(app: App, services: Services) -> None:
     app.action(ActionId.DONE)(finish_question(services))
     app.action(ActionId.EXPORT)(export_design(services))
     app.action(ActionId.OPEN_THREAD)(open_thread)
+    app.action(ActionId.MARK_DEPLOYED)(mark_deployed(services))
+    app.action(ActionId.NUDGE_CONFIRM)(resolve_nudge(services, NudgeStatus.CONFIRMED))
+    app.action(ActionId.NUDGE_SNOOZE)(resolve_nudge(services, NudgeStatus.SNOOZED))
+    app.action(ActionId.NUDGE_STOP)(resolve_nudge(services, NudgeStatus.STOPPED))
+    app.action(ActionId.NUDGE_UPDATE)(open_update_form(services))

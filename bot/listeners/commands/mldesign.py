@@ -1,14 +1,16 @@
-"""`/mldesign <verb> …`: answered in the acknowledgement itself; posts to the channel (a new design, its
-summary, its document) follow it in the background."""
+"""`/mldesign <verb> …`: each verb is a small handler that answers in the acknowledgement (ephemerally);
+posts to the channel (a new design, its summary, its document, a nudge) follow it in the background."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack
 
-from bot import blocks, workflow
+from bot import blocks, revisits, workflow
 from bot.blocks import Message
 from bot.export import ExportRequest
 from bot.publisher import answer_statuses
@@ -16,85 +18,89 @@ from bot.rendering import unescape_slack
 from bot.services import Services
 from flows import walkthrough
 from flows.assessment import assess
-from flows.commands import Export, Help, ListDesigns, Start, Status, Summary, parse_command
+from flows.commands import (
+    Command,
+    Deployed,
+    Export,
+    Help,
+    ListDesigns,
+    Remind,
+    Start,
+    Status,
+    Summary,
+    parse_command,
+)
+from flows.nudges import RemindNow, RemindOff, parse_reminder
+from storage import nudges as nudge_repo
 from storage import repositories as repo
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who ran the command where, from Slack's payload."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    response_url: str | None
+
+
+# A handler returns the ephemeral answer (None: a bare acknowledgement) and work to run after the ack.
+Outcome = tuple[Message | None, Callable[[], None] | None]
 
 
 def mldesign_command(services: Services) -> Callable[..., None]:
     def handle_mldesign(ack: Ack, command: dict[str, Any]) -> None:
-        team_id, channel_id = command["team_id"], command["channel_id"]
-        match parse_command(unescape_slack(command.get("text", ""))):
-            case Help():
-                _reply(ack, blocks.notice("help.j2"))
-            case ListDesigns():
-                _reply(ack, _list(services, team_id, channel_id))
-            case Status(name):
-                _reply(ack, _status(services, team_id, channel_id, name))
-            case Start(name):
-                with services.unit_of_work() as session:
-                    design = workflow.start_design(
-                        session=session,
-                        catalog=services.catalog,
-                        team_id=team_id,
-                        channel_id=channel_id,
-                        user_id=command["user_id"],
-                        name=name,
-                        response_url=command.get("response_url"),
-                        now=services.clock.now(),
-                    )
-                    design_id = design.id
-                ack()
-                assert design_id is not None
-                services.publisher.schedule(team_id, design_id)
-            case Summary(name):
-                with services.unit_of_work() as session:
-                    design = workflow.request_summary(
-                        session=session, team_id=team_id, channel_id=channel_id, name=name, now=services.clock.now()
-                    )
-                    design_id, design_name, posted = design.id, design.name, design.summary_ts is not None
-                _reply(ack, blocks.notice("summary_requested.j2", name=design_name, posted=posted))
-                assert design_id is not None
-                services.publisher.schedule(team_id, design_id)
-            case Export(name):
-                with services.read_only() as session:
-                    design = workflow.find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
-                    design_id, design_name = design.id, design.name
-                _reply(ack, blocks.notice("export_requested.j2", name=design_name))
-                assert design_id is not None
-                services.export(ExportRequest(team_id, design_id, command["user_id"], command.get("response_url")))
+        invocation = Invocation(
+            command["team_id"], command["channel_id"], command["user_id"], command.get("response_url")
+        )
+        parsed = parse_command(unescape_slack(command.get("text", "")))
+        reply, after = HANDLERS[type(parsed)](services, invocation, parsed)
+        if reply is None:
+            ack()
+        else:
+            ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        if after is not None:
+            after()
 
     return handle_mldesign
 
 
-def _reply(ack: Ack, message: Message) -> None:
-    ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+def _help(services: Services, who: Invocation, command: Command) -> Outcome:
+    return blocks.notice("help.j2"), None
 
 
-def _list(services: Services, team_id: str, channel_id: str) -> Message:
+def _list(services: Services, who: Invocation, command: Command) -> Outcome:
     with services.read_only() as session:
         items = []
-        for design in repo.list_designs(session=session, team_id=team_id, channel_id=channel_id):
+        for design in repo.list_designs(session=session, team_id=who.team_id, channel_id=who.channel_id):
             assert design.id is not None
-            answers = repo.current_answers(session=session, team_id=team_id, design_id=design.id)
+            answers = repo.current_answers(session=session, team_id=who.team_id, design_id=design.id)
             items.append(
                 {
                     "name": design.name,
                     "permalink": design.permalink,
                     "complete": design.current_question_id is None,
                     "progress": walkthrough.progress(services.catalog, answer_statuses(answers)),
+                    "deployed_at": design.deployed_at,
+                    "reminders": design.reminders_enabled,
+                    "next_nudge": nudge_repo.next_due_at(session=session, team_id=who.team_id, design_id=design.id),
                 }
             )
-    return blocks.notice("list.j2", designs=items)
+    return blocks.notice("list.j2", designs=items), None
 
 
-def _status(services: Services, team_id: str, channel_id: str, name: str) -> Message:
+def _status(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Status)
     with services.read_only() as session:
-        design = workflow.find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
+        design = workflow.find_design(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+        )
         assert design.id is not None
-        answers = repo.current_answers(session=session, team_id=team_id, design_id=design.id)
+        answers = repo.current_answers(session=session, team_id=who.team_id, design_id=design.id)
     current = design.current_question_id
     assessment = assess(services.catalog, answers)
-    return blocks.notice(
+    reply = blocks.notice(
         "status.j2",
         name=design.name,
         permalink=design.permalink,
@@ -104,3 +110,119 @@ def _status(services: Services, team_id: str, channel_id: str, name: str) -> Mes
         findings=assessment.findings,
         current_prompt=services.catalog.question(current).prompt if current in services.catalog else None,
     )
+    return reply, None
+
+
+def _start(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Start)
+    with services.unit_of_work() as session:
+        design = workflow.start_design(
+            session=session,
+            catalog=services.catalog,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            user_id=who.user_id,
+            name=command.name,
+            response_url=who.response_url,
+            now=services.clock.now(),
+        )
+        design_id = _id(design.id)
+    return None, lambda: services.publisher.schedule(who.team_id, design_id)
+
+
+def _summary(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Summary)
+    with services.unit_of_work() as session:
+        design = workflow.request_summary(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name, now=_now(services)
+        )
+        design_id, name, posted = _id(design.id), design.name, design.summary_ts is not None
+    reply = blocks.notice("summary_requested.j2", name=name, posted=posted)
+    return reply, lambda: services.publisher.schedule(who.team_id, design_id)
+
+
+def _export(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Export)
+    with services.read_only() as session:
+        design = workflow.find_design(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+        )
+        request = ExportRequest(who.team_id, _id(design.id), who.user_id, who.response_url)
+        name = design.name
+    return blocks.notice("export_requested.j2", name=name), lambda: services.export(request)
+
+
+def _deployed(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Deployed)
+    with services.unit_of_work() as session:
+        design = revisits.mark_deployed(
+            session=session,
+            catalog=services.catalog,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            name=command.name,
+            on=command.on,
+            now=_now(services),
+        )
+        design_id = _id(design.id)
+        reply = blocks.notice(
+            "deployed.j2",
+            name=design.name,
+            deployed_at=design.deployed_at,
+            owner=design.started_by,
+            revisits=len(nudge_repo.open_nudges(session=session, team_id=who.team_id, design_id=design_id)),
+            next_nudge=nudge_repo.next_due_at(session=session, team_id=who.team_id, design_id=design_id),
+        )
+    return reply, lambda: services.publisher.schedule(who.team_id, design_id)
+
+
+def _remind(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Remind)
+    setting = parse_reminder(command.setting)
+    with services.unit_of_work() as session:
+        design = revisits.set_reminders(
+            session=session,
+            catalog=services.catalog,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            name=command.name,
+            setting=setting,
+            now=_now(services),
+        )
+        design_id = _id(design.id)
+        reply = blocks.notice(
+            "remind.j2",
+            name=design.name,
+            off=isinstance(setting, RemindOff),
+            now=isinstance(setting, RemindNow),
+            every=design.remind_every_days,
+            next_nudge=nudge_repo.next_due_at(session=session, team_id=who.team_id, design_id=design_id),
+        )
+
+    def after() -> None:
+        services.publisher.schedule(who.team_id, design_id)
+        if isinstance(setting, RemindNow):
+            services.dispatch_soon()
+
+    return reply, after
+
+
+HANDLERS: dict[type, Callable[[Services, Invocation, Any], Outcome]] = {
+    Help: _help,
+    ListDesigns: _list,
+    Status: _status,
+    Start: _start,
+    Summary: _summary,
+    Export: _export,
+    Deployed: _deployed,
+    Remind: _remind,
+}
+
+
+def _now(services: Services) -> datetime:
+    return services.clock.now()
+
+
+def _id(design_id: int | None) -> int:
+    assert design_id is not None, "a stored design has an id"
+    return design_id

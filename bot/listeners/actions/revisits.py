@@ -1,0 +1,104 @@
+"""Buttons after deployment: "Mark as deployed" on the summary, and the buttons of a revisit nudge."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+
+from bot import revisits
+from bot.errors import InvalidChoice
+from bot.listeners.actions.questions import team_id_of
+from bot.nudge_blocks import update_form
+from bot.revisits import NudgeAction
+from bot.services import Services
+from flows.nudges import NudgeStatus
+from storage import repositories as repo
+
+
+def parse_nudge_action(body: dict[str, Any], action: dict[str, Any]) -> NudgeAction:
+    try:
+        nudge_id = int(action.get("value", ""))
+    except ValueError as error:
+        raise InvalidChoice("That button doesn't belong to an mldesign revisit.") from error
+    user_id = body["user"]["id"]
+    return NudgeAction(
+        team_id=team_id_of(body),
+        user_id=user_id,
+        nudge_id=nudge_id,
+        interaction_id=f"action:{action.get('action_ts')}:{user_id}:{action['action_id']}",
+    )
+
+
+def resolve_nudge(services: Services, outcome: NudgeStatus) -> Callable[..., None]:
+    def handle_nudge(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        nudge_action = parse_nudge_action(body, action)
+        with services.unit_of_work() as session:
+            done = revisits.resolve(
+                session=session,
+                catalog=services.catalog,
+                action=nudge_action,
+                outcome=outcome,
+                now=services.clock.now(),
+            )
+        ack()
+        if done is not None:
+            services.publisher.schedule(nudge_action.team_id, done.design_id)
+            services.refresh_nudge_message(nudge_action.team_id, done.design_id, done.message_ts)
+
+    return handle_nudge
+
+
+def open_update_form(services: Services) -> Callable[..., None]:
+    """ "Update…": the form opens from the background within the trigger's three seconds."""
+
+    def handle_update(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        nudge_action = parse_nudge_action(body, action)
+        with services.read_only() as session:
+            nudge, design = revisits.open_nudge(session=session, action=nudge_action)
+            answers = repo.current_answers(session=session, team_id=nudge.team_id, design_id=nudge.design_id)
+            view = update_form(
+                catalog=services.catalog, nudge=nudge, design=design, answer=answers.get(nudge.question_id)
+            )
+        ack()
+        trigger_id, response_url = body["trigger_id"], body.get("response_url")
+
+        def open_form() -> None:
+            try:
+                services.client.views_open(trigger_id=trigger_id, view=view)
+            except (SlackApiError, SlackClientError, OSError) as error:
+                code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
+                if response_url:
+                    WebhookClient(response_url).send(
+                        text=f":warning: The form couldn't open ({code}). Please click *Update…* again.",
+                        response_type="ephemeral",
+                        replace_original=False,
+                    )
+
+        services.background.submit(("form", trigger_id), open_form)
+
+    return handle_update
+
+
+def mark_deployed(services: Services) -> Callable[..., None]:
+    def handle_mark_deployed(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        try:
+            design_id = int(action.get("value", ""))
+        except ValueError as error:
+            raise InvalidChoice("That button doesn't belong to an mldesign summary.") from error
+        team_id = team_id_of(body)
+        with services.unit_of_work() as session:
+            revisits.deploy_from_summary(
+                session=session,
+                catalog=services.catalog,
+                team_id=team_id,
+                design_id=design_id,
+                now=services.clock.now(),
+            )
+        ack()
+        services.publisher.schedule(team_id, design_id)
+
+    return handle_mark_deployed

@@ -1,0 +1,67 @@
+"""The "Update…" form of a revisit nudge: a new version of the answer, then the summary updates in place."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack
+
+from bot import revisits
+from bot.errors import UserFacingError
+from bot.ids import InputId
+from bot.revisits import NudgeAction
+from bot.services import Services
+
+
+def form_values(view: dict[str, Any]) -> tuple[int, str | None, list[str] | None]:
+    """The nudge id, the text (None: keep it) and the choices (None: the question has none) of a submission."""
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    values = (view.get("state") or {}).get("values") or {}
+    text = ((values.get(InputId.TEXT) or {}).get(InputId.TEXT) or {}).get("value")
+    if not (text or "").strip():
+        text = None if metadata.get("keep_text") else ""
+    choices = None
+    if InputId.CHOICES in values:
+        element = values[InputId.CHOICES].get(InputId.CHOICES) or {}
+        if "selected_options" in element:
+            choices = [option["value"] for option in element["selected_options"] or []]
+        else:
+            selected = element.get("selected_option")
+            choices = [selected["value"]] if selected else []
+    return int(metadata["nudge_id"]), text, choices
+
+
+def submit_update(services: Services) -> Callable[..., None]:
+    def handle_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        nudge_id, text, choices = form_values(view)
+        if text == "" and not choices:
+            ack(response_action="errors", errors={InputId.TEXT: "Write the answer, or pick an option."})
+            return
+        user_id = body["user"]["id"]
+        action = NudgeAction(
+            team_id=body["team"]["id"] if body.get("team") else body["user"]["team_id"],
+            user_id=user_id,
+            nudge_id=nudge_id,
+            interaction_id=f"view:{view['id']}:{user_id}",
+        )
+        try:
+            with services.unit_of_work() as session:
+                done = revisits.update_answer(
+                    session=session,
+                    catalog=services.catalog,
+                    action=action,
+                    text=text,
+                    choices=choices,
+                    now=services.clock.now(),
+                )
+        except UserFacingError as error:
+            ack(response_action="errors", errors={InputId.TEXT: str(error)[:150]})
+            return
+        ack()
+        if done is not None:
+            services.publisher.schedule(action.team_id, done.design_id)
+            services.refresh_nudge_message(action.team_id, done.design_id, done.message_ts)
+
+    return handle_submission

@@ -1,0 +1,299 @@
+"""Use cases after deployment: mark a design deployed, set its reminders, and act on a revisit nudge.
+
+Like ``bot.workflow``, each runs in the caller's unit of work and only touches the database: the nudges
+themselves go out from the dispatcher (``bot.nudger``), which reads the rows written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.errors import UserFacingError
+from bot.workflow import find_design
+from flows.catalog import Catalog
+from flows.nudges import (
+    SNOOZE,
+    NudgeStatus,
+    ReminderSetting,
+    RemindEvery,
+    RemindNow,
+    RemindOff,
+    cadence,
+    next_due,
+    working_slot,
+    zone,
+)
+from flows.walkthrough import AnswerStatus
+from storage import nudges as nudge_repo
+from storage import repositories as repo
+from storage.models import Answer, Design, Nudge
+
+
+class NotDeployed(UserFacingError):
+    pass
+
+
+class RevisitClosed(UserFacingError):
+    pass
+
+
+@dataclass(frozen=True)
+class NudgeAction:
+    """A click on a nudge's buttons (or the submission of its update form)."""
+
+    team_id: str
+    user_id: str
+    nudge_id: int
+    interaction_id: str
+
+
+@dataclass(frozen=True)
+class Revisited:
+    """What changed: the design to publish, and the nudge message to show the outcome on."""
+
+    design_id: int
+    message_ts: str | None
+
+
+def mark_deployed(
+    *, session: Session, catalog: Catalog, team_id: str, channel_id: str, name: str, on: date | None, now: datetime
+) -> Design:
+    """Record the deployment (today unless a day is given) and schedule a revisit of each decision marked
+    ``revisit_after_deployment``; marking it again moves the revisits not sent yet."""
+    design = _lock(session, find_design(session=session, team_id=team_id, channel_id=channel_id, name=name))
+    design.deployed_at = now if on is None else datetime.combine(on, now.timetz())
+    design.reminders_enabled = True
+    _schedule(session, catalog, design, now, restart=True)
+    repo.mark_changed(session=session, design=design, now=now)
+    return design
+
+
+def deploy_from_summary(*, session: Session, catalog: Catalog, team_id: str, design_id: int, now: datetime) -> Design:
+    design = repo.get_design(session=session, team_id=team_id, design_id=design_id, for_update=True)
+    if design is None:
+        raise UserFacingError("This design no longer exists.")
+    if design.deployed_at is None:
+        design.deployed_at = now
+        design.reminders_enabled = True
+        _schedule(session, catalog, design, now, restart=True)
+        repo.mark_changed(session=session, design=design, now=now)
+    return design
+
+
+def set_reminders(
+    *,
+    session: Session,
+    catalog: Catalog,
+    team_id: str,
+    channel_id: str,
+    name: str,
+    setting: ReminderSetting,
+    now: datetime,
+) -> Design:
+    design = _lock(session, find_design(session=session, team_id=team_id, channel_id=channel_id, name=name))
+    if design.deployed_at is None:
+        raise NotDeployed(
+            f"“{design.name}” is not marked as deployed yet, so there is nothing to revisit. "
+            f"`/mldesign deployed {design.name}` marks it."
+        )
+    match setting:
+        case RemindOff():
+            _stop(session, design, now)
+        case RemindEvery(every):
+            design.reminders_enabled = True
+            design.remind_every_days = every.days
+            _schedule(session, catalog, design, now, restart=True)
+        case RemindNow():
+            design.reminders_enabled = True
+            _schedule(session, catalog, design, now, restart=False)
+            for nudge in nudge_repo.open_nudges(session=session, team_id=team_id, design_id=_id(design)):
+                if nudge.status == NudgeStatus.SCHEDULED:
+                    nudge.due_at, nudge.any_hour = now, True
+                    session.add(nudge)
+    repo.mark_changed(session=session, design=design, now=now)
+    return design
+
+
+def resolve(
+    *, session: Session, catalog: Catalog, action: NudgeAction, outcome: NudgeStatus, now: datetime
+) -> Revisited | None:
+    """ "Still holds", "Snooze a week" or "Stop these reminders" on a nudge; None for a repeated click."""
+    nudge, design = _load_open(session, action)
+    if not repo.claim_event(session=session, team_id=action.team_id, event_id=action.interaction_id, now=now):
+        return None
+    if outcome is NudgeStatus.STOPPED:
+        _stop(session, design, now, by=action.user_id)
+    else:
+        _close(session, nudge, outcome, by=action.user_id, now=now)
+        if outcome is NudgeStatus.SNOOZED:
+            again = working_slot(now + SNOOZE, zone(design.owner_tz))
+            _add(session, design, nudge.question_id, nudge.round + 1, again)
+        else:
+            _schedule_next(session, catalog, design, nudge, now)
+    repo.mark_changed(session=session, design=design, now=now)
+    return Revisited(design_id=_id(design), message_ts=nudge.message_ts)
+
+
+def update_answer(
+    *,
+    session: Session,
+    catalog: Catalog,
+    action: NudgeAction,
+    text: str | None,
+    choices: list[str] | None,
+    now: datetime,
+) -> Revisited | None:
+    """The "Update…" form: a new version of the answer (``None`` keeps that part as it was); an unchanged
+    form counts as "Still holds"."""
+    nudge, design = _load_open(session, action)
+    if not repo.claim_event(session=session, team_id=action.team_id, event_id=action.interaction_id, now=now):
+        return None
+    current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
+    previous = current.get(nudge.question_id)
+    old_text = previous.text if previous is not None and previous.status == AnswerStatus.ANSWERED else ""
+    old_choices = list(previous.choices) if previous is not None and previous.status == AnswerStatus.ANSWERED else []
+    new_text = old_text if text is None else text
+    new_choices = old_choices if choices is None else choices
+    question = catalog.question(nudge.question_id)
+    if any(question.option(option_id) is None for option_id in new_choices):
+        raise UserFacingError("That option is not one of this question's choices.")
+    changed = (new_text, new_choices) != (old_text, old_choices) or previous is None
+    if changed:
+        answer = Answer(
+            team_id=action.team_id,
+            question_id=nudge.question_id,
+            status=AnswerStatus.ANSWERED,
+            text=new_text,
+            choices=new_choices,
+            author_id=action.user_id,
+            created_at=now,
+        )
+        repo.add_answer(session=session, design_id=_id(design), answer=answer)
+    outcome = NudgeStatus.UPDATED if changed else NudgeStatus.CONFIRMED
+    _close(session, nudge, outcome, by=action.user_id, now=now)
+    _schedule_next(session, catalog, design, nudge, now)
+    repo.mark_changed(session=session, design=design, now=now)
+    return Revisited(design_id=_id(design), message_ts=nudge.message_ts)
+
+
+def open_nudge(*, session: Session, action: NudgeAction) -> tuple[Nudge, Design]:
+    """The nudge behind an "Update…" click and its design, refusing one that already has an outcome."""
+    return _load_open(session, action, lock=False)
+
+
+# --- scheduling ----------------------------------------------------------------------------------------
+
+
+def _schedule(session: Session, catalog: Catalog, design: Design, now: datetime, *, restart: bool) -> None:
+    """Give each revisit question one open nudge; with ``restart``, re-time the ones not sent yet."""
+    answers = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
+    every = timedelta(days=design.remind_every_days) if design.remind_every_days else None
+    owner_zone = zone(design.owner_tz)
+    open_by_question = {
+        nudge.question_id: nudge
+        for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=_id(design))
+    }
+    assert design.deployed_at is not None
+    for question in catalog.questions:
+        if not question.revisit_after_deployment:
+            continue
+        existing = open_by_question.get(question.id)
+        if existing is not None and (existing.status != NudgeStatus.SCHEDULED or not restart):
+            continue
+        if existing is not None:
+            round_number = existing.round
+        else:
+            latest = nudge_repo.latest_round(
+                session=session, team_id=design.team_id, design_id=_id(design), question_id=question.id
+            )
+            round_number = 0 if latest is None else latest + 1
+        anchor = design.deployed_at if round_number == 0 and every is None else now
+        due = next_due(
+            cadence=cadence(question.id, answers, every),
+            round_number=round_number,
+            anchor=anchor,
+            zone=owner_zone,
+            not_before=now,
+        )
+        if existing is None:
+            _add(session, design, question.id, round_number, due)
+        else:
+            existing.due_at, existing.any_hour = due, False
+            session.add(existing)
+
+
+def _schedule_next(session: Session, catalog: Catalog, design: Design, done: Nudge, now: datetime) -> None:
+    if not design.reminders_enabled or done.question_id not in catalog:
+        return
+    answers = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
+    every = timedelta(days=design.remind_every_days) if design.remind_every_days else None
+    due = next_due(
+        cadence=cadence(done.question_id, answers, every),
+        round_number=done.round + 1,
+        anchor=now,
+        zone=zone(design.owner_tz),
+    )
+    _add(session, design, done.question_id, done.round + 1, due)
+
+
+def _add(session: Session, design: Design, question_id: str, round_number: int, due: datetime) -> None:
+    nudge_repo.add_nudge(
+        session=session,
+        nudge=Nudge(
+            team_id=design.team_id,
+            design_id=_id(design),
+            question_id=question_id,
+            round=round_number,
+            status=NudgeStatus.SCHEDULED,
+            due_at=due,
+        ),
+    )
+
+
+def _stop(session: Session, design: Design, now: datetime, by: str | None = None) -> None:
+    design.reminders_enabled = False
+    for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=_id(design)):
+        _close(session, nudge, NudgeStatus.STOPPED, by=by, now=now)
+
+
+def _close(session: Session, nudge: Nudge, outcome: NudgeStatus, *, by: str | None, now: datetime) -> None:
+    nudge.status, nudge.resolved_by, nudge.resolved_at = outcome, by, now
+    nudge.due_at, nudge.claim = None, None
+    session.add(nudge)
+
+
+def _load_open(session: Session, action: NudgeAction, *, lock: bool = True) -> tuple[Nudge, Design]:
+    nudge = nudge_repo.get_nudge(session=session, team_id=action.team_id, nudge_id=action.nudge_id, for_update=lock)
+    if nudge is None:
+        raise RevisitClosed("This revisit no longer exists (its design was deleted).")
+    if not NudgeStatus(nudge.status).is_open:
+        who = f" by <@{nudge.resolved_by}>" if nudge.resolved_by else ""
+        raise RevisitClosed(f"This revisit is already closed: {_OUTCOME_WORDS[NudgeStatus(nudge.status)]}{who}.")
+    design = repo.get_design(session=session, team_id=action.team_id, design_id=nudge.design_id, for_update=lock)
+    if design is None:
+        raise RevisitClosed("This revisit's design no longer exists.")
+    return nudge, design
+
+
+_OUTCOME_WORDS = {
+    NudgeStatus.CONFIRMED: "the decision was confirmed",
+    NudgeStatus.UPDATED: "the answer was updated",
+    NudgeStatus.SNOOZED: "it was snoozed for a week",
+    NudgeStatus.UNANSWERED: "nobody answered it in time",
+    NudgeStatus.STOPPED: "reminders were stopped",
+    NudgeStatus.FAILED: "it could not be posted",
+}
+
+
+def _lock(session: Session, design: Design) -> Design:
+    locked = repo.get_design(session=session, team_id=design.team_id, design_id=_id(design), for_update=True)
+    assert locked is not None
+    return locked
+
+
+def _id(design: Design) -> int:
+    assert design.id is not None
+    return design.id

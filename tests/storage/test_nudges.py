@@ -1,0 +1,79 @@
+"""Claiming due nudges: each due row goes to exactly one dispatcher, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from storage import nudges as nudge_repo
+from storage import repositories as repo
+from storage.engine import session_scope
+from storage.models import Nudge
+from tests.factories import make_design
+
+NOW = datetime(2026, 12, 14, 10, 0, tzinfo=UTC)
+
+
+def seed(engine, due: int, later: int = 0) -> int:
+    with session_scope(engine) as session:
+        design = repo.add_design(session=session, design=make_design())
+        for n in range(due + later):
+            when = NOW - timedelta(minutes=n) if n < due else NOW + timedelta(days=1)
+            session.add(Nudge(team_id="T1", design_id=design.id, question_id=f"q{n}", due_at=when))
+        return design.id
+
+
+def claim(engine, name: str) -> list[int]:
+    with session_scope(engine) as session:
+        rows = nudge_repo.claim_due(session=session, now=NOW, lease_until=NOW + timedelta(minutes=5), claim=name)
+        return [row.id for row in rows]
+
+
+def test_only_due_rows_are_claimed_and_a_claim_is_a_lease(engine):
+    seed(engine, due=3, later=2)
+
+    first = claim(engine, "a")
+    again = claim(engine, "b")
+
+    assert len(first) == 3 and again == []
+    with session_scope(engine) as session:
+        rows = nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=first)
+        assert {row.claim for row in rows} == {"a"}
+        assert {row.due_at for row in rows} == {NOW + timedelta(minutes=5)}
+    with session_scope(engine) as session:  # the lease ran out: the rows are due again, for anyone
+        taken = nudge_repo.claim_due(
+            session=session, now=NOW + timedelta(minutes=6), lease_until=NOW + timedelta(minutes=11), claim="c"
+        )
+        assert sorted(row.id for row in taken) == sorted(first)
+
+
+def test_concurrent_dispatchers_never_claim_the_same_row(engine):
+    seed(engine, due=60)
+    results: dict[str, list[int]] = {}
+    start = threading.Barrier(4)
+
+    def dispatcher(name: str) -> None:
+        start.wait()
+        results[name] = claim(engine, name)
+
+    threads = [threading.Thread(target=dispatcher, args=(f"d{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    claimed = [row_id for ids in results.values() for row_id in ids]
+    assert len(claimed) == len(set(claimed)) == 60
+
+
+def test_a_dispatcher_whose_lease_was_taken_over_no_longer_holds_the_row(engine):
+    seed(engine, due=1)
+    [row_id] = claim(engine, "slow")
+    with session_scope(engine) as session:
+        nudge_repo.claim_due(
+            session=session, now=NOW + timedelta(minutes=6), lease_until=NOW + timedelta(minutes=11), claim="fast"
+        )
+    with session_scope(engine) as session:
+        row = nudge_repo.get_nudge(session=session, team_id="T1", nudge_id=row_id)
+        assert not nudge_repo.holds_claim(session=session, nudge=row, claim="slow")
+        assert nudge_repo.holds_claim(session=session, nudge=row, claim="fast")
