@@ -111,6 +111,8 @@ def run_sandbox(*, port: int | None, state_dir: str | None) -> int:
     rather than importing it.
     """
     command = [sys.executable, "-m", "sandbox", "--app-command", f"{shlex.quote(sys.executable)} -m bot.cli serve"]
+    # In the sandbox, a fast-forwarded clock should bring a due nudge within seconds, not half a minute.
+    os.environ.setdefault("MLDESIGN_DISPATCH_SECONDS", "2")
     if port is not None:
         command += ["--port", str(port)]
     if state_dir is not None:

@@ -115,16 +115,14 @@ def _item(catalog: Catalog, nudge: Nudge, answer: Answer | None, confirmed: Conf
     ]
     if NudgeStatus(nudge.status).is_open and question is not None:
         value = str(nudge.id)
-        blocks.append(
-            ActionsBlock(
-                block_id=f"nudge:{nudge.id}",
-                elements=[
-                    ButtonElement(text="Still holds", action_id=ActionId.NUDGE_CONFIRM, value=value, style="primary"),
-                    ButtonElement(text="Update…", action_id=ActionId.NUDGE_UPDATE, value=value),
-                    ButtonElement(text="Snooze a week", action_id=ActionId.NUDGE_SNOOZE, value=value),
-                ],
-            )
-        )
+        buttons = [
+            ButtonElement(text="Update…", action_id=ActionId.NUDGE_UPDATE, value=value),
+            ButtonElement(text="Snooze a week", action_id=ActionId.NUDGE_SNOOZE, value=value),
+        ]
+        if answered:  # there is a decision to confirm
+            confirm = ButtonElement(text="Still holds", action_id=ActionId.NUDGE_CONFIRM, value=value, style="primary")
+            buttons.insert(0, confirm)
+        blocks.append(ActionsBlock(block_id=f"nudge:{nudge.id}", elements=buttons))
     return blocks
 
 

@@ -134,3 +134,26 @@ def test_the_pinned_summary_shows_findings_readiness_and_exports(page: Page, tmp
     summary.locator("[data-action-id='export_design']").click()
 
     expect(thread).to_contain_text("churn-model-design.md")
+
+
+def test_fast_forwarding_to_the_next_revisit_brings_the_nudge_into_the_thread(page: Page, tmp_path: Path):
+    open_channel(page)
+    be(page, "U0ALICE")
+    send(page, "#composer-input", "/mldesign start Churn model")
+    parent = page.locator("#messages .msg", has_text="ML design review")
+    expect(parent).to_contain_text("0/31 answered")
+
+    send(page, "#composer-input", "/mldesign deployed Churn model")
+    notice = page.locator("#messages .msg", has_text="is marked as deployed")
+    notice.locator(".date-ff").first.click()
+
+    expect(page.locator("#clock-offset")).to_contain_text("ahead of real time")
+    parent.locator(".replies-link").click()
+    thread = page.locator("#thread-messages")
+    expect(thread).to_contain_text("time to revisit 5 decisions of Churn model")
+    nudge = thread.locator(".msg", has_text="time to revisit")
+    nudge.evaluate("message => message.scrollIntoView({block: 'start'})")
+    shot = (Path(SCREENSHOT_DIR).resolve() if SCREENSHOT_DIR else tmp_path) / "sandbox-nudge.png"
+    page.screenshot(path=str(shot))
+    thread.locator("[data-action-id='nudge_snooze']").first.click()
+    expect(thread).to_contain_text("Snoozed for a week by")

@@ -72,16 +72,29 @@ def test_the_nudge_appears_in_the_thread_once_for_all_due_decisions(slack, drive
     assert "<@U0ALICE>, time to revisit 5 decisions of *Churn model*" in shown
     assert "Model refresh" in shown and "Feedback loop after deployment" in shown
     ids = action_ids(message)
-    assert ids.count("nudge_confirm") == ids.count("nudge_update") == ids.count("nudge_snooze") == 5
+    assert ids.count("nudge_update") == ids.count("nudge_snooze") == 5
+    assert ids.count("nudge_confirm") == 0, "nothing decided yet, so nothing to confirm"
+    assert shown.count("Never decided") == 5
     assert ids.count("nudge_stop") == 1
     deployed.wait_until(lambda: {n.status for n in db.nudges("Churn model")} == {"sent"})
     assert len(posted(deployed)) == 1, "coalesced into one message"
     assert all(n.message_ts == message["ts"] for n in db.nudges("Churn model"))
 
 
-def test_still_holds_is_recorded_with_who_and_when_and_the_next_revisit_scheduled(slack, driver, db, deployed):
-    message = fast_forward_to_next_nudge(slack, db, deployed)
-    first = nudge_ids(message)[0]
+def answer_question(thread: DesignThread, question_id: str, text: str) -> None:
+    while thread.current_id() != question_id:
+        thread.click_and_wait(ALICE, "skip_question")
+    thread.answer(BOB, text)
+
+
+def test_still_holds_is_recorded_with_who_and_when_and_the_next_revisit_scheduled(slack, driver, db, start_design):
+    thread = start_design("Churn model")
+    answer_question(thread, "feedback-loop", "Renewals are logged nightly.")
+    deploy(slack, driver, db, thread)
+    message = fast_forward_to_next_nudge(slack, db, thread)
+    deployed = thread
+    assert "Answered <!date^" in all_text(message) and "not confirmed since" in all_text(message)
+    [first] = [n.id for n in db.nudges("Churn model") if n.question_id == "feedback-loop"]
 
     response = driver.click(BOB, CHANNEL, message["ts"], "nudge_confirm", value=str(first))
 
@@ -109,7 +122,9 @@ def test_snooze_asks_again_a_week_later_whatever_the_regular_schedule(slack, dri
 
 
 def test_update_opens_a_prefilled_form_and_a_new_version_updates_the_summary_in_place(slack, driver, db, deployed):
-    deployed.answer(BOB, "Two analysts score accounts by hand.")
+    while deployed.current_id() != "feedback-loop":
+        deployed.click_and_wait(ALICE, "skip_question")
+    deployed.answer(BOB, "We log renewals & <b>cancellations</b>.")
     driver.slash_command(ALICE, CHANNEL, "summary churn model")
     deployed.wait_until(lambda: db.design("Churn model").summary_ts is not None)
     summary_ts = db.design("Churn model").summary_ts
@@ -123,6 +138,8 @@ def test_update_opens_a_prefilled_form_and_a_new_version_updates_the_summary_in_
     slack.workspace.wait_for(lambda ws: ws.open_modals(BOB) != [])
     [form] = slack.workspace.open_modals(BOB)
     assert "After deployment, how will the system collect better data" in all_text(form)
+    [text_input] = [b["element"] for b in form["blocks"] if b.get("block_id") == "answer_text"]
+    assert text_input["initial_value"] == "We log renewals & <b>cancellations</b>.", "prefilled as written"
     response = driver.submit_view(
         BOB,
         form["id"],
@@ -236,8 +253,10 @@ def test_a_permanent_slack_error_marks_the_nudge_failed_with_its_reason(slack, d
     assert posted(deployed) == [], "a permanent failure is not retried in a loop"
 
 
-def test_a_server_error_is_retried_later_and_sent_once(slack, driver, db, deployed):
-    slack.workspace.fail_next("chat.postMessage", http_status=503, times=3)  # outlasts the client's own retries
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_server_error_or_rate_limit_is_retried_later_and_sent_once(slack, driver, db, deployed, status):
+    # Three failures outlast slack_sdk's own retries (which wait out Retry-After on a 429).
+    slack.workspace.fail_next("chat.postMessage", http_status=status, retry_after=1, times=3)
 
     slack.workspace.advance_clock_to(db.next_nudge_due("Churn model") + 60)
 
@@ -256,3 +275,21 @@ def _next_weekday_morning(now: float) -> float:
     while moment.weekday() >= 5:
         moment += timedelta(days=1)
     return moment.timestamp()
+
+
+def test_the_summarys_deploy_button_and_the_list_show_the_next_revisit(slack, driver, db, start_design):
+    thread = start_design("Churn model")
+    driver.slash_command(ALICE, CHANNEL, "summary churn model")
+    thread.wait_until(lambda: db.design("Churn model").summary_ts is not None)
+    summary_ts = db.design("Churn model").summary_ts
+
+    response = driver.click(ALICE, CHANNEL, summary_ts, "mark_deployed")
+
+    assert response.status_code == 200
+    poll_until(lambda: db.design("Churn model").deployed_at is not None)
+    summary = lambda: slack.workspace.message(CHANNEL, summary_ts)  # noqa: E731
+    thread.wait_until(lambda: "*After deployment* · deployed" in all_text(summary()))
+    assert "next revisit <!date^" in all_text(summary())
+    assert "mark_deployed" not in action_ids(summary())
+    listed = all_text(driver.slash_command(BOB, CHANNEL, "list").json())
+    assert "· deployed <!date^" in listed and "· next revisit <!date^" in listed
