@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from flows.nudges import NudgeStatus
-from storage.models import Design, Nudge
+from storage.models import Nudge
 
 OPEN = (NudgeStatus.SCHEDULED, NudgeStatus.SENT, NudgeStatus.REMINDED)
 
@@ -97,9 +97,7 @@ def claim_due(*, session: Session, now: datetime, lease_until: datetime, claim: 
         rows = list(session.exec(due.with_for_update(skip_locked=True)).all())
         if rows:
             session.exec(  # type: ignore[call-overload]
-                update(Nudge)
-                .where(col(Nudge.id).in_([row.id for row in rows]))
-                .values(due_at=lease_until, claim=claim)
+                update(Nudge).where(col(Nudge.id).in_([row.id for row in rows])).values(due_at=lease_until, claim=claim)
             )
         claimed = [row.id for row in rows]
     else:
@@ -123,19 +121,3 @@ def holds_claim(*, session: Session, nudge: Nudge, claim: str) -> bool:
         select(Nudge).where(Nudge.id == nudge.id).with_for_update().execution_options(populate_existing=True)
     ).first()
     return current is not None and current.claim == claim
-
-
-def due_count(*, session: Session, now: datetime) -> int:
-    return len(session.exec(select(Nudge.id).where(col(Nudge.due_at) <= now)).all())
-
-
-def deployed_design_ids(*, session: Session, team_id: str, channel_id: str) -> Sequence[int]:
-    return [
-        design_id
-        for design_id in session.exec(
-            select(Design.id).where(
-                Design.team_id == team_id, Design.channel_id == channel_id, col(Design.deployed_at).is_not(None)
-            )
-        ).all()
-        if design_id is not None
-    ]
