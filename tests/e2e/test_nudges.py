@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from storage.engine import session_scope
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, DesignThread, action_ids, poll_until
 from tests.slack_text import all_text
 
@@ -170,6 +173,8 @@ def test_stop_these_reminders_closes_every_open_revisit(slack, driver, db, deplo
 
 
 def test_an_ignored_nudge_gets_one_reminder_then_is_marked_unanswered(slack, driver, db, deployed):
+    driver.slash_command(ALICE, CHANNEL, "summary churn model")
+    deployed.wait_until(lambda: db.design("Churn model").summary_ts is not None)
     fast_forward_to_next_nudge(slack, db, deployed)
     deployed.wait_until(lambda: {n.status for n in db.nudges("Churn model")} == {"sent"})
 
@@ -184,6 +189,8 @@ def test_an_ignored_nudge_gets_one_reminder_then_is_marked_unanswered(slack, dri
     assert len(posted(deployed, REMINDER)) == 1, "one reminder, never two"
     rounds = {n.round for n in db.nudges("Churn model") if n.status == "scheduled"}
     assert rounds == {1}, "the regular schedule carries on"
+    summary = lambda: slack.workspace.message(CHANNEL, db.design("Churn model").summary_ts)  # noqa: E731
+    deployed.wait_until(lambda: "*Model refresh*: unanswered" in all_text(summary()))
 
 
 def test_remind_now_sends_at_once_whatever_the_hour(slack, driver, db, deployed):
@@ -225,12 +232,28 @@ def test_nudges_due_during_down_time_go_out_once_per_design(slack, driver, db, b
     assert len(posted(deployed)) == 1
 
 
+def test_a_nudge_due_at_the_weekend_waits_for_the_owners_monday_morning(slack, driver, db, bot, deployed):
+    due = db.next_nudge_due("Churn model")
+    bot.stop()
+    saturday = _next_weekday_morning(due)
+    while datetime.fromtimestamp(saturday, UTC).weekday() != 5:
+        saturday += DAY
+    slack.workspace.advance_clock_to(saturday)
+
+    bot.start()
+
+    poll_until(lambda: all(n.due_at.timestamp() > saturday for n in db.nudges("Churn model")), timeout=10)
+    assert posted(deployed) == []
+    monday = min(n.due_at for n in db.nudges("Churn model"))
+    assert monday.weekday() == 0 and monday.astimezone(ZoneInfo("Europe/London")).hour == 10
+    slack.workspace.advance_clock_to(monday.timestamp() + 60)
+    deployed.wait_until(lambda: len(posted(deployed)) == 1, timeout=10)
+
+
 def test_a_nudge_sent_just_before_a_crash_is_not_sent_twice(slack, driver, db, deployed):
     message = fast_forward_to_next_nudge(slack, db, deployed)
     deployed.wait_until(lambda: {n.status for n in db.nudges("Churn model")} == {"sent"})
     # The crash window: the message went out, but the rows were never marked sent.
-    from storage.engine import session_scope
-
     with session_scope(db.engine) as session:
         for nudge in db.nudges("Churn model"):
             nudge.status, nudge.message_ts = "scheduled", None
@@ -269,8 +292,6 @@ def test_a_server_error_or_rate_limit_is_retried_later_and_sent_once(slack, driv
 
 def _next_weekday_morning(now: float) -> float:
     """11:00 UTC on the next weekday, inside London working hours in winter and summer."""
-    from datetime import UTC, datetime, timedelta
-
     moment = datetime.fromtimestamp(now, UTC).replace(hour=11, minute=0, second=0) + timedelta(days=1)
     while moment.weekday() >= 5:
         moment += timedelta(days=1)
