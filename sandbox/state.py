@@ -1020,8 +1020,12 @@ class Workspace:
         retry_after: int | None = 1,
         times: int = 1,
     ) -> None:
-        """Make the next `times` calls of `method` fail with a Slack error or an HTTP status (e.g. 429)."""
+        """Make the next `times` calls of `method` fail with a Slack error or an HTTP status (e.g. 429);
+        `times=0` clears what was scripted for `method`."""
         with self._cond:
+            if times <= 0:
+                self._faults.pop(method, None)
+                return
             self._faults[method] = Fault(error, http_status, retry_after, times)
 
     def take_fault(self, method: str) -> Fault | None:

@@ -319,3 +319,10 @@ def test_wait_for_times_out_with_recent_calls(client: WebClient, fake: FakeSlack
     with pytest.raises(AssertionError) as err:
         fake.workspace.wait_for(lambda ws: len(ws.messages("C0MLTEAM")) == 2, timeout=0.2)
     assert "chat.postMessage" in str(err.value)
+
+
+def test_fail_next_with_times_zero_clears_the_scripted_failures(client: WebClient, fake: FakeSlack) -> None:
+    fake.workspace.fail_next("chat.postMessage", "ratelimited", times=5)
+    fake.workspace.fail_next("chat.postMessage", times=0)
+
+    assert client.chat_postMessage(channel="C0MLTEAM", text="hello")["ok"]
