@@ -1,11 +1,13 @@
 """The nudge dispatcher: sends the revisits that fell due, reminds once, then marks them unanswered.
 
 APScheduler only wakes it up (every ``MLDESIGN_DISPATCH_SECONDS``, in memory, one per process); the
-database says what is due. Each wake-up claims due rows under a lease (``storage.nudges.claim_due``), so
-several processes never take the same row, and a process that dies mid-send leaves rows that fall due
-again when the lease ends. A row whose send may have started is first looked for in the thread by the
-nudge ids its message carries in metadata, so recovering it never posts twice. All rows due for one
-design go out as one message, so a bot back from downtime sends one nudge per design, not a burst.
+database says what is due. Each wake-up claims due rows under a lease with a token of its own
+(``storage.nudges.claim_due``), so no two dispatches, in one process or several, take the same row,
+and a dispatch that dies leaves rows that fall due again when the lease ends. Every write, and every
+post, first checks that the dispatch still holds its rows: one whose lease was taken over stands
+aside. A row whose send may have started is looked for in the thread by the nudge ids its message
+carries in metadata, so recovering it never posts twice. All rows due for one design go out as one
+message, so a bot back from downtime sends one nudge per design, not a burst.
 """
 
 from __future__ import annotations
@@ -13,21 +15,23 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
+from bot import revisits
 from bot.blocks import Message
 from bot.clock import Clock
 from bot.ids import MetadataType
 from bot.nudge_blocks import Confirmation, nudge_message, reminder_message
 from bot.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher
 from flows.catalog import Catalog
-from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, cadence, in_working_hours, next_due, send_window
+from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, in_working_hours, send_window
 from flows.nudges import zone as owner_zone
 from storage import nudges as nudge_repo
 from storage import repositories as repo
@@ -41,10 +45,21 @@ MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
 MAX_LOOKUP_PAGES = 10
+# Slack can't say who the owner is (deleted, or no users:read): their timezone stays unknown, UTC is used.
+UNKNOWABLE_USER = frozenset({"user_not_found", "user_not_visible", "missing_scope", "not_allowed_token_type"})
 
 
 class _Deferred(Exception):
-    """Slack can't tell now whether a nudge went out; leave its rows leased and look again later."""
+    """Slack can't tell now; leave the rows leased, so they fall due again when the lease ends."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The rows one dispatch holds for one design, and the token that proves it holds them."""
+
+    claim: str
+    design: Design
+    nudges: list[Nudge]
 
 
 class Nudger:
@@ -56,25 +71,42 @@ class Nudger:
         self._catalog = catalog
         self._clock = clock
         self._publisher = publisher
-        self._claim = f"{uuid.uuid4().hex[:12]}"
 
     def dispatch(self) -> int:
         """Act on every nudge due now; returns how many rows were claimed. Safe to run in many processes."""
         now = self._clock.now()
+        claim = uuid.uuid4().hex
         with session_scope(self._engine) as session:
-            claimed = nudge_repo.claim_due(session=session, now=now, lease_until=now + LEASE, claim=self._claim)
+            claimed = nudge_repo.claim_due(session=session, now=now, lease_until=now + LEASE, claim=claim)
         by_design: dict[tuple[str, int], list[Nudge]] = defaultdict(list)
         for nudge in claimed:
             by_design[(nudge.team_id, nudge.design_id)].append(nudge)
         for (team_id, design_id), nudges in by_design.items():
             try:
-                self._dispatch_design(team_id, design_id, nudges, now)
+                self._dispatch_design(claim, team_id, design_id, nudges, now)
             except _Deferred:
                 continue
             except Exception:
                 # The lease runs out and the rows fall due again; one design's trouble doesn't stop the rest.
                 logger.exception("dispatching nudges of design %s failed", design_id)
         return len(claimed)
+
+    def learn_owner_timezone(self, team_id: str, design_id: int) -> None:
+        """Right after deployment: ask Slack for the owner's timezone and re-time the first revisits to it."""
+        with read_scope(self._engine) as session:
+            design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
+        if design is None or design.owner_tz:
+            return
+        try:
+            tz = self._owner_tz(design)
+        except _Deferred:
+            return  # the dispatcher asks again before sending
+        if tz:
+            with session_scope(self._engine) as session:
+                revisits.retime(
+                    session=session, catalog=self._catalog, team_id=team_id, design_id=design_id, now=self._clock.now()
+                )
+            self._publisher.schedule(team_id, design_id)
 
     def refresh_message(self, team_id: str, design_id: int, message_ts: str) -> None:
         """Show outcomes on a nudge message after someone acted on it."""
@@ -93,139 +125,152 @@ class Nudger:
 
     # --- one design's due rows ---------------------------------------------------------------------------
 
-    def _dispatch_design(self, team_id: str, design_id: int, nudges: list[Nudge], now: datetime) -> None:
+    def _dispatch_design(self, claim: str, team_id: str, design_id: int, nudges: list[Nudge], now: datetime) -> None:
         with read_scope(self._engine) as session:
             design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
         if design is None:
             return  # deleted: its rows went with it
         if not design.reminders_enabled:
-            self._close(nudges, NudgeStatus.STOPPED, now)
+            self._conclude(Batch(claim, design, nudges), NudgeStatus.STOPPED, now)
             return
         zone = owner_zone(self._owner_tz(design))
-        to_send = [n for n in nudges if n.status == NudgeStatus.SCHEDULED]
-        to_remind = [n for n in nudges if n.status == NudgeStatus.SENT]
-        to_give_up = [n for n in nudges if n.status == NudgeStatus.REMINDED]
-        if to_send:
-            if all(n.any_hour for n in to_send) or in_working_hours(now, zone):
-                self._send(design, to_send, now, zone)
+        phases = {
+            status: Batch(claim, design, [n for n in nudges if n.status == status])
+            for status in (NudgeStatus.SCHEDULED, NudgeStatus.SENT, NudgeStatus.REMINDED)
+        }
+        to_send, to_remind, to_give_up = phases.values()
+        if to_send.nudges:
+            if all(n.any_hour for n in to_send.nudges) or in_working_hours(now, zone):
+                self._send(to_send, now, zone)
             else:
-                self._release(to_send, send_window(now, zone))
-        if to_remind:
+                self._hold(to_send, due_at=send_window(now, zone), claim=None)
+        if to_remind.nudges:
             if in_working_hours(now, zone):
-                self._remind(design, to_remind, now)
+                self._remind(to_remind, now)
             else:
-                self._release(to_remind, send_window(now, zone))
-        if to_give_up:
-            self._give_up(design, to_give_up, now, zone)
+                self._hold(to_remind, due_at=send_window(now, zone), claim=None)
+        if to_give_up.nudges:
+            self._conclude(to_give_up, NudgeStatus.UNANSWERED, now)
 
-    def _send(self, design: Design, nudges: list[Nudge], now: datetime, zone: Any) -> None:
-        already = self._find_sent(design, nudges, MetadataType.NUDGE)
-        pending = [n for n in nudges if n.id not in already]
-        for ts in set(already.values()):
-            self._mark_sent([n for n in nudges if already.get(n.id) == ts], ts, now, zone)
-        if not pending:
+    def _send(self, batch: Batch, now: datetime, zone: tzinfo) -> None:
+        already = self._find_sent(batch, MetadataType.NUDGE, now)
+        if already is None:
             return
-        self._update(pending, send_started_at=now)
-        message = self._render(design, pending)
-        ts = self._post(design, pending, message, MetadataType.NUDGE, now)
+        for ts in set(already.values()):
+            found = [n for n in batch.nudges if already.get(n.id) == ts]
+            self._mark_sent(Batch(batch.claim, batch.design, found), ts, now, zone)
+        # Extend the lease and re-check it just before posting: rows taken over meanwhile are not posted.
+        pending = Batch(batch.claim, batch.design, [n for n in batch.nudges if n.id not in already])
+        held = self._hold(pending, send_started_at=now, due_at=now + LEASE)
+        if not held.nudges:
+            return
+        ts = self._post(held, self._render(held.design, held.nudges), MetadataType.NUDGE, now)
         if ts is not None:
-            self._mark_sent(pending, ts, now, zone)
-            logger.info("nudged design %s about %s", design.id, ", ".join(n.question_id for n in pending))
+            self._mark_sent(held, ts, now, zone)
+            logger.info("nudged design %s about %s", held.design.id, ", ".join(n.question_id for n in held.nudges))
 
-    def _remind(self, design: Design, nudges: list[Nudge], now: datetime) -> None:
-        already = self._find_sent(design, nudges, MetadataType.NUDGE_REMINDER)
-        pending = [n for n in nudges if n.id not in already]
+    def _remind(self, batch: Batch, now: datetime) -> None:
+        already = self._find_sent(batch, MetadataType.NUDGE_REMINDER, now)
+        if already is None:
+            return
         give_up_at = now + GIVE_UP_AFTER
-        if pending:
-            self._update(pending, send_started_at=now)
-            message = reminder_message(design=design, catalog=self._catalog, nudges=pending, give_up_at=give_up_at)
-            if self._post(design, pending, message, MetadataType.NUDGE_REMINDER, now) is None:
+        pending = Batch(batch.claim, batch.design, [n for n in batch.nudges if n.id not in already])
+        held = self._hold(pending, send_started_at=now, due_at=now + LEASE)
+        if held.nudges:
+            message = reminder_message(
+                design=held.design, catalog=self._catalog, nudges=held.nudges, give_up_at=give_up_at
+            )
+            if self._post(held, message, MetadataType.NUDGE_REMINDER, now) is None:
                 return
-        self._update(nudges, status=NudgeStatus.REMINDED, reminded_at=now, due_at=give_up_at, claim=None, attempts=0)
+        self._hold(
+            batch,
+            status=NudgeStatus.REMINDED,
+            reminded_at=now,
+            due_at=give_up_at,
+            claim=None,
+            attempts=0,
+            send_started_at=None,
+        )
 
-    def _give_up(self, design: Design, nudges: list[Nudge], now: datetime, zone: Any) -> None:
-        """Nobody acted after the reminder: record it, show it, and carry on with the regular schedule."""
-        self._close(nudges, NudgeStatus.UNANSWERED, now)
+    def _conclude(self, batch: Batch, outcome: NudgeStatus, now: datetime, failure: str | None = None) -> None:
+        """Close the rows this dispatch still holds with ``outcome`` and, in the same transaction, schedule each
+        question's next revisit (none when reminders are off or one is already open)."""
+        closed: list[Nudge] = []
         with session_scope(self._engine) as session:
-            locked = repo.get_design(session=session, team_id=design.team_id, design_id=_id(design), for_update=True)
-            if locked is None:
+            design = repo.get_design(
+                session=session, team_id=batch.design.team_id, design_id=_id(batch.design), for_update=True
+            )
+            if design is None:
                 return
-            answers = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
-            every = timedelta(days=locked.remind_every_days) if locked.remind_every_days else None
-            for nudge in nudges:
-                due = next_due(
-                    cadence=cadence(nudge.question_id, answers, every),
-                    round_number=nudge.round + 1,
-                    anchor=now,
-                    zone=zone,
-                )
-                nudge_repo.add_nudge(
-                    session=session,
-                    nudge=Nudge(
-                        team_id=nudge.team_id,
-                        design_id=nudge.design_id,
-                        question_id=nudge.question_id,
-                        round=nudge.round + 1,
-                        due_at=due,
-                    ),
-                )
-            repo.mark_changed(session=session, design=locked, now=now)
-        for ts in {n.message_ts for n in nudges if n.message_ts}:
+            for nudge in batch.nudges:
+                row = nudge_repo.lock_held(session=session, nudge_id=_nudge_id(nudge), claim=batch.claim)
+                if row is None or not NudgeStatus(row.status).is_open:
+                    continue
+                row.status, row.resolved_at, row.due_at, row.claim = outcome, now, None, None
+                row.failure = failure
+                session.add(row)
+                session.flush()
+                if outcome is not NudgeStatus.STOPPED:
+                    revisits.schedule_next(
+                        session=session, catalog=self._catalog, design=design, question_id=row.question_id, now=now
+                    )
+                closed.append(row)
+            if closed:
+                repo.mark_changed(session=session, design=design, now=now)
+        for ts in {row.message_ts for row in closed if row.message_ts}:
             assert ts is not None
-            self.refresh_message(design.team_id, _id(design), ts)
-        self._publisher.schedule(design.team_id, _id(design))
+            self.refresh_message(batch.design.team_id, _id(batch.design), ts)
+        if closed:
+            self._publisher.schedule(batch.design.team_id, _id(batch.design))
 
     # --- Slack ---------------------------------------------------------------------------------------
 
-    def _post(
-        self, design: Design, nudges: list[Nudge], message: Message, kind: MetadataType, now: datetime
-    ) -> str | None:
+    def _post(self, batch: Batch, message: Message, kind: MetadataType, now: datetime) -> str | None:
         """Post in the design's thread; on failure, retry later with backoff or record why it can't be sent."""
+        design = batch.design
         try:
             response = self._client.chat_postMessage(
                 channel=design.channel_id,
                 thread_ts=design.parent_ts,
                 text=message.text,
                 blocks=message.blocks,
-                metadata={"event_type": str(kind), "event_payload": {"nudge_ids": [n.id for n in nudges]}},
+                metadata={"event_type": str(kind), "event_payload": {"nudge_ids": [n.id for n in batch.nudges]}},
                 unfurl_links=False,
                 unfurl_media=False,
             )
             return str(response["ts"])
         except (SlackApiError, SlackClientError, OSError) as error:
-            self._failed(nudges, error, now)
+            self._failed(batch, error, now)
             return None
 
-    def _failed(self, nudges: list[Nudge], error: Exception, now: datetime) -> None:
+    def _failed(self, batch: Batch, error: Exception, now: datetime) -> None:
+        """A permanent error closes the rows as failed, with the reason; anything else is retried with backoff.
+        Rate limits and credentials a person must fix don't use up the attempts."""
         code = error.response.get("error") if isinstance(error, SlackApiError) else None
-        attempts = max(n.attempts for n in nudges) + 1
-        retryable = not isinstance(error, SlackApiError) or (
-            error.response.status_code >= 500 or code in TRANSIENT_ERRORS or code in AUTH_ERRORS
-        )
+        status = error.response.status_code if isinstance(error, SlackApiError) else None
+        waiting_on_slack = code == "ratelimited" or status == 429 or code in AUTH_ERRORS
+        transient = not isinstance(error, SlackApiError) or (status or 0) >= 500 or code in TRANSIENT_ERRORS
         reason = _describe(error)
-        if code in CHANNEL_ERRORS or not retryable or attempts >= MAX_ATTEMPTS:
-            why = reason if attempts < MAX_ATTEMPTS or not retryable else f"gave up after {attempts} attempts: {reason}"
-            logger.warning("nudges %s failed: %s", [n.id for n in nudges], why)
-            self._update(nudges, status=NudgeStatus.FAILED, failure=why[:200], due_at=None, claim=None, resolved_at=now)
-            design_id = nudges[0].design_id
-            with session_scope(self._engine) as session:
-                design = repo.get_design(session=session, team_id=nudges[0].team_id, design_id=design_id)
-                if design is not None:
-                    repo.mark_changed(session=session, design=design, now=now)
-            self._publisher.schedule(nudges[0].team_id, design_id)
+        attempts = max(n.attempts for n in batch.nudges) + (0 if waiting_on_slack else 1)
+        if code in CHANNEL_ERRORS or not (transient or waiting_on_slack) or attempts >= MAX_ATTEMPTS:
+            why = f"gave up after {attempts} attempts: {reason}" if attempts >= MAX_ATTEMPTS else reason
+            logger.warning("nudges %s of design %s failed: %s", [n.id for n in batch.nudges], batch.design.id, why)
+            self._conclude(batch, NudgeStatus.FAILED, now, failure=why[:200])
             return
-        wait = min(BACKOFF_START * 2 ** (attempts - 1), BACKOFF_CAP)
+        wait = min(BACKOFF_START * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
         retry_after = _retry_after(error)
         if retry_after is not None:
             wait = max(wait, timedelta(seconds=retry_after))
-        logger.info("nudges %s deferred %ss: %s", [n.id for n in nudges], int(wait.total_seconds()), reason)
-        self._update(nudges, due_at=now + wait, claim=None, attempts=attempts)
+        logger.info("nudges %s deferred %ss: %s", [n.id for n in batch.nudges], int(wait.total_seconds()), reason)
+        self._hold(batch, due_at=now + wait, claim=None, attempts=attempts)
 
-    def _find_sent(self, design: Design, nudges: list[Nudge], kind: MetadataType) -> dict[int | None, str]:
-        """For rows whose send may have started before a crash: the message that carries their ids."""
-        if not any(n.send_started_at for n in nudges) or design.parent_ts is None:
+    def _find_sent(self, batch: Batch, kind: MetadataType, now: datetime) -> dict[int | None, str] | None:
+        """For rows whose send may have started before a crash: the message that carries their ids.
+        None when Slack couldn't say (the rows are then failed or retried like a failed post)."""
+        design = batch.design
+        if not any(n.send_started_at for n in batch.nudges) or design.parent_ts is None:
             return {}
-        wanted = {n.id for n in nudges}
+        wanted = {n.id for n in batch.nudges}
         found: dict[int | None, str] = {}
         try:
             for message in self._replies(design):
@@ -236,9 +281,9 @@ class Nudger:
                     if nudge_id in wanted:
                         found[nudge_id] = str(message["ts"])
         except (SlackApiError, SlackClientError, OSError) as error:
-            # Not knowing means not sending: the rows stay claimed until the lease ends, then we look again.
             logger.warning("could not check for nudges already sent in design %s: %s", design.id, _describe(error))
-            raise _Deferred from error
+            self._failed(batch, error, now)
+            return None
         return found
 
     def _replies(self, design: Design) -> Iterator[dict[str, Any]]:
@@ -253,14 +298,20 @@ class Nudger:
                 return
 
     def _owner_tz(self, design: Design) -> str | None:
-        """The owner's timezone, asked of Slack once and remembered; UTC until Slack can say."""
+        """The owner's timezone, asked of Slack once and remembered. When Slack can't answer for now, the
+        rows wait (never sent at a guessed hour); when it never can (user gone), UTC."""
         if design.owner_tz:
             return design.owner_tz
         try:
             tz = self._client.users_info(user=design.started_by)["user"].get("tz")
-        except (SlackApiError, SlackClientError, OSError) as error:
+        except SlackApiError as error:
+            if error.response.get("error") in UNKNOWABLE_USER:
+                return None
             logger.info("no timezone for %s yet: %s", design.started_by, _describe(error))
-            return None
+            raise _Deferred from error
+        except (SlackClientError, OSError) as error:
+            logger.info("no timezone for %s yet: %s", design.started_by, _describe(error))
+            raise _Deferred from error
         if tz:
             with session_scope(self._engine) as session:
                 stored = repo.get_design(session=session, team_id=design.team_id, design_id=_id(design))
@@ -284,54 +335,50 @@ class Nudger:
 
     # --- rows --------------------------------------------------------------------------------------
 
-    def _mark_sent(self, nudges: Iterable[Nudge], ts: str, now: datetime, zone: Any) -> None:
+    def _mark_sent(self, batch: Batch, ts: str, now: datetime, zone: tzinfo) -> None:
         """Record the message on every row it carries. A row someone already acted on (a click can beat
         this write) keeps its outcome, and the message is re-rendered to show it."""
         remind_at = send_window(now + REMIND_AFTER, zone)
-        rows = list(nudges)
         acted_on = False
         with session_scope(self._engine) as session:
-            for nudge in rows:
-                stored = nudge_repo.get_nudge(
+            for nudge in batch.nudges:
+                row = nudge_repo.get_nudge(
                     session=session, team_id=nudge.team_id, nudge_id=_nudge_id(nudge), for_update=True
                 )
-                if stored is None:
+                if row is None:
                     continue
-                stored.message_ts, stored.sent_at = ts, now
-                if stored.claim == self._claim and stored.status == NudgeStatus.SCHEDULED:
-                    stored.status, stored.due_at, stored.claim, stored.attempts = NudgeStatus.SENT, remind_at, None, 0
+                row.message_ts, row.sent_at = ts, now
+                if row.claim == batch.claim and row.status == NudgeStatus.SCHEDULED:
+                    row.status, row.due_at, row.claim = NudgeStatus.SENT, remind_at, None
+                    row.attempts, row.send_started_at = 0, None
                 else:
                     acted_on = True
-                session.add(stored)
-                nudge.message_ts, nudge.status = ts, stored.status
-        if acted_on and rows:
-            self.refresh_message(rows[0].team_id, rows[0].design_id, ts)
+                session.add(row)
+        if acted_on:
+            self.refresh_message(batch.design.team_id, _id(batch.design), ts)
 
-    def _release(self, nudges: list[Nudge], due: datetime) -> None:
-        """Outside working hours: give the rows back, due at the owner's next working morning."""
-        self._update(nudges, due_at=due, claim=None)
-
-    def _close(self, nudges: list[Nudge], outcome: NudgeStatus, now: datetime) -> None:
-        self._update(nudges, status=outcome, resolved_at=now, due_at=None, claim=None)
-
-    def _update(self, nudges: list[Nudge], **values: Any) -> None:
-        """Write to rows this dispatcher still holds; a row whose lease another dispatcher took is left to it."""
+    def _hold(self, batch: Batch, **values: Any) -> Batch:
+        """Write to the rows this dispatch still holds, and return them; rows whose lease another dispatch
+        took over (or that someone closed meanwhile) are left alone."""
+        held = []
         with session_scope(self._engine) as session:
-            for nudge in nudges:
-                if not nudge_repo.holds_claim(session=session, nudge=nudge, claim=self._claim):
+            for nudge in batch.nudges:
+                row = nudge_repo.lock_held(session=session, nudge_id=_nudge_id(nudge), claim=batch.claim)
+                if row is None or not NudgeStatus(row.status).is_open:
                     continue
-                stored = nudge_repo.get_nudge(session=session, team_id=nudge.team_id, nudge_id=_nudge_id(nudge))
-                assert stored is not None
                 for name, value in values.items():
-                    setattr(stored, name, value)
+                    setattr(row, name, value)
                     setattr(nudge, name, value)
-                session.add(stored)
+                session.add(row)
+                held.append(nudge)
+        return Batch(batch.claim, batch.design, held)
 
 
 def _retry_after(error: Exception) -> int | None:
     if not isinstance(error, SlackApiError):
         return None
-    value = (error.response.headers or {}).get("Retry-After") or (error.response.headers or {}).get("retry-after")
+    headers = error.response.headers or {}
+    value = headers.get("Retry-After") or headers.get("retry-after")
     if isinstance(value, list):
         value = value[0] if value else None
     try:

@@ -110,7 +110,7 @@ def set_reminders(
             design.reminders_enabled = True
             _schedule(session, catalog, design, now, restart=False)
             for nudge in nudge_repo.open_nudges(session=session, team_id=team_id, design_id=_id(design)):
-                if nudge.status == NudgeStatus.SCHEDULED:
+                if nudge.status == NudgeStatus.SCHEDULED and not nudge_repo.is_leased(nudge, now):
                     nudge.due_at, nudge.any_hour = now, True
                     session.add(nudge)
     repo.mark_changed(session=session, design=design, now=now)
@@ -121,18 +121,19 @@ def resolve(
     *, session: Session, catalog: Catalog, action: NudgeAction, outcome: NudgeStatus, now: datetime
 ) -> Revisited | None:
     """ "Still holds", "Snooze a week" or "Stop these reminders" on a nudge; None for a repeated click."""
-    nudge, design = _load_open(session, action)
     if not repo.claim_event(session=session, team_id=action.team_id, event_id=action.interaction_id, now=now):
         return None
-    if outcome is NudgeStatus.STOPPED:
+    if outcome is NudgeStatus.STOPPED:  # any button of the message stops them, whatever its own state
+        nudge, design = _load(session, action)
         _stop(session, design, now, by=action.user_id)
     else:
+        nudge, design = _load(session, action, require_open=True)
         _close(session, nudge, outcome, by=action.user_id, now=now)
         if outcome is NudgeStatus.SNOOZED:
-            again = working_slot(now + SNOOZE, zone(design.owner_tz))
-            _add(session, design, nudge.question_id, nudge.round + 1, again)
+            until = now + SNOOZE
+            _add(session, design, nudge.question_id, working_slot(until, zone(design.owner_tz)), not_before=until)
         else:
-            _schedule_next(session, catalog, design, nudge, now)
+            schedule_next(session=session, catalog=catalog, design=design, question_id=nudge.question_id, now=now)
     repo.mark_changed(session=session, design=design, now=now)
     return Revisited(design_id=_id(design), message_ts=nudge.message_ts)
 
@@ -146,21 +147,25 @@ def update_answer(
     choices: list[str] | None,
     now: datetime,
 ) -> Revisited | None:
-    """The "Update…" form: a new version of the answer (``None`` keeps that part as it was); an unchanged
-    form counts as "Still holds"."""
-    nudge, design = _load_open(session, action)
+    """The "Update…" form: a new version of the answer (``None`` keeps that part as it was). It closes the
+    revisit if still open (an unchanged form counts as "Still holds"); a form sent after the revisit
+    closed still updates the answer, so nothing typed is lost."""
     if not repo.claim_event(session=session, team_id=action.team_id, event_id=action.interaction_id, now=now):
         return None
+    nudge, design = _load(session, action)
     current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
     previous = current.get(nudge.question_id)
-    old_text = previous.text if previous is not None and previous.status == AnswerStatus.ANSWERED else ""
-    old_choices = list(previous.choices) if previous is not None and previous.status == AnswerStatus.ANSWERED else []
+    answered = previous is not None and previous.status == AnswerStatus.ANSWERED
+    old_text = previous.text if answered and previous is not None else ""
+    old_choices = list(previous.choices) if answered and previous is not None else []
     new_text = old_text if text is None else text
     new_choices = old_choices if choices is None else choices
+    if nudge.question_id not in catalog:
+        raise RevisitClosed("This question is no longer part of the catalog.")
     question = catalog.question(nudge.question_id)
     if any(question.option(option_id) is None for option_id in new_choices):
         raise UserFacingError("That option is not one of this question's choices.")
-    changed = (new_text, new_choices) != (old_text, old_choices) or previous is None
+    changed = not answered or (new_text, new_choices) != (old_text, old_choices)
     if changed:
         answer = Answer(
             team_id=action.team_id,
@@ -172,26 +177,33 @@ def update_answer(
             created_at=now,
         )
         repo.add_answer(session=session, design_id=_id(design), answer=answer)
-    outcome = NudgeStatus.UPDATED if changed else NudgeStatus.CONFIRMED
-    _close(session, nudge, outcome, by=action.user_id, now=now)
-    _schedule_next(session, catalog, design, nudge, now)
+    if NudgeStatus(nudge.status).is_open:
+        _close(session, nudge, NudgeStatus.UPDATED if changed else NudgeStatus.CONFIRMED, by=action.user_id, now=now)
+        schedule_next(session=session, catalog=catalog, design=design, question_id=nudge.question_id, now=now)
     repo.mark_changed(session=session, design=design, now=now)
     return Revisited(design_id=_id(design), message_ts=nudge.message_ts)
 
 
 def open_nudge(*, session: Session, action: NudgeAction) -> tuple[Nudge, Design]:
     """The nudge behind an "Update…" click and its design, refusing one that already has an outcome."""
-    return _load_open(session, action, lock=False)
+    return _load(session, action, require_open=True, lock=False)
+
+
+def retime(*, session: Session, catalog: Catalog, team_id: str, design_id: int, now: datetime) -> None:
+    """Re-time the revisits not sent yet, once the owner's timezone is known."""
+    design = repo.get_design(session=session, team_id=team_id, design_id=design_id, for_update=True)
+    if design is not None and design.deployed_at is not None and design.reminders_enabled:
+        _schedule(session, catalog, design, now, restart=True)
 
 
 # --- scheduling ----------------------------------------------------------------------------------------
 
 
 def _schedule(session: Session, catalog: Catalog, design: Design, now: datetime, *, restart: bool) -> None:
-    """Give each revisit question one open nudge; with ``restart``, re-time the ones not sent yet."""
+    """Give each revisit question one open nudge; with ``restart``, re-time the ones not sent yet (never
+    sooner than a snooze asked for, never one a dispatcher holds)."""
     answers = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
-    every = timedelta(days=design.remind_every_days) if design.remind_every_days else None
-    owner_zone = zone(design.owner_tz)
+    every = _every(design)
     open_by_question = {
         nudge.question_id: nudge
         for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=_id(design))
@@ -201,7 +213,9 @@ def _schedule(session: Session, catalog: Catalog, design: Design, now: datetime,
         if not question.revisit_after_deployment:
             continue
         existing = open_by_question.get(question.id)
-        if existing is not None and (existing.status != NudgeStatus.SCHEDULED or not restart):
+        if existing is not None and (
+            existing.status != NudgeStatus.SCHEDULED or not restart or nudge_repo.is_leased(existing, now)
+        ):
             continue
         if existing is not None:
             round_number = existing.round
@@ -211,46 +225,65 @@ def _schedule(session: Session, catalog: Catalog, design: Design, now: datetime,
             )
             round_number = 0 if latest is None else latest + 1
         anchor = design.deployed_at if round_number == 0 and every is None else now
+        not_before = max(now, existing.not_before) if existing is not None and existing.not_before else now
         due = next_due(
             cadence=cadence(question.id, answers, every),
             round_number=round_number,
             anchor=anchor,
-            zone=owner_zone,
-            not_before=now,
+            zone=zone(design.owner_tz),
+            not_before=not_before,
         )
         if existing is None:
-            _add(session, design, question.id, round_number, due)
+            _add(session, design, question.id, due)
         else:
             existing.due_at, existing.any_hour = due, False
             session.add(existing)
 
 
-def _schedule_next(session: Session, catalog: Catalog, design: Design, done: Nudge, now: datetime) -> None:
-    if not design.reminders_enabled or done.question_id not in catalog:
+def schedule_next(*, session: Session, catalog: Catalog, design: Design, question_id: str, now: datetime) -> None:
+    """After a revisit's outcome: the question's next one, on the regular schedule (unless reminders are off,
+    or the question already has an open revisit, such as a snooze's)."""
+    if not design.reminders_enabled or question_id not in catalog:
         return
+    if any(
+        n.question_id == question_id
+        for n in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=_id(design))
+    ):
+        return
+    latest = nudge_repo.latest_round(
+        session=session, team_id=design.team_id, design_id=_id(design), question_id=question_id
+    )
+    round_number = 0 if latest is None else latest + 1
     answers = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
-    every = timedelta(days=design.remind_every_days) if design.remind_every_days else None
     due = next_due(
-        cadence=cadence(done.question_id, answers, every),
-        round_number=done.round + 1,
+        cadence=cadence(question_id, answers, _every(design)),
+        round_number=round_number,
         anchor=now,
         zone=zone(design.owner_tz),
     )
-    _add(session, design, done.question_id, done.round + 1, due)
+    _add(session, design, question_id, due)
 
 
-def _add(session: Session, design: Design, question_id: str, round_number: int, due: datetime) -> None:
+def _add(session: Session, design: Design, question_id: str, due: datetime, not_before: datetime | None = None) -> None:
+    latest = nudge_repo.latest_round(
+        session=session, team_id=design.team_id, design_id=_id(design), question_id=question_id
+    )
     nudge_repo.add_nudge(
         session=session,
         nudge=Nudge(
             team_id=design.team_id,
             design_id=_id(design),
             question_id=question_id,
-            round=round_number,
+            round=0 if latest is None else latest + 1,
             status=NudgeStatus.SCHEDULED,
             due_at=due,
+            not_before=not_before,
         ),
     )
+
+
+def _every(design: Design) -> timedelta | None:
+    return timedelta(days=design.remind_every_days) if design.remind_every_days else None
 
 
 def _stop(session: Session, design: Design, now: datetime, by: str | None = None) -> None:
@@ -265,16 +298,21 @@ def _close(session: Session, nudge: Nudge, outcome: NudgeStatus, *, by: str | No
     session.add(nudge)
 
 
-def _load_open(session: Session, action: NudgeAction, *, lock: bool = True) -> tuple[Nudge, Design]:
-    nudge = nudge_repo.get_nudge(session=session, team_id=action.team_id, nudge_id=action.nudge_id, for_update=lock)
-    if nudge is None:
+def _load(
+    session: Session, action: NudgeAction, *, require_open: bool = False, lock: bool = True
+) -> tuple[Nudge, Design]:
+    """The nudge and its design, locked design first (as every writer locks them), so clicks and commands
+    on one design never deadlock."""
+    found = nudge_repo.get_nudge(session=session, team_id=action.team_id, nudge_id=action.nudge_id)
+    if found is None:
         raise RevisitClosed("This revisit no longer exists (its design was deleted).")
-    if not NudgeStatus(nudge.status).is_open:
+    design = repo.get_design(session=session, team_id=action.team_id, design_id=found.design_id, for_update=lock)
+    nudge = nudge_repo.get_nudge(session=session, team_id=action.team_id, nudge_id=action.nudge_id, for_update=lock)
+    if design is None or nudge is None:
+        raise RevisitClosed("This revisit's design no longer exists.")
+    if require_open and not NudgeStatus(nudge.status).is_open:
         who = f" by <@{nudge.resolved_by}>" if nudge.resolved_by else ""
         raise RevisitClosed(f"This revisit is already closed: {_OUTCOME_WORDS[NudgeStatus(nudge.status)]}{who}.")
-    design = repo.get_design(session=session, team_id=action.team_id, design_id=nudge.design_id, for_update=lock)
-    if design is None:
-        raise RevisitClosed("This revisit's design no longer exists.")
     return nudge, design
 
 

@@ -12,11 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -53,6 +49,11 @@ class Services:
         """Look for due nudges now rather than at the next tick (after `/mldesign remind … now`)."""
         self.background.submit(("dispatch",), self.nudger.dispatch)
 
+    def learn_owner_timezone(self, team_id: str, design_id: int) -> None:
+        """After deployment, in the background: time the first revisits to the owner's own mornings."""
+        key = ("timezone", team_id, design_id)
+        self.background.submit(key, partial(self.nudger.learn_owner_timezone, team_id, design_id))
+
     def refresh_nudge_message(self, team_id: str, design_id: int, message_ts: str | None) -> None:
         if message_ts:
             key = ("nudge-message", team_id, message_ts)
@@ -75,16 +76,16 @@ class Services:
 
 
 def web_client(settings: Settings) -> WebClient:
-    """slack_sdk's client with its own retry handlers: connection errors, 429 (honouring Retry-After), 5xx."""
+    """slack_sdk's client, retrying only 429s (waiting out Retry-After: Slack did not act on the call).
+
+    A 5xx or a dropped connection may come after Slack posted the message, so those are not retried
+    blindly here: the publisher and the dispatcher retry them after checking, by message metadata,
+    whether the post went out."""
     return WebClient(
         token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
         base_url=settings.slack_api_url,
         timeout=WEB_API_TIMEOUT_SECONDS,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
     )
 
 

@@ -36,7 +36,7 @@ MAX_EVERY_DAYS = 366
 
 
 class NudgeStatus(StrEnum):
-    """Where one revisit stands. The first four are open; the rest are outcomes, kept as the revisit log."""
+    """Where one revisit stands. The first three are open; the rest are outcomes, kept as the revisit log."""
 
     SCHEDULED = "scheduled"  # waiting for its due time
     SENT = "sent"  # asked in the thread, waiting for the team

@@ -151,6 +151,7 @@ class Nudge(SQLModel, table=True):
     status: str = Field(default="scheduled", max_length=16)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     any_hour: bool = False  # `/mldesign remind … now`: send at once, outside working hours too
+    not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)  # a snooze's end: never sooner
     claim: str | None = Field(default=None, max_length=64)
     attempts: int = 0
     send_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 from flows.nudges import NudgeStatus
 from storage.models import Nudge
 
-OPEN = (NudgeStatus.SCHEDULED, NudgeStatus.SENT, NudgeStatus.REMINDED)
+OPEN = tuple(status for status in NudgeStatus if status.is_open)
 
 
 def open_nudges(*, session: Session, team_id: str, design_id: int) -> Sequence[Nudge]:
@@ -90,34 +91,49 @@ def next_due_at(*, session: Session, team_id: str, design_id: int) -> datetime |
 
 
 def claim_due(*, session: Session, now: datetime, lease_until: datetime, claim: str, limit: int = 200) -> list[Nudge]:
-    """Take the rows due at ``now`` for this dispatcher until ``lease_until``; another dispatcher running
-    at the same time gets other rows, never the same ones."""
+    """Take the rows due at ``now`` for this claim until ``lease_until``; a dispatcher running at the same
+    time gets other rows, never the same ones. Every due row of a design taken comes along, so a design's
+    revisits go out together even when more than ``limit`` rows are due."""
     due = select(Nudge).where(col(Nudge.due_at) <= now).order_by(col(Nudge.due_at)).limit(limit)
+    claimed = _claim(session, due, lease_until, claim)
+    design_ids = {row.design_id for row in claimed}
+    if design_ids:
+        rest = select(Nudge).where(col(Nudge.due_at) <= now, col(Nudge.design_id).in_(design_ids))
+        claimed += _claim(session, rest, lease_until, claim)
+    session.flush()
+    session.expire_all()
+    ids = [row.id for row in claimed]
+    return list(session.exec(select(Nudge).where(col(Nudge.id).in_(ids)).order_by(col(Nudge.id))).all())
+
+
+def _claim(session: Session, due: Any, lease_until: datetime, claim: str) -> list[Nudge]:
     if session.get_bind().dialect.name == "postgresql":
         rows = list(session.exec(due.with_for_update(skip_locked=True)).all())
         if rows:
             session.exec(  # type: ignore[call-overload]
                 update(Nudge).where(col(Nudge.id).in_([row.id for row in rows])).values(due_at=lease_until, claim=claim)
             )
-        claimed = [row.id for row in rows]
-    else:
-        claimed = []
-        for row in session.exec(due).all():
-            result = session.exec(  # type: ignore[call-overload]
-                update(Nudge)
-                .where(col(Nudge.id) == row.id, col(Nudge.due_at) == row.due_at)
-                .values(due_at=lease_until, claim=claim)
-            )
-            if result.rowcount == 1:
-                claimed.append(row.id)
-    session.flush()
-    session.expire_all()
-    return list(session.exec(select(Nudge).where(col(Nudge.id).in_(claimed)).order_by(col(Nudge.id))).all())
+        return rows
+    claimed = []
+    for row in session.exec(due).all():
+        result = session.exec(  # type: ignore[call-overload]
+            update(Nudge)
+            .where(col(Nudge.id) == row.id, col(Nudge.due_at) == row.due_at)
+            .values(due_at=lease_until, claim=claim)
+        )
+        if result.rowcount == 1:
+            claimed.append(row)
+    return claimed
 
 
-def holds_claim(*, session: Session, nudge: Nudge, claim: str) -> bool:
-    """Whether this dispatcher still owns the row (its lease was not taken over), locking it if it does."""
-    current = session.exec(
-        select(Nudge).where(Nudge.id == nudge.id).with_for_update().execution_options(populate_existing=True)
+def lock_held(*, session: Session, nudge_id: int, claim: str) -> Nudge | None:
+    """The row, locked, if this claim still holds it (its lease was not taken over); else None."""
+    row = session.exec(
+        select(Nudge).where(Nudge.id == nudge_id).with_for_update().execution_options(populate_existing=True)
     ).first()
-    return current is not None and current.claim == claim
+    return row if row is not None and row.claim == claim else None
+
+
+def is_leased(nudge: Nudge, now: datetime) -> bool:
+    """A dispatcher holds the row right now: leave its timing alone."""
+    return nudge.claim is not None and nudge.due_at is not None and nudge.due_at > now

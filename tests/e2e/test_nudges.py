@@ -28,10 +28,6 @@ def nudge_ids(message: dict[str, Any]) -> list[int]:
     return message["metadata"]["event_payload"]["nudge_ids"]
 
 
-def item_block(message: dict[str, Any], nudge_id: int) -> str:
-    return f"nudge:{nudge_id}"
-
-
 def deploy(slack: Any, driver: Any, db: Any, thread: DesignThread) -> dict[str, Any]:
     response = driver.slash_command(ALICE, CHANNEL, f"deployed {thread.name}")
     assert response.status_code == 200
@@ -62,8 +58,13 @@ def test_marking_deployed_schedules_a_revisit_of_each_post_deployment_decision(s
     assert {n.question_id for n in nudges} == REVISITED
     assert {n.status for n in nudges} == {"scheduled"}
     assert db.design("Churn model").deployed_at is not None
-    for nudge in nudges:  # a weekday at 10:00 for the owner (Europe/London), two weeks on
-        assert nudge.due_at.weekday() < 5 and nudge.due_at.hour in (9, 10) and nudge.due_at.minute == 0
+    poll_until(lambda: db.design("Churn model").owner_tz == "Europe/London")
+    london = ZoneInfo("Europe/London")
+    poll_until(lambda: all(n.due_at.astimezone(london).hour == 10 for n in db.nudges("Churn model")))
+    for nudge in db.nudges("Churn model"):  # a weekday at 10:00 for the owner, about two weeks on
+        due = nudge.due_at.astimezone(london)
+        assert due.weekday() < 5 and (due.hour, due.minute) == (10, 0)
+        assert 13 <= (nudge.due_at - db.design("Churn model").deployed_at).days <= 17
 
 
 def test_the_nudge_appears_in_the_thread_once_for_all_due_decisions(slack, driver, db, deployed):
@@ -160,15 +161,30 @@ def test_update_opens_a_prefilled_form_and_a_new_version_updates_the_summary_in_
     assert db.design("Churn model").summary_ts == summary_ts
 
 
+def start_canary(slack: Any, driver: Any, db: Any) -> DesignThread:
+    """A second deployed design whose nudge arriving proves a dispatch ran after a moment of interest."""
+    canary = DesignThread.start(slack, driver, db, "Canary")
+    deploy(slack, driver, db, canary)
+    poll_until(lambda: db.design("Canary").owner_tz is not None)
+    return canary
+
+
 def test_stop_these_reminders_closes_every_open_revisit(slack, driver, db, deployed):
     message = fast_forward_to_next_nudge(slack, db, deployed)
+    first = nudge_ids(message)[0]
+    driver.click(BOB, CHANNEL, message["ts"], "nudge_snooze", value=str(first))
+    poll_until(lambda: next(n for n in db.nudges("Churn model") if n.id == first).status == "snoozed")
 
-    driver.click(ALICE, CHANNEL, message["ts"], "nudge_stop", value=str(nudge_ids(message)[0]))
+    stop = driver.click(ALICE, CHANNEL, message["ts"], "nudge_stop", value=str(first))
 
+    assert stop.status_code == 200
     poll_until(lambda: not db.design("Churn model").reminders_enabled)
-    assert {n.status for n in db.nudges("Churn model")} == {"stopped"}
+    assert {n.status for n in db.nudges("Churn model")} == {"snoozed", "stopped"}
+    assert not any(n.status == "scheduled" for n in db.nudges("Churn model")), "the snooze's follow-up too"
     deployed.wait_until(lambda: "nudge_stop" not in action_ids(posted(deployed)[0]))
-    slack.workspace.advance_clock(120 * DAY)
+    canary = start_canary(slack, driver, db)
+    slack.workspace.advance_clock_to(db.next_nudge_due(canary.name) + 60)
+    canary.wait_until(lambda: len(posted(canary)) == 1, timeout=10)  # the dispatcher has run since
     assert len(posted(deployed)) == 1
 
 
@@ -194,6 +210,11 @@ def test_an_ignored_nudge_gets_one_reminder_then_is_marked_unanswered(slack, dri
 
 
 def test_remind_now_sends_at_once_whatever_the_hour(slack, driver, db, deployed):
+    saturday_night = _next_weekday_morning(slack.workspace.now())
+    while datetime.fromtimestamp(saturday_night, UTC).weekday() != 5:
+        saturday_night += DAY
+    slack.workspace.advance_clock_to(saturday_night + 12 * 3600)  # Saturday 23:00 in London
+
     response = driver.slash_command(ALICE, CHANNEL, "remind churn model now")
 
     assert "Sending the revisit nudges of *Churn model*" in all_text(response.json())
@@ -220,16 +241,21 @@ def test_remind_before_deployment_says_what_to_do(slack, driver, db, start_desig
     assert "is not marked as deployed yet" in all_text(response.json())
 
 
-def test_nudges_due_during_down_time_go_out_once_per_design(slack, driver, db, bot, deployed):
+def test_nudges_due_during_down_time_go_out_once_per_design(slack, driver, db, bot, start_design):
+    thread = start_design("Churn model")
+    answer_question(thread, "refresh-cadence", "Weekly")  # refresh decisions fall due a week before the rest
+    deploy(slack, driver, db, thread)
+    poll_until(lambda: len({n.due_at for n in db.nudges("Churn model")}) == 2)
+    latest = max(n.due_at for n in db.nudges("Churn model")).timestamp()
     bot.stop()
-    slack.workspace.advance_clock_to(db.next_nudge_due("Churn model") + 40 * DAY)
-    slack.workspace.advance_clock_to(_next_weekday_morning(slack.workspace.now()))
+    slack.workspace.advance_clock_to(_next_weekday_morning(latest + 40 * DAY))
 
     bot.start()
 
-    deployed.wait_until(lambda: len(posted(deployed)) == 1, timeout=10)
-    deployed.wait_until(lambda: {n.status for n in db.nudges("Churn model")} == {"sent"})
-    assert len(posted(deployed)) == 1
+    thread.wait_until(lambda: len(posted(thread)) == 1, timeout=10)
+    thread.wait_until(lambda: {n.status for n in db.nudges("Churn model")} == {"sent"})
+    assert len(posted(thread)) == 1
+    assert len(nudge_ids(posted(thread)[0])) == 5, "one message for all of the design's due revisits"
 
 
 def test_a_nudge_due_at_the_weekend_waits_for_the_owners_monday_morning(slack, driver, db, bot, deployed):
@@ -256,8 +282,8 @@ def test_a_nudge_sent_just_before_a_crash_is_not_sent_twice(slack, driver, db, d
     # The crash window: the message went out, but the rows were never marked sent.
     with session_scope(db.engine) as session:
         for nudge in db.nudges("Churn model"):
-            nudge.status, nudge.message_ts = "scheduled", None
-            nudge.due_at = nudge.send_started_at
+            nudge.status, nudge.message_ts, nudge.send_started_at = "scheduled", None, nudge.sent_at
+            nudge.due_at = nudge.sent_at  # the lease the crashed dispatch held has run out
             session.add(nudge)
 
     poll_until(lambda: {n.status for n in db.nudges("Churn model")} == {"sent"}, timeout=10)
@@ -270,21 +296,32 @@ def test_a_permanent_slack_error_marks_the_nudge_failed_with_its_reason(slack, d
 
     slack.workspace.advance_clock_to(db.next_nudge_due("Churn model") + 60)
 
-    poll_until(lambda: {n.status for n in db.nudges("Churn model")} == {"failed"}, timeout=10)
-    assert {n.failure for n in db.nudges("Churn model")} == {"is_archived"}
-    slack.workspace.advance_clock(DAY)
+    poll_until(lambda: {n.status for n in db.nudges("Churn model") if n.round == 0} == {"failed"}, timeout=10)
+    assert {n.failure for n in db.nudges("Churn model") if n.round == 0} == {"is_archived"}
+    posts = len(slack.workspace.calls("chat.postMessage"))
+    canary = start_canary(slack, driver, db)
+    slack.workspace.advance_clock_to(db.next_nudge_due(canary.name) + 60)
+    canary.wait_until(lambda: len(posted(canary)) == 1, timeout=10)
     assert posted(deployed) == [], "a permanent failure is not retried in a loop"
+    # The canary's parent, first question and nudge, and nothing for the failed design.
+    assert len(slack.workspace.calls("chat.postMessage")) - posts == 3
+    assert {n.round for n in db.nudges("Churn model") if n.status == "scheduled"} == {1}, "the schedule goes on"
 
 
 @pytest.mark.parametrize("status", [503, 429])
 def test_a_server_error_or_rate_limit_is_retried_later_and_sent_once(slack, driver, db, deployed, status):
-    # Three failures outlast slack_sdk's own retries (which wait out Retry-After on a 429).
-    slack.workspace.fail_next("chat.postMessage", http_status=status, retry_after=1, times=3)
+    # A 429 is retried twice by slack_sdk itself (waiting out Retry-After): three outlast it. A 503 is not.
+    error, times = ("ratelimited", 3) if status == 429 else ("service_unavailable", 1)
+    slack.workspace.fail_next("chat.postMessage", error, http_status=status, retry_after=1, times=times)
 
     slack.workspace.advance_clock_to(db.next_nudge_due("Churn model") + 60)
 
-    poll_until(lambda: all(n.attempts == 1 for n in db.nudges("Churn model")), timeout=10)
+    def deferred() -> bool:
+        return all(n.claim is None and n.due_at.timestamp() > slack.workspace.now() for n in db.nudges("Churn model"))
+
+    poll_until(deferred, timeout=10)
     assert posted(deployed) == []
+    assert {n.attempts for n in db.nudges("Churn model")} == ({0} if status == 429 else {1}), "rate limits are free"
     slack.workspace.advance_clock(120)
     deployed.wait_until(lambda: len(posted(deployed)) == 1, timeout=10)
     deployed.wait_until(lambda: {n.status for n in db.nudges("Churn model")} == {"sent"})

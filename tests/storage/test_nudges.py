@@ -74,6 +74,13 @@ def test_a_dispatcher_whose_lease_was_taken_over_no_longer_holds_the_row(engine)
             session=session, now=NOW + timedelta(minutes=6), lease_until=NOW + timedelta(minutes=11), claim="fast"
         )
     with session_scope(engine) as session:
-        row = nudge_repo.get_nudge(session=session, team_id="T1", nudge_id=row_id)
-        assert not nudge_repo.holds_claim(session=session, nudge=row, claim="slow")
-        assert nudge_repo.holds_claim(session=session, nudge=row, claim="fast")
+        assert nudge_repo.lock_held(session=session, nudge_id=row_id, claim="slow") is None
+        assert nudge_repo.lock_held(session=session, nudge_id=row_id, claim="fast") is not None
+
+
+def test_every_due_row_of_a_design_comes_with_the_first_one_claimed(engine):
+    seed(engine, due=250)
+
+    claimed = claim(engine, "a")
+
+    assert len(claimed) == 250, "one design's revisits are never split across two dispatches"

@@ -100,5 +100,6 @@ def mark_deployed(services: Services) -> Callable[..., None]:
             )
         ack()
         services.publisher.schedule(team_id, design_id)
+        services.learn_owner_timezone(team_id, design_id)
 
     return handle_mark_deployed

@@ -173,7 +173,12 @@ def _deployed(services: Services, who: Invocation, command: Command) -> Outcome:
             revisits=len(nudge_repo.open_nudges(session=session, team_id=who.team_id, design_id=design_id)),
             next_nudge=nudge_repo.next_due_at(session=session, team_id=who.team_id, design_id=design_id),
         )
-    return reply, lambda: services.publisher.schedule(who.team_id, design_id)
+
+    def after() -> None:
+        services.publisher.schedule(who.team_id, design_id)
+        services.learn_owner_timezone(who.team_id, design_id)
+
+    return reply, after
 
 
 def _remind(services: Services, who: Invocation, command: Command) -> Outcome:

@@ -1,0 +1,155 @@
+"""The dispatcher's races against the fake Slack: a lease taken over, a click beating the give-up, a lookup
+Slack refuses. Each drives one dispatch of one design with a claim the test controls."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot import revisits
+from bot.background import KeyedBackground
+from bot.nudger import Nudger
+from bot.publisher import Publisher
+from bot.revisits import NudgeAction
+from bot.services import web_client
+from bot.settings import Settings
+from flows.nudges import NudgeStatus
+from sandbox import FakeSlack
+from storage import nudges as nudge_repo
+from storage import repositories as repo
+from storage.engine import session_scope
+from storage.models import Nudge
+from tests.factories import make_design
+
+CHANNEL = "C0MLTEAM"
+MONDAY = datetime(2026, 12, 14, 10, 30, tzinfo=UTC)  # 10:30 in London: working hours
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def slack():
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def nudger(slack, engine, catalog):
+    client = web_client(Settings(slack_bot_token=slack.workspace.bot_token, slack_api_url=slack.api_url))
+    background = KeyedBackground(max_workers=2)
+    clock = FixedClock(MONDAY)
+    publisher = Publisher(engine=engine, client=client, catalog=catalog, background=background, clock=clock)
+    yield Nudger(engine=engine, client=client, catalog=catalog, clock=clock, publisher=publisher)
+    background.shutdown()
+
+
+def deployed_design(slack, engine, catalog, status: str = NudgeStatus.SCHEDULED) -> int:
+    """A deployed design with a thread in the fake and one due revisit per revisit question."""
+    parent = slack.workspace.post_message(CHANNEL, text="design", bot_id="B0BOT")
+    with session_scope(engine) as session:
+        design = make_design(
+            team_id="T0SANDBOX",
+            channel_id=CHANNEL,
+            started_by="U0ALICE",
+            parent_ts=parent["ts"],
+            deployed_at=MONDAY - timedelta(days=30),
+            owner_tz="Europe/London",
+        )
+        repo.add_design(session=session, design=design)
+        for question in catalog.questions:
+            if question.revisit_after_deployment:
+                session.add(
+                    Nudge(
+                        team_id="T0SANDBOX",
+                        design_id=design.id,
+                        question_id=question.id,
+                        status=status,
+                        due_at=MONDAY - timedelta(hours=1),
+                        message_ts=parent["ts"] if status != NudgeStatus.SCHEDULED else None,
+                    )
+                )
+        return design.id
+
+
+def claim(engine, token: str) -> list[Nudge]:
+    with session_scope(engine) as session:
+        return nudge_repo.claim_due(session=session, now=MONDAY, lease_until=MONDAY + timedelta(minutes=5), claim=token)
+
+
+def rows(engine, design_id: int) -> list[Nudge]:
+    with session_scope(engine) as session:
+        return list(session.exec(select(Nudge).where(Nudge.design_id == design_id).order_by(col(Nudge.id))).all())
+
+
+def nudge_posts(slack) -> list[dict]:
+    return [
+        call
+        for call in slack.workspace.calls("chat.postMessage")
+        if (call.params.get("metadata") or {}).get("event_type") == "mldesign_nudge"
+    ]
+
+
+def test_a_dispatch_whose_lease_was_taken_over_does_not_post(slack, engine, catalog, nudger):
+    design_id = deployed_design(slack, engine, catalog)
+    claimed = claim(engine, "slow")
+    with session_scope(engine) as session:  # the lease ran out and another dispatch took the rows
+        for nudge in nudge_repo.open_nudges(session=session, team_id="T0SANDBOX", design_id=design_id):
+            nudge.claim = "fast"
+            session.add(nudge)
+
+    nudger._dispatch_design("slow", "T0SANDBOX", design_id, claimed, MONDAY)
+
+    assert nudge_posts(slack) == []
+    assert {row.claim for row in rows(engine, design_id)} == {"fast"}
+
+
+def test_a_snooze_clicked_before_the_give_up_keeps_every_question_scheduled(slack, engine, catalog, nudger):
+    design_id = deployed_design(slack, engine, catalog, status=NudgeStatus.REMINDED)
+    claimed = claim(engine, "dispatch")
+    with session_scope(engine) as session:  # someone snoozes one of them in between
+        revisits.resolve(
+            session=session,
+            catalog=catalog,
+            action=NudgeAction("T0SANDBOX", "U0BOB", claimed[0].id, "click-1"),
+            outcome=NudgeStatus.SNOOZED,
+            now=MONDAY,
+        )
+
+    nudger._dispatch_design("dispatch", "T0SANDBOX", design_id, claimed, MONDAY)
+
+    after = rows(engine, design_id)
+    assert [row.status for row in after[: len(claimed)]] == ["snoozed"] + ["unanswered"] * (len(claimed) - 1)
+    open_per_question = {}
+    for row in after:
+        if NudgeStatus(row.status).is_open:
+            open_per_question[row.question_id] = open_per_question.get(row.question_id, 0) + 1
+    assert open_per_question == {row.question_id: 1 for row in claimed}, "one next revisit each, none lost"
+
+
+def test_a_lookup_slack_refuses_for_good_fails_the_rows_instead_of_looping(slack, engine, catalog, nudger):
+    design_id = deployed_design(slack, engine, catalog)
+    claimed = claim(engine, "dispatch")
+    with session_scope(engine) as session:  # a send had started before a crash
+        for nudge in nudge_repo.open_nudges(session=session, team_id="T0SANDBOX", design_id=design_id):
+            nudge.send_started_at = MONDAY - timedelta(minutes=10)
+            session.add(nudge)
+    for nudge in claimed:
+        nudge.send_started_at = MONDAY - timedelta(minutes=10)
+    slack.workspace.fail_next("conversations.replies", "channel_not_found")
+
+    nudger._dispatch_design("dispatch", "T0SANDBOX", design_id, claimed, MONDAY)
+
+    closed = rows(engine, design_id)[: len(claimed)]
+    assert {(row.status, row.failure) for row in closed} == {("failed", "channel_not_found")}
+    assert nudge_posts(slack) == []
