@@ -45,6 +45,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
 MAX_LOOKUP_PAGES = 10
+MAX_ITEMS_PER_MESSAGE = 15  # three blocks each, plus the intro and "Stop": within Slack's 50
 # Slack can't say who the owner is (deleted, or no users:read): their timezone stays unknown, UTC is used.
 UNKNOWABLE_USER = frozenset({"user_not_found", "user_not_visible", "missing_scope", "not_allowed_token_type"})
 
@@ -162,12 +163,14 @@ class Nudger:
         # Extend the lease and re-check it just before posting: rows taken over meanwhile are not posted.
         pending = Batch(batch.claim, batch.design, [n for n in batch.nudges if n.id not in already])
         held = self._hold(pending, send_started_at=now, due_at=now + LEASE)
-        if not held.nudges:
-            return
-        ts = self._post(held, self._render(held.design, held.nudges), MetadataType.NUDGE, now)
-        if ts is not None:
-            self._mark_sent(held, ts, now, zone)
-            logger.info("nudged design %s about %s", held.design.id, ", ".join(n.question_id for n in held.nudges))
+        # One message per design; a catalog with very many revisit questions needs a few (50 blocks each).
+        for start in range(0, len(held.nudges), MAX_ITEMS_PER_MESSAGE):
+            part = Batch(held.claim, held.design, held.nudges[start : start + MAX_ITEMS_PER_MESSAGE])
+            ts = self._post(part, self._render(part.design, part.nudges), MetadataType.NUDGE, now)
+            if ts is None:
+                return
+            self._mark_sent(part, ts, now, zone)
+            logger.info("nudged design %s about %s", part.design.id, ", ".join(n.question_id for n in part.nudges))
 
     def _remind(self, batch: Batch, now: datetime) -> None:
         already = self._find_sent(batch, MetadataType.NUDGE_REMINDER, now)

@@ -1,0 +1,70 @@
+"""Nudge messages and the update form: within Slack's limits, inert for any text, prefilled as written."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from slack_sdk.models.blocks import Block
+
+from bot.nudge_blocks import MAX_INPUT, nudge_message, update_form
+from bot.nudger import MAX_ITEMS_PER_MESSAGE
+from flows.catalog import parse_catalog
+from storage.models import Nudge
+from tests import slack_text
+from tests.factories import make_answer, make_design
+
+WHEN = datetime(2026, 12, 14, 10, 0, tzinfo=UTC)
+HOSTILE = "<!channel> <@U0X> <https://evil.example|x> & {{ 7*7 }} "
+
+
+def catalog_of(questions: int):
+    entries = "\n".join(
+        f'[[areas.questions]]\nid = "q{n}"\nprompt = "Question {n}?"\nhelp = "h"\nrevisit_after_deployment = true\n'
+        for n in range(questions)
+    )
+    return parse_catalog(f'id = "c"\nversion = 1\ntitle = "C"\n[[areas]]\nid = "a"\ntitle = "A"\n{entries}')
+
+
+def test_a_full_nudge_message_fits_slacks_limits_and_echoes_nothing_live():
+    catalog = catalog_of(MAX_ITEMS_PER_MESSAGE)
+    design = make_design(id=1, name=HOSTILE, deployed_at=WHEN)
+    nudges = [
+        Nudge(id=n, team_id="T1", design_id=1, question_id=f"q{n}", status="sent") for n in range(MAX_ITEMS_PER_MESSAGE)
+    ]
+    answers = {
+        f"q{n}": make_answer(question_id=f"q{n}", text=(HOSTILE * 2000)[:40_000], created_at=WHEN)
+        for n in range(MAX_ITEMS_PER_MESSAGE)
+    }
+
+    message = nudge_message(design=design, catalog=catalog, nudges=nudges, answers=answers, confirmations={})
+
+    assert len(message.blocks) <= 50
+    for block in message.blocks:
+        Block.parse(block).validate_json()
+    for text in slack_text.texts({"text": message.text, "blocks": message.blocks}):
+        assert "<!channel>" not in text and "<https://evil" not in text
+        assert len(text) <= 3000
+
+
+def test_the_update_form_is_prefilled_with_the_answer_as_written(catalog):
+    nudge = Nudge(id=5, team_id="T1", design_id=1, question_id="refresh-cadence", status="sent")
+    answer = make_answer(question_id="refresh-cadence", text="Weekly & <b>on Mondays</b>", choices=["weekly"])
+
+    view = update_form(catalog=catalog, nudge=nudge, design=make_design(id=1), answer=answer)
+
+    inputs = {block["block_id"]: block["element"] for block in view["blocks"] if block["type"] == "input"}
+    assert inputs["answer_text"]["initial_value"] == "Weekly & <b>on Mondays</b>"  # plain text: shown as typed
+    assert inputs["answer_choices"]["initial_option"]["value"] == "weekly"
+    assert json.loads(view["private_metadata"]) == {"nudge_id": 5, "keep_text": False}
+
+
+def test_an_answer_too_long_for_a_text_box_is_kept_unless_replaced(catalog):
+    nudge = Nudge(id=5, team_id="T1", design_id=1, question_id="feedback-loop", status="sent")
+    answer = make_answer(question_id="feedback-loop", text="x" * (MAX_INPUT + 1))
+
+    view = update_form(catalog=catalog, nudge=nudge, design=make_design(id=1), answer=answer)
+
+    [text_input] = [block for block in view["blocks"] if block.get("block_id") == "answer_text"]
+    assert "initial_value" not in text_input["element"] and text_input["optional"]
+    assert json.loads(view["private_metadata"])["keep_text"] is True
