@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot import workflow
 from bot.errors import InvalidChoice
 from bot.ids import QuestionBlockRef
+from bot.listeners.payloads import team_id_of
 from bot.services import Services
 from bot.workflow import QuestionAction
 from flows.catalog import Catalog
@@ -36,11 +37,6 @@ def parse_action(body: dict[str, Any], action: dict[str, Any]) -> QuestionAction
         question_id=ref.question_id,
         interaction_id=f"action:{action.get('action_ts')}:{user_id}:{action['action_id']}",
     )
-
-
-def team_id_of(body: dict[str, Any]) -> str:
-    """The workspace an interaction comes from (``team`` is null for some org-wide installs)."""
-    return str(body["team"]["id"] if body.get("team") else body["user"]["team_id"])
 
 
 def selected_option_ids(action: dict[str, Any]) -> list[str]:

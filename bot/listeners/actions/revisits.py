@@ -10,8 +10,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from bot import revisits
-from bot.errors import InvalidChoice
-from bot.listeners.actions.questions import team_id_of
+from bot.listeners.payloads import id_value, team_id_of
 from bot.nudge_blocks import update_form
 from bot.revisits import NudgeAction
 from bot.services import Services
@@ -20,15 +19,11 @@ from storage import repositories as repo
 
 
 def parse_nudge_action(body: dict[str, Any], action: dict[str, Any]) -> NudgeAction:
-    try:
-        nudge_id = int(action.get("value", ""))
-    except ValueError as error:
-        raise InvalidChoice("That button doesn't belong to an mldesign revisit.") from error
     user_id = body["user"]["id"]
     return NudgeAction(
         team_id=team_id_of(body),
         user_id=user_id,
-        nudge_id=nudge_id,
+        nudge_id=id_value(action, "revisit"),
         interaction_id=f"action:{action.get('action_ts')}:{user_id}:{action['action_id']}",
     )
 
@@ -85,10 +80,7 @@ def open_update_form(services: Services) -> Callable[..., None]:
 
 def mark_deployed(services: Services) -> Callable[..., None]:
     def handle_mark_deployed(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        try:
-            design_id = int(action.get("value", ""))
-        except ValueError as error:
-            raise InvalidChoice("That button doesn't belong to an mldesign summary.") from error
+        design_id = id_value(action, "summary")
         team_id = team_id_of(body)
         with services.unit_of_work() as session:
             revisits.deploy_from_summary(

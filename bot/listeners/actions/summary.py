@@ -7,18 +7,14 @@ from typing import Any
 
 from slack_bolt import Ack
 
-from bot.errors import InvalidChoice
 from bot.export import ExportRequest
-from bot.listeners.actions.questions import team_id_of
+from bot.listeners.payloads import id_value, team_id_of
 from bot.services import Services
 
 
 def export_design(services: Services) -> Callable[..., None]:
     def handle_export(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        try:
-            design_id = int(action.get("value", ""))
-        except ValueError as error:
-            raise InvalidChoice("That button doesn't belong to an mldesign summary.") from error
+        design_id = id_value(action, "summary")
         ack()
         services.export(ExportRequest(team_id_of(body), design_id, body["user"]["id"], body.get("response_url")))
 

@@ -11,6 +11,7 @@ from slack_bolt import Ack
 from bot import revisits
 from bot.errors import UserFacingError
 from bot.ids import InputId
+from bot.listeners.payloads import team_id_of
 from bot.revisits import NudgeAction
 from bot.services import Services
 
@@ -41,7 +42,7 @@ def submit_update(services: Services) -> Callable[..., None]:
             return
         user_id = body["user"]["id"]
         action = NudgeAction(
-            team_id=body["team"]["id"] if body.get("team") else body["user"]["team_id"],
+            team_id=team_id_of(body),
             user_id=user_id,
             nudge_id=nudge_id,
             interaction_id=f"view:{view['id']}:{user_id}",

@@ -1,0 +1,20 @@
+"""Small readers of Slack's interaction payloads that listeners of several kinds share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.errors import InvalidChoice
+
+
+def team_id_of(body: dict[str, Any]) -> str:
+    """The workspace an interaction comes from (``team`` is null for some org-wide installs)."""
+    return str(body["team"]["id"] if body.get("team") else body["user"]["team_id"])
+
+
+def id_value(action: dict[str, Any], belongs_to: str) -> int:
+    """The id a button carries in its value (a design's or a revisit's); a clear error for anything else."""
+    try:
+        return int(action.get("value", ""))
+    except ValueError as error:
+        raise InvalidChoice(f"That button doesn't belong to an mldesign {belongs_to}.") from error
