@@ -120,7 +120,7 @@ def set_reminders(
 def resolve(
     *, session: Session, catalog: Catalog, action: NudgeAction, outcome: NudgeStatus, now: datetime
 ) -> Revisited | None:
-    """ "Still holds", "Snooze a week" or "Stop these reminders" on a nudge; None for a repeated click."""
+    """Apply "Still holds", "Snooze a week" or "Stop these reminders" to a nudge; None for a repeated click."""
     if not repo.claim_event(session=session, team_id=action.team_id, event_id=action.interaction_id, now=now):
         return None
     if outcome is NudgeStatus.STOPPED:  # any button of the message stops them, whatever its own state
