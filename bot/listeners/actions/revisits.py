@@ -48,7 +48,7 @@ def resolve_nudge(services: Services, outcome: NudgeStatus) -> Callable[..., Non
 
 
 def open_update_form(services: Services) -> Callable[..., None]:
-    """ "Update…": the form opens from the background within the trigger's three seconds."""
+    """Open the "Update…" form from the background, within the trigger's three seconds."""
 
     def handle_update(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         nudge_action = parse_nudge_action(body, action)
