@@ -23,13 +23,15 @@ from bot.rendering import escape_mrkdwn, render_markdown
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog
+from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import read_scope
-from storage.models import Answer, Design
+from storage.models import Answer, Design, Nudge
 
 logger = logging.getLogger(__name__)
 
 MAX_SLUG = 60
+MAX_REVISITS = 500
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,10 @@ def design_document(
     history: Sequence[Answer],
     exported_at: datetime,
     person: Callable[[str], str] = str,
+    revisits: Sequence[Nudge] = (),
 ) -> DesignDocument:
-    """Render the document from a design and all versions of its answers (oldest first)."""
+    """Render the document from a design, all versions of its answers (oldest first) and, once deployed,
+    its revisits with their outcomes (newest first)."""
     by_question: dict[str, list[Answer]] = {}
     for answer in history:
         by_question.setdefault(answer.question_id, []).append(answer)
@@ -66,6 +70,7 @@ def design_document(
         brief=assessment.brief,
         exported_at=exported_at,
         person=person,
+        revisits=revisits,
     )
     return DesignDocument(filename=filename(design), title=f"{design.name}: ML design document", markdown=markdown)
 
@@ -75,7 +80,10 @@ def load_document(
 ) -> DesignDocument:
     assert design.id is not None
     history = repo.all_answers(session=session, team_id=design.team_id, design_id=design.id)
-    return design_document(design=design, catalog=catalog, history=history, exported_at=exported_at, person=person)
+    revisits = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=design.id, limit=MAX_REVISITS)
+    return design_document(
+        design=design, catalog=catalog, history=history, exported_at=exported_at, person=person, revisits=revisits
+    )
 
 
 def filename(design: Design) -> str:
@@ -124,13 +132,24 @@ class Exporter:
                 self._tell(request, "This design no longer exists, so there is nothing to export.")
                 return
             history = list(repo.all_answers(session=session, team_id=request.team_id, design_id=request.design_id))
-        names = people_names(self._client, [design.started_by, *(answer.author_id for answer in history)])
+            revisits = list(
+                nudge_repo.nudge_log(
+                    session=session, team_id=request.team_id, design_id=request.design_id, limit=MAX_REVISITS
+                )
+            )
+        people = [
+            design.started_by,
+            *(a.author_id for a in history),
+            *(n.resolved_by for n in revisits if n.resolved_by),
+        ]
+        names = people_names(self._client, people)
         document = design_document(
             design=design,
             catalog=self._catalog,
             history=history,
             exported_at=self._clock.now(),
             person=lambda user_id: names.get(user_id, user_id),
+            revisits=revisits,
         )
         try:
             self._client.files_upload_v2(

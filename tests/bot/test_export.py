@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot.cli import main
 from bot.export import design_document, filename
 from storage.engine import create_schema, make_engine
+from storage.models import Nudge
 from tests.factories import make_answer, make_design
 
 WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -60,6 +61,36 @@ def test_user_text_stays_inert_in_markdown(catalog):
     # The plain-language paragraph quotes the goal: escaped there too.
     paragraph = markdown.split("## In plain words\n\n", 1)[1].split("\n", 1)[0]
     assert "&lt;!channel&gt;" in paragraph
+
+
+def test_a_deployed_design_lists_its_revisits_with_their_outcomes(catalog):
+    design = make_design(id=4, created_at=WHEN, updated_at=WHEN, deployed_at=WHEN, remind_every_days=30)
+    revisits = [
+        Nudge(
+            team_id="T1",
+            design_id=4,
+            question_id="refresh-cadence",
+            status="confirmed",
+            resolved_by="U2",
+            resolved_at=WHEN,
+        ),
+        Nudge(
+            team_id="T1",
+            design_id=4,
+            question_id="feedback-loop",
+            status="failed",
+            failure="is_archived | <x>",
+            resolved_at=WHEN,
+        ),
+    ]
+
+    markdown = design_document(
+        design=design, catalog=catalog, history=[], exported_at=WHEN, person={"U2": "Bob (U2)"}.get, revisits=revisits
+    ).markdown
+
+    assert "## After deployment\n\nDeployed 2026-11-28 09:30 UTC." in markdown and "(every 30 days)" in markdown
+    assert "| 2026-11-28 09:30 UTC | Model refresh | still holds | Bob (U2) |" in markdown
+    assert "| could not be sent (is\\_archived \\| &lt;x&gt;) |" in markdown
 
 
 @pytest.mark.parametrize(
