@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -29,7 +29,7 @@ from bot.blocks import Message
 from bot.clock import Clock
 from bot.ids import MetadataType
 from bot.nudge_blocks import Confirmation, nudge_message, reminder_message
-from bot.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher
+from bot.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher, thread_messages
 from flows.catalog import Catalog
 from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, in_working_hours, send_window
 from flows.nudges import zone as owner_zone
@@ -44,7 +44,6 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
-MAX_LOOKUP_PAGES = 10
 MAX_ITEMS_PER_MESSAGE = 15  # three blocks each, plus the intro and "Stop": within Slack's 50
 # Slack can't say who the owner is (deleted, or no users:read): their timezone stays unknown, UTC is used.
 UNKNOWABLE_USER = frozenset({"user_not_found", "user_not_visible", "missing_scope", "not_allowed_token_type"})
@@ -276,7 +275,7 @@ class Nudger:
         wanted = {n.id for n in batch.nudges}
         found: dict[int | None, str] = {}
         try:
-            for message in self._replies(design):
+            for message in thread_messages(self._client, design.channel_id, design.parent_ts):
                 metadata = message.get("metadata") or {}
                 if metadata.get("event_type") != kind:
                     continue
@@ -288,17 +287,6 @@ class Nudger:
             self._failed(batch, error, now)
             return None
         return found
-
-    def _replies(self, design: Design) -> Iterator[dict[str, Any]]:
-        cursor = None
-        for _ in range(MAX_LOOKUP_PAGES):
-            response = self._client.conversations_replies(
-                channel=design.channel_id, ts=design.parent_ts, include_all_metadata=True, limit=200, cursor=cursor
-            )
-            yield from response.get("messages", [])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return
 
     def _owner_tz(self, design: Design) -> str | None:
         """The owner's timezone, asked of Slack once and remembered. When Slack can't answer for now, the

@@ -452,30 +452,13 @@ class Publisher:
             return None
 
     def _history(self, channel: str, oldest: str) -> Iterator[dict[str, Any]]:
-        return self._pages(
+        return _pages(
             partial(self._client.conversations_history, channel=channel, oldest=oldest, include_all_metadata=True)
         )
 
     def _replies(self, design: Design) -> Iterator[dict[str, Any]]:
-        return self._pages(
-            partial(
-                self._client.conversations_replies,
-                channel=design.channel_id,
-                ts=design.parent_ts,
-                include_all_metadata=True,
-            )
-        )
-
-    @staticmethod
-    def _pages(method: Callable[..., Any]) -> Iterator[dict[str, Any]]:
-        """Messages across pages, following the cursor a bounded number of times."""
-        cursor = None
-        for _ in range(MAX_LOOKUP_PAGES):
-            response = method(limit=200, cursor=cursor)
-            yield from response.get("messages", [])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return
+        assert design.parent_ts is not None
+        return thread_messages(self._client, design.channel_id, design.parent_ts)
 
     @staticmethod
     def _find_posted(messages: Iterable[dict[str, Any]], event_type: str, payload: dict[str, Any]) -> str | None:
@@ -484,6 +467,22 @@ class Publisher:
             if metadata.get("event_type") == event_type and metadata.get("event_payload") == payload:
                 return str(message["ts"])
         return None
+
+
+def thread_messages(client: WebClient, channel: str, thread_ts: str) -> Iterator[dict[str, Any]]:
+    """A thread's messages with their metadata, so a post a crash left unrecorded can be found again."""
+    return _pages(partial(client.conversations_replies, channel=channel, ts=thread_ts, include_all_metadata=True))
+
+
+def _pages(method: Callable[..., Any]) -> Iterator[dict[str, Any]]:
+    """Messages across pages, following the cursor a bounded number of times."""
+    cursor = None
+    for _ in range(MAX_LOOKUP_PAGES):
+        response = method(limit=200, cursor=cursor)
+        yield from response.get("messages", [])
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
 
 
 def _describe(error: Exception) -> str:
