@@ -16,6 +16,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from flows.nudges import NudgeStatus
+
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 
 
@@ -58,6 +60,7 @@ def _environment(finalize: Any) -> Environment:
     )
     env.filters["truncate_text"] = truncate_text
     env.filters["one_line"] = one_line
+    env.filters["revisit_outcome"] = lambda status: NudgeStatus(status).outcome
     return env
 
 

@@ -52,6 +52,21 @@ class NudgeStatus(StrEnum):
     def is_open(self) -> bool:
         return self in (NudgeStatus.SCHEDULED, NudgeStatus.SENT, NudgeStatus.REMINDED)
 
+    @property
+    def outcome(self) -> str:
+        """How the revisit log names this status, in the summary and in the design document alike."""
+        return _OUTCOMES.get(self, self.value)
+
+
+_OUTCOMES = {
+    NudgeStatus.CONFIRMED: "still holds",
+    NudgeStatus.UPDATED: "updated",
+    NudgeStatus.SNOOZED: "snoozed a week",
+    NudgeStatus.UNANSWERED: "unanswered",
+    NudgeStatus.STOPPED: "reminders stopped",
+    NudgeStatus.FAILED: "could not be sent",
+}
+
 
 @dataclass(frozen=True)
 class Cadence:
