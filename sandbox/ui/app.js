@@ -1416,7 +1416,9 @@
 
   // -- composers and controls -------------------------------------------------------------------------
   function wireComposer(form, input, threadTs) {
-    let sending = false;
+    // Sends go out one after another, in the order typed: a message sent while the previous one is still
+    // on its way waits for it instead of being dropped (a fast typist, or a test, never loses one).
+    let previous = Promise.resolve();
     const resize = () => {
       input.style.height = "auto";
       input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
@@ -1428,26 +1430,29 @@
         form.requestSubmit();
       }
     });
-    form.addEventListener("submit", async (event) => {
+    const sendOne = async (body, text) => {
+      try {
+        const done = await post("/ui/api/send", body);
+        if (!done && !input.value) {
+          input.value = text; // not sent: give the text back, as Slack does
+          resize();
+        }
+        if (done && !body.thread_ts) view.scrollMain = true;
+        if (done && body.thread_ts) view.scrollThread = true;
+      } finally {
+        input.focus();
+      }
+    };
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = input.value;
-      if (!text.trim() || sending) return;
-      sending = true;
+      if (!text.trim()) return;
       const body = { user: view.user, channel: view.channel, text };
       const thread = threadTs();
       if (thread) body.thread_ts = thread;
-      try {
-        const done = await post("/ui/api/send", body);
-        if (done && input.value === text) {
-          input.value = "";
-          resize();
-        }
-        if (done && !thread) view.scrollMain = true;
-        if (done && thread) view.scrollThread = true;
-      } finally {
-        sending = false;
-        input.focus();
-      }
+      input.value = ""; // cleared at once, like Slack's composer, so a second Enter doesn't send it twice
+      resize();
+      previous = previous.catch(() => {}).then(() => sendOne(body, text));
     });
   }
 

@@ -61,6 +61,21 @@ def test_a_design_review_from_start_to_a_choice(page: Page, tmp_path: Path, cata
     assert shot.stat().st_size > 10_000
 
 
+def test_commands_typed_back_to_back_are_all_sent_in_order(page: Page):
+    """The second Enter comes while the first command is still on its way: it waits its turn, never dropped."""
+    open_channel(page)
+    be(page, "U0ALICE")
+    for name in ("Churn model", "Fraud model", "Search ranking"):
+        send(page, "#composer-input", f"/mldesign start {name}")
+
+    parents = page.locator("#messages .msg", has_text="ML design review")
+    expect(parents).to_have_count(3)
+    expect(parents.nth(0)).to_contain_text("Churn model")
+    expect(parents.nth(1)).to_contain_text("Fraud model")
+    expect(parents.nth(2)).to_contain_text("Search ranking")
+    expect(page.locator("#composer-input")).to_have_value("")
+
+
 def test_the_clock_moves_forward_for_the_page_and_the_bot(page: Page, sandbox):
     expect(page.locator("#clock-time")).to_have_attribute("data-epoch", re.compile(r"^\d+$"))
     before = int(page.locator("#clock-time").get_attribute("data-epoch"))
