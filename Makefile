@@ -15,7 +15,7 @@ setup: $(INSTALLED)
 # With Slack settings (environment or .env) run the bot for real; without them, the local sandbox.
 run: setup
 	@if [ -n "$$SLACK_BOT_TOKEN" ] || grep -qs '^SLACK_BOT_TOKEN=.' .env; then \
-		exec $(VENV)/bin/mldesign serve; \
+		$(VENV)/bin/mldesign db upgrade && exec $(VENV)/bin/mldesign serve; \
 	else \
 		exec $(VENV)/bin/mldesign sandbox; \
 	fi

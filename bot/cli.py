@@ -8,10 +8,13 @@ import logging
 import os
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
 from flows.catalog import CatalogError
+from storage.schema import SchemaError
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -22,7 +25,10 @@ if TYPE_CHECKING:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mldesign", description="An ML system design assistant for Slack.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve Slack's HTTP requests on $PORT (default 3000)")
+    serve_command = commands.add_parser("serve", help="serve Slack's HTTP requests on $PORT (default 3000)")
+    serve_command.add_argument(
+        "--migrate", action="store_true", help="bring the database to this version's schema first (as `db upgrade`)"
+    )
     commands.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
     sandbox = commands.add_parser("sandbox", help="try mldesign in a browser against a fake Slack on this machine")
     sandbox.add_argument("--port", type=int, help="the page's port (default: $PORT or 3000)")
@@ -30,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export", help="print a design's Markdown document (every answer, its history)")
     export.add_argument("design", metavar="NAME_OR_ID", help="the design's name (any channel) or its id")
     export.add_argument("--team", metavar="TEAM_ID", help="only look in this workspace")
+    database = commands.add_parser("db", help="the database schema's migrations")
+    migrations = database.add_subparsers(dest="db_command", required=True)
+    upgrade = migrations.add_parser("upgrade", help="migrate DATABASE_URL to this version's schema (Procfile release)")
+    upgrade.add_argument("revision", nargs="?", default="head", help="a revision id (default: the latest)")
+    migrations.add_parser("current", help="print the database's schema revision and the code's")
+    draft = migrations.add_parser("revision", help="draft the next migration from the models (for developers)")
+    draft.add_argument("-m", "--message", required=True, help="what the migration changes")
     arguments = parser.parse_args(argv)
     if arguments.command == "sandbox":
         return run_sandbox(port=arguments.port, state_dir=arguments.state_dir)
@@ -38,11 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         _configure_logging(settings)
         if arguments.command == "export":
             return export_document(settings, arguments.design, team_id=arguments.team)
+        if arguments.command == "db":
+            return database_command(settings, arguments)
         if arguments.command == "serve":
+            if arguments.migrate:
+                migrate(settings, "head")
             serve(settings)
         else:
             socket_mode(settings)
-    except (SettingsError, CatalogError) as error:
+    except (SettingsError, CatalogError, SchemaError) as error:
         print(f"mldesign: {error}", file=sys.stderr)
         return 2
     return 0
@@ -86,6 +103,51 @@ def export_document(settings: Settings, reference: str, *, team_id: str | None) 
     return 0
 
 
+def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
+    from storage import schema
+    from storage.engine import make_engine
+
+    if arguments.db_command == "upgrade":
+        migrate(settings, arguments.revision)
+    elif arguments.db_command == "current":
+        with _database_errors():
+            engine = make_engine(settings.database_url)
+            try:
+                found = schema.current(engine)
+            finally:
+                engine.dispose()
+        print(f"database: {found or 'empty (never migrated)'}; this code: {schema.head()}")
+    else:
+        with _database_errors():
+            schema.draft_revision(settings.database_url, arguments.message)
+    return 0
+
+
+def migrate(settings: Settings, revision: str) -> None:
+    from storage import schema
+
+    with _database_errors():
+        reached = schema.upgrade(settings.database_url, revision)
+    print(f"mldesign: the database is at schema {reached}", flush=True)
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """A database that can't be reached or migrated is one line naming DATABASE_URL, not a traceback."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except (SQLAlchemyError, CommandError) as error:
+        raise SettingsError(f"DATABASE_URL: {_first_line(error)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def _create_app(services: Services) -> App:
     """Build the Bolt app, which checks the token with auth.test; a failure becomes one clear line."""
     from slack_bolt.error import BoltError
@@ -110,7 +172,8 @@ def run_sandbox(*, port: int | None, state_dir: str | None) -> int:
     The sandbox only speaks Slack's protocol to the bot, so it starts the bot as a separate process
     rather than importing it.
     """
-    command = [sys.executable, "-m", "sandbox", "--app-command", f"{shlex.quote(sys.executable)} -m bot.cli serve"]
+    app_command = f"{shlex.quote(sys.executable)} -m bot.cli serve --migrate"
+    command = [sys.executable, "-m", "sandbox", "--app-command", app_command]
     # In the sandbox, a fast-forwarded clock should bring a due nudge within seconds, not half a minute.
     os.environ.setdefault("MLDESIGN_DISPATCH_SECONDS", "2")
     if port is not None:
@@ -138,7 +201,8 @@ def serve(settings: Settings) -> None:
     from bot.services import build_services
 
     settings.require("slack_bot_token", "slack_signing_secret")
-    services = build_services(settings)
+    with _database_errors():
+        services = build_services(settings)
     web_app = create_web_app(_create_app(services), services)
     print(f"mldesign listening on http://{settings.host}:{settings.port}/slack/events", flush=True)
     uvicorn.run(web_app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
@@ -151,7 +215,8 @@ def socket_mode(settings: Settings) -> None:
     from bot.services import build_services
 
     settings.require("slack_bot_token", "slack_app_token")
-    services = build_services(settings)
+    with _database_errors():
+        services = build_services(settings)
     app = _create_app(services)
     scheduler = start_scheduler(services)
     assert settings.slack_app_token is not None

@@ -23,7 +23,8 @@ from bot.nudger import Nudger
 from bot.publisher import Publisher
 from bot.settings import Settings
 from flows.catalog import Catalog, load_catalog
-from storage.engine import create_schema, make_engine, read_scope, session_scope
+from storage.engine import make_engine, read_scope, session_scope
+from storage.schema import require_current
 
 WEB_API_TIMEOUT_SECONDS = 10
 
@@ -90,9 +91,13 @@ def web_client(settings: Settings) -> WebClient:
 
 
 def build_services(settings: Settings) -> Services:
-    engine = make_engine(settings.database_url)
-    create_schema(engine)
     catalog = load_catalog(settings.mldesign_catalog)
+    engine = make_engine(settings.database_url)
+    try:
+        require_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     client = web_client(settings)
     background = KeyedBackground(max_workers=settings.mldesign_background_workers)
     clock: Clock = SharedClock(settings.mldesign_clock_url) if settings.mldesign_clock_url else SystemClock()

@@ -14,9 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, SQLModel, create_engine
-
-from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 2_500
 POSTGRES_LOCK_TIMEOUT = "2500ms"
@@ -68,10 +66,6 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-
-def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
 
 
 @contextmanager

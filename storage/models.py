@@ -164,6 +164,17 @@ class Nudge(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
+class CatalogVersion(SQLModel, table=True):
+    """Each catalog version a design was started with, as it was then, so a design keeps its own questions
+    (and its summary its own wording) after a team changes ``MLDESIGN_CATALOG``."""
+
+    catalog_id: str = Field(primary_key=True, max_length=64)
+    version: int = Field(primary_key=True)
+    digest: str = Field(max_length=64)  # sha256 of the content: the same id and version must mean the same questions
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _timestamp()
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Slack event and interaction ids already handled, so retries and duplicates change nothing."""
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from flows.catalog import Catalog, load_catalog
-from storage.engine import create_schema, make_engine
+from storage import schema
+from storage.engine import make_engine
 
 POSTGRES_URL = os.environ.get("MLDESIGN_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -24,8 +25,8 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database URL for one test: a fresh SQLite file, or a fresh schema on the PostgreSQL server."""
+def empty_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database URL for one test, with nothing in it: a new SQLite file, or a new schema on PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'mldesign.db'}"
         return
@@ -44,8 +45,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """A database for one test, migrated to the code's schema as `mldesign db upgrade` does it."""
+    schema.upgrade(empty_database_url)
+    return empty_database_url
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
-    create_schema(engine)
     yield engine
     engine.dispose()

@@ -6,6 +6,7 @@ import pytest
 
 from bot.cli import main
 from sandbox import FakeSlack
+from storage import schema
 
 SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "MLDESIGN_CATALOG")
 
@@ -65,6 +66,7 @@ def test_a_bad_catalog_file_is_named_at_start_up(capsys, monkeypatch, tmp_path):
 
 
 def test_a_token_slack_refuses_is_reported_without_echoing_it(capsys, monkeypatch):
+    assert run(capsys, "db", "upgrade")[0] == 0
     with FakeSlack() as slack:
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-not-the-right-one")
         monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
@@ -74,3 +76,41 @@ def test_a_token_slack_refuses_is_reported_without_echoing_it(capsys, monkeypatc
 
     assert code == 2
     assert err == "mldesign: SLACK_BOT_TOKEN was refused by Slack (invalid_auth).\n"
+
+
+def test_serve_refuses_a_database_that_was_never_migrated(capsys, monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+
+    code, err = run(capsys, "serve")
+
+    assert code == 2
+    assert err == "mldesign: the database has no mldesign schema yet: run `mldesign db upgrade` first.\n"
+
+
+def test_db_upgrade_brings_the_database_to_the_code_schema_and_can_run_again(capsys):
+    main(["db", "current"])
+    before = capsys.readouterr().out
+
+    first = main(["db", "upgrade"])
+    first_out = capsys.readouterr().out
+    again = main(["db", "upgrade"])
+    again_out = capsys.readouterr().out
+    main(["db", "current"])
+    current = capsys.readouterr().out
+
+    head = schema.head()
+    assert before == f"database: empty (never migrated); this code: {head}\n"
+    assert (first, again) == (0, 0)
+    assert first_out == again_out == f"mldesign: the database is at schema {head}\n"
+    assert current == f"database: {head}; this code: {head}\n"
+
+
+def test_db_upgrade_names_an_unreachable_database_in_one_line(capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/nothing")
+
+    code, err = run(capsys, "db", "upgrade")
+
+    assert code == 2
+    assert err.startswith("mldesign: DATABASE_URL: ")
+    assert err.count("\n") == 1

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from bot.cli import main
 from bot.export import design_document, filename
-from storage.engine import create_schema, make_engine
+from storage import schema
+from storage.engine import make_engine
 from storage.models import Nudge
 from tests.factories import make_answer, make_design
 
@@ -111,8 +112,8 @@ def cli_database(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("MLDESIGN_CATALOG", raising=False)
+    schema.upgrade(url)
     engine = make_engine(url)
-    create_schema(engine)
     with Session(engine) as session:
         for design in (
             make_design(id=1, name="Churn model", channel_id="C1", created_at=WHEN),

@@ -1,0 +1,113 @@
+"""The schema's versions, with Alembic: `mldesign db upgrade` brings a database to the code's version, and
+the server refuses to start on a database that is behind (or ahead), instead of failing on its first query.
+
+Migrations live in ``storage/migrations/versions``; ``mldesign db revision -m "..."`` drafts the next one
+from the difference between the models and a database at the current head.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, MetaData, create_engine, inspect
+from sqlmodel import SQLModel
+
+from storage import installations, models  # noqa: F401  (register their tables on SQLModel.metadata)
+from storage.engine import normalize_url
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+# The schema that `create_all` built before migrations existed; such a database is adopted at this revision.
+BASELINE = "0001"
+
+
+class SchemaError(Exception):
+    """The database's schema is not the one this code needs; the message says what to run."""
+
+
+def metadata() -> MetaData:
+    """Every table mldesign owns: its own models and slack_sdk's installation and OAuth state tables."""
+    return SQLModel.metadata
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head() -> str:
+    revision = ScriptDirectory.from_config(_config()).get_current_head()
+    assert revision is not None
+    return revision
+
+
+def migration_engine(url: str) -> Engine:
+    """A plain engine for DDL: SQLite's foreign keys stay off, so a batch table copy never cascades deletes."""
+    return create_engine(normalize_url(url))
+
+
+def current(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(url: str, revision: str = "head") -> str:
+    """Migrate the database to ``revision`` in one transaction; returns the revision it is at afterwards."""
+    engine = migration_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            if _predates_migrations(connection):
+                command.stamp(config, BASELINE)
+            command.upgrade(config, revision)
+        found = current(engine)
+        assert found is not None
+        return found
+    finally:
+        engine.dispose()
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Undo migrations down to ``revision`` ("base" for none): for a rollback to an older release."""
+    engine = migration_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def draft_revision(url: str, message: str) -> None:
+    """Write the next migration from what the models add to a database at head (review it before committing)."""
+    engine = migration_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.revision(config, message=message, autogenerate=True)
+    finally:
+        engine.dispose()
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse a database the code cannot use: never migrated, behind, or migrated by newer code."""
+    found, wanted = current(engine), head()
+    if found == wanted:
+        return
+    if found is None:
+        raise SchemaError("the database has no mldesign schema yet: run `mldesign db upgrade` first.")
+    if found not in {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}:
+        raise SchemaError(f"the database is at schema {found}, newer than this code knows ({wanted}).")
+    raise SchemaError(f"the database is at schema {found}, this code needs {wanted}: run `mldesign db upgrade`.")
+
+
+def _predates_migrations(connection: object) -> bool:
+    tables = set(inspect(connection).get_table_names())
+    return "design" in tables and "alembic_version" not in tables

@@ -1,0 +1,82 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL, and a database built
+before migrations existed is adopted without losing a row."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlmodel import Session, SQLModel, select
+
+from storage import schema
+from storage.engine import make_engine, normalize_url
+from storage.models import Answer, Design
+from tests.factories import make_answer, make_design
+
+
+def differences(url: str) -> list[object]:
+    engine = create_engine(normalize_url(url))
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, schema.metadata()))
+    finally:
+        engine.dispose()
+
+
+def test_the_migrations_and_the_models_agree(empty_database_url):
+    reached = schema.upgrade(empty_database_url)
+
+    assert reached == schema.head()
+    assert differences(empty_database_url) == []
+
+
+def test_every_migration_can_be_undone_and_redone(empty_database_url):
+    schema.upgrade(empty_database_url)
+
+    schema.downgrade(empty_database_url, "base")
+
+    engine = make_engine(empty_database_url)
+    with engine.connect() as connection:
+        assert set(inspect(connection).get_table_names()) == {"alembic_version"}
+    engine.dispose()
+    assert schema.upgrade(empty_database_url) == schema.head()
+    assert differences(empty_database_url) == []
+
+
+def test_a_database_built_before_migrations_is_adopted_with_its_rows(empty_database_url):
+    engine = make_engine(empty_database_url)
+    baseline = [table for name, table in SQLModel.metadata.tables.items() if name in BASELINE_TABLES]
+    SQLModel.metadata.create_all(engine, tables=baseline)
+    with Session(engine) as session:
+        session.add(make_design(id=1, name="Churn model"))
+        session.flush()
+        session.add(make_answer(design_id=1, question_id="goals", text="Keep customers"))
+        session.commit()
+
+    assert schema.upgrade(empty_database_url) == schema.head()
+
+    assert differences(empty_database_url) == []
+    with Session(engine) as session:
+        assert [d.name for d in session.exec(select(Design))] == ["Churn model"]
+        assert [a.text for a in session.exec(select(Answer))] == ["Keep customers"]
+    engine.dispose()
+
+
+def test_the_server_refuses_a_database_behind_the_code(empty_database_url):
+    schema.upgrade(empty_database_url)
+    engine = make_engine(empty_database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+
+    with pytest.raises(schema.SchemaError) as refused:
+        schema.require_current(engine)
+    engine.dispose()
+
+    assert str(refused.value) == (
+        f"the database is at schema 0001, this code needs {schema.head()}: run `mldesign db upgrade`."
+    )
+
+
+BASELINE_TABLES = {"design", "prompt", "answer", "nudge", "processedevent"}
