@@ -9,16 +9,21 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from bot import blocks
 from bot.errors import UserFacingError
 from bot.listeners import register_listeners
+from bot.listeners.payloads import team_id_of
+from bot.manifest import BOT_SCOPES
 from bot.services import Services
 from flows.commands import CommandError
 from flows.nudges import ReminderError
 from flows.walkthrough import WalkthroughError
+from storage.installations import installation_store, oauth_state_store
 
 logger = logging.getLogger(__name__)
 
@@ -31,17 +36,51 @@ def create_app(services: Services) -> App:
     Listeners only touch the database, which is fast, and hand Web API work to the background pool, so
     the answer stays well under Slack's three seconds without Bolt's threaded ack polling.
     """
-    secret = services.settings.slack_signing_secret
+    settings = services.settings
+    secret = settings.slack_signing_secret
     app = App(
         signing_secret=secret.get_secret_value() if secret else None,
-        client=services.client,
+        client=services.clients.shared,
         process_before_response=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("bot.bolt"),
+        **(_distribution(services) if settings.distributed else {}),
     )
+    if settings.distributed:
+        app.enable_token_revocation_listeners()  # uninstalled or revoked: that workspace's tokens are deleted
     register_listeners(app, services)
     app.error(error_handler(services))
     return app
+
+
+def _distribution(services: Services) -> dict[str, Any]:
+    """OAuth install for many workspaces: tokens in slack_sdk's installation store, in mldesign's database,
+    looked up per request by Bolt's authorize (its auth.test answer cached, so the ack stays fast)."""
+    settings = services.settings
+    assert settings.slack_client_id is not None and settings.slack_client_secret is not None
+    client_secret = settings.slack_client_secret.get_secret_value()
+    store = installation_store(engine=services.engine, client_id=settings.slack_client_id)
+    oauth_settings = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=client_secret,
+        scopes=list(BOT_SCOPES),
+        redirect_uri=settings.slack_redirect_uri,
+        authorization_url=settings.slack_authorize_url,
+        installation_store=store,
+        installation_store_bot_only=True,
+        state_store=oauth_state_store(engine=services.engine),
+        logger=logging.getLogger("bot.oauth"),
+    )
+    authorize = InstallationStoreAuthorize(
+        installation_store=store,
+        client_id=settings.slack_client_id,
+        client_secret=client_secret,
+        bot_only=True,
+        cache_enabled=True,
+        client=services.clients.shared,
+        logger=logging.getLogger("bot.bolt"),
+    )
+    return {"oauth_settings": oauth_settings, "installation_store": store, "authorize": authorize}
 
 
 def error_handler(services: Services) -> Callable[..., BoltResponse]:
@@ -67,6 +106,7 @@ def error_handler(services: Services) -> Callable[..., BoltResponse]:
 def _tell_person(services: Services, body: dict[str, Any], notice: blocks.Message) -> None:
     """Errors from buttons and messages can't ride on the acknowledgement; post them ephemerally after it."""
     response_url = body.get("response_url")
+    team_id = team_id_of(body)
     event = body.get("event") or {}
     message = event.get("message") or event  # an edit carries its author inside the edited message
     user_id, thread_ts = message.get("user"), message.get("thread_ts")
@@ -78,7 +118,7 @@ def _tell_person(services: Services, body: dict[str, Any], notice: blocks.Messag
                     text=notice.text, blocks=notice.blocks, response_type="ephemeral", replace_original=False
                 )
             elif event.get("channel") and user_id:
-                services.client.chat_postEphemeral(
+                services.clients.for_team(team_id).chat_postEphemeral(
                     channel=event["channel"], user=user_id, text=notice.text, blocks=notice.blocks, thread_ts=thread_ts
                 )
         except (SlackClientError, OSError) as error:

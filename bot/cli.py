@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     export = commands.add_parser("export", help="print a design's Markdown document (every answer, its history)")
     export.add_argument("design", metavar="NAME_OR_ID", help="the design's name (any channel) or its id")
     export.add_argument("--team", metavar="TEAM_ID", help="only look in this workspace")
+    manifest = commands.add_parser("manifest", help="print the Slack app manifest for your host (JSON)")
+    manifest.add_argument("--url", default=None, help="where mldesign is served, e.g. https://mldesign.example.org")
+    manifest.add_argument("--socket", action="store_true", help="the Socket Mode variant (no request URLs)")
     database = commands.add_parser("db", help="the database schema's migrations")
     migrations = database.add_subparsers(dest="db_command", required=True)
     upgrade = migrations.add_parser("upgrade", help="migrate DATABASE_URL to this version's schema (Procfile release)")
@@ -46,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.command == "sandbox":
         return run_sandbox(port=arguments.port, state_dir=arguments.state_dir)
+    if arguments.command == "manifest":
+        return print_manifest(arguments.url, socket_mode=arguments.socket)
     try:
         settings = load_settings()
         _configure_logging(settings)
@@ -69,13 +74,14 @@ def export_document(settings: Settings, reference: str, *, team_id: str | None) 
     """Print one design's document; when the reference matches none or several, say so and fail."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.catalogs import Catalogs
     from bot.export import load_document
     from flows.catalog import load_catalog
     from storage import repositories as repo
     from storage.engine import make_engine, read_scope
     from storage.models import utc_now
 
-    catalog = load_catalog(settings.mldesign_catalog)
+    configured = load_catalog(settings.mldesign_catalog)
     engine = make_engine(settings.database_url)
     try:
         with read_scope(engine) as session:
@@ -94,12 +100,26 @@ def export_document(settings: Settings, reference: str, *, team_id: str | None) 
                         file=sys.stderr,
                     )
                 return 1
-            document = load_document(session=session, catalog=catalog, design=matches[0], exported_at=utc_now())
+            design = matches[0]
+            catalog = Catalogs(engine=engine, current=configured).of(design)  # the questions it was started with
+            document = load_document(session=session, catalog=catalog, design=design, exported_at=utc_now())
     except SQLAlchemyError as error:
         raise SettingsError(f"cannot read designs from DATABASE_URL ({type(error).__name__})") from None
     finally:
         engine.dispose()
     sys.stdout.write(document.markdown)
+    return 0
+
+
+def print_manifest(url: str | None, *, socket_mode: bool) -> int:
+    import json
+
+    from bot.manifest import PLACEHOLDER_URL, manifest
+
+    if url is not None and not url.startswith("https://"):
+        print("mldesign: --url must start with https:// (Slack only sends requests to HTTPS URLs)", file=sys.stderr)
+        return 2
+    print(json.dumps(manifest(url or PLACEHOLDER_URL, socket_mode=socket_mode), indent=2, ensure_ascii=False))
     return 0
 
 

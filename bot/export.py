@@ -17,9 +17,11 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.catalogs import Catalogs
 from bot.clock import Clock
 from bot.publisher import answer_statuses
 from bot.rendering import escape_mrkdwn, render_markdown
+from bot.slack_clients import NotInstalled, SlackClients
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog
@@ -119,10 +121,10 @@ class ExportRequest:
 class Exporter:
     """Uploads design documents to their threads in the background, telling the person if it can't."""
 
-    def __init__(self, *, engine: Engine, client: WebClient, catalog: Catalog, clock: Clock) -> None:
+    def __init__(self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs, clock: Clock) -> None:
         self._engine = engine
-        self._client = client
-        self._catalog = catalog
+        self._clients = clients
+        self._catalogs = catalogs
         self._clock = clock
 
     def export(self, request: ExportRequest) -> None:
@@ -142,17 +144,22 @@ class Exporter:
             *(a.author_id for a in history),
             *(n.resolved_by for n in revisits if n.resolved_by),
         ]
-        names = people_names(self._client, people)
+        try:
+            client = self._clients.for_team(design.team_id)
+        except NotInstalled:
+            logger.warning("export of design %s dropped: the workspace uninstalled mldesign", design.id)
+            return
+        names = people_names(client, people)
         document = design_document(
             design=design,
-            catalog=self._catalog,
+            catalog=self._catalogs.of(design),
             history=history,
             exported_at=self._clock.now(),
             person=lambda user_id: names.get(user_id, user_id),
             revisits=revisits,
         )
         try:
-            self._client.files_upload_v2(
+            client.files_upload_v2(
                 channel=design.channel_id,
                 thread_ts=design.parent_ts,
                 content=document.markdown,

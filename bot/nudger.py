@@ -26,11 +26,12 @@ from sqlalchemy import Engine
 
 from bot import revisits
 from bot.blocks import Message
+from bot.catalogs import Catalogs
 from bot.clock import Clock
 from bot.ids import MetadataType
 from bot.nudge_blocks import Confirmation, nudge_message, reminder_message
 from bot.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher, thread_messages
-from flows.catalog import Catalog
+from bot.slack_clients import NotInstalled, SlackClients
 from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, in_working_hours, send_window
 from flows.nudges import zone as owner_zone
 from storage import nudges as nudge_repo
@@ -64,13 +65,16 @@ class Batch:
 
 class Nudger:
     def __init__(
-        self, *, engine: Engine, client: WebClient, catalog: Catalog, clock: Clock, publisher: Publisher
+        self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs, clock: Clock, publisher: Publisher
     ) -> None:
         self._engine = engine
-        self._client = client
-        self._catalog = catalog
+        self._clients = clients
+        self._catalogs = catalogs
         self._clock = clock
         self._publisher = publisher
+
+    def _slack(self, design: Design) -> WebClient:
+        return self._clients.for_team(design.team_id)
 
     def dispatch(self) -> int:
         """Act on every nudge due now; returns how many rows were claimed. Safe to run in many processes."""
@@ -104,7 +108,11 @@ class Nudger:
         if tz:
             with session_scope(self._engine) as session:
                 revisits.retime(
-                    session=session, catalog=self._catalog, team_id=team_id, design_id=design_id, now=self._clock.now()
+                    session=session,
+                    catalogs=self._catalogs,
+                    team_id=team_id,
+                    design_id=design_id,
+                    now=self._clock.now(),
                 )
             self._publisher.schedule(team_id, design_id)
 
@@ -119,7 +127,9 @@ class Nudger:
             return
         message = self._render(design, nudges)
         try:
-            self._client.chat_update(channel=design.channel_id, ts=message_ts, text=message.text, blocks=message.blocks)
+            self._slack(design).chat_update(
+                channel=design.channel_id, ts=message_ts, text=message.text, blocks=message.blocks
+            )
         except (SlackApiError, SlackClientError, OSError) as error:
             logger.warning("could not update nudge message %s: %s", message_ts, _describe(error))
 
@@ -180,7 +190,7 @@ class Nudger:
         held = self._hold(pending, send_started_at=now, due_at=now + LEASE)
         if held.nudges:
             message = reminder_message(
-                design=held.design, catalog=self._catalog, nudges=held.nudges, give_up_at=give_up_at
+                design=held.design, catalog=self._catalogs.of(held.design), nudges=held.nudges, give_up_at=give_up_at
             )
             if self._post(held, message, MetadataType.NUDGE_REMINDER, now) is None:
                 return
@@ -214,7 +224,11 @@ class Nudger:
                 session.flush()
                 if outcome is not NudgeStatus.STOPPED:
                     revisits.schedule_next(
-                        session=session, catalog=self._catalog, design=design, question_id=row.question_id, now=now
+                        session=session,
+                        catalog=self._catalogs.of(design),
+                        design=design,
+                        question_id=row.question_id,
+                        now=now,
                     )
                 closed.append(row)
             if closed:
@@ -231,7 +245,7 @@ class Nudger:
         """Post in the design's thread; on failure, retry later with backoff or record why it can't be sent."""
         design = batch.design
         try:
-            response = self._client.chat_postMessage(
+            response = self._slack(design).chat_postMessage(
                 channel=design.channel_id,
                 thread_ts=design.parent_ts,
                 text=message.text,
@@ -251,7 +265,9 @@ class Nudger:
         code = error.response.get("error") if isinstance(error, SlackApiError) else None
         status = error.response.status_code if isinstance(error, SlackApiError) else None
         waiting_on_slack = code == "ratelimited" or status == 429 or code in AUTH_ERRORS
-        transient = not isinstance(error, SlackApiError) or (status or 0) >= 500 or code in TRANSIENT_ERRORS
+        transient = (
+            not isinstance(error, SlackApiError | NotInstalled) or (status or 0) >= 500 or code in TRANSIENT_ERRORS
+        )
         reason = _describe(error)
         attempts = max(n.attempts for n in batch.nudges) + (0 if waiting_on_slack else 1)
         if code in CHANNEL_ERRORS or not (transient or waiting_on_slack) or attempts >= MAX_ATTEMPTS:
@@ -275,7 +291,7 @@ class Nudger:
         wanted = {n.id for n in batch.nudges}
         found: dict[int | None, str] = {}
         try:
-            for message in thread_messages(self._client, design.channel_id, design.parent_ts):
+            for message in thread_messages(self._slack(design), design.channel_id, design.parent_ts):
                 metadata = message.get("metadata") or {}
                 if metadata.get("event_type") != kind:
                     continue
@@ -294,7 +310,9 @@ class Nudger:
         if design.owner_tz:
             return design.owner_tz
         try:
-            tz = self._client.users_info(user=design.started_by)["user"].get("tz")
+            tz = self._slack(design).users_info(user=design.started_by)["user"].get("tz")
+        except NotInstalled:
+            return None  # nothing will be posted there either; the send records why
         except SlackApiError as error:
             if error.response.get("error") in UNKNOWABLE_USER:
                 return None
@@ -321,7 +339,11 @@ class Nudger:
             if past.status == NudgeStatus.CONFIRMED and past.resolved_at and past.question_id not in confirmations:
                 confirmations[past.question_id] = Confirmation(at=past.resolved_at, by=past.resolved_by)
         return nudge_message(
-            design=design, catalog=self._catalog, nudges=nudges, answers=answers, confirmations=confirmations
+            design=design,
+            catalog=self._catalogs.of(design),
+            nudges=nudges,
+            answers=answers,
+            confirmations=confirmations,
         )
 
     # --- rows --------------------------------------------------------------------------------------

@@ -23,8 +23,10 @@ from sqlalchemy import Engine
 from bot import blocks
 from bot.background import KeyedBackground
 from bot.blocks import Message
+from bot.catalogs import Catalogs
 from bot.clock import Clock
 from bot.ids import MetadataType
+from bot.slack_clients import NotInstalled, SlackClients
 from bot.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message
 from flows import walkthrough
 from flows.assessment import assess
@@ -67,6 +69,7 @@ CHANNEL_ERRORS = {
 @dataclass(frozen=True)
 class Snapshot:
     design: Design
+    catalog: Catalog
     answers: dict[str, Answer]
     prompts: list[Prompt]
 
@@ -82,6 +85,8 @@ def answer_statuses(answers: dict[str, Answer]) -> dict[str, AnswerStatus]:
 
 def is_transient(error: Exception) -> bool:
     """Worth trying again later: Slack overloaded or unreachable, or a credential a person must fix."""
+    if isinstance(error, NotInstalled):
+        return False
     if isinstance(error, SlackApiError):
         code = error.response.get("error")
         return error.response.status_code >= 500 or code in TRANSIENT_ERRORS or code in AUTH_ERRORS
@@ -101,11 +106,17 @@ def skipping_message_errors(what: str) -> Iterator[None]:
 
 class Publisher:
     def __init__(
-        self, *, engine: Engine, client: WebClient, catalog: Catalog, background: KeyedBackground, clock: Clock
+        self,
+        *,
+        engine: Engine,
+        clients: SlackClients,
+        catalogs: Catalogs,
+        background: KeyedBackground,
+        clock: Clock,
     ) -> None:
         self._engine = engine
-        self._client = client
-        self._catalog = catalog
+        self._clients = clients
+        self._catalogs = catalogs
         self._background = background
         self._clock = clock
 
@@ -141,7 +152,7 @@ class Publisher:
         # A parent posted by this publish already shows this snapshot; updating it again would change nothing.
         posted_parent = design.parent_ts is None and self._post_parent(snapshot)
         self._reconcile_unposted(snapshot)
-        if design.current_question_id in self._catalog:
+        if design.current_question_id in snapshot.catalog:
             self._ensure_prompt(snapshot)
         elif design.current_question_id is not None:
             logger.warning("design %s asks %r, which the catalog no longer has", design.id, design.current_question_id)
@@ -163,10 +174,14 @@ class Publisher:
                 return None
             answers = repo.current_answers(session=session, team_id=team_id, design_id=design_id)
             prompts = list(repo.prompts(session=session, team_id=team_id, design_id=design_id))
-        return Snapshot(design=design, answers=answers, prompts=prompts)
+        return Snapshot(design=design, catalog=self._catalogs.of(design), answers=answers, prompts=prompts)
 
     def _progress(self, snapshot: Snapshot) -> Progress:
-        return walkthrough.progress(self._catalog, answer_statuses(snapshot.answers))
+        return walkthrough.progress(snapshot.catalog, answer_statuses(snapshot.answers))
+
+    def _slack(self, design: Design) -> WebClient:
+        """The Web API client holding the token of the design's workspace."""
+        return self._clients.for_team(design.team_id)
 
     def _record(self, design: Design, **columns: Any) -> None:
         """Store publisher columns on the row and on the snapshot, leaving walkthrough state alone."""
@@ -189,9 +204,9 @@ class Publisher:
             design,
             claim="parent_claimed_at",
             event_type=MetadataType.DESIGN,
-            build=lambda: blocks.parent_message(design, self._catalog, self._progress(snapshot)),
+            build=lambda: blocks.parent_message(design, snapshot.catalog, self._progress(snapshot)),
         )
-        self._record(design, parent_ts=ts, permalink=self._permalink(design.channel_id, ts))
+        self._record(design, parent_ts=ts, permalink=self._permalink(design, ts))
         return posted
 
     def _post_once(
@@ -211,21 +226,21 @@ class Publisher:
         if claimed_at is not None:
             if thread_ts is None:
                 oldest = (claimed_at - timedelta(minutes=5)).timestamp()
-                found = self._history(design.channel_id, oldest=f"{oldest:.6f}")
+                found = self._history(design, oldest=f"{oldest:.6f}")
             else:
                 found = self._replies(design)
             ts = self._find_posted(found, event_type, payload)
             if ts is not None:
                 return ts, False
         self._record(design, **{claim: self._clock.now()})
-        return self._post(design.channel_id, build(), event_type, payload, thread_ts=thread_ts), True
+        return self._post(design, build(), event_type, payload, thread_ts=thread_ts), True
 
     def _update_parent(self, snapshot: Snapshot) -> None:
         design = snapshot.design
-        message = blocks.parent_message(design, self._catalog, self._progress(snapshot))
+        message = blocks.parent_message(design, snapshot.catalog, self._progress(snapshot))
         assert design.parent_ts is not None
         with skipping_message_errors(f"updating the parent of design {design.id}"):
-            self._client.chat_update(
+            self._slack(design).chat_update(
                 channel=design.channel_id, ts=design.parent_ts, text=message.text, blocks=message.blocks
             )
 
@@ -255,7 +270,7 @@ class Publisher:
         prompt = next((prompt for prompt in snapshot.prompts if prompt.step == design.step), None)
         if prompt is not None and prompt.message_ts is not None:
             return
-        question = self._catalog.question(design.current_question_id)
+        question = snapshot.catalog.question(design.current_question_id)
         answer = snapshot.answers.get(question.id)
         payload = {"design_id": snapshot.design_id, "step": design.step}
         ts = None
@@ -274,9 +289,9 @@ class Publisher:
             ts = self._find_posted(self._replies(design), MetadataType.PROMPT, payload)
         if ts is None:
             message = blocks.question_message(
-                design=design, catalog=self._catalog, question=question, answer=answer, is_current=True
+                design=design, catalog=snapshot.catalog, question=question, answer=answer, is_current=True
             )
-            ts = self._post(design.channel_id, message, MetadataType.PROMPT, payload, thread_ts=design.parent_ts)
+            ts = self._post(design, message, MetadataType.PROMPT, payload, thread_ts=design.parent_ts)
         prompt.message_ts = ts
         prompt.rendered_answer_id = answer.id if answer else None
         prompt.rendered_current = True
@@ -306,7 +321,7 @@ class Publisher:
         """Re-render question messages whose answer changed or that are no longer the current question."""
         design = snapshot.design
         for prompt in snapshot.prompts:
-            if prompt.message_ts is None or prompt.question_id not in self._catalog:
+            if prompt.message_ts is None or prompt.question_id not in snapshot.catalog:
                 continue
             answer = snapshot.answers.get(prompt.question_id)
             answer_id = answer.id if answer else None
@@ -315,13 +330,13 @@ class Publisher:
                 continue
             message = blocks.question_message(
                 design=design,
-                catalog=self._catalog,
-                question=self._catalog.question(prompt.question_id),
+                catalog=snapshot.catalog,
+                question=snapshot.catalog.question(prompt.question_id),
                 answer=answer,
                 is_current=is_current,
             )
             with skipping_message_errors(f"updating question {prompt.question_id} of design {design.id}"):
-                self._client.chat_update(
+                self._slack(design).chat_update(
                     channel=design.channel_id, ts=prompt.message_ts, text=message.text, blocks=message.blocks
                 )
             prompt.rendered_answer_id = answer_id
@@ -336,7 +351,7 @@ class Publisher:
             )
         for source_ts in dict.fromkeys(answer.source_ts for answer in pending if answer.source_ts):
             with skipping_message_errors(f"reacting to {source_ts}"):
-                self._client.reactions_add(channel=design.channel_id, timestamp=source_ts, name=CHECKMARK)
+                self._slack(design).reactions_add(channel=design.channel_id, timestamp=source_ts, name=CHECKMARK)
             with session_scope(self._engine) as session:
                 repo.mark_reacted(
                     session=session, team_id=design.team_id, design_id=snapshot.design_id, source_ts=source_ts
@@ -362,7 +377,7 @@ class Publisher:
         message = summary_message(self._summary_input(snapshot))
         if design.summary_ts is not None:
             try:
-                self._client.chat_update(
+                self._slack(design).chat_update(
                     channel=design.channel_id, ts=design.summary_ts, text=message.text, blocks=message.blocks
                 )
             except SlackApiError as error:
@@ -380,7 +395,7 @@ class Publisher:
 
     def _pin(self, design: Design) -> None:
         try:
-            self._client.pins_add(channel=design.channel_id, timestamp=design.summary_ts)
+            self._slack(design).pins_add(channel=design.channel_id, timestamp=design.summary_ts)
         except SlackApiError as error:
             code = error.response.get("error")
             if code != "already_pinned":
@@ -401,8 +416,8 @@ class Publisher:
                 )
                 log = [
                     RevisitEntry(
-                        title=self._catalog.question(nudge.question_id).short_title
-                        if nudge.question_id in self._catalog
+                        title=snapshot.catalog.question(nudge.question_id).short_title
+                        if nudge.question_id in snapshot.catalog
                         else nudge.question_id,
                         status=nudge.status,
                         by=nudge.resolved_by,
@@ -415,10 +430,10 @@ class Publisher:
                 ]
         return SummaryInput(
             design=design,
-            catalog=self._catalog,
+            catalog=snapshot.catalog,
             answers=snapshot.answers,
             progress=self._progress(snapshot),
-            assessment=assess(self._catalog, snapshot.answers),
+            assessment=assess(snapshot.catalog, snapshot.answers),
             next_nudge=next_nudge if design.reminders_enabled else None,
             revisit_log=log,
         )
@@ -427,14 +442,14 @@ class Publisher:
 
     def _post(
         self,
-        channel: str,
+        design: Design,
         message: Message,
         event_type: MetadataType,
         payload: dict[str, Any],
         thread_ts: str | None = None,
     ) -> str:
-        response = self._client.chat_postMessage(
-            channel=channel,
+        response = self._slack(design).chat_postMessage(
+            channel=design.channel_id,
             text=message.text,
             blocks=message.blocks,
             thread_ts=thread_ts,
@@ -444,21 +459,23 @@ class Publisher:
         )
         return str(response["ts"])
 
-    def _permalink(self, channel: str, ts: str) -> str | None:
+    def _permalink(self, design: Design, ts: str) -> str | None:
         try:
-            return str(self._client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+            client = self._slack(design)
+            return str(client.chat_getPermalink(channel=design.channel_id, message_ts=ts)["permalink"])
         except SlackApiError as error:
-            logger.warning("no permalink for %s/%s: %s", channel, ts, _describe(error))
+            logger.warning("no permalink for %s/%s: %s", design.channel_id, ts, _describe(error))
             return None
 
-    def _history(self, channel: str, oldest: str) -> Iterator[dict[str, Any]]:
+    def _history(self, design: Design, oldest: str) -> Iterator[dict[str, Any]]:
+        client = self._slack(design)
         return _pages(
-            partial(self._client.conversations_history, channel=channel, oldest=oldest, include_all_metadata=True)
+            partial(client.conversations_history, channel=design.channel_id, oldest=oldest, include_all_metadata=True)
         )
 
     def _replies(self, design: Design) -> Iterator[dict[str, Any]]:
         assert design.parent_ts is not None
-        return thread_messages(self._client, design.channel_id, design.parent_ts)
+        return thread_messages(self._slack(design), design.channel_id, design.parent_ts)
 
     @staticmethod
     def _find_posted(messages: Iterable[dict[str, Any]], event_type: str, payload: dict[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.catalogs import Catalogs
 from bot.errors import UserFacingError
 from bot.workflow import find_design
 from flows.catalog import Catalog
@@ -59,26 +60,26 @@ class Revisited:
 
 
 def mark_deployed(
-    *, session: Session, catalog: Catalog, team_id: str, channel_id: str, name: str, on: date | None, now: datetime
+    *, session: Session, catalogs: Catalogs, team_id: str, channel_id: str, name: str, on: date | None, now: datetime
 ) -> Design:
     """Record the deployment (today unless a day is given) and schedule a revisit of each decision marked
     ``revisit_after_deployment``; marking it again moves the revisits not sent yet."""
     design = _lock(session, find_design(session=session, team_id=team_id, channel_id=channel_id, name=name))
     design.deployed_at = now if on is None else datetime.combine(on, now.timetz())
     design.reminders_enabled = True
-    _schedule(session, catalog, design, now, restart=True)
+    _schedule(session, catalogs.of(design), design, now, restart=True)
     repo.mark_changed(session=session, design=design, now=now)
     return design
 
 
-def deploy_from_summary(*, session: Session, catalog: Catalog, team_id: str, design_id: int, now: datetime) -> Design:
+def deploy_from_summary(*, session: Session, catalogs: Catalogs, team_id: str, design_id: int, now: datetime) -> Design:
     design = repo.get_design(session=session, team_id=team_id, design_id=design_id, for_update=True)
     if design is None:
         raise UserFacingError("This design no longer exists.")
     if design.deployed_at is None:
         design.deployed_at = now
         design.reminders_enabled = True
-        _schedule(session, catalog, design, now, restart=True)
+        _schedule(session, catalogs.of(design), design, now, restart=True)
         repo.mark_changed(session=session, design=design, now=now)
     return design
 
@@ -86,7 +87,7 @@ def deploy_from_summary(*, session: Session, catalog: Catalog, team_id: str, des
 def set_reminders(
     *,
     session: Session,
-    catalog: Catalog,
+    catalogs: Catalogs,
     team_id: str,
     channel_id: str,
     name: str,
@@ -105,10 +106,10 @@ def set_reminders(
         case RemindEvery(every):
             design.reminders_enabled = True
             design.remind_every_days = every.days
-            _schedule(session, catalog, design, now, restart=True)
+            _schedule(session, catalogs.of(design), design, now, restart=True)
         case RemindNow():
             design.reminders_enabled = True
-            _schedule(session, catalog, design, now, restart=False)
+            _schedule(session, catalogs.of(design), design, now, restart=False)
             for nudge in nudge_repo.open_nudges(session=session, team_id=team_id, design_id=_id(design)):
                 if nudge.status == NudgeStatus.SCHEDULED and not nudge_repo.is_leased(nudge, now):
                     nudge.due_at, nudge.any_hour = now, True
@@ -118,7 +119,7 @@ def set_reminders(
 
 
 def resolve(
-    *, session: Session, catalog: Catalog, action: NudgeAction, outcome: NudgeStatus, now: datetime
+    *, session: Session, catalogs: Catalogs, action: NudgeAction, outcome: NudgeStatus, now: datetime
 ) -> Revisited | None:
     """Apply "Still holds", "Snooze a week" or "Stop these reminders" to a nudge; None for a repeated click."""
     if not repo.claim_event(session=session, team_id=action.team_id, event_id=action.interaction_id, now=now):
@@ -133,7 +134,9 @@ def resolve(
             until = now + SNOOZE
             _add(session, design, nudge.question_id, working_slot(until, zone(design.owner_tz)), not_before=until)
         else:
-            schedule_next(session=session, catalog=catalog, design=design, question_id=nudge.question_id, now=now)
+            schedule_next(
+                session=session, catalog=catalogs.of(design), design=design, question_id=nudge.question_id, now=now
+            )
     repo.mark_changed(session=session, design=design, now=now)
     return Revisited(design_id=_id(design), message_ts=nudge.message_ts)
 
@@ -141,7 +144,7 @@ def resolve(
 def update_answer(
     *,
     session: Session,
-    catalog: Catalog,
+    catalogs: Catalogs,
     action: NudgeAction,
     text: str | None,
     choices: list[str] | None,
@@ -160,6 +163,7 @@ def update_answer(
     old_choices = list(previous.choices) if answered and previous is not None else []
     new_text = old_text if text is None else text
     new_choices = old_choices if choices is None else choices
+    catalog = catalogs.of(design)
     if nudge.question_id not in catalog:
         raise RevisitClosed("This question is no longer part of the catalog.")
     question = catalog.question(nudge.question_id)
@@ -179,7 +183,9 @@ def update_answer(
         repo.add_answer(session=session, design_id=_id(design), answer=answer)
     if NudgeStatus(nudge.status).is_open:
         _close(session, nudge, NudgeStatus.UPDATED if changed else NudgeStatus.CONFIRMED, by=action.user_id, now=now)
-        schedule_next(session=session, catalog=catalog, design=design, question_id=nudge.question_id, now=now)
+        schedule_next(
+            session=session, catalog=catalogs.of(design), design=design, question_id=nudge.question_id, now=now
+        )
     repo.mark_changed(session=session, design=design, now=now)
     return Revisited(design_id=_id(design), message_ts=nudge.message_ts)
 
@@ -189,11 +195,11 @@ def open_nudge(*, session: Session, action: NudgeAction) -> tuple[Nudge, Design]
     return _load(session, action, require_open=True, lock=False)
 
 
-def retime(*, session: Session, catalog: Catalog, team_id: str, design_id: int, now: datetime) -> None:
+def retime(*, session: Session, catalogs: Catalogs, team_id: str, design_id: int, now: datetime) -> None:
     """Re-time the revisits not sent yet, once the owner's timezone is known."""
     design = repo.get_design(session=session, team_id=team_id, design_id=design_id, for_update=True)
     if design is not None and design.deployed_at is not None and design.reminders_enabled:
-        _schedule(session, catalog, design, now, restart=True)
+        _schedule(session, catalogs.of(design), design, now, restart=True)
 
 
 # --- scheduling ----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""What the listeners share: settings, database, catalog, Web API client, background work and publisher.
+"""What the listeners share: settings, database, catalogs, Web API clients, background work and publisher.
 
 Built once at the entry point and passed down, so nothing reads the environment or opens connections
 at import time, and tests can build their own.
@@ -11,30 +11,29 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.background import KeyedBackground
+from bot.catalogs import Catalogs
 from bot.clock import Clock, SharedClock, SystemClock
 from bot.export import Exporter, ExportRequest
 from bot.nudger import Nudger
 from bot.publisher import Publisher
 from bot.settings import Settings
-from flows.catalog import Catalog, load_catalog
+from bot.slack_clients import SlackClients
+from flows.catalog import load_catalog
 from storage.engine import make_engine, read_scope, session_scope
+from storage.installations import installation_store
 from storage.schema import require_current
-
-WEB_API_TIMEOUT_SECONDS = 10
 
 
 @dataclass
 class Services:
     settings: Settings
     engine: Engine
-    catalog: Catalog
-    client: WebClient
+    catalogs: Catalogs
+    clients: SlackClients
     background: KeyedBackground
     publisher: Publisher
     exporter: Exporter
@@ -76,18 +75,14 @@ class Services:
         self.engine.dispose()
 
 
-def web_client(settings: Settings) -> WebClient:
-    """slack_sdk's client, retrying only 429s (waiting out Retry-After: Slack did not act on the call).
-
-    A 5xx or a dropped connection may come after Slack posted the message, so those are not retried
-    blindly here: the publisher and the dispatcher retry them after checking, by message metadata,
-    whether the post went out."""
-    return WebClient(
-        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
-        base_url=settings.slack_api_url,
-        timeout=WEB_API_TIMEOUT_SECONDS,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
-    )
+def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
+    """One workspace's token, or (when distributed) each installed workspace's token from the database."""
+    if settings.distributed:
+        assert settings.slack_client_id is not None
+        store = installation_store(engine=engine, client_id=settings.slack_client_id)
+        return SlackClients(base_url=settings.slack_api_url, installation_store=store)
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return SlackClients(base_url=settings.slack_api_url, token=token or "")
 
 
 def build_services(settings: Settings) -> Services:
@@ -95,20 +90,22 @@ def build_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     try:
         require_current(engine)
+        catalogs = Catalogs(engine=engine, current=catalog)
+        catalogs.keep_current()
     except BaseException:
         engine.dispose()
         raise
-    client = web_client(settings)
+    clients = slack_clients(settings, engine)
     background = KeyedBackground(max_workers=settings.mldesign_background_workers)
     clock: Clock = SharedClock(settings.mldesign_clock_url) if settings.mldesign_clock_url else SystemClock()
-    publisher = Publisher(engine=engine, client=client, catalog=catalog, background=background, clock=clock)
-    exporter = Exporter(engine=engine, client=client, catalog=catalog, clock=clock)
-    nudger = Nudger(engine=engine, client=client, catalog=catalog, clock=clock, publisher=publisher)
+    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, background=background, clock=clock)
+    exporter = Exporter(engine=engine, clients=clients, catalogs=catalogs, clock=clock)
+    nudger = Nudger(engine=engine, clients=clients, catalogs=catalogs, clock=clock, publisher=publisher)
     return Services(
         settings=settings,
         engine=engine,
-        catalog=catalog,
-        client=client,
+        catalogs=catalogs,
+        clients=clients,
         background=background,
         publisher=publisher,
         exporter=exporter,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.catalog import DEFAULT_CATALOG_PATH
@@ -17,6 +17,12 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # Distribution (OAuth, many workspaces): set both instead of SLACK_BOT_TOKEN.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    # Where Slack sends people back after "Allow" (the app's Redirect URL); Slack uses the configured one if unset.
+    slack_redirect_uri: str | None = None
+    slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite:///mldesign.db"
     host: str = "0.0.0.0"
@@ -36,6 +42,23 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL ending with '/', e.g. https://slack.com/api/")
         return value
 
+    @model_validator(mode="after")
+    def _one_way_to_get_tokens(self) -> Self:
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            missing = "slack_client_secret" if self.slack_client_secret is None else "slack_client_id"
+            raise ValueError(f"{missing.upper()} is not set; distribution needs both SLACK_CLIENT_ID and it")
+        if self.slack_client_id is not None and self.slack_bot_token is not None:
+            raise ValueError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set; use the token for one workspace, or "
+                "SLACK_CLIENT_ID/SLACK_CLIENT_SECRET to install in many, not both"
+            )
+        return self
+
+    @property
+    def distributed(self) -> bool:
+        """Installed per workspace through OAuth, with tokens in the database (rather than one bot token)."""
+        return self.slack_client_id is not None
+
     def require(self, *names: str) -> None:
         """Fail with one line naming the first missing setting a mode needs."""
         for name in names:
@@ -52,5 +75,6 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         problem = error.errors()[0]
-        name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
-        raise SettingsError(f"{name} is invalid: {problem['msg']}") from None
+        if not problem["loc"]:  # a rule across settings: its message names them
+            raise SettingsError(str(problem["msg"]).removeprefix("Value error, ")) from None
+        raise SettingsError(f"{str(problem['loc'][0]).upper()} is invalid: {problem['msg']}") from None

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.catalogs import Catalogs
 from bot.errors import DesignExists, DesignNotFound, InvalidChoice
 from flows import walkthrough
 from flows.catalog import Catalog, QuestionKind
@@ -57,7 +58,7 @@ class QuestionAction:
 def start_design(
     *,
     session: Session,
-    catalog: Catalog,
+    catalogs: Catalogs,
     team_id: str,
     channel_id: str,
     user_id: str,
@@ -70,6 +71,7 @@ def start_design(
     existing = repo.get_design_by_name(session=session, team_id=team_id, channel_id=channel_id, name_key=name_key(name))
     if existing is not None:
         raise DesignExists(f"This channel already has a design named “{existing.name}”. Pick another name.")
+    catalog = catalogs.current
     state = walkthrough.start(catalog)
     design = Design(
         team_id=team_id,
@@ -121,7 +123,7 @@ def record_unpinned(*, session: Session, team_id: str, channel_id: str, message_
 _CLOSED = ""  # stands for the closing message among the thread's questions; no question has an empty id
 
 
-def record_reply(*, session: Session, catalog: Catalog, reply: ThreadReply, now: datetime) -> int | None:
+def record_reply(*, session: Session, catalogs: Catalogs, reply: ThreadReply, now: datetime) -> int | None:
     """A thread reply answers the question right above it: the last one posted before the reply was sent.
 
     Replies after the closing message are conversation, not answers. A question not yet posted takes no
@@ -135,6 +137,7 @@ def record_reply(*, session: Session, catalog: Catalog, reply: ThreadReply, now:
     if design is None or not _claim(session, reply.team_id, reply.event_id, now):
         return None
     design = _lock(session, design)
+    catalog = catalogs.of(design)
     posted = [
         (prompt.message_ts, prompt.question_id)
         for prompt in repo.prompts(session=session, team_id=design.team_id, design_id=_id(design))
@@ -162,7 +165,7 @@ def record_reply(*, session: Session, catalog: Catalog, reply: ThreadReply, now:
     return design.id
 
 
-def record_edit(*, session: Session, catalog: Catalog, edit: ReplyEdit, now: datetime) -> int | None:
+def record_edit(*, session: Session, catalogs: Catalogs, edit: ReplyEdit, now: datetime) -> int | None:
     """An edited reply becomes a new version of the answer it gave; unfurls and other no-op edits are ignored."""
     design = repo.get_design_by_thread(
         session=session, team_id=edit.team_id, channel_id=edit.channel_id, thread_ts=edit.thread_ts
@@ -177,6 +180,7 @@ def record_edit(*, session: Session, catalog: Catalog, edit: ReplyEdit, now: dat
     if not _claim(session, edit.team_id, edit.event_id, now):
         return None
     design = _lock(session, design)
+    catalog = catalogs.of(design)
     current = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
     answer = Answer(
         team_id=edit.team_id,
@@ -195,7 +199,7 @@ def record_edit(*, session: Session, catalog: Catalog, edit: ReplyEdit, now: dat
 
 
 def record_choice(
-    *, session: Session, catalog: Catalog, action: QuestionAction, option_ids: list[str], now: datetime
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, option_ids: list[str], now: datetime
 ) -> int | None:
     """A click on an option answers that question.
 
@@ -203,9 +207,10 @@ def record_choice(
     for "Done". The text beside the choice is kept when the same person wrote it. Clicking the choice
     already recorded adds no history, but still moves on.
     """
-    design = _load_for_action(session, catalog, action, now)
+    design = _load_for_action(session, catalogs, action, now)
     if design is None:
         return None
+    catalog = catalogs.of(design)
     question = catalog.question(action.question_id)
     if any(question.option(option_id) is None for option_id in option_ids):
         raise InvalidChoice("That option is not one of this question's choices.")
@@ -233,11 +238,12 @@ def record_choice(
     return design.id
 
 
-def finish_question(*, session: Session, catalog: Catalog, action: QuestionAction, now: datetime) -> int | None:
+def finish_question(*, session: Session, catalogs: Catalogs, action: QuestionAction, now: datetime) -> int | None:
     """Move on from a multi-select ("Done") once at least one option was picked."""
-    design = _load_for_action(session, catalog, action, now)
+    design = _load_for_action(session, catalogs, action, now)
     if design is None:
         return None
+    catalog = catalogs.of(design)
     current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
     # A multi-select cleared to nothing is no answer to move on with; every other answer or skip counts.
     picked = {
@@ -249,11 +255,12 @@ def finish_question(*, session: Session, catalog: Catalog, action: QuestionActio
     return design.id
 
 
-def skip_question(*, session: Session, catalog: Catalog, action: QuestionAction, now: datetime) -> int | None:
+def skip_question(*, session: Session, catalogs: Catalogs, action: QuestionAction, now: datetime) -> int | None:
     """Move past the current question; an answer it already has (after going back) is kept, not erased."""
-    design = _load_for_action(session, catalog, action, now)
+    design = _load_for_action(session, catalogs, action, now)
     if design is None:
         return None
+    catalog = catalogs.of(design)
     current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
     state = _walk_state(design, current)
     new_state = walkthrough.skip(catalog, state, action.question_id)
@@ -271,10 +278,11 @@ def skip_question(*, session: Session, catalog: Catalog, action: QuestionAction,
     return design.id
 
 
-def go_back(*, session: Session, catalog: Catalog, action: QuestionAction, now: datetime) -> int | None:
-    design = _load_for_action(session, catalog, action, now)
+def go_back(*, session: Session, catalogs: Catalogs, action: QuestionAction, now: datetime) -> int | None:
+    design = _load_for_action(session, catalogs, action, now)
     if design is None:
         return None
+    catalog = catalogs.of(design)
     current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
     _move(session, design, walkthrough.back(catalog, _walk_state(design, current), action.question_id), now)
     return design.id
@@ -301,11 +309,11 @@ def _walk_state(design: Design, current: dict[str, Answer]) -> WalkState:
     return WalkState(current=design.current_question_id, step=design.step, settled=frozenset(current))
 
 
-def _load_for_action(session: Session, catalog: Catalog, action: QuestionAction, now: datetime) -> Design | None:
+def _load_for_action(session: Session, catalogs: Catalogs, action: QuestionAction, now: datetime) -> Design | None:
     design = repo.get_design(session=session, team_id=action.team_id, design_id=action.design_id, for_update=True)
     if design is None:
         raise DesignNotFound("This design no longer exists.")
-    if action.question_id not in catalog:
+    if action.question_id not in catalogs.of(design):
         raise InvalidChoice("This question is no longer part of the catalog.")
     if not _claim(session, action.team_id, action.interaction_id, now):
         return None

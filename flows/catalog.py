@@ -6,6 +6,8 @@ questions without touching code, and a malformed file fails at start-up with a m
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from collections.abc import Iterable
 from enum import StrEnum
@@ -133,6 +135,12 @@ class Catalog(BaseModel):
 
     def __contains__(self, question_id: object) -> bool:
         return question_id in self._index
+
+    @cached_property
+    def digest(self) -> str:
+        """A fingerprint of the questions: one id and version must always mean the same catalog."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class CatalogError(ValueError):

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import Engine, text
 
+from bot.catalogs import Catalogs
 from flows.catalog import Catalog, load_catalog
 from storage import schema
 from storage.engine import make_engine
@@ -56,3 +57,11 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def catalogs(engine: Engine, catalog: Catalog) -> Catalogs:
+    """The catalogs a bot process keeps, with the built-in one stored as at start-up."""
+    kept = Catalogs(engine=engine, current=catalog)
+    kept.keep_current()
+    return kept

@@ -8,7 +8,10 @@ from bot.errors import InvalidChoice
 
 
 def team_id_of(body: dict[str, Any]) -> str:
-    """The workspace an interaction comes from (``team`` is null for some org-wide installs)."""
+    """The workspace a request comes from: ``team_id`` on commands and events, ``team`` on interactions
+    (null for some org-wide installs, where the person's own team is used)."""
+    if body.get("team_id"):
+        return str(body["team_id"])
     return str(body["team"]["id"] if body.get("team") else body["user"]["team_id"])
 
 

@@ -13,8 +13,7 @@ from bot.background import KeyedBackground
 from bot.nudger import Nudger
 from bot.publisher import Publisher
 from bot.revisits import NudgeAction
-from bot.services import web_client
-from bot.settings import Settings
+from bot.slack_clients import SlackClients
 from flows.nudges import NudgeStatus
 from sandbox import FakeSlack
 from storage import nudges as nudge_repo
@@ -45,12 +44,12 @@ def slack():
 
 
 @pytest.fixture
-def nudger(slack, engine, catalog):
-    client = web_client(Settings(slack_bot_token=slack.workspace.bot_token, slack_api_url=slack.api_url))
+def nudger(slack, engine, catalogs):
+    clients = SlackClients(base_url=slack.api_url, token=slack.workspace.bot_token)
     background = KeyedBackground(max_workers=2)
     clock = FixedClock(MONDAY)
-    publisher = Publisher(engine=engine, client=client, catalog=catalog, background=background, clock=clock)
-    yield Nudger(engine=engine, client=client, catalog=catalog, clock=clock, publisher=publisher)
+    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, background=background, clock=clock)
+    yield Nudger(engine=engine, clients=clients, catalogs=catalogs, clock=clock, publisher=publisher)
     background.shutdown()
 
 
@@ -114,13 +113,13 @@ def test_a_dispatch_whose_lease_was_taken_over_does_not_post(slack, engine, cata
     assert {row.claim for row in rows(engine, design_id)} == {"fast"}
 
 
-def test_a_snooze_clicked_before_the_give_up_keeps_every_question_scheduled(slack, engine, catalog, nudger):
+def test_a_snooze_clicked_before_the_give_up_keeps_every_question_scheduled(slack, engine, catalog, catalogs, nudger):
     design_id = deployed_design(slack, engine, catalog, status=NudgeStatus.REMINDED)
     claimed = claim(engine, "dispatch")
     with session_scope(engine) as session:  # someone snoozes one of them in between
         revisits.resolve(
             session=session,
-            catalog=catalog,
+            catalogs=catalogs,
             action=NudgeAction("T0SANDBOX", "U0BOB", claimed[0].id, "click-1"),
             outcome=NudgeStatus.SNOOZED,
             now=MONDAY,

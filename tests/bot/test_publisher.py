@@ -7,8 +7,7 @@ import pytest
 from bot.background import KeyedBackground
 from bot.clock import SystemClock
 from bot.publisher import Publisher
-from bot.services import web_client
-from bot.settings import Settings
+from bot.slack_clients import SlackClients
 from sandbox import FakeSlack
 from storage import repositories as repo
 from storage.engine import session_scope
@@ -25,10 +24,10 @@ def slack():
 
 
 @pytest.fixture
-def publisher(slack, engine, catalog):
-    client = web_client(Settings(slack_bot_token=slack.workspace.bot_token, slack_api_url=slack.api_url))
+def publisher(slack, engine, catalogs):
+    clients = SlackClients(base_url=slack.api_url, token=slack.workspace.bot_token)
     background = KeyedBackground(max_workers=2)
-    yield Publisher(engine=engine, client=client, catalog=catalog, background=background, clock=SystemClock())
+    yield Publisher(engine=engine, clients=clients, catalogs=catalogs, background=background, clock=SystemClock())
     background.shutdown()
 
 

@@ -10,17 +10,17 @@ from slack_bolt import Ack
 from sqlmodel import Session
 
 from bot import workflow
+from bot.catalogs import Catalogs
 from bot.errors import InvalidChoice
 from bot.ids import QuestionBlockRef
 from bot.listeners.payloads import team_id_of
 from bot.services import Services
 from bot.workflow import QuestionAction
-from flows.catalog import Catalog
 
 
 class QuestionUseCase(Protocol):
     def __call__(
-        self, *, session: Session, catalog: Catalog, action: QuestionAction, selected: list[str], now: datetime
+        self, *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
     ) -> int | None: ...
 
 
@@ -53,7 +53,7 @@ def question_listener(services: Services, use_case: QuestionUseCase) -> Callable
         with services.unit_of_work() as session:
             design_id = use_case(
                 session=session,
-                catalog=services.catalog,
+                catalogs=services.catalogs,
                 action=question_action,
                 selected=selected_option_ids(action),
                 now=services.clock.now(),
@@ -66,27 +66,27 @@ def question_listener(services: Services, use_case: QuestionUseCase) -> Callable
 
 
 def _choose(
-    *, session: Session, catalog: Catalog, action: QuestionAction, selected: list[str], now: datetime
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
 ) -> int | None:
-    return workflow.record_choice(session=session, catalog=catalog, action=action, option_ids=selected, now=now)
+    return workflow.record_choice(session=session, catalogs=catalogs, action=action, option_ids=selected, now=now)
 
 
 def _skip(
-    *, session: Session, catalog: Catalog, action: QuestionAction, selected: list[str], now: datetime
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
 ) -> int | None:
-    return workflow.skip_question(session=session, catalog=catalog, action=action, now=now)
+    return workflow.skip_question(session=session, catalogs=catalogs, action=action, now=now)
 
 
 def _back(
-    *, session: Session, catalog: Catalog, action: QuestionAction, selected: list[str], now: datetime
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
 ) -> int | None:
-    return workflow.go_back(session=session, catalog=catalog, action=action, now=now)
+    return workflow.go_back(session=session, catalogs=catalogs, action=action, now=now)
 
 
 def _finish(
-    *, session: Session, catalog: Catalog, action: QuestionAction, selected: list[str], now: datetime
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
 ) -> int | None:
-    return workflow.finish_question(session=session, catalog=catalog, action=action, now=now)
+    return workflow.finish_question(session=session, catalogs=catalogs, action=action, now=now)
 
 
 def choose_option(services: Services) -> Callable[..., None]:

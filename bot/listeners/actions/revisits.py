@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
@@ -34,7 +35,7 @@ def resolve_nudge(services: Services, outcome: NudgeStatus) -> Callable[..., Non
         with services.unit_of_work() as session:
             done = revisits.resolve(
                 session=session,
-                catalog=services.catalog,
+                catalogs=services.catalogs,
                 action=nudge_action,
                 outcome=outcome,
                 now=services.clock.now(),
@@ -50,20 +51,20 @@ def resolve_nudge(services: Services, outcome: NudgeStatus) -> Callable[..., Non
 def open_update_form(services: Services) -> Callable[..., None]:
     """Open the "Update…" form from the background, within the trigger's three seconds."""
 
-    def handle_update(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    def handle_update(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         nudge_action = parse_nudge_action(body, action)
         with services.read_only() as session:
             nudge, design = revisits.open_nudge(session=session, action=nudge_action)
             answers = repo.current_answers(session=session, team_id=nudge.team_id, design_id=nudge.design_id)
             view = update_form(
-                catalog=services.catalog, nudge=nudge, design=design, answer=answers.get(nudge.question_id)
+                catalog=services.catalogs.of(design), nudge=nudge, design=design, answer=answers.get(nudge.question_id)
             )
         ack()
         trigger_id, response_url = body["trigger_id"], body.get("response_url")
 
         def open_form() -> None:
             try:
-                services.client.views_open(trigger_id=trigger_id, view=view)
+                client.views_open(trigger_id=trigger_id, view=view)
             except (SlackApiError, SlackClientError, OSError) as error:
                 code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
                 if response_url:
@@ -85,7 +86,7 @@ def mark_deployed(services: Services) -> Callable[..., None]:
         with services.unit_of_work() as session:
             revisits.deploy_from_summary(
                 session=session,
-                catalog=services.catalog,
+                catalogs=services.catalogs,
                 team_id=team_id,
                 design_id=design_id,
                 now=services.clock.now(),

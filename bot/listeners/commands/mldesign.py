@@ -81,7 +81,7 @@ def _list(services: Services, who: Invocation, command: Command) -> Outcome:
                     "name": design.name,
                     "permalink": design.permalink,
                     "complete": design.current_question_id is None,
-                    "progress": walkthrough.progress(services.catalog, answer_statuses(answers)),
+                    "progress": walkthrough.progress(services.catalogs.of(design), answer_statuses(answers)),
                     "deployed_at": design.deployed_at,
                     "reminders": design.reminders_enabled,
                     "next_nudge": nudge_repo.next_due_at(session=session, team_id=who.team_id, design_id=design.id),
@@ -99,16 +99,17 @@ def _status(services: Services, who: Invocation, command: Command) -> Outcome:
         assert design.id is not None
         answers = repo.current_answers(session=session, team_id=who.team_id, design_id=design.id)
     current = design.current_question_id
-    assessment = assess(services.catalog, answers)
+    catalog = services.catalogs.of(design)
+    assessment = assess(catalog, answers)
     reply = blocks.notice(
         "status.j2",
         name=design.name,
         permalink=design.permalink,
         started_by=design.started_by,
-        progress=walkthrough.progress(services.catalog, answer_statuses(answers)),
+        progress=walkthrough.progress(catalog, answer_statuses(answers)),
         readiness=assessment.readiness,
         findings=assessment.findings,
-        current_prompt=services.catalog.question(current).prompt if current in services.catalog else None,
+        current_prompt=catalog.question(current).prompt if current in catalog else None,
     )
     return reply, None
 
@@ -118,7 +119,7 @@ def _start(services: Services, who: Invocation, command: Command) -> Outcome:
     with services.unit_of_work() as session:
         design = workflow.start_design(
             session=session,
-            catalog=services.catalog,
+            catalogs=services.catalogs,
             team_id=who.team_id,
             channel_id=who.channel_id,
             user_id=who.user_id,
@@ -157,7 +158,7 @@ def _deployed(services: Services, who: Invocation, command: Command) -> Outcome:
     with services.unit_of_work() as session:
         design = revisits.mark_deployed(
             session=session,
-            catalog=services.catalog,
+            catalogs=services.catalogs,
             team_id=who.team_id,
             channel_id=who.channel_id,
             name=command.name,
@@ -187,7 +188,7 @@ def _remind(services: Services, who: Invocation, command: Command) -> Outcome:
     with services.unit_of_work() as session:
         design = revisits.set_reminders(
             session=session,
-            catalog=services.catalog,
+            catalogs=services.catalogs,
             team_id=who.team_id,
             channel_id=who.channel_id,
             name=command.name,

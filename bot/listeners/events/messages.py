@@ -21,11 +21,11 @@ def message_event(services: Services) -> Callable[..., None]:
         with services.unit_of_work() as session:
             if isinstance(parsed, ThreadReply):
                 design_id = workflow.record_reply(
-                    session=session, catalog=services.catalog, reply=parsed, now=services.clock.now()
+                    session=session, catalogs=services.catalogs, reply=parsed, now=services.clock.now()
                 )
             else:
                 design_id = workflow.record_edit(
-                    session=session, catalog=services.catalog, edit=parsed, now=services.clock.now()
+                    session=session, catalogs=services.catalogs, edit=parsed, now=services.clock.now()
                 )
         if design_id is not None:
             services.publisher.schedule(parsed.team_id, design_id)

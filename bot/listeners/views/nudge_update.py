@@ -51,7 +51,7 @@ def submit_update(services: Services) -> Callable[..., None]:
             with services.unit_of_work() as session:
                 done = revisits.update_answer(
                     session=session,
-                    catalog=services.catalog,
+                    catalogs=services.catalogs,
                     action=action,
                     text=text,
                     choices=choices,

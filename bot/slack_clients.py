@@ -1,0 +1,71 @@
+"""One Web API client per workspace: the token of the workspace a piece of work belongs to, never a global
+token swapped per request. With ``SLACK_BOT_TOKEN`` (one workspace) every team gets that client; when
+distributed (OAuth), each team's bot token comes from slack_sdk's installation store."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.oauth.installation_store import InstallationStore
+
+WEB_API_TIMEOUT_SECONDS = 10
+# How long a looked-up token is reused before asking the store again (an uninstall also forgets it at once).
+TOKEN_CACHE_SECONDS = 60.0
+
+
+class NotInstalled(SlackClientError):
+    """mldesign holds no token for this workspace: never installed, or uninstalled since."""
+
+
+def web_client(*, base_url: str, token: str | None) -> WebClient:
+    """slack_sdk's client, retrying only 429s (waiting out Retry-After: Slack did not act on the call).
+
+    A 5xx or a dropped connection may come after Slack posted the message, so those are not retried
+    blindly here: the publisher and the dispatcher retry them after checking, by message metadata,
+    whether the post went out."""
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=WEB_API_TIMEOUT_SECONDS,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+class SlackClients:
+    def __init__(
+        self, *, base_url: str, token: str | None = None, installation_store: InstallationStore | None = None
+    ) -> None:
+        if (token is None) == (installation_store is None):
+            raise ValueError("give either one workspace's token or an installation store")
+        self._base_url = base_url
+        self._store = installation_store
+        # Without a token: oauth.v2.access and other calls that take no token (and the single-workspace client).
+        self.shared = web_client(base_url=base_url, token=token)
+        self._by_team: dict[str, tuple[float, WebClient]] = {}
+        self._lock = threading.Lock()
+
+    def for_team(self, team_id: str) -> WebClient:
+        if self._store is None:
+            return self.shared
+        now = time.monotonic()
+        with self._lock:
+            cached = self._by_team.get(team_id)
+        if cached is not None and now - cached[0] < TOKEN_CACHE_SECONDS:
+            return cached[1]
+        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            self.forget(team_id)
+            raise NotInstalled(f"mldesign is not installed in workspace {team_id}")
+        client = web_client(base_url=self._base_url, token=bot.bot_token)
+        with self._lock:
+            self._by_team[team_id] = (now, client)
+        return client
+
+    def forget(self, team_id: str) -> None:
+        """After an uninstall: the next call looks the workspace up again (and finds no token)."""
+        with self._lock:
+            self._by_team.pop(team_id, None)
