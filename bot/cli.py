@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import shlex
 import sys
@@ -196,6 +195,7 @@ def run_sandbox(*, port: int | None, state_dir: str | None) -> int:
     command = [sys.executable, "-m", "sandbox", "--app-command", app_command]
     # In the sandbox, a fast-forwarded clock should bring a due nudge within seconds, not half a minute.
     os.environ.setdefault("MLDESIGN_DISPATCH_SECONDS", "2")
+    os.environ.setdefault("LOG_FORMAT", "text")  # read by a person in a terminal
     if port is not None:
         command += ["--port", str(port)]
     if state_dir is not None:
@@ -204,14 +204,9 @@ def run_sandbox(*, port: int | None, state_dir: str | None) -> int:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    # One line per HTTP call or scheduler tick drowns what matters; their warnings still show.
-    for chatty in ("httpx", "apscheduler.executors.default", "apscheduler.scheduler"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+    from bot.logs import configure_logging
+
+    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json", secrets=settings.secrets())
 
 
 def serve(settings: Settings) -> None:
@@ -225,7 +220,8 @@ def serve(settings: Settings) -> None:
         services = build_services(settings)
     web_app = create_web_app(_create_app(services), services)
     print(f"mldesign listening on http://{settings.host}:{settings.port}/slack/events", flush=True)
-    uvicorn.run(web_app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    # log_config=None: uvicorn's own lines go through our handler too (JSON, secrets masked).
+    uvicorn.run(web_app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
 def socket_mode(settings: Settings) -> None:

@@ -7,12 +7,15 @@ database wait never stalls other requests.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.starlette.handler import to_starlette_response
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -23,6 +26,7 @@ from starlette.routing import Route
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
+request_logger = logging.getLogger("bot.requests")
 
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger before parsing it
 SWEEP_INTERVAL_SECONDS = 30
@@ -30,22 +34,37 @@ SWEEP_INTERVAL_SECONDS = 30
 
 def create_web_app(bolt_app: App, services: Services) -> Starlette:
     async def slack_events(request: Request) -> Response:
+        started = time.perf_counter()
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_BODY_BYTES:
+                log_request(started, 413, kind="request")
                 return PlainTextResponse("request body too large", status_code=413)
         try:
             decoded = body.decode("utf-8")
         except UnicodeDecodeError:
+            log_request(started, 400, kind="request")
             return PlainTextResponse("request body is not UTF-8", status_code=400)
         bolt_request = BoltRequest(body=decoded, query=request.url.query, headers=dict(request.headers))
         bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+        log_request(started, bolt_response.status, **describe(bolt_request.body))
         return Response(
             content=bolt_response.body,
             status_code=bolt_response.status,
             headers=bolt_response.first_headers_without_set_cookie(),
         )
+
+    async def oauth(request: Request) -> Response:
+        """The install link and Slack's redirect back after "Allow" (distribution only)."""
+        started = time.perf_counter()
+        flow = bolt_app.oauth_flow
+        assert flow is not None
+        bolt_request = BoltRequest(body="", query=request.url.query, headers=dict(request.headers))
+        handle = flow.handle_installation if request.url.path == flow.install_path else flow.handle_callback
+        bolt_response = await run_in_threadpool(handle, bolt_request)
+        log_request(started, bolt_response.status, kind=f"oauth {request.url.path}")
+        return to_starlette_response(bolt_response)
 
     async def healthz(_: Request) -> Response:
         try:
@@ -64,12 +83,50 @@ def create_web_app(bolt_app: App, services: Services) -> Starlette:
             scheduler.shutdown(wait=False)
             services.close()
 
-    return Starlette(
-        routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ],
-        lifespan=lifespan,
+    routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
+    if bolt_app.oauth_flow is not None:
+        flow = bolt_app.oauth_flow
+        routes += [
+            Route(flow.install_path, oauth, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth, methods=["GET"]),
+        ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def describe(body: dict[str, Any]) -> dict[str, str]:
+    """What a request was, for its log line: never the text a person typed, only its kind and workspace."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
+    if "command" in body:
+        words = str(body.get("text", "")).split(maxsplit=1)
+        subcommand = words[0].casefold()[:20] if words else ""
+        return {"team": team, "kind": f"command {body['command']} {subcommand}".rstrip()}
+    kind = str(body.get("type", "unknown"))
+    if kind == "event_callback":
+        event = body.get("event") or {}
+        return {
+            "team": team,
+            "kind": f"event {event.get('type')}" + (f" {event['subtype']}" if event.get("subtype") else ""),
+        }
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        return {"team": team, "kind": f"block_actions {actions[0].get('action_id', '')}"}
+    if kind in ("view_submission", "view_closed"):
+        return {"team": team, "kind": f"{kind} {(body.get('view') or {}).get('callback_id', '')}"}
+    return {"team": team, "kind": kind}
+
+
+def log_request(started: float, status: int, *, kind: str, team: str = "") -> None:
+    """One line per Slack request: workspace, kind, status, latency and outcome; never a token or secret."""
+    outcome = "ok" if status < 400 else "rejected" if status in (401, 403) else "invalid" if status < 500 else "error"
+    request_logger.info(
+        "slack request",
+        extra={
+            "team": team,
+            "kind": kind,
+            "status": status,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+            "outcome": outcome,
+        },
     )
 
 

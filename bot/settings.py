@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=0, le=65535)] = 3000
     mldesign_catalog: Path = DEFAULT_CATALOG_PATH
     mldesign_background_workers: Annotated[int, Field(ge=1, le=64)] = 4
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"] = "INFO"
+    # JSON lines for a log pipeline; "text" for a person reading a terminal.
+    log_format: Literal["json", "text"] = "json"
     # How often the dispatcher looks for revisit nudges that fell due (the database says which).
     mldesign_dispatch_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     # Sandbox only: follow the fake Slack's clock, which can be fast-forwarded.
@@ -53,6 +55,11 @@ class Settings(BaseSettings):
                 "SLACK_CLIENT_ID/SLACK_CLIENT_SECRET to install in many, not both"
             )
         return self
+
+    def secrets(self) -> list[str]:
+        """Every configured secret, for the log filter that masks them."""
+        values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.slack_client_secret)
+        return [value.get_secret_value() for value in values if value is not None]
 
     @property
     def distributed(self) -> bool:

@@ -31,13 +31,22 @@ def free_port() -> int:
 class BotProcess:
     """`mldesign serve` in a child process, so a test can kill it the way a crash would."""
 
-    def __init__(self, *, api_url: str, clock_url: str, token: str, database_url: str, log_path: Path) -> None:
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        clock_url: str,
+        token: str | None,
+        database_url: str,
+        log_path: Path,
+        environment: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
+        inherited = {name: value for name, value in os.environ.items() if not name.startswith("SLACK_")}
         self._env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": token,
+            **inherited,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": api_url,
             "DATABASE_URL": database_url,
@@ -47,6 +56,8 @@ class BotProcess:
             # The fake's clock, which tests fast-forward, and a dispatcher that notices at once.
             "MLDESIGN_CLOCK_URL": clock_url,
             "MLDESIGN_DISPATCH_SECONDS": "0.2",
+            **({"SLACK_BOT_TOKEN": token} if token else {}),
+            **(environment or {}),
         }
         self._process: subprocess.Popen[bytes] | None = None
 
