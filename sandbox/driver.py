@@ -3,6 +3,7 @@
 `SlackDriver` acts out what people (and other apps) do in the workspace: it updates the Workspace the way
 Slack would, then delivers the matching slash command, Events API envelope or interactivity payload to the
 app, signed exactly like Slack signs it.  Every request and the app's answer are logged in the workspace.
+A driver acts in one workspace: its envelopes, commands and payloads carry that workspace's team.
 """
 
 from __future__ import annotations
@@ -263,6 +264,38 @@ class SlackDriver:
         }
         return self.send_event(event | fields)
 
+    def open_home(self, user: str) -> httpx.Response:
+        """The person opens the app's Home tab: `app_home_opened`, with their published Home view if they have one.
+
+        The event names the person's DM with the app, which Slack creates with the App Home (so this opens it).
+        """
+        ws = self.workspace
+        person = ws.user(user)
+        if person.is_bot:
+            raise ValueError(f"{user} is the app's bot user; only people open the Home tab")
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": person.id,
+            "channel": ws.open_dm(person.id).id,
+            "tab": "home",
+            "event_ts": ws.next_ts(),
+        }
+        view = ws.home_view(person.id)
+        if view is not None:
+            event["view"] = view
+        return self.send_event(event)
+
+    def uninstall_app(self) -> tuple[httpx.Response, httpx.Response]:
+        """Someone removes the app from the workspace: every token of it stops working (`token_revoked`), then
+        the app hears `tokens_revoked` and `app_uninstalled`, in Slack's order. Returns the app's two answers."""
+        self.workspace.revoke_tokens()
+        return self.send_uninstall_events()
+
+    def send_uninstall_events(self) -> tuple[httpx.Response, httpx.Response]:
+        """Deliver what Slack sends once the app is uninstalled: `tokens_revoked` (the bot's), `app_uninstalled`."""
+        revoked = self.send_event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [self.workspace.bot.id]}})
+        return revoked, self.send_event({"type": "app_uninstalled"})
+
     def bot_message(
         self, channel: str, text: str, thread_ts: str | None = None, bot_id: str = "B0OTHER"
     ) -> tuple[str, httpx.Response]:
@@ -341,10 +374,11 @@ class SlackDriver:
         value: str | None = None,
         selected: str | list[str] | None = None,
     ) -> httpx.Response:
-        """Use an interactive element inside one of the user's open modals: `block_actions` from a view."""
+        """Use an interactive element inside one of the user's open modals or their Home tab: `block_actions`
+        from a view (no response_url, as Slack sends none for views)."""
         ws = self.workspace
         person = ws.user(user)
-        view = _own_modal(ws, person.id, view_id)
+        view = _own_view(ws, person.id, view_id)
         block, element = _find_element(view | {"ts": view_id}, action_id, value)
         action = _action(block, element, value, selected)
         payload: dict[str, Any] = {
@@ -436,6 +470,17 @@ class SlackDriver:
 def _user_ref(ws: Workspace, user_id: str) -> dict[str, Any]:
     person = ws.user(user_id)
     return {"id": person.id, "username": person.name, "name": person.name, "team_id": ws.team_id}
+
+
+def _own_view(ws: Workspace, user: str, view_id: str) -> dict[str, Any]:
+    """The user's open modal or published Home tab `view_id`, or LookupError (a person uses only what they see)."""
+    home = ws.home_view(user)
+    if home is not None and home["id"] == view_id:
+        return home
+    view = next((v for v in ws.open_modals(user) if v["id"] == view_id), None)
+    if view is None:
+        raise LookupError(f"no open modal or Home tab {view_id} for {user}")
+    return view
 
 
 def _own_modal(ws: Workspace, user: str, view_id: str) -> dict[str, Any]:

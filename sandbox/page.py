@@ -2,9 +2,12 @@
 
 The page acts only as people do in Slack: everything a person does goes through the SlackDriver as a signed
 request to the app (message and pin events, slash commands, block_actions, view_submission), never around it, so
-what works on the page works with Slack. The static client lives in `sandbox/ui/`; its JSON routes are under
-`/ui/api/`. Every bad request is answered with a 4xx `{"error": ...}`, and every forwarded request returns the
-app's answer (status and body) so the page can say when the app failed.
+what works on the page works with Slack. Opening the app's Home tab sends app_home_opened, and the page shows
+the person's published Home view (views.publish) as Slack would.
+
+The static client lives in `sandbox/ui/`; its JSON routes are under `/ui/api/`. Every bad request is answered
+with a 4xx `{"error": ...}`, and every forwarded request returns the app's answer (status and body) so the page
+can say when the app failed.
 """
 
 from __future__ import annotations
@@ -146,6 +149,7 @@ class Page:
             Route("/ui/api/submit", _json_endpoint(self.submit), methods=["POST"]),
             Route("/ui/api/close_view", _json_endpoint(self.close_view), methods=["POST"]),
             Route("/ui/api/unpin", _json_endpoint(self.unpin), methods=["POST"]),
+            Route("/ui/api/open_home", _json_endpoint(self.open_home), methods=["POST"]),
             Route("/ui/api/clock", _json_endpoint(self.advance_clock), methods=["POST"]),
         ]
 
@@ -269,6 +273,7 @@ class Page:
                 "team_name": ws.team_name,
                 "bot_user_id": ws.bot.id,
                 "bot_id": ws.bot.bot_id,
+                "app_name": ws.bot.name,
                 "users": users,
                 "channels": [{"id": c.id, "name": c.name, "is_im": c.is_im, "user": c.user} for c in channels],
             },
@@ -280,6 +285,7 @@ class Page:
             "thread": thread,
             "ephemerals": ws.ephemerals(conversation.id, person.id),
             "modals": [v | {"errors": ws.view_errors(v["id"])} for v in ws.open_modals(person.id)],
+            "home": ws.home_view(person.id),
         }
 
     async def events(self, request: Request) -> Response:
@@ -407,6 +413,15 @@ class Page:
             raise ApiError(404, f"no pinned message {ts} in {conversation.id}")
         driver = self._app()
         response = await run_in_threadpool(driver.unpin_message, person.id, conversation.id, ts)
+        return {"ok": True, "app": _app_answer(response)}
+
+    async def open_home(self, request: Request) -> dict[str, Any]:
+        """The person opens the app's Home tab (an `app_home_opened` event); the app may answer with views.publish,
+        which reaches the page through the event stream like any change."""
+        body = await _body(request)
+        person = self._person(_field(body, "user"))
+        driver = self._app()
+        response = await run_in_threadpool(driver.open_home, person.id)
         return {"ok": True, "app": _app_answer(response)}
 
     async def advance_clock(self, request: Request) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """Keep a Workspace in a JSON file while it changes, so a sandbox demo survives a restart.
 
+A fake keeps only its first workspace this way (with its bot tokens, OAuth-issued and revoked ones included);
+other workspaces, and OAuth codes not yet exchanged, live in memory only.
+
 Saving on every mutation would write the file dozens of times per click; a background thread instead waits
 for the workspace version to move, saves, then rests `interval` seconds, and `stop()` saves one last time.
 """

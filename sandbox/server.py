@@ -2,24 +2,32 @@
 
 Usage in tests: `with FakeSlack() as fake: ...` and point the bot's Slack API URL at `fake.api_url`.
 The same server serves the sandbox page at `/` (see sandbox/page.py); with an app connected
-(`connect_app`), the page acts through a SlackDriver for that app.
+(`connect_app`), the page acts through a SlackDriver for that app. One fake can hold several workspaces
+(`workspaces=[...]`): the Web API serves each with the tokens it issued, and Slack's OAuth install flow
+(sandbox/oauth.py) issues new ones.
 Standalone: `python -m sandbox.server --port 3100`; with the bot as well: `python -m sandbox`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import threading
 import time
+from collections.abc import Sequence
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from sandbox.driver import SlackDriver
+from sandbox.oauth import AUTHORIZE_PATH, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthApp
 from sandbox.page import Page
 from sandbox.persistence import StateFile
 from sandbox.state import Workspace
@@ -94,11 +102,13 @@ class BackgroundServer:
 
 
 class FakeSlack:
-    """Owns a Workspace and serves its Web API, response URLs and the sandbox page on 127.0.0.1.
+    """Owns one or more Workspaces and serves their Web API, response URLs, OAuth flow and the page on 127.0.0.1.
 
+    `workspace` (or else the first of `workspaces`) is `fake.workspace`: the one the page shows and drivers act
+    in by default; the others run on its clock. `client_id` / `client_secret` are the app's OAuth credentials.
     `app_url` + `signing_secret` (or `connect_app` later) give the page a SlackDriver to act through.
-    `state_path` keeps the workspace in that JSON file: loaded at construction if it exists (and no
-    `workspace` is given), saved while it changes and once at stop.
+    `state_path` keeps the first workspace in that JSON file: loaded at construction if it exists (and no
+    workspace is given), saved while it changes and once at stop. Other workspaces live in memory only.
     """
 
     def __init__(
@@ -109,13 +119,23 @@ class FakeSlack:
         app_url: str | None = None,
         signing_secret: str | None = None,
         state_path: str | os.PathLike[str] | None = None,
+        *,
+        workspaces: Sequence[Workspace] = (),
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
     ) -> None:
-        if workspace is None and state_path is not None and Path(state_path).exists():
-            workspace = Workspace.load(state_path)
-        self.workspace = workspace or Workspace()
+        given = ([workspace] if workspace is not None else []) + list(workspaces)
+        if not given and state_path is not None and Path(state_path).exists():
+            given = [Workspace.load(state_path)]
+        self.workspace = given[0] if given else Workspace()
+        self._workspaces: list[Workspace] = [self.workspace]
+        for other in given[1:]:
+            self.add_workspace(other)
+        self.oauth = OAuthApp(self._workspaces, client_id, client_secret)
         self.page = Page(self.workspace, lambda: self._app_driver)
-        web_api = create_web_api(self.workspace)
-        self._http = BackgroundServer(Starlette(routes=[*self.page.routes(), *web_api.routes]), host, port)
+        web_api = create_web_api(self._workspaces, self.oauth, self._uninstalled)
+        routes = [*self.page.routes(), *self.oauth.routes(), *web_api.routes]
+        self._http = BackgroundServer(Starlette(routes=routes), host, port)
         self._drivers: list[SlackDriver] = []
         self._app_target: tuple[str, str] | None = None
         self._app_driver: SlackDriver | None = None
@@ -124,6 +144,29 @@ class FakeSlack:
             if signing_secret is None:
                 raise ValueError("app_url needs the app's signing_secret")
             self._app_target = (app_url, signing_secret)
+
+    @property
+    def workspaces(self) -> list[Workspace]:
+        """Every workspace of the fake, the first (`workspace`) first."""
+        return list(self._workspaces)
+
+    def add_workspace(self, workspace: Workspace) -> Workspace:
+        """Serve one more workspace, on the fake's clock; its team id and bot tokens must be its own."""
+        if any(w is workspace or w.team_id == workspace.team_id for w in self._workspaces):
+            raise ValueError(f"the fake already has a workspace {workspace.team_id}")
+        taken = {t.token for w in self._workspaces for t in w.tokens()}
+        if any(t.token in taken for t in workspace.tokens()):
+            raise ValueError(f"workspace {workspace.team_id}'s bot token is already another workspace's")
+        workspace.use_clock(self.workspace.shared_clock)
+        self._workspaces.append(workspace)
+        return workspace
+
+    def workspace_of(self, team_id: str) -> Workspace:
+        """The workspace with that team id (KeyError if the fake has none)."""
+        found = next((w for w in self._workspaces if w.team_id == team_id), None)
+        if found is None:
+            raise KeyError(f"no workspace {team_id}")
+        return found
 
     @property
     def port(self) -> int:
@@ -189,11 +232,83 @@ class FakeSlack:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def driver(self, app_url: str, signing_secret: str) -> SlackDriver:
-        """A driver that sends Slack's requests to the app at `app_url`, with response URLs on this fake."""
-        driver = SlackDriver(self.workspace, app_url, signing_secret, self.base_url)
+    def driver(self, app_url: str, signing_secret: str, workspace: Workspace | None = None) -> SlackDriver:
+        """A driver that sends Slack's requests from `workspace` (default: the first) to the app at `app_url`,
+        with response URLs on this fake."""
+        if workspace is not None and not any(w is workspace for w in self._workspaces):
+            raise ValueError(f"workspace {workspace.team_id} is not one of this fake's; add_workspace it first")
+        driver = SlackDriver(workspace or self.workspace, app_url, signing_secret, self.base_url)
         self._drivers.append(driver)
         return driver
+
+    def _uninstalled(self, workspace: Workspace) -> None:
+        """After apps.uninstall, tell the app: through the page's driver, else the newest one for that workspace."""
+        candidates = [self._app_driver, *reversed(self._drivers)]
+        driver = next((d for d in candidates if d is not None and d.workspace is workspace), None)
+        if driver is not None:
+            # An app that is down (or a driver closed by stop()) just misses the events, as it would with Slack.
+            with contextlib.suppress(httpx.HTTPError, RuntimeError):
+                driver.send_uninstall_events()
+
+    def authorize_url(
+        self, scope: str, redirect_uri: str, state: str = "", user_scope: str = "", team: str | None = None
+    ) -> str:
+        """This fake's `/oauth/v2/authorize` URL for the app, as an "Add to Slack" button links to it."""
+        params = {"client_id": self.oauth.client_id, "scope": scope, "user_scope": user_scope}
+        params |= {"redirect_uri": redirect_uri, "state": state} | ({"team": team} if team else {})
+        return str(httpx.URL(self.base_url + AUTHORIZE_PATH.lstrip("/"), params=params))
+
+    def install_app(
+        self, install_url: str, *, workspace: Workspace | None = None, user: str | None = None, timeout: float = 10.0
+    ) -> httpx.Response:
+        """Click through the app's install as a person would, in a browser that keeps cookies.
+
+        GETs the app's install page (`install_url`, e.g. its /slack/install), follows its "Add to Slack" link
+        (or redirect) to this fake's authorize page for `workspace` (default: the first) as `user` (default:
+        its first person), presses Allow and follows the redirect back to the app; returns the app's last
+        answer. LookupError if the install page links to no authorize URL; RuntimeError if the fake refuses.
+        """
+        target = workspace or self.workspace
+        with httpx.Client(timeout=timeout) as browser:
+            start = browser.get(install_url)
+            link = start.headers.get("location") if start.is_redirect else _link(start.text, AUTHORIZE_PATH)
+            if not link or urlsplit(link).path != AUTHORIZE_PATH:
+                raise LookupError(f"the app's install page {install_url} links to no {AUTHORIZE_PATH} URL")
+            params = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True)) | {"team": target.team_id}
+            if user is not None:
+                params["user"] = user
+            page = browser.get(self.base_url + AUTHORIZE_PATH.lstrip("/"), params=params)
+            allow = _link(page.text, link_id="allow")
+            if page.status_code != 200 or allow is None:
+                raise RuntimeError(f"the fake refused the install ({page.status_code}): {page.text[:500]}")
+            approved = browser.get(allow)
+            if not approved.is_redirect:
+                raise RuntimeError(f"the fake refused the install ({approved.status_code}): {approved.text[:500]}")
+            return browser.get(approved.headers["location"], follow_redirects=True)
+
+
+class _Links(HTMLParser):
+    """Collects a page's links (`<a href>`) with their ids."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        href = values.get("href")
+        if tag == "a" and href:
+            self.links.append((values.get("id") or "", href))
+
+
+def _link(page: str, path: str | None = None, link_id: str | None = None) -> str | None:
+    """The first link of an HTML page to `path`, or the one with id `link_id`; None if there is none."""
+    parser = _Links()
+    parser.feed(page)
+    for found_id, href in parser.links:
+        if (path is not None and urlsplit(href).path == path) or (link_id is not None and found_id == link_id):
+            return href
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:

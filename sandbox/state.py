@@ -1,9 +1,10 @@
 """In-memory state of the fake Slack workspace.
 
-Everything the fake knows lives in one `Workspace`, guarded by a single `threading.Condition`: the Web API
-(running in uvicorn's thread), the driver and the tests all read and mutate it, and every mutation notifies
-waiters so tests can `wait_for` an outcome instead of sleeping.  Errors that Slack reports as
-`{"ok": false, "error": ...}` are raised here as `SlackError` so the Web API layer only translates them.
+Everything the fake knows about one workspace lives in one `Workspace`, guarded by a single
+`threading.Condition`: the Web API (running in uvicorn's thread), the driver and the tests all read and mutate
+it, and every mutation notifies waiters so tests can `wait_for` an outcome instead of sleeping.  Errors that
+Slack reports as `{"ok": false, "error": ...}` are raised here as `SlackError` so the Web API layer only
+translates them.  A fake serving several workspaces gives them one `Clock`, so moving time moves it for all.
 """
 
 from __future__ import annotations
@@ -121,11 +122,27 @@ class Channel:
 
 
 class Call(NamedTuple):
-    """One Web API (or response_url) call, as received and answered."""
+    """One Web API (or response_url) call, as received and answered, and the token it presented (if any)."""
 
     method: str
     params: dict[str, Any]
     response: dict[str, Any]
+    token: str = ""
+
+
+@dataclass
+class Token:
+    """A bot token the workspace honours: the configured one, or one an OAuth install issued.
+
+    `scopes` are the bot scopes granted at install (empty for the configured token, which may do anything),
+    `installer` the person who approved the install.
+    """
+
+    token: str
+    scopes: tuple[str, ...] = ()
+    installer: str | None = None
+    issued_at: float = 0.0
+    revoked: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,6 +182,66 @@ class _ChannelState:
     pins: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+class Clock:
+    """The sandbox's time: real time plus how far it was moved forward (never back, so timestamps keep increasing).
+
+    One fake has one clock, shared by its workspaces: the app reads it at `/sandbox/clock` whichever workspace
+    it serves. Workspaces subscribe so that moving it wakes their waiters and live pages.
+    """
+
+    def __init__(self, offset_seconds: float = 0.0) -> None:
+        self.offset_seconds = float(offset_seconds)
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def now(self) -> float:
+        """Real time plus the offset."""
+        return time.time() + self.offset_seconds
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (without any lock held) each time the clock moves."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[], None]) -> None:
+        """Stop telling `listener` about moves."""
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def advance(self, seconds: float) -> float:
+        """Move forward by `seconds` (more than 0, at most MAX_CLOCK_STEP_SECONDS); returns the new now()."""
+        if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_CLOCK_STEP_SECONDS:
+            raise ValueError(f"advance the clock by more than 0 and at most {MAX_CLOCK_STEP_SECONDS} seconds")
+        with self._lock:
+            self.offset_seconds += seconds
+        self._moved()
+        return self.now()
+
+    def advance_to(self, epoch: float) -> float:
+        """Move forward to the moment `epoch` unless it is already past; returns the new now()."""
+        if isinstance(epoch, bool) or not isinstance(epoch, int | float) or not 0 < epoch < math.inf:
+            raise ValueError(f"advance the clock to a moment in seconds since 1970, not {epoch!r}")
+        with self._lock:
+            now = self.now()
+            if epoch <= now:
+                return now
+            if epoch > now + MAX_CLOCK_STEP_SECONDS:
+                raise ValueError(
+                    f"advance the clock to a moment at most {MAX_CLOCK_STEP_SECONDS} seconds ahead of it"
+                    " (in seconds since 1970, not milliseconds)"
+                )
+            self.offset_seconds += epoch - now
+        self._moved()
+        return self.now()
+
+    def _moved(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+
 def ts_key(ts: str) -> tuple[int, int]:
     """Sort key for Slack timestamps; tolerant of odd thread_ts values clients may send."""
     seconds, _, micros = str(ts).partition(".")
@@ -197,15 +274,21 @@ class Workspace:
         bot_token: str = "xoxb-sandbox-token",
         users: tuple[User, ...] = DEFAULT_USERS,
         channels: tuple[Channel, ...] = DEFAULT_CHANNELS,
+        bot_user_id: str = "U0BOT",
+        bot_id: str = "B0BOT",
+        clock: Clock | None = None,
     ) -> None:
         self.team_id = team_id
         self.team_name = team_name
         self.team_domain = team_domain
-        self.bot_token = bot_token
         self.app_id = "A0SANDBOX"
         self.verification_token = "sandbox-verification-token"
-        self.bot = User("U0BOT", "mldesign", "mldesign", is_bot=True, bot_id="B0BOT")
+        self.bot = User(bot_user_id, "mldesign", "mldesign", is_bot=True, bot_id=bot_id)
         self._cond = threading.Condition()
+        self._bot_token = bot_token
+        self._tokens: dict[str, Token] = {bot_token: Token(bot_token)}
+        self._clock = clock or Clock()
+        self._clock.subscribe(self._clock_moved)
         self._users: dict[str, User] = {u.id: u for u in (self.bot, *users)}
         self._channels: dict[str, Channel] = {}
         self._state: dict[str, _ChannelState] = {}
@@ -224,7 +307,6 @@ class Workspace:
         self._files: dict[str, dict[str, Any]] = {}
         self._last_ts_us = 0
         self._event_seq = 0
-        self.clock_offset_seconds = 0.0
         self.version = 0
         for channel in channels:
             self.add_channel(channel)
@@ -271,18 +353,40 @@ class Workspace:
 
     # -- clock -----------------------------------------------------------------------------------------
 
+    @property
+    def shared_clock(self) -> Clock:
+        """The clock this workspace runs on (one per fake, shared by its workspaces)."""
+        return self._clock
+
+    def use_clock(self, clock: Clock) -> None:
+        """Run on `clock` from now on, e.g. the clock of the fake's first workspace."""
+        if clock is self._clock:
+            return
+        self._clock.unsubscribe(self._clock_moved)
+        self._clock = clock
+        clock.subscribe(self._clock_moved)
+        self._clock_moved()
+
+    def _clock_moved(self) -> None:
+        with self._cond:
+            self._changed()
+
+    @property
+    def clock_offset_seconds(self) -> float:
+        """How far the sandbox clock is ahead of real time."""
+        return self._clock.offset_seconds
+
+    @clock_offset_seconds.setter
+    def clock_offset_seconds(self, seconds: float) -> None:
+        self._clock.offset_seconds = float(seconds)
+
     def now(self) -> float:
         """The sandbox's time: real time plus the offset the clock was advanced by (to try nudges quickly)."""
-        return time.time() + self.clock_offset_seconds
+        return self._clock.now()
 
     def advance_clock(self, seconds: float) -> float:
         """Move the sandbox clock forward (never back, so timestamps stay increasing); returns the new now()."""
-        if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_CLOCK_STEP_SECONDS:
-            raise ValueError(f"advance the clock by more than 0 and at most {MAX_CLOCK_STEP_SECONDS} seconds")
-        with self._cond:
-            self.clock_offset_seconds += seconds
-            self._changed()
-            return self.now()
+        return self._clock.advance(seconds)
 
     def advance_clock_to(self, epoch: float) -> float:
         """Move the sandbox clock forward to the moment `epoch` (seconds since 1970); returns the new now().
@@ -291,26 +395,67 @@ class Workspace:
         at this moment" is then already true, so a stale page button or a repeated call does no harm.
         A moment more than MAX_CLOCK_STEP_SECONDS ahead is refused, which also catches milliseconds.
         """
-        if isinstance(epoch, bool) or not isinstance(epoch, int | float) or not 0 < epoch < math.inf:
-            raise ValueError(f"advance the clock to a moment in seconds since 1970, not {epoch!r}")
-        with self._cond:
-            now = self.now()
-            if epoch <= now:
-                return now
-            if epoch > now + MAX_CLOCK_STEP_SECONDS:
-                raise ValueError(
-                    f"advance the clock to a moment at most {MAX_CLOCK_STEP_SECONDS} seconds ahead of it"
-                    " (in seconds since 1970, not milliseconds)"
-                )
-            self.clock_offset_seconds += epoch - now
-            self._changed()
-            return self.now()
+        return self._clock.advance_to(epoch)
 
     def clock(self) -> dict[str, Any]:
         """The clock as `/sandbox/clock` shares it with the app."""
         now = self.now()
         iso = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return {"now": now, "offset_seconds": self.clock_offset_seconds, "iso": iso}
+
+    # -- tokens ----------------------------------------------------------------------------------------
+
+    @property
+    def bot_token(self) -> str:
+        """The bot token the workspace was configured with (OAuth installs add more; see `tokens()`)."""
+        return self._bot_token
+
+    @bot_token.setter
+    def bot_token(self, token: str) -> None:
+        with self._cond:
+            self._tokens.pop(self._bot_token, None)
+            self._bot_token = token
+            self._tokens[token] = Token(token)
+            self._changed()
+
+    def token(self, token: str) -> Token | None:
+        """What the workspace knows of a token (a copy), or None if it never issued it."""
+        with self._cond:
+            found = self._tokens.get(token)
+            return copy.copy(found) if found is not None else None
+
+    def tokens(self) -> list[Token]:
+        """Every token the workspace issued, revoked ones included, oldest first."""
+        with self._cond:
+            return [copy.copy(t) for t in self._tokens.values()]
+
+    def issue_token(self, scopes: tuple[str, ...] | list[str], installer: str | None = None) -> Token:
+        """A new unique bot token with the granted `scopes`, as an OAuth install hands out."""
+        with self._cond:
+            value = f"xoxb-{self.team_id.lower()}-{secrets.token_hex(12)}"
+            issued = Token(value, tuple(scopes), installer, self.now())
+            self._tokens[value] = issued
+            self._changed()
+            return copy.copy(issued)
+
+    def revoke_token(self, token: str) -> bool:
+        """Stop honouring one token (auth.revoke); False if it isn't one of ours or was already revoked."""
+        with self._cond:
+            found = self._tokens.get(token)
+            if found is None or found.revoked:
+                return False
+            found.revoked = True
+            self._changed()
+            return True
+
+    def revoke_tokens(self) -> list[str]:
+        """Stop honouring every token, as uninstalling the app does; returns those that were still valid."""
+        with self._cond:
+            live = [t for t in self._tokens.values() if not t.revoked]
+            for found in live:
+                found.revoked = True
+            self._changed()
+            return [t.token for t in live]
 
     # -- ids -------------------------------------------------------------------------------------------
 
@@ -934,6 +1079,12 @@ class Workspace:
             self._home_views[user] = stored["id"]
             return stored
 
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        """The user's published Home tab, or None if the app never published one for them."""
+        with self._cond:
+            view_id = self._home_views.get(user)
+            return copy.deepcopy(self._views[view_id]) if view_id in self._views else None
+
     def views(self, user: str | None = None) -> list[dict[str, Any]]:
         """Stored views (modals and home tabs), optionally for one user."""
         with self._cond:
@@ -999,10 +1150,10 @@ class Workspace:
 
     # -- call log and faults ---------------------------------------------------------------------------
 
-    def record_call(self, method: str, params: dict[str, Any], response: dict[str, Any]) -> None:
-        """Log a Web API call and wake waiters."""
+    def record_call(self, method: str, params: dict[str, Any], response: dict[str, Any], token: str = "") -> None:
+        """Log a Web API call (and the token it presented) and wake waiters."""
         with self._cond:
-            self._calls.append(Call(method, copy.deepcopy(params), copy.deepcopy(response)))
+            self._calls.append(Call(method, copy.deepcopy(params), copy.deepcopy(response), token))
             self._changed()
 
     def record_delivery(self, delivery: Delivery) -> None:
@@ -1084,7 +1235,11 @@ class Workspace:
     # -- persistence -----------------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
-        """Everything a restart needs (not the call and delivery logs), as JSON-ready data."""
+        """Everything a restart needs (not the call and delivery logs), as JSON-ready data.
+
+        Tokens are kept, revoked ones too, so an app that stored an OAuth install's token can use it after a
+        restart. OAuth codes not yet exchanged are not workspace state (sandbox/oauth.py): a restart forgets them.
+        """
         with self._cond:
             return copy.deepcopy(
                 {
@@ -1094,7 +1249,10 @@ class Workspace:
                         "team_name": self.team_name,
                         "team_domain": self.team_domain,
                         "bot_token": self.bot_token,
+                        "bot_user_id": self.bot.id,
+                        "bot_id": self.bot.bot_id,
                     },
+                    "tokens": [asdict(t) for t in self._tokens.values()],
                     "users": [asdict(u) for u in self._users.values() if u.id != self.bot.id],
                     "channels": [asdict(c) for c in self._channels.values()],
                     "messages": {cid: list(st.messages.values()) for cid, st in self._state.items()},
@@ -1138,6 +1296,9 @@ class Workspace:
         ws.clock_offset_seconds = float(data["clock_offset_seconds"])
         ws._last_ts_us = int(data["last_ts_us"])
         ws._event_seq = int(data["event_seq"])
+        if "tokens" in data:
+            ws._tokens = {t["token"]: Token(**t | {"scopes": tuple(t["scopes"])}) for t in data["tokens"]}
+            ws._tokens.setdefault(ws.bot_token, Token(ws.bot_token))
         return ws
 
     def save(self, path: str | os.PathLike[str]) -> None:

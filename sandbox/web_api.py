@@ -1,29 +1,35 @@
-"""Slack's Web API (`POST /api/{method}`), response URLs (`POST /response/{token}`) and file hosting over a Workspace.
+"""Slack's Web API (`POST /api/{method}`), response URLs (`POST /response/{token}`) and file hosting over Workspaces.
 
 This layer only speaks HTTP: it parses arguments the way Slack accepts them (query string, form or JSON body),
-checks the bot token, applies scripted faults, calls into the Workspace and renders Slack-shaped JSON.
-Every call lands in the workspace's call log. Files take Slack's external upload route: files.getUploadURLExternal
-hands out an upload URL on this fake (`POST /upload/v1/{file_id}`, logged and faulted as `upload_url`),
-files.completeUploadExternal shares the file, and its bytes are served back at its `url_private` and
-`url_private_download` (`GET /files-pri/{team}-{file_id}/...`).
+finds the workspace that owns the presented bot token (`invalid_auth` if none does, `token_revoked` once revoked),
+applies scripted faults, calls into that Workspace and renders Slack-shaped JSON. Every call lands in that
+workspace's call log (calls no workspace can be told from, such as a bad token, in the first one's).
+Response URLs, upload URLs and file URLs find their workspace by their own unique ids. `oauth.v2.access`
+needs no token: it goes to the OAuthApp (sandbox/oauth.py).
+
+Files take Slack's external upload route: files.getUploadURLExternal hands out an upload URL on this fake
+(`POST /upload/v1/{file_id}`, logged and faulted as `upload_url`), files.completeUploadExternal shares the file,
+and its bytes are served back at its `url_private` and `url_private_download` (`GET /files-pri/{team}-{file_id}/...`).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from email import policy
 from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from sandbox.state import ResponseTarget, SlackError, Workspace, ts_key
+from sandbox.oauth import OAuthApp
+from sandbox.state import ResponseTarget, SlackError, Token, Workspace, ts_key
 
 MAX_BLOCKS = 50
 MAX_TEXT = 40_000
@@ -38,10 +44,12 @@ UPLOAD_URL = "upload_url"  # how posts to upload URLs appear in the call log and
 
 
 class Params:
-    """A method's arguments with Slack's lenient coercions (form values are strings, JSON ones are not)."""
+    """A method's arguments with Slack's lenient coercions (form values are strings, JSON ones are not),
+    and the token they came with (for the methods about tokens themselves)."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], token: str = "") -> None:
         self.data = data
+        self.token = token
 
     def string(self, name: str, default: str = "") -> str:
         """A string argument ("" when absent)."""
@@ -177,6 +185,14 @@ def auth_test(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
         "bot_id": ws.bot.bot_id,
         "is_enterprise_install": False,
     }
+
+
+def auth_revoke(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+    """Revoke the presented token (with `test`, only say it would be)."""
+    if p.flag("test"):
+        return {"revoked": False}
+    ws.revoke_token(p.token)
+    return {"revoked": True}
 
 
 def chat_post_message(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
@@ -404,6 +420,7 @@ def views_publish(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
 
 METHODS: dict[str, Handler] = {
     "auth.test": auth_test,
+    "auth.revoke": auth_revoke,
     "chat.postMessage": chat_post_message,
     "chat.update": chat_update,
     "chat.postEphemeral": chat_post_ephemeral,
@@ -475,39 +492,112 @@ def _bearer(request: Request, args: dict[str, Any]) -> str:
     return str(args.get("token") or "")
 
 
-def create_web_api(workspace: Workspace) -> Starlette:
-    """Build the ASGI app serving Slack's Web API and response URLs for `workspace`."""
+class Directory:
+    """The fake's workspaces, looked up by what a request carries: a token, a response URL, a file id, a team id.
+
+    Holds the fake's live list, so a workspace added later is found too; the first is where calls that belong
+    to no workspace are logged.
+    """
+
+    def __init__(self, workspaces: Sequence[Workspace]) -> None:
+        self.workspaces = workspaces
+
+    @property
+    def first(self) -> Workspace:
+        """The fake's first workspace."""
+        return self.workspaces[0]
+
+    def by_token(self, token: str) -> tuple[Workspace | None, Token | None]:
+        """The workspace that issued `token` and what it knows of it, or (None, None)."""
+        for ws in list(self.workspaces):
+            found = ws.token(token)
+            if found is not None:
+                return ws, found
+        return None, None
+
+    def by_response_url(self, token: str) -> tuple[Workspace, ResponseTarget | None]:
+        """The workspace that issued a response URL and its target (the first workspace and None if none did)."""
+        for ws in list(self.workspaces):
+            target = ws.response_target(token)
+            if target is not None:
+                return ws, target
+        return self.first, None
+
+    def by_file(self, file_id: str) -> Workspace | None:
+        """The workspace holding a file (pending, uploaded or shared), or None."""
+        return next((ws for ws in list(self.workspaces) if ws.file(file_id) is not None), None)
+
+    def by_team(self, team_id: str) -> Workspace | None:
+        """The workspace with that team id, or None."""
+        return next((ws for ws in list(self.workspaces) if ws.team_id == team_id), None)
+
+
+def create_web_api(
+    workspaces: Workspace | Sequence[Workspace],
+    oauth: OAuthApp | None = None,
+    on_uninstall: Callable[[Workspace], None] | None = None,
+) -> Starlette:
+    """Build the ASGI app serving Slack's Web API, response URLs and files for `workspaces`.
+
+    `oauth` (the app's client id and secret, and the install codes) serves oauth.v2.access and checks
+    apps.uninstall's credentials; `on_uninstall(workspace)` runs after apps.uninstall has answered, to tell the
+    app (FakeSlack delivers the tokens_revoked and app_uninstalled events there).
+    """
+    directory = Directory([workspaces] if isinstance(workspaces, Workspace) else workspaces)
+    oauth = oauth or OAuthApp(directory.workspaces)
+
+    def apps_uninstall(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+        """Uninstall the app from the token's workspace: every token of it stops working."""
+        assert oauth is not None
+        oauth.check_client(p.string("client_id"), p.string("client_secret"))
+        ws.revoke_tokens()
+        return {}
+
+    methods: dict[str, Handler] = METHODS | {"apps.uninstall": apps_uninstall}
 
     async def api(request: Request) -> Response:
         method = request.path_params["method"]
         args: dict[str, Any] = {}
         headers: dict[str, str] = {}
         status = 200
+        ws, token = directory.first, ""
         try:
             args = await _read_args(request)
             token = _bearer(request, args)
             args.pop("token", None)
-            if method not in METHODS:
-                raise SlackError("unknown_method")
-            if not token:
-                raise SlackError("not_authed")
-            if token != workspace.bot_token:
-                raise SlackError("invalid_auth")
-            fault = workspace.take_fault(method)
-            if fault is not None:
-                status = fault.http_status or 200
-                if fault.retry_after is not None and status == 429:
-                    headers["Retry-After"] = str(fault.retry_after)
-                raise SlackError(fault.error)
-            base_url = str(request.base_url)
-            body: dict[str, Any] = {"ok": True} | METHODS[method](workspace, Params(args), base_url)
+            if method == "oauth.v2.access":
+                ws = oauth.workspace_for_code(str(args.get("code") or "")) or directory.first
+                token = ""
+                _raise_fault(ws, method, headers)
+                body: dict[str, Any] = {"ok": True} | oauth.exchange(args, request.headers.get("authorization", ""))
+            else:
+                if method not in methods:
+                    raise SlackError("unknown_method")
+                if not token:
+                    raise SlackError("not_authed")
+                owner, known = directory.by_token(token)
+                if owner is None or known is None:
+                    raise SlackError("invalid_auth")
+                ws = owner
+                if known.revoked:
+                    raise SlackError("token_revoked")
+                if known.scopes:
+                    headers["X-OAuth-Scopes"] = ",".join(known.scopes)
+                status = _raise_fault(ws, method, headers)
+                body = {"ok": True} | methods[method](ws, Params(args, token), str(request.base_url))
         except SlackError as e:
             body = {"ok": False, "error": e.error}
-        workspace.record_call(method, args, body)
-        return JSONResponse(body, status_code=status, headers=headers)
+        except _Fault as fault:
+            status, body = fault.status, {"ok": False, "error": fault.error}
+        logged = {k: v for k, v in args.items() if k != "client_secret"}
+        ws.record_call(method, logged, body, token)
+        background = None
+        if method == "apps.uninstall" and body["ok"] and on_uninstall is not None:
+            background = BackgroundTask(on_uninstall, ws)
+        return JSONResponse(body, status_code=status, headers=headers, background=background)
 
     async def respond(request: Request) -> Response:
-        target: ResponseTarget | None = workspace.response_target(request.path_params["token"])
+        workspace, target = directory.by_response_url(request.path_params["token"])
         try:
             payload = json.loads(await request.body() or b"{}")
         except ValueError:
@@ -532,6 +622,7 @@ def create_web_api(workspace: Workspace) -> Starlette:
         A scripted fault (`fail_next("upload_url", http_status=...)`) answers with its status (500 by default).
         """
         file_id = request.path_params["file_id"]
+        workspace = directory.by_file(file_id) or directory.first
         content_type = request.headers.get("content-type", "")
         body = await request.body()
         logged: dict[str, Any] = {"file_id": file_id, "content_type": content_type, "length": len(body)}
@@ -548,21 +639,23 @@ def create_web_api(workspace: Workspace) -> Starlette:
         workspace.record_call(UPLOAD_URL, logged, {"ok": status == 200} | ({} if status == 200 else {"error": text}))
         return PlainTextResponse(text, status_code=status)
 
-    def _completed(team_file: str) -> dict[str, Any] | None:
+    def _completed(team_file: str) -> tuple[Workspace, dict[str, Any]] | None:
         team_id, _, file_id = team_file.partition("-")
-        record = workspace.file(file_id)
-        if team_id != workspace.team_id or record is None or record["state"] != "complete":
+        workspace = directory.by_team(team_id)
+        record = workspace.file(file_id) if workspace is not None else None
+        if workspace is None or record is None or record["state"] != "complete":
             return None
-        return record
+        return workspace, record
 
     def _serve(request: Request, disposition: str) -> Response:
         """A shared file's bytes with its content type; sandboxed so an uploaded page can't script this origin.
 
         Unlike Slack's, these URLs need no token: the sandbox page links to them directly.
         """
-        record = _completed(request.path_params["team_file"])
-        if record is None:
+        found = _completed(request.path_params["team_file"])
+        if found is None:
             return PlainTextResponse("file_not_found", status_code=404)
+        record = found[1]
         headers = {
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(record['name'], safe='')}",
             "Content-Security-Policy": "sandbox",
@@ -579,7 +672,8 @@ def create_web_api(workspace: Workspace) -> Starlette:
     async def file_permalink(request: Request) -> Response:
         """A file's permalink opens the file itself (the sandbox has no file pages)."""
         file_id, name = request.path_params["file_id"], request.path_params["name"]
-        if _completed(f"{workspace.team_id}-{file_id}") is None:
+        workspace = directory.by_file(file_id)
+        if workspace is None or _completed(f"{workspace.team_id}-{file_id}") is None:
             return PlainTextResponse("file_not_found", status_code=404)
         return RedirectResponse(f"/files-pri/{workspace.team_id}-{file_id}/{quote(name, safe='')}")
 
@@ -593,3 +687,23 @@ def create_web_api(workspace: Workspace) -> Starlette:
             Route("/files/{user}/{file_id}/{name}", file_permalink, methods=["GET"]),
         ]
     )
+
+
+class _Fault(Exception):
+    """A scripted failure, answered with its own HTTP status."""
+
+    def __init__(self, error: str, status: int) -> None:
+        super().__init__(error)
+        self.error = error
+        self.status = status
+
+
+def _raise_fault(ws: Workspace, method: str, headers: dict[str, str]) -> int:
+    """Raise the next scripted failure of `method` in `ws`, if one is pending (setting Retry-After for a 429)."""
+    fault = ws.take_fault(method)
+    if fault is None:
+        return 200
+    status = fault.http_status or 200
+    if fault.retry_after is not None and status == 429:
+        headers["Retry-After"] = str(fault.retry_after)
+    raise _Fault(fault.error, status)

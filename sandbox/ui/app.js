@@ -47,6 +47,8 @@
     user: params.get("user") || localStorage.getItem("sandbox.user") || "",
     channel: params.get("channel") || localStorage.getItem("sandbox.channel") || "",
     thread: params.get("thread") || "",
+    home: params.get("home") === "1", // the app's Home tab is open instead of a channel
+    homeOpenedFor: "", // whom the app was last told opened the Home tab (app_home_opened)
     editing: null, // {ts, draft}: a message being edited survives refreshes
     data: null,
     fetching: false,
@@ -57,7 +59,7 @@
     highlight: params.get("thread") || "",
   };
   const caches = { main: new Map(), thread: new Map() };
-  const signatures = { channels: "", channelList: "", users: "", pins: "", modal: "" };
+  const signatures = { channels: "", channelList: "", users: "", pins: "", modal: "", home: "" };
 
   const $ = (id) => document.getElementById(id);
 
@@ -1030,15 +1032,47 @@
     const data = view.data;
     if (!data) return;
     renderSidebar(data);
-    renderMain(data);
-    renderThread(data);
+    for (const id of ["messages", "composer"]) $(id).hidden = view.home;
+    $("home").hidden = !view.home;
+    if (view.home) {
+      $("pins").hidden = true;
+      $("thread").hidden = true;
+      renderHome(data);
+    } else {
+      renderMain(data);
+      renderThread(data);
+    }
     renderModal(data);
+  }
+
+  // The app's Home tab: the person's published Home view (views.publish), drawn with the same Block Kit
+  // rendering as messages and redrawn only when it changes, so a half-made choice survives other updates.
+  function renderHome(data) {
+    $("channel-title").textContent = `${data.workspace.app_name} · Home`;
+    $("no-app").hidden = data.app_connected;
+    const home = data.home;
+    const json = JSON.stringify([home, view.user]);
+    const sig = [json, datesSig(json), signatures.users, signatures.channels].join("|");
+    if (sig === signatures.home) return;
+    signatures.home = sig;
+    const pane = $("home");
+    if (!home) {
+      delete pane.dataset.viewId;
+      pane.replaceChildren(el("div", "home-empty", "This app has no Home tab for you yet."));
+      return;
+    }
+    pane.dataset.viewId = home.id;
+    const ctx = { surface: "home", viewId: home.id, values: (home.state || {}).values || {} };
+    pane.replaceChildren(renderBlocks(home.blocks, ctx));
   }
 
   function renderSidebar(data) {
     $("team-name").textContent = data.workspace.team_name;
-    document.title = `${channelLabel(channelById(view.channel))} · ${data.workspace.team_name} sandbox`;
-    const channelSig = JSON.stringify([data.workspace.channels, view.channel]);
+    const place = view.home ? `${data.workspace.app_name} Home` : channelLabel(channelById(view.channel));
+    document.title = `${place} · ${data.workspace.team_name} sandbox`;
+    $("app-name").textContent = data.workspace.app_name;
+    $("home-tab").setAttribute("aria-current", String(view.home));
+    const channelSig = JSON.stringify([data.workspace.channels, view.channel, view.home]);
     if (channelSig !== signatures.channelList) {
       signatures.channelList = channelSig;
       signatures.channels = JSON.stringify(data.workspace.channels);
@@ -1049,7 +1083,7 @@
         const button = el("button", "", channelLabel(channel));
         button.type = "button";
         button.dataset.channelId = channel.id;
-        button.setAttribute("aria-current", String(channel.id === view.channel));
+        button.setAttribute("aria-current", String(channel.id === view.channel && !view.home));
         button.addEventListener("click", () => switchChannel(channel.id));
         item.append(button);
         list.append(item);
@@ -1295,13 +1329,21 @@
     if (view.user) query.set("user", view.user);
     if (view.channel) query.set("channel", view.channel);
     if (view.thread) query.set("thread", view.thread);
+    if (view.home) query.set("home", "1");
     history.replaceState(null, "", `${location.pathname}?${query}`);
     if (view.user) localStorage.setItem("sandbox.user", view.user);
     if (view.channel) localStorage.setItem("sandbox.channel", view.channel);
   }
 
+  function leaveHome() {
+    view.home = false;
+    view.homeOpenedFor = "";
+    signatures.pins = ""; // the pins bar was hidden while Home was shown: draw it again
+  }
+
   function switchChannel(id) {
-    if (id === view.channel) return;
+    if (id === view.channel && !view.home) return;
+    leaveHome();
     view.channel = id;
     view.thread = "";
     view.editing = null;
@@ -1326,11 +1368,32 @@
     refresh();
   }
 
+  function openHome() {
+    if (!view.home) {
+      view.home = true;
+      view.thread = "";
+      view.editing = null;
+      signatures.home = "";
+      writeUrl();
+      render();
+    }
+    announceHome();
+  }
+
+  // Slack tells the app each time a person enters its Home tab (app_home_opened): the page does when the tab
+  // is opened (or the page loads on it), and again for whoever the page acts as after switching person.
+  function announceHome() {
+    if (!view.home || !view.data || !view.data.app_connected || view.homeOpenedFor === view.data.user) return;
+    view.homeOpenedFor = view.data.user;
+    post("/ui/api/open_home", { user: view.data.user });
+  }
+
   function openPermalink(url) {
     const parts = url.pathname.split("/");
     const channel = parts[2];
     const digits = (parts[3] || "").replace(/^p/, "");
     const ts = digits.length > 6 ? `${digits.slice(0, -6)}.${digits.slice(-6)}` : "";
+    leaveHome();
     view.channel = channel;
     view.thread = url.searchParams.get("thread_ts") || ts;
     view.highlight = ts;
@@ -1391,6 +1454,7 @@
     if (view.thread && !data.thread) view.thread = "";
     writeUrl();
     render();
+    announceHome();
   }
 
   function setOffline(message) {
@@ -1460,10 +1524,12 @@
     wireComposer($("composer"), $("composer-input"), () => "");
     wireComposer($("thread-composer"), $("thread-input"), () => view.thread);
     $("thread-close").addEventListener("click", closeThread);
+    $("home-tab").addEventListener("click", openHome);
     $("user-picker").addEventListener("change", (event) => {
       view.user = event.target.value;
       view.editing = null;
       signatures.modal = "";
+      signatures.home = "";
       caches.main.clear();
       caches.thread.clear();
       writeUrl();

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from sandbox import FakeSlack, SlackDriver
 from sandbox.state import SlackError
@@ -291,3 +292,55 @@ def test_forged_and_stale_signatures_are_rejected_by_the_app(
 
     assert (forged.status_code, stale.status_code, good.status_code) == (401, 401, 200)
     assert [d.status for d in fake.workspace.deliveries("raw")] == [401, 401, 200]
+
+
+HOME: dict[str, Any] = {
+    "type": "home",
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "*Your designs*"}}],
+}
+
+
+def test_open_home_sends_app_home_opened_with_the_published_view(
+    driver: SlackDriver, recorder: RecordingApp, client: WebClient
+) -> None:
+    first = driver.open_home("U0BOB")
+    before = recorder.last.data["event"]
+    published = client.views_publish(user_id="U0BOB", view=HOME)["view"]
+    driver.open_home("U0BOB")
+    after = recorder.last
+
+    assert first.status_code == 200 and after.signature_valid and after.data["type"] == "event_callback"
+    assert {k: before[k] for k in ("type", "user", "channel", "tab")} == {
+        "type": "app_home_opened",
+        "user": "U0BOB",
+        "channel": "D0BOB",
+        "tab": "home",
+    }
+    assert before["event_ts"] and "view" not in before, "no view until the app publishes one"
+    view = after.data["event"]["view"]
+    assert (view["id"], view["type"], view["blocks"][0]["text"]["text"]) == (published["id"], "home", "*Your designs*")
+    with pytest.raises(ValueError, match="bot user"):
+        driver.open_home("U0BOT")
+
+
+def test_uninstall_revokes_every_token_then_tells_the_app(
+    driver: SlackDriver, recorder: RecordingApp, fake: FakeSlack, client: WebClient
+) -> None:
+    installed = fake.workspace.issue_token(("chat:write",), "U0ALICE").token
+
+    revoked, uninstalled = driver.uninstall_app()
+
+    assert (revoked.status_code, uninstalled.status_code) == (200, 200)
+    first, second = recorder.received
+    assert first.signature_valid and second.signature_valid
+    assert (first.data["team_id"], first.data["type"]) == ("T0SANDBOX", "event_callback")
+    assert {k: first.data["event"][k] for k in ("type", "tokens")} == {
+        "type": "tokens_revoked",
+        "tokens": {"oauth": [], "bot": ["U0BOT"]},
+    }
+    assert second.data["event"]["type"] == "app_uninstalled" and second.data["event_id"] != first.data["event_id"]
+    for token in (fake.workspace.bot_token, installed):
+        with pytest.raises(SlackApiError) as raised:
+            WebClient(token=token, base_url=fake.api_url).auth_test()
+        assert raised.value.response["error"] == "token_revoked"
+    assert all(t.revoked for t in fake.workspace.tokens())

@@ -89,3 +89,37 @@ def test_a_fourth_pushed_view_is_refused_like_slack(
     with pytest.raises(InvalidAppAnswer, match="push_limit_reached"):
         driver.submit_view("U0ALICE", ids[-1], {})
     assert [v["id"] for v in fake.workspace.open_modals("U0ALICE")] == ids
+
+
+HOME: dict[str, Any] = {
+    "type": "home",
+    "blocks": [
+        {
+            "type": "actions",
+            "block_id": "start",
+            "elements": [
+                {"type": "button", "action_id": "new_design", "text": {"type": "plain_text", "text": "New design"}}
+            ],
+        }
+    ],
+}
+
+
+def test_a_button_on_the_home_tab_sends_block_actions_from_the_view(
+    driver: SlackDriver, recorder: RecordingApp, fake: FakeSlack, client: WebClient
+) -> None:
+    view_id = client.views_publish(user_id="U0ALICE", view=HOME)["view"]["id"]
+
+    driver.view_action("U0ALICE", view_id, "new_design")
+
+    got = recorder.last
+    payload = got.data
+    assert got.signature_valid and payload["type"] == "block_actions"
+    assert payload["container"] == {"type": "view", "view_id": view_id}
+    assert (payload["view"]["id"], payload["view"]["type"]) == (view_id, "home")
+    assert payload["actions"][0]["action_id"] == "new_design" and payload["user"]["id"] == "U0ALICE"
+    assert "response_url" not in payload and "response_urls" not in payload
+    client.views_open(trigger_id=payload["trigger_id"], view=_modal("New design"))
+    assert [v["title"]["text"] for v in fake.workspace.open_modals("U0ALICE")] == ["New design"]
+    with pytest.raises(LookupError, match="Home tab"):
+        driver.view_action("U0BOB", view_id, "new_design")

@@ -423,6 +423,79 @@ def test_a_button_in_a_modal_sends_block_actions_from_the_view(
     assert payload["view"]["id"] == view_id and payload["actions"][0]["action_id"] == "preview"
 
 
+# -- the app's Home tab -----------------------------------------------------------------------------------
+
+HOME: dict[str, Any] = {
+    "type": "home",
+    "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Your designs*"}},
+        {
+            "type": "actions",
+            "block_id": "start",
+            "elements": [
+                {"type": "button", "action_id": "new_design", "text": {"type": "plain_text", "text": "New design"}}
+            ],
+        },
+    ],
+}
+
+
+def test_opening_home_tells_the_app_and_shows_what_it_publishes(
+    fake: FakeSlack, ui: httpx.Client, recorder: RecordingApp, client: WebClient
+) -> None:
+    def publish(data: dict[str, Any]) -> None:
+        if data.get("event", {}).get("type") == "app_home_opened":
+            client.views_publish(user_id=data["event"]["user"], view=HOME)
+
+    recorder.on_request = publish
+    before = ui.get("/ui/api/state", params={"user": "U0BOB"}).json()
+
+    answer = ui.post("/ui/api/open_home", json={"user": "U0BOB"})
+
+    assert before["home"] is None and before["workspace"]["app_name"] == "mldesign"
+    assert answer.status_code == 200 and answer.json()["app"] == {"status": 200, "ok": True, "body": ""}
+    event = recorder.last.data["event"]
+    assert recorder.last.signature_valid
+    assert (event["type"], event["user"], event["tab"], event["channel"]) == (
+        "app_home_opened",
+        "U0BOB",
+        "home",
+        "D0BOB",
+    )
+    fake.workspace.wait_for(lambda ws: ws.home_view("U0BOB") is not None)
+    home = ui.get("/ui/api/state", params={"user": "U0BOB"}).json()["home"]
+    assert (home["type"], home["blocks"][0]["text"]["text"]) == ("home", "*Your designs*")
+    assert ui.get("/ui/api/state", params={"user": "U0ALICE"}).json()["home"] is None, "a Home tab is per person"
+
+
+def test_a_button_on_the_home_tab_sends_block_actions_and_a_republish_shows(
+    fake: FakeSlack, ui: httpx.Client, recorder: RecordingApp, client: WebClient
+) -> None:
+    view_id = client.views_publish(user_id="U0ALICE", view=HOME)["view"]["id"]
+    recorder.on_request = lambda data: client.views_publish(
+        user_id=data["user"]["id"],
+        view=HOME | {"blocks": [HOME["blocks"][0] | {"text": {"type": "mrkdwn", "text": "1 design"}}]},
+    )
+
+    answer = ui.post("/ui/api/click", json={"user": "U0ALICE", "view_id": view_id, "action_id": "new_design"})
+
+    payload = recorder.last.data
+    assert answer.status_code == 200 and recorder.last.signature_valid
+    assert payload["container"] == {"type": "view", "view_id": view_id} and payload["view"]["type"] == "home"
+    fake.workspace.wait_for(lambda ws: len(ws.calls("views.publish")) == 2)
+    home = ui.get("/ui/api/state", params={"user": "U0ALICE"}).json()["home"]
+    assert (home["id"], home["blocks"][0]["text"]["text"]) == (view_id, "1 design"), "republished in place"
+    someone_else = ui.post("/ui/api/click", json={"user": "U0BOB", "view_id": view_id, "action_id": "new_design"})
+    assert someone_else.status_code == 404
+
+
+def test_the_page_offers_the_home_tab(fake: FakeSlack) -> None:
+    page = httpx.get(fake.base_url).text
+    script = httpx.get(f"{fake.base_url}ui/static/app.js").text
+    assert 'id="home-tab"' in page and 'id="home"' in page
+    assert "This app has no Home tab for you yet" in script and "/ui/api/open_home" in script
+
+
 # -- clock ------------------------------------------------------------------------------------------------
 
 
@@ -520,6 +593,8 @@ def test_the_clock_works_without_an_app(fake: FakeSlack) -> None:
         ("close_view", {"user": "U0ALICE"}, 400, "missing field 'view_id'"),
         ("unpin", {"user": "U0ALICE", "channel": "C0MLTEAM"}, 400, "missing field 'ts'"),
         ("unpin", {"user": "U0ALICE", "channel": "C0MLTEAM", "ts": "1.2"}, 404, "no pinned message 1.2"),
+        ("open_home", {}, 400, "missing field 'user'"),
+        ("open_home", {"user": "U0BOT"}, 400, "U0BOT is the app's bot user"),
     ],
 )
 def test_bad_requests_get_a_4xx_json_error(
@@ -544,8 +619,12 @@ def test_unknown_user_in_state_is_404(ui: httpx.Client) -> None:
 
 def test_without_an_app_actions_are_409(fake: FakeSlack) -> None:
     send = httpx.post(f"{fake.base_url}ui/api/send", json={"user": "U0ALICE", "channel": "C0MLTEAM", "text": "hi"})
+    home = httpx.post(f"{fake.base_url}ui/api/open_home", json={"user": "U0ALICE"})
     state = httpx.get(f"{fake.base_url}ui/api/state").json()
     assert send.status_code == 409 and send.json() == {"error": "no app connected"}
+    assert home.status_code == 409 and fake.workspace.channels() == [
+        c for c in fake.workspace.channels() if not c.is_im
+    ]
     assert state["app_connected"] is False
     assert fake.workspace.messages("C0MLTEAM") == [], "nothing is posted that the app can't hear about"
 

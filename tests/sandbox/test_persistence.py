@@ -109,3 +109,28 @@ def test_uploaded_files_survive_a_restart(tmp_path: Path) -> None:
     assert [f["state"] for f in loaded.files()] == ["complete", "uploaded"]
     assert loaded.file_info(shared["id"], "http://127.0.0.1:2/")["url_private"].startswith("http://127.0.0.1:2/")
     assert loaded.messages("C0MLTEAM")[0]["files"][0]["id"] == shared["id"]
+
+
+def test_installed_and_revoked_tokens_survive_a_restart(tmp_path: Path) -> None:
+    ws = Workspace(bot_user_id="U0MYBOT", bot_id="B0MYBOT")
+    installed = ws.issue_token(("chat:write", "commands"), "U0BOB")
+    ws.revoke_token(ws.bot_token)
+    ws.save(tmp_path / "workspace.json")
+
+    loaded = Workspace.load(tmp_path / "workspace.json")
+
+    assert loaded.tokens() == ws.tokens()
+    configured = loaded.token(loaded.bot_token)
+    assert loaded.token(installed.token) == installed and configured is not None and configured.revoked
+    assert (loaded.bot.id, loaded.bot.bot_id) == ("U0MYBOT", "B0MYBOT")
+
+
+def test_a_state_file_from_before_tokens_were_kept_still_loads(tmp_path: Path) -> None:
+    data = Workspace().snapshot()
+    del data["tokens"], data["team"]["bot_user_id"], data["team"]["bot_id"]
+    (tmp_path / "old.json").write_text(json.dumps(data))
+
+    loaded = Workspace.load(tmp_path / "old.json")
+
+    assert [(t.token, t.revoked) for t in loaded.tokens()] == [("xoxb-sandbox-token", False)]
+    assert loaded.bot.id == "U0BOT"

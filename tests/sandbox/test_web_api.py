@@ -7,8 +7,9 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from sandbox import FakeSlack
+from sandbox import FakeSlack, SlackDriver
 from sandbox.state import ResponseTarget
+from tests.sandbox.recording_app import RecordingApp
 
 BUTTONS = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "Ready?"}},
@@ -326,3 +327,41 @@ def test_fail_next_with_times_zero_clears_the_scripted_failures(client: WebClien
     fake.workspace.fail_next("chat.postMessage", times=0)
 
     assert client.chat_postMessage(channel="C0MLTEAM", text="hello")["ok"]
+
+
+def test_auth_revoke_in_test_mode_revokes_nothing(client: WebClient, fake: FakeSlack) -> None:
+    assert client.auth_revoke(test=True).data == {"ok": True, "revoked": False}
+    assert client.auth_test()["ok"]
+    assert client.auth_revoke().data == {"ok": True, "revoked": True}
+    with pytest.raises(SlackApiError) as after:
+        client.auth_test()
+    assert after.value.response["error"] == "token_revoked"
+
+
+def test_apps_uninstall_revokes_every_token_and_tells_the_app(
+    client: WebClient, fake: FakeSlack, driver: SlackDriver, recorder: RecordingApp
+) -> None:
+    installed = fake.workspace.issue_token(("chat:write",), "U0ALICE").token
+    with pytest.raises(SlackApiError) as wrong:
+        client.apps_uninstall(client_id="sandbox-client-id", client_secret="not-it")
+    assert wrong.value.response["error"] == "bad_client_secret" and recorder.received == []
+
+    answer = client.apps_uninstall(client_id="sandbox-client-id", client_secret="sandbox-client-secret")
+
+    assert answer.data == {"ok": True}
+    fake.workspace.wait_for(lambda ws: len(ws.deliveries("event")) == 2)
+    assert [r.data["event"]["type"] for r in recorder.received] == ["tokens_revoked", "app_uninstalled"]
+    assert [t.token for t in fake.workspace.tokens() if t.revoked] == [fake.workspace.bot_token, installed]
+    assert "client_secret" not in fake.workspace.calls("apps.uninstall")[-1].params
+
+
+def test_apps_uninstall_without_a_connected_app_just_revokes(client: WebClient, fake: FakeSlack) -> None:
+    with pytest.raises(SlackApiError) as unknown:
+        client.apps_uninstall(client_id="someone-else", client_secret="sandbox-client-secret")
+    assert unknown.value.response["error"] == "invalid_client_id"
+
+    client.apps_uninstall(client_id="sandbox-client-id", client_secret="sandbox-client-secret")
+
+    with pytest.raises(SlackApiError) as after:
+        client.chat_postMessage(channel="C0MLTEAM", text="still here?")
+    assert after.value.response["error"] == "token_revoked" and fake.workspace.messages("C0MLTEAM") == []
