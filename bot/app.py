@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackClientError
 from slack_sdk.webhook import WebhookClient
@@ -38,12 +39,14 @@ def create_app(services: Services) -> App:
     """
     settings = services.settings
     secret = settings.slack_signing_secret
+    bolt_logger = logging.getLogger("bot.bolt")
+    bolt_logger.addFilter(_expected_token_notice)
     app = App(
         signing_secret=secret.get_secret_value() if secret else None,
         client=services.clients.shared,
         process_before_response=True,
         raise_error_for_unhandled_request=False,
-        logger=logging.getLogger("bot.bolt"),
+        logger=bolt_logger,
         **(_distribution(services) if settings.distributed else {}),
     )
     if settings.distributed:
@@ -51,6 +54,12 @@ def create_app(services: Services) -> App:
     register_listeners(app, services)
     app.error(error_handler(services))
     return app
+
+
+def _expected_token_notice(record: logging.LogRecord) -> bool:
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client we hand it (built with that very token,
+    pointed at SLACK_API_URL) takes precedence. That is intended here: drop that one line, nothing else."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def _distribution(services: Services) -> dict[str, Any]:

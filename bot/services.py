@@ -18,6 +18,7 @@ from bot.background import KeyedBackground
 from bot.catalogs import Catalogs
 from bot.clock import Clock, SharedClock, SystemClock
 from bot.export import Exporter, ExportRequest
+from bot.home import Home
 from bot.nudger import Nudger
 from bot.publisher import Publisher
 from bot.settings import Settings
@@ -38,12 +39,17 @@ class Services:
     publisher: Publisher
     exporter: Exporter
     nudger: Nudger
+    home: Home
     clock: Clock
 
     def export(self, request: ExportRequest) -> None:
         """Post a design document after the acknowledgement; a second click while one is queued is one export."""
         key = ("export", request.team_id, request.design_id)
         self.background.submit(key, partial(self.exporter.export, request))
+
+    def publish_home(self, team_id: str, user_id: str) -> None:
+        """Refresh a person's Home tab after the acknowledgement; repeated opens while one is queued are one."""
+        self.background.submit(("home", team_id, user_id), partial(self.home.publish, team_id, user_id))
 
     def dispatch_soon(self) -> None:
         """Look for due nudges now rather than at the next tick (after `/mldesign remind … now`)."""
@@ -101,6 +107,7 @@ def build_services(settings: Settings) -> Services:
     publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, background=background, clock=clock)
     exporter = Exporter(engine=engine, clients=clients, catalogs=catalogs, clock=clock)
     nudger = Nudger(engine=engine, clients=clients, catalogs=catalogs, clock=clock, publisher=publisher)
+    home = Home(engine=engine, clients=clients, catalogs=catalogs)
     return Services(
         settings=settings,
         engine=engine,
@@ -110,5 +117,6 @@ def build_services(settings: Settings) -> Services:
         publisher=publisher,
         exporter=exporter,
         nudger=nudger,
+        home=home,
         clock=clock,
     )

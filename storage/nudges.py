@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from flows.nudges import NudgeStatus
@@ -88,6 +88,23 @@ def next_due_at(*, session: Session, team_id: str, design_id: int) -> datetime |
         )
         .order_by(col(Nudge.due_at))
     ).first()
+
+
+def next_due_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, datetime]:
+    """``next_due_at`` for many designs in one query; designs with nothing scheduled are left out."""
+    if not design_ids:
+        return {}
+    rows = session.exec(
+        select(Nudge.design_id, func.min(Nudge.due_at))
+        .where(
+            Nudge.team_id == team_id,
+            col(Nudge.design_id).in_(design_ids),
+            Nudge.status == NudgeStatus.SCHEDULED,
+            col(Nudge.due_at).is_not(None),
+        )
+        .group_by(col(Nudge.design_id))
+    ).all()
+    return {design_id: due for design_id, due in rows if due is not None}
 
 
 def claim_due(*, session: Session, now: datetime, lease_until: datetime, claim: str, limit: int = 200) -> list[Nudge]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -116,6 +116,40 @@ def current_answers(*, session: Session, team_id: str, design_id: int) -> dict[s
     )
     rows = session.exec(select(Answer).where(col(Answer.id).in_(latest))).all()
     return {answer.question_id: answer for answer in rows}
+
+
+def current_answers_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, dict[str, Answer]]:
+    """``current_answers`` for many designs in one query (a list, the Home tab), keyed by design id."""
+    found: dict[int, dict[str, Answer]] = {design_id: {} for design_id in design_ids}
+    if not design_ids:
+        return found
+    latest = (
+        select(func.max(Answer.id))
+        .where(Answer.team_id == team_id, col(Answer.design_id).in_(design_ids))
+        .group_by(col(Answer.design_id), col(Answer.question_id))
+    )
+    for answer in session.exec(select(Answer).where(col(Answer.id).in_(latest))).all():
+        found[answer.design_id][answer.question_id] = answer
+    return found
+
+
+def designs_of_person(*, session: Session, team_id: str, user_id: str, limit: int) -> Sequence[Design]:
+    """The designs a person started or answered in their workspace, the most recently changed first."""
+    return session.exec(
+        select(Design)
+        .where(_person_designs(team_id, user_id))
+        .order_by(col(Design.updated_at).desc(), col(Design.id).desc())
+        .limit(limit)
+    ).all()
+
+
+def count_designs_of_person(*, session: Session, team_id: str, user_id: str) -> int:
+    return session.exec(select(func.count()).select_from(Design).where(_person_designs(team_id, user_id))).one()
+
+
+def _person_designs(team_id: str, user_id: str) -> ColumnElement[bool]:
+    answered = select(Answer.design_id).where(Answer.team_id == team_id, Answer.author_id == user_id)
+    return and_(Design.team_id == team_id, or_(Design.started_by == user_id, col(Design.id).in_(answered)))
 
 
 def answer_history(*, session: Session, team_id: str, design_id: int, question_id: str) -> Sequence[Answer]:

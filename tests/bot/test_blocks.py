@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot import blocks
+from bot.home import HomeEntry
 from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, render, unescape_slack
 from bot.summary import RevisitEntry
 from flows.brief import Brief
@@ -141,6 +142,22 @@ def hostile_values() -> dict[str, Any]:
         "resolved_at": WHEN,
         "failure": HOSTILE,
         "give_up_at": WHEN,
+        "viewer": "U0ALICE",
+        "hidden": 3,
+        "entry": HomeEntry(
+            design_id=1,
+            name=HOSTILE,
+            channel_id="C1",
+            started_by="U0ALICE",
+            permalink="https://example.slack.com/archives/C/p1",
+            progress=Progress(1, 0, 3),
+            complete=False,
+            readiness=Readiness(areas=(area,)),
+            findings=(finding, finding),
+            deployed_at=WHEN,
+            reminders=True,
+            next_nudge=WHEN,
+        ),
     }
 
 

@@ -72,21 +72,22 @@ def _help(services: Services, who: Invocation, command: Command) -> Outcome:
 
 def _list(services: Services, who: Invocation, command: Command) -> Outcome:
     with services.read_only() as session:
-        items = []
-        for design in repo.list_designs(session=session, team_id=who.team_id, channel_id=who.channel_id):
-            assert design.id is not None
-            answers = repo.current_answers(session=session, team_id=who.team_id, design_id=design.id)
-            items.append(
-                {
-                    "name": design.name,
-                    "permalink": design.permalink,
-                    "complete": design.current_question_id is None,
-                    "progress": walkthrough.progress(services.catalogs.of(design), answer_statuses(answers)),
-                    "deployed_at": design.deployed_at,
-                    "reminders": design.reminders_enabled,
-                    "next_nudge": nudge_repo.next_due_at(session=session, team_id=who.team_id, design_id=design.id),
-                }
-            )
+        designs = repo.list_designs(session=session, team_id=who.team_id, channel_id=who.channel_id)
+        ids = [_id(design.id) for design in designs]
+        answers = repo.current_answers_of(session=session, team_id=who.team_id, design_ids=ids)
+        next_due = nudge_repo.next_due_of(session=session, team_id=who.team_id, design_ids=ids)
+    items = [
+        {
+            "name": design.name,
+            "permalink": design.permalink,
+            "complete": design.current_question_id is None,
+            "progress": walkthrough.progress(services.catalogs.of(design), answer_statuses(answers[_id(design.id)])),
+            "deployed_at": design.deployed_at,
+            "reminders": design.reminders_enabled,
+            "next_nudge": next_due.get(_id(design.id)),
+        }
+        for design in designs
+    ]
     return blocks.notice("list.j2", designs=items), None
 
 

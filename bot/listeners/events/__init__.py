@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.listeners.events.home import app_home_opened
 from bot.listeners.events.messages import message_event
 from bot.listeners.events.pins import pin_removed
 from bot.services import Services
@@ -11,3 +12,4 @@ def register(app: App, services: Services) -> None:
     # One listener for every message subtype: replies and edits matter, the rest is acknowledged and ignored.
     app.event("message")(message_event(services))
     app.event("pin_removed")(pin_removed(services))
+    app.event("app_home_opened")(app_home_opened(services))

@@ -1,0 +1,135 @@
+"""The App Home tab: each person's designs (started or answered) with progress, readiness, open findings and
+the next revisit, published with views.publish whenever they open the tab."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+from sqlalchemy import Engine
+
+from bot.blocks import SECTION_LIMIT
+from bot.catalogs import Catalogs
+from bot.ids import ActionId
+from bot.publisher import answer_statuses
+from bot.rendering import render, truncate_text
+from bot.slack_clients import SlackClients
+from flows import walkthrough
+from flows.assessment import assess
+from flows.review import Finding, Readiness
+from flows.walkthrough import Progress
+from storage import nudges as nudge_repo
+from storage import repositories as repo
+from storage.engine import read_scope
+
+logger = logging.getLogger(__name__)
+
+# A Home view holds at most 100 blocks: a header, the intro and "more" lines, then 4 blocks per design.
+MAX_DESIGNS = 20
+
+
+@dataclass(frozen=True)
+class HomeEntry:
+    design_id: int
+    name: str
+    channel_id: str
+    started_by: str
+    permalink: str | None
+    progress: Progress
+    complete: bool
+    readiness: Readiness
+    findings: tuple[Finding, ...]
+    deployed_at: datetime | None
+    reminders: bool
+    next_nudge: datetime | None
+
+
+def home_view(*, viewer: str, entries: list[HomeEntry], hidden: int = 0) -> dict[str, Any]:
+    blocks: list[Block] = [HeaderBlock(text="Your ML designs")]
+    if not entries:
+        blocks.append(_section(render("home_empty.j2")))
+    else:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=render("home_intro.j2"))]))
+        for entry in entries:
+            blocks += [DividerBlock(), _section(render("home_entry.j2", entry=entry, viewer=viewer)), _buttons(entry)]
+        if hidden:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=render("home_more.j2", hidden=hidden))]))
+    return View(type="home", blocks=blocks).to_dict()  # to_dict() validates the view and its blocks
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=truncate_text(text, SECTION_LIMIT)))
+
+
+def _buttons(entry: HomeEntry) -> ActionsBlock:
+    buttons = []
+    if entry.permalink:
+        buttons.append(ButtonElement(text="Open the thread", action_id=ActionId.OPEN_THREAD, url=entry.permalink))
+    buttons.append(ButtonElement(text="Export", action_id=ActionId.EXPORT, value=str(entry.design_id)))
+    return ActionsBlock(block_id=f"home:{entry.design_id}", elements=buttons)
+
+
+class Home:
+    """Builds and publishes a person's Home tab (in the background: it reads the database and calls Slack)."""
+
+    def __init__(self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs) -> None:
+        self._engine = engine
+        self._clients = clients
+        self._catalogs = catalogs
+
+    def entries(self, team_id: str, user_id: str) -> tuple[list[HomeEntry], int]:
+        with read_scope(self._engine) as session:
+            designs = list(
+                repo.designs_of_person(session=session, team_id=team_id, user_id=user_id, limit=MAX_DESIGNS + 1)
+            )
+            shown, hidden = designs[:MAX_DESIGNS], max(len(designs) - MAX_DESIGNS, 0)
+            if hidden:
+                hidden = repo.count_designs_of_person(session=session, team_id=team_id, user_id=user_id) - MAX_DESIGNS
+            ids = [design.id for design in shown if design.id is not None]
+            answers = repo.current_answers_of(session=session, team_id=team_id, design_ids=ids)
+            next_due = nudge_repo.next_due_of(session=session, team_id=team_id, design_ids=ids)
+        entries = []
+        for design in shown:
+            assert design.id is not None
+            catalog = self._catalogs.of(design)
+            current = answers[design.id]
+            assessment = assess(catalog, current)
+            entries.append(
+                HomeEntry(
+                    design_id=design.id,
+                    name=design.name,
+                    channel_id=design.channel_id,
+                    started_by=design.started_by,
+                    permalink=design.permalink,
+                    progress=walkthrough.progress(catalog, answer_statuses(current)),
+                    complete=design.current_question_id is None,
+                    readiness=assessment.readiness,
+                    findings=assessment.findings,
+                    deployed_at=design.deployed_at,
+                    reminders=design.reminders_enabled,
+                    next_nudge=next_due.get(design.id) if design.reminders_enabled else None,
+                )
+            )
+        return entries, hidden
+
+    def publish(self, team_id: str, user_id: str) -> None:
+        entries, hidden = self.entries(team_id, user_id)
+        view = home_view(viewer=user_id, entries=entries, hidden=hidden)
+        try:
+            self._clients.for_team(team_id).views_publish(user_id=user_id, view=view)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            logger.warning("could not publish the Home tab of %s: %s", user_id, type(error).__name__)
