@@ -215,7 +215,12 @@ def serve(settings: Settings) -> None:
     from bot.server import create_web_app
     from bot.services import build_services
 
-    settings.require("slack_bot_token", "slack_signing_secret")
+    if not settings.distributed and settings.slack_bot_token is None:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is not set; it is required for this command "
+            "(or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install mldesign in many workspaces)."
+        )
+    settings.require("slack_signing_secret")
     with _database_errors():
         services = build_services(settings)
     web_app = create_web_app(_create_app(services), services)

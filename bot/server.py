@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_bolt import App, BoltRequest
-from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -64,7 +63,8 @@ def create_web_app(bolt_app: App, services: Services) -> Starlette:
         handle = flow.handle_installation if request.url.path == flow.install_path else flow.handle_callback
         bolt_response = await run_in_threadpool(handle, bolt_request)
         log_request(started, bolt_response.status, kind=f"oauth {request.url.path}")
-        return to_starlette_response(bolt_response)
+        secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+        return oauth_response(bolt_response, secure=secure)
 
     async def healthz(_: Request) -> Response:
         try:
@@ -91,6 +91,29 @@ def create_web_app(bolt_app: App, services: Services) -> Starlette:
             Route(flow.redirect_uri_path, oauth, methods=["GET"]),
         ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def oauth_response(bolt_response: BoltResponse, *, secure: bool) -> Response:
+    """Bolt's answer with its state cookie. The cookie is Secure behind HTTPS (always, in production); over
+    plain http on a developer's machine a Secure cookie would never come back and every install would fail."""
+    response = Response(
+        content=bolt_response.body,
+        status_code=bolt_response.status,
+        headers=bolt_response.first_headers_without_set_cookie(),
+    )
+    for cookie in bolt_response.cookies():
+        for name, morsel in cookie.items():
+            max_age = morsel.get("max-age")
+            response.set_cookie(
+                key=name,
+                value=morsel.value,
+                max_age=int(max_age) if max_age else None,
+                path=morsel.get("path") or "/",
+                secure=secure,
+                httponly=True,
+                samesite="lax",
+            )
+    return response
 
 
 def describe(body: dict[str, Any]) -> dict[str, str]:

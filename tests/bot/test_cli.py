@@ -8,7 +8,15 @@ from bot.cli import main
 from sandbox import FakeSlack
 from storage import schema
 
-SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL", "MLDESIGN_CATALOG")
+SLACK_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "MLDESIGN_CATALOG",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +44,24 @@ def run(capsys, *argv: str) -> tuple[int, str]:
             "mldesign: SLACK_API_URL is invalid: Value error, must be",
         ),
         ("serve", {"PORT": "http"}, "mldesign: PORT is invalid"),
+        (
+            "serve",
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c"},
+            "mldesign: SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set",
+        ),
+        ("serve", {"SLACK_CLIENT_ID": "1.2"}, "mldesign: SLACK_CLIENT_SECRET is not set"),
+        ("serve", {"LOG_FORMAT": "xml"}, "mldesign: LOG_FORMAT is invalid"),
     ],
-    ids=["no-token", "no-secret", "socket-without-app-token", "api-url-without-slash", "port-not-a-number"],
+    ids=[
+        "no-token",
+        "no-secret",
+        "socket-without-app-token",
+        "api-url-without-slash",
+        "port-not-a-number",
+        "token-and-oauth",
+        "client-id-without-secret",
+        "bad-log-format",
+    ],
 )
 def test_a_missing_or_malformed_setting_stops_start_up_with_one_line(
     capsys, monkeypatch, command, environment, message

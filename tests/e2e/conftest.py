@@ -40,8 +40,9 @@ class BotProcess:
         database_url: str,
         log_path: Path,
         environment: dict[str, str] | None = None,
+        port: int | None = None,
     ) -> None:
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
         inherited = {name: value for name, value in os.environ.items() if not name.startswith("SLACK_")}

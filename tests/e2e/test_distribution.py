@@ -1,0 +1,151 @@
+"""Distributed with OAuth: installed in two workspaces from the install page, each workspace's requests are
+answered with its own token, neither ever sees the other's designs, and an uninstall removes its tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from sandbox import FakeSlack, SlackDriver
+from sandbox.state import Workspace
+from storage.engine import make_engine
+from tests.e2e.conftest import SIGNING_SECRET, BotProcess, free_port
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread
+from tests.slack_text import all_text
+
+CLIENT_ID, CLIENT_SECRET = "sandbox-client-id", "sandbox-client-secret"
+TEAM_A, TEAM_B = "T0SANDBOX", "T0OTHER"
+
+
+@pytest.fixture
+def two_workspaces() -> Iterator[FakeSlack]:
+    other = Workspace(team_id=TEAM_B, team_name="Other", team_domain="other", bot_token="xoxb-other-token")
+    with FakeSlack(workspaces=[Workspace(), other], client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as fake:
+        yield fake
+
+
+@pytest.fixture
+def distributed_bot(two_workspaces: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
+    port = free_port()
+    bot = BotProcess(
+        api_url=two_workspaces.api_url,
+        clock_url=two_workspaces.clock_url,
+        token=None,
+        database_url=database_url,
+        log_path=tmp_path / "bot.log",
+        environment={
+            "SLACK_CLIENT_ID": CLIENT_ID,
+            "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+            "SLACK_AUTHORIZE_URL": f"{two_workspaces.base_url}oauth/v2/authorize",
+            "SLACK_REDIRECT_URI": f"http://127.0.0.1:{port}/slack/oauth_redirect",
+        },
+        port=port,
+    ).start()
+    yield bot
+    bot.stop()
+
+
+@pytest.fixture
+def installed(two_workspaces: FakeSlack, distributed_bot: BotProcess) -> dict[str, SlackDriver]:
+    """Both workspaces install mldesign through its install page; a driver per workspace."""
+    for workspace in two_workspaces.workspaces:
+        done = two_workspaces.install_app(f"{distributed_bot.url}/slack/install", workspace=workspace)
+        assert done.status_code == 200, done.text
+    drivers = {
+        ws.team_id: two_workspaces.driver(f"{distributed_bot.url}/slack/events", SIGNING_SECRET, workspace=ws)
+        for ws in two_workspaces.workspaces
+    }
+    yield drivers
+    for driver in drivers.values():
+        driver.close()
+
+
+def bot_tokens(database_url: str) -> dict[str, str]:
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT team_id, bot_token FROM slack_bots")).all()
+    engine.dispose()
+    return {team: token for team, token in rows}
+
+
+def export_button(design_id: int) -> dict:
+    button = {
+        "type": "button",
+        "action_id": "export_design",
+        "value": str(design_id),
+        "text": {"type": "plain_text", "text": "Export"},
+    }
+    return {"type": "actions", "elements": [button]}
+
+
+def last_ephemeral(workspace: Workspace, user: str = ALICE) -> str:
+    return all_text(workspace.ephemerals(channel=CHANNEL, user=user)[-1])
+
+
+def test_the_install_page_stores_a_token_per_workspace_and_each_works_with_its_own(
+    two_workspaces, installed, database_url
+):
+    a, b = two_workspaces.workspaces
+    tokens = bot_tokens(database_url)
+
+    assert set(tokens) == {TEAM_A, TEAM_B}
+    assert tokens[TEAM_A] != tokens[TEAM_B]
+    assert a.token(tokens[TEAM_A]) is not None and b.token(tokens[TEAM_B]) is not None
+
+    DesignThread.start(two_workspaces, installed[TEAM_A], Database(database_url, TEAM_A), "Churn model")
+
+    posts_a = [call for call in a.calls() if call.method == "chat.postMessage"]
+    assert posts_a and {call.token for call in posts_a} == {tokens[TEAM_A]}
+    assert b.messages(CHANNEL) == [], "nothing of workspace A lands in workspace B"
+
+
+def test_one_workspace_never_sees_the_other_designs_through_any_door(two_workspaces, installed, database_url):
+    a, b = two_workspaces.workspaces
+    driver_a, driver_b = installed[TEAM_A], installed[TEAM_B]
+    churn = DesignThread.start(two_workspaces, driver_a, Database(database_url, TEAM_A), "Churn model")
+    churn.answer(BOB, "Two analysts score accounts weekly.")
+    design_id = Database(database_url, TEAM_A).design("Churn model").id
+
+    for command in ("list", "status Churn model", "summary Churn model", "export Churn model", "deployed Churn model"):
+        driver_b.slash_command(ALICE, CHANNEL, command)
+        shown = last_ephemeral(b)
+        assert "Churn model" not in shown or "There is no design named" in shown, (command, shown)
+    driver_b.open_home(ALICE)
+    b.wait_for(lambda ws: ws.home_view(ALICE) is not None)
+    # Workspace B's people reply in a thread with A's parent ts, and click a button carrying A's design id.
+    driver_b.post_message(BOB, CHANNEL, "an answer from the wrong workspace", thread_ts=churn.parent_ts)
+    forged = b.post_message(CHANNEL, text="forged", bot_id="B0BOT", blocks=[export_button(design_id)])
+    driver_b.click(ALICE, CHANNEL, forged["ts"], "export_design")
+    b.wait_for(lambda ws: "no longer exists" in last_ephemeral(ws))
+
+    home_b = all_text(b.home_view(ALICE))
+    assert "Churn model" not in home_b
+    assert "You haven't started or answered a design yet" in home_b
+    answers = Database(database_url, TEAM_A).answers("Churn model")
+    assert [a.text for a in answers.values()] == ["Two analysts score accounts weekly."]
+    assert a.files() == [] and b.files() == []
+    assert [m["ts"] for m in b.messages(CHANNEL)] == [forged["ts"]]
+    assert Database(database_url, TEAM_B).count_designs() == 0
+
+
+def test_uninstalling_removes_that_workspace_tokens_and_leaves_the_other_working(
+    two_workspaces, installed, database_url
+):
+    revoked, uninstalled = installed[TEAM_B].uninstall_app()
+
+    assert (revoked.status_code, uninstalled.status_code) == (200, 200)
+    assert set(bot_tokens(database_url)) == {TEAM_A}
+    DesignThread.start(two_workspaces, installed[TEAM_A], Database(database_url, TEAM_A), "Churn model")
+    assert installed[TEAM_B].slash_command(ALICE, CHANNEL, "list").status_code in (200, 401)
+
+
+def test_the_install_page_links_to_slack_with_the_scopes_of_the_manifest(distributed_bot):
+    page = httpx.get(f"{distributed_bot.url}/slack/install")
+
+    assert page.status_code == 200
+    assert "oauth/v2/authorize" in page.text
+    assert "scope=commands,chat:write" in page.text.replace("%2C", ",").replace("%3A", ":")
