@@ -1,0 +1,176 @@
+"""Several `mldesign serve` processes on one database behave as one bot: concurrent answers to one design are
+all kept, a duplicate delivery to another process changes nothing, and 1,000 due revisits are each posted
+exactly once by three processes, across crashes between claim and send and between send and mark (the fake
+Slack's messages are the oracle)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from sandbox import FakeSlack, SlackDriver
+from storage.engine import session_scope
+from storage.models import Design, DesignStatus, Nudge
+from tests.e2e.conftest import SIGNING_SECRET, BotProcess
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, poll_until, question_number
+
+NUDGE = "mldesign_nudge"
+REVISITED = ("feedback-loop", "outcome-delay", "refresh-cadence", "refresh-monitoring", "system-data-pipelines")
+DESIGNS = 200  # with 5 revisit questions each: 1,000 due nudges
+CLAIMED_THEN_DIED = range(0, 20)  # a process claimed these designs' rows and died before posting
+SENT_THEN_DIED = range(20, 40)  # … posted their message and died before marking the rows sent
+
+
+@pytest.fixture
+def fleet(slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[Callable[[int], list[BotProcess]]]:
+    started: list[BotProcess] = []
+
+    def start(count: int) -> list[BotProcess]:
+        for index in range(count):
+            started.append(
+                BotProcess(
+                    api_url=slack.api_url,
+                    clock_url=slack.clock_url,
+                    token=slack.workspace.bot_token,
+                    database_url=database_url,
+                    log_path=tmp_path / f"bot-{index}.log",
+                ).start()
+            )
+        return started
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def drivers(slack: FakeSlack) -> Iterator[Callable[[list[BotProcess]], list[SlackDriver]]]:
+    opened: list[SlackDriver] = []
+
+    def open_for(processes: list[BotProcess]) -> list[SlackDriver]:
+        opened.extend(slack.driver(f"{p.url}/slack/events", SIGNING_SECRET) for p in processes)
+        return opened
+
+    yield open_for
+    for driver in opened:
+        driver.close()
+
+
+def test_two_processes_answering_one_design_at_once_keep_every_answer_once(slack, db, fleet, drivers):
+    first, second = drivers(fleet(2))
+    thread = DesignThread.start(slack, first, db, "Churn model")
+    texts = [f"reply {n}" for n in range(12)]
+
+    def reply(numbered: tuple[int, str]) -> None:
+        number, text = numbered
+        driver = (first, second)[number % 2]  # the load balancer alternates
+        _, response = driver.post_message(BOB, CHANNEL, text, thread_ts=thread.parent_ts)
+        assert response.status_code == 200
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(reply, enumerate(texts)))
+    delivered = slack.workspace.deliveries("event")[-1].request
+    retried = second.send_event(delivered["event"], event_id=delivered["event_id"], retry_num=1)
+    retried_again = first.send_event(delivered["event"], event_id=delivered["event_id"], retry_num=2)
+    thread.settle()
+
+    stored = [a.text for q in ("manual-process", "domain-experts", "push-back") for a in db.history(thread.name, q)]
+    assert (retried.status_code, retried_again.status_code) == (200, 200)
+    assert sorted(stored) == sorted(texts), "every acknowledged reply is kept, once, whichever process took it"
+    asked = [question_number(m) for m in thread.questions()]
+    assert len(asked) == len(set(asked)), f"a question was asked twice: {asked}"
+
+
+def seed_due_nudges(slack: FakeSlack, db: Database, catalog) -> datetime:
+    """200 deployed designs with 5 due revisits each, some left mid-dispatch by a process that died."""
+    now = datetime.fromtimestamp(slack.workspace.now(), UTC)
+    with session_scope(db.engine) as session:
+        for index in range(DESIGNS):
+            parent = slack.workspace.post_message(CHANNEL, text=f"Design {index}", bot_id="B0BOT")
+            design = Design(
+                team_id=db.team_id,
+                channel_id=CHANNEL,
+                name=f"Design {index}",
+                name_key=f"design {index}",
+                started_by=ALICE,
+                catalog_id=catalog.id,
+                catalog_version=catalog.version,
+                status=DesignStatus.COMPLETE,
+                current_question_id=None,
+                parent_ts=parent["ts"],
+                closing_ts=parent["ts"],
+                deployed_at=now - timedelta(days=14),
+                owner_tz="Europe/London",
+                revision=1,
+                published_revision=1,
+            )
+            session.add(design)
+            session.flush()
+            rows = [
+                Nudge(
+                    team_id=db.team_id,
+                    design_id=design.id,
+                    question_id=question,
+                    status="scheduled",
+                    due_at=now - timedelta(minutes=1),
+                    any_hour=True,  # due now whatever the hour, like `/mldesign remind … now`
+                )
+                for question in REVISITED
+            ]
+            session.add_all(rows)
+            session.flush()
+            if index in CLAIMED_THEN_DIED or index in SENT_THEN_DIED:
+                for row in rows:  # the dead process's lease ran out a second ago
+                    row.claim, row.due_at = "a-process-that-died", now - timedelta(seconds=1)
+            if index in SENT_THEN_DIED:
+                metadata = {"event_type": NUDGE, "event_payload": {"nudge_ids": [row.id for row in rows]}}
+                slack.workspace.post_message(
+                    CHANNEL, text="revisit", bot_id="B0BOT", thread_ts=parent["ts"], metadata=metadata
+                )
+                for row in rows:
+                    row.send_started_at = now - timedelta(minutes=6)
+    return now
+
+
+def nudge_messages(slack: FakeSlack) -> list[dict]:
+    return [
+        reply
+        for parent in slack.workspace.messages(CHANNEL)
+        for reply in slack.workspace.replies(CHANNEL, parent["ts"])
+        if (reply.get("metadata") or {}).get("event_type") == NUDGE
+    ]
+
+
+def test_three_processes_post_each_of_a_thousand_due_nudges_exactly_once_across_crashes(slack, db, catalog, fleet):
+    now = seed_due_nudges(slack, db, catalog)
+    processes = fleet(3)
+
+    poll_until(lambda: len(nudge_messages(slack)) >= 60, timeout=60, what="the fleet posting")
+    processes[0].kill()  # mid-dispatch: whatever it had claimed stays leased to a dead process…
+    slack.workspace.advance_clock_to(now.timestamp() + 6 * 60)  # …until its five-minute lease runs out
+
+    def all_sent() -> bool:
+        with session_scope(db.engine) as session:
+            statuses = Counter(row.status for row in session.exec(select(Nudge)).all())
+        return statuses == Counter({"sent": DESIGNS * len(REVISITED)})
+
+    poll_until(all_sent, timeout=90, what="every nudge marked sent")
+    messages = nudge_messages(slack)
+    posted_ids = Counter(
+        nudge_id for message in messages for nudge_id in message["metadata"]["event_payload"]["nudge_ids"]
+    )
+    with session_scope(db.engine) as session:
+        rows = session.exec(select(Nudge)).all()
+    by_ts = {message["ts"]: set(message["metadata"]["event_payload"]["nudge_ids"]) for message in messages}
+
+    assert len(rows) == 1_000
+    assert set(posted_ids) == {row.id for row in rows}, "nothing lost"
+    assert max(posted_ids.values()) == 1, "nothing doubled"
+    assert len(messages) == DESIGNS, "one message per design"
+    assert all(row.id in by_ts[row.message_ts] for row in rows), "each row points at the message that carried it"
