@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_command.add_argument(
         "--migrate", action="store_true", help="bring the database to this version's schema first (as `db upgrade`)"
     )
+    serve_command.add_argument("--workers", type=int, help="processes to run (default: $WEB_CONCURRENCY or 1)")
+    serve_command.add_argument("--threads", type=int, help="threads per process (default: $MLDESIGN_THREADS or 16)")
     commands.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
     sandbox = commands.add_parser("sandbox", help="try mldesign in a browser against a fake Slack on this machine")
     sandbox.add_argument("--port", type=int, help="the page's port (default: $PORT or 3000)")
@@ -51,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "manifest":
         return print_manifest(arguments.url, socket_mode=arguments.socket)
     try:
-        settings = load_settings()
+        overrides = {}
+        if arguments.command == "serve":
+            overrides = {"web_concurrency": arguments.workers, "mldesign_threads": arguments.threads}
+        settings = load_settings(**{name: value for name, value in overrides.items() if value is not None})
         _configure_logging(settings)
         if arguments.command == "export":
             return export_document(settings, arguments.design, team_id=arguments.team)
@@ -210,23 +215,37 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> None:
+    """Serve HTTP with uvicorn: in this process, or in ``web_concurrency`` worker processes that each build
+    their own services (the database coordinates them, as it does separate machines)."""
     import uvicorn
 
-    from bot.server import create_web_app
+    from bot.server import WORKER_FACTORY, create_web_app
     from bot.services import build_services
 
+    check_serve_settings(settings)
+    with _database_errors():
+        services = build_services(settings)
+    bolt_app = _create_app(services)  # checks the token (auth.test) once, before any worker starts
+    where = f"http://{settings.host}:{settings.port}/slack/events"
+    print(f"mldesign listening on {where} ({settings.web_concurrency} process(es))", flush=True)
+    # log_config=None: uvicorn's own lines go through our handler too (JSON, secrets masked).
+    common = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False}
+    if settings.web_concurrency == 1:
+        uvicorn.run(create_web_app(bolt_app, services), **common)
+        return
+    services.close()
+    os.environ["WEB_CONCURRENCY"] = str(settings.web_concurrency)  # the workers read the same settings
+    os.environ["MLDESIGN_THREADS"] = str(settings.mldesign_threads)
+    uvicorn.run(WORKER_FACTORY, factory=True, workers=settings.web_concurrency, **common)
+
+
+def check_serve_settings(settings: Settings) -> None:
     if not settings.distributed and settings.slack_bot_token is None:
         raise SettingsError(
             "SLACK_BOT_TOKEN is not set; it is required for this command "
             "(or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install mldesign in many workspaces)."
         )
     settings.require("slack_signing_secret")
-    with _database_errors():
-        services = build_services(settings)
-    web_app = create_web_app(_create_app(services), services)
-    print(f"mldesign listening on http://{settings.host}:{settings.port}/slack/events", flush=True)
-    # log_config=None: uvicorn's own lines go through our handler too (JSON, secrets masked).
-    uvicorn.run(web_app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
 def socket_mode(settings: Settings) -> None:

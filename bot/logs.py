@@ -53,6 +53,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,  # which worker process, when `serve --workers N`
             "message": record.getMessage(),
             **_extra_fields(record),
         }

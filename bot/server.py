@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio.to_thread
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy import text
@@ -76,6 +77,8 @@ def create_web_app(bolt_app: App, services: Services) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Slack's requests run in anyio's worker threads: as many as the database pool has connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = services.settings.mldesign_threads
         scheduler = start_scheduler(services)
         try:
             yield
@@ -151,6 +154,22 @@ def log_request(started: float, status: int, *, kind: str, team: str = "") -> No
             "outcome": outcome,
         },
     )
+
+
+WORKER_FACTORY = "bot.server:app_from_environment"
+
+
+def app_from_environment() -> Starlette:
+    """Each uvicorn worker process builds its own app from the same settings the parent checked."""
+    from bot.app import create_app
+    from bot.logs import configure_logging
+    from bot.services import build_services
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json", secrets=settings.secrets())
+    services = build_services(settings)
+    return create_web_app(create_app(services), services)
 
 
 def start_scheduler(services: Services) -> BackgroundScheduler:

@@ -93,7 +93,11 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
 
 def build_services(settings: Settings) -> Services:
     catalog = load_catalog(settings.mldesign_catalog)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.mldesign_threads,
+        max_overflow=settings.mldesign_background_workers + 4,  # the publisher, dispatcher, sweeps
+    )
     try:
         require_current(engine)
         catalogs = Catalogs(engine=engine, current=catalog)

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     port: Annotated[int, Field(ge=0, le=65535)] = 3000
     mldesign_catalog: Path = DEFAULT_CATALOG_PATH
     mldesign_background_workers: Annotated[int, Field(ge=1, le=64)] = 4
+    # Processes `mldesign serve` starts (Heroku's WEB_CONCURRENCY), and threads per process that answer Slack.
+    web_concurrency: Annotated[int, Field(ge=1, le=32)] = 1
+    mldesign_threads: Annotated[int, Field(ge=1, le=200)] = 16
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"] = "INFO"
     # JSON lines for a log pipeline; "text" for a person reading a terminal.
     log_format: Literal["json", "text"] = "json"
@@ -77,9 +80,10 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message is one line naming it."""
 
 
-def load_settings() -> Settings:
+def load_settings(**overrides: object) -> Settings:
+    """The environment's settings (``overrides`` are command-line flags, validated like the rest)."""
     try:
-        return Settings()
+        return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         problem = error.errors()[0]
         if not problem["loc"]:  # a rule across settings: its message names them

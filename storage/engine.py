@@ -29,15 +29,17 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwargs: Any) -> Engine:
+    """An engine whose pool fits the process: ``pool_size`` connections for its request threads, and
+    ``max_overflow`` more for background work, so no thread waits on the pool under a normal load."""
     url = normalize_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.startswith("sqlite"):
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
-        )
+        sqlite_arguments = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(url, connect_args=sqlite_arguments, **(pool if ":memory:" not in url else {}), **kwargs)
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **pool, **kwargs)
     _configure_postgres(engine)
     return engine
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.cli import main
+from bot.settings import Settings
 from sandbox import FakeSlack
 from storage import schema
 
@@ -138,3 +141,26 @@ def test_db_upgrade_names_an_unreachable_database_in_one_line(capsys, monkeypatc
     assert code == 2
     assert err.startswith("mldesign: DATABASE_URL: ")
     assert err.count("\n") == 1
+
+
+def test_the_procfile_migrates_on_release_and_serves_on_web(capsys, monkeypatch, tmp_path):
+    """What a platform runs: `release` before each deploy, then `web`, with the small-dyno defaults."""
+    procfile = (Path(__file__).resolve().parents[2] / "Procfile").read_text(encoding="utf-8")
+    processes = dict(line.split(": ", 1) for line in procfile.strip().splitlines())
+    environment = dict(word.split("=", 1) for word in processes["web"].split() if "=" in word)
+
+    assert set(processes) == {"release", "web"}
+    assert processes["release"] == "mldesign db upgrade"
+    assert processes["web"].endswith("mldesign serve")
+    assert environment == {"WEB_CONCURRENCY": "${WEB_CONCURRENCY:-2}", "MLDESIGN_THREADS": "${MLDESIGN_THREADS:-8}"}
+    assert main(processes["release"].split()[1:]) == 0
+
+
+def test_env_example_lists_every_setting():
+    listed = {
+        line.lstrip("# ").split("=", 1)[0]
+        for line in (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8").splitlines()
+        if "=" in line and line.lstrip("# ").split("=", 1)[0].isupper()
+    }
+
+    assert listed == {name.upper() for name in Settings.model_fields}

@@ -27,6 +27,7 @@ def test_tokens_and_configured_secrets_are_masked_in_message_arguments_and_field
         "time": json.loads(printed)["time"],
         "level": "WARNING",
         "logger": "bot.test",
+        "pid": line.process,
         "message": "calling with [redacted] and [redacted]",
         "kind": "command [redacted]",
     }

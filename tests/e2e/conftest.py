@@ -41,8 +41,10 @@ class BotProcess:
         log_path: Path,
         environment: dict[str, str] | None = None,
         port: int | None = None,
+        arguments: tuple[str, ...] = ("serve",),
     ) -> None:
         self.port = port or free_port()
+        self._arguments = arguments
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
         inherited = {name: value for name, value in os.environ.items() if not name.startswith("SLACK_")}
@@ -65,7 +67,7 @@ class BotProcess:
     def start(self) -> BotProcess:
         with self._log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=self._env, stdout=log, stderr=log
+                [sys.executable, "-m", "bot.cli", *self._arguments], cwd=ROOT, env=self._env, stdout=log, stderr=log
             )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:

@@ -174,3 +174,25 @@ def test_three_processes_post_each_of_a_thousand_due_nudges_exactly_once_across_
     assert max(posted_ids.values()) == 1, "nothing doubled"
     assert len(messages) == DESIGNS, "one message per design"
     assert all(row.id in by_ts[row.message_ts] for row in rows), "each row points at the message that carried it"
+
+
+def test_serve_with_worker_processes_answers_from_each_of_them(slack, database_url, tmp_path):
+    bot = BotProcess(
+        api_url=slack.api_url,
+        clock_url=slack.clock_url,
+        token=slack.workspace.bot_token,
+        database_url=database_url,
+        log_path=tmp_path / "workers.log",
+        arguments=("serve", "--workers", "2", "--threads", "4"),
+    ).start()
+    try:
+        with slack.driver(f"{bot.url}/slack/events", SIGNING_SECRET) as driver:
+            answers = [driver.slash_command(ALICE, CHANNEL, "help").status_code for _ in range(20)]
+            thread = DesignThread.start(slack, driver, Database(database_url), "Churn model")
+            thread.answer(BOB, "By hand.")
+    finally:
+        bot.stop()
+
+    assert answers == [200] * 20
+    assert "(2 process(es))" in bot.log()
+    assert Database(database_url).answers("Churn model")["manual-process"].text == "By hand."
