@@ -172,3 +172,26 @@ def test_fast_forwarding_to_the_next_revisit_brings_the_nudge_into_the_thread(pa
     page.screenshot(path=str(shot))
     thread.locator("[data-action-id='nudge_snooze']").first.click()
     expect(thread).to_contain_text("Snoozed for a week by")
+
+
+def test_the_home_tab_lists_my_designs_with_readiness_and_exports_one(page: Page, tmp_path: Path):
+    open_channel(page)
+    be(page, "U0ALICE")
+    send(page, "#composer-input", "/mldesign start Churn model")
+    send(page, "#composer-input", "/mldesign start Fraud scoring")
+    expect(page.locator("#messages .msg", has_text="ML design review")).to_have_count(2)
+
+    page.click("#home-tab")
+
+    home = page.locator("#home")
+    expect(home).to_contain_text("Your ML designs")
+    expect(home).to_contain_text("Churn model")
+    expect(home).to_contain_text("Fraud scoring")
+    expect(home).to_contain_text("0/31 answered")
+    expect(home).to_contain_text("readiness 0%")
+    shot = (Path(SCREENSHOT_DIR).resolve() if SCREENSHOT_DIR else tmp_path) / "sandbox-home.png"
+    page.screenshot(path=str(shot))
+    home.get_by_role("button", name="Export").first.click()
+    open_channel(page)
+    page.locator("#messages .msg", has_text="Fraud scoring").locator(".replies-link").click()
+    expect(page.locator("#thread-messages")).to_contain_text("fraud-scoring-design.md")
