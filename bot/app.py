@@ -49,8 +49,6 @@ def create_app(services: Services) -> App:
         logger=bolt_logger,
         **(_distribution(services) if settings.distributed else {}),
     )
-    if settings.distributed:
-        app.enable_token_revocation_listeners()  # uninstalled or revoked: that workspace's tokens are deleted
     register_listeners(app, services)
     app.error(error_handler(services))
     return app

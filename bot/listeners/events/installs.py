@@ -1,0 +1,34 @@
+"""Distribution only: a workspace uninstalls mldesign or revokes its tokens. Bolt's own listeners delete the
+tokens from the installation store; the per-workspace client cache forgets them at once as well, so
+background work for that workspace stops instead of calling Slack with a dead token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from bot.services import Services
+
+
+def tokens_revoked(app: App, services: Services) -> Callable[..., None]:
+    delete_tokens = app.default_tokens_revoked_event_listener()
+
+    def handle_tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
+        delete_tokens(event=event, context=context)
+        if context.team_id:
+            services.clients.forget(context.team_id)
+
+    return handle_tokens_revoked
+
+
+def app_uninstalled(app: App, services: Services) -> Callable[..., None]:
+    delete_installation = app.default_app_uninstalled_event_listener()
+
+    def handle_app_uninstalled(context: BoltContext) -> None:
+        delete_installation(context=context)
+        if context.team_id:
+            services.clients.forget(context.team_id)
+
+    return handle_app_uninstalled
