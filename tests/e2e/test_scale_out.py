@@ -1,6 +1,6 @@
 """Several `mldesign serve` processes on one database behave as one bot: concurrent answers to one design are
 all kept, a duplicate delivery to another process changes nothing, and 1,000 due revisits are each posted
-exactly once by three processes, across crashes between claim and send and between send and mark (the fake
+exactly once by two or three processes, across crashes between claim and send and between send and mark (the fake
 Slack's messages are the oracle)."""
 
 from __future__ import annotations
