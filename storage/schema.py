@@ -7,13 +7,15 @@ from the difference between the models and a database at the current head.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData, create_engine, inspect
+from sqlalchemy import Connection, Engine, MetaData, create_engine, inspect
 from sqlmodel import SQLModel
 
 from storage import installations, models  # noqa: F401  (register their tables on SQLModel.metadata)
@@ -55,45 +57,40 @@ def current(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(url: str, revision: str = "head") -> str:
-    """Migrate the database to ``revision`` in one transaction; returns the revision it is at afterwards."""
+@contextmanager
+def _migrating(url: str) -> Iterator[tuple[Config, Connection]]:
+    """Alembic's configuration bound to one transaction on the database: all of a command, or nothing."""
     engine = migration_engine(url)
     try:
         with engine.begin() as connection:
             config = _config()
             config.attributes["connection"] = connection
-            if _predates_migrations(connection):
-                command.stamp(config, BASELINE)
-            command.upgrade(config, revision)
-        found = current(engine)
-        assert found is not None
-        return found
+            yield config, connection
     finally:
         engine.dispose()
+
+
+def upgrade(url: str, revision: str = "head") -> str:
+    """Migrate the database to ``revision`` in one transaction; returns the revision it is at afterwards."""
+    with _migrating(url) as (config, connection):
+        if _predates_migrations(connection):
+            command.stamp(config, BASELINE)
+        command.upgrade(config, revision)
+        found = MigrationContext.configure(connection).get_current_revision()
+    assert found is not None
+    return found
 
 
 def downgrade(url: str, revision: str) -> None:
     """Undo migrations down to ``revision`` ("base" for none): for a rollback to an older release."""
-    engine = migration_engine(url)
-    try:
-        with engine.begin() as connection:
-            config = _config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, revision)
-    finally:
-        engine.dispose()
+    with _migrating(url) as (config, _):
+        command.downgrade(config, revision)
 
 
 def draft_revision(url: str, message: str) -> None:
     """Write the next migration from what the models add to a database at head (review it before committing)."""
-    engine = migration_engine(url)
-    try:
-        with engine.begin() as connection:
-            config = _config()
-            config.attributes["connection"] = connection
-            command.revision(config, message=message, autogenerate=True)
-    finally:
-        engine.dispose()
+    with _migrating(url) as (config, _):
+        command.revision(config, message=message, autogenerate=True)
 
 
 def require_current(engine: Engine) -> None:
@@ -108,6 +105,6 @@ def require_current(engine: Engine) -> None:
     raise SchemaError(f"the database is at schema {found}, this code needs {wanted}: run `mldesign db upgrade`.")
 
 
-def _predates_migrations(connection: object) -> bool:
+def _predates_migrations(connection: Connection) -> bool:
     tables = set(inspect(connection).get_table_names())
     return "design" in tables and "alembic_version" not in tables

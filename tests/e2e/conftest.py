@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -110,16 +111,17 @@ def slack() -> Iterator[FakeSlack]:
         yield fake
 
 
+def bot_for(slack: FakeSlack, database_url: str, log_path: Path, **options: Any) -> BotProcess:
+    """A bot process wired to the fake (its Web API and clock) with the first workspace's token by default."""
+    options.setdefault("token", slack.workspace.bot_token)
+    return BotProcess(
+        api_url=slack.api_url, clock_url=slack.clock_url, database_url=database_url, log_path=log_path, **options
+    )
+
+
 @pytest.fixture
 def bot(slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess(
-        api_url=slack.api_url,
-        clock_url=slack.clock_url,
-        token=slack.workspace.bot_token,
-        database_url=database_url,
-        log_path=tmp_path / "bot.log",
-    )
-    process.start()
+    process = bot_for(slack, database_url, tmp_path / "bot.log").start()
     yield process
     process.stop()
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sandbox import FakeSlack, SlackDriver
 from sandbox.state import Workspace
 from storage.engine import make_engine
-from tests.e2e.conftest import SIGNING_SECRET, BotProcess, free_port
+from tests.e2e.conftest import SIGNING_SECRET, BotProcess, bot_for, free_port
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread
 from tests.slack_text import all_text
 
@@ -31,12 +31,11 @@ def two_workspaces() -> Iterator[FakeSlack]:
 @pytest.fixture
 def distributed_bot(two_workspaces: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
     port = free_port()
-    bot = BotProcess(
-        api_url=two_workspaces.api_url,
-        clock_url=two_workspaces.clock_url,
+    bot = bot_for(
+        two_workspaces,
+        database_url,
+        tmp_path / "bot.log",
         token=None,
-        database_url=database_url,
-        log_path=tmp_path / "bot.log",
         environment={
             "SLACK_CLIENT_ID": CLIENT_ID,
             "SLACK_CLIENT_SECRET": CLIENT_SECRET,

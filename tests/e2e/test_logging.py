@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from tests.e2e.conftest import SIGNING_SECRET, BotProcess
+from tests.e2e.conftest import SIGNING_SECRET, BotProcess, bot_for
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, DesignThread
 
 
@@ -37,14 +37,8 @@ def test_each_request_is_one_json_line_with_its_workspace_kind_latency_and_outco
 
 def test_tokens_and_secrets_never_reach_the_log_even_at_debug_level(slack, database_url, tmp_path):
     token = slack.workspace.bot_token
-    bot = BotProcess(
-        api_url=slack.api_url,
-        clock_url=slack.clock_url,
-        token=token,
-        database_url=database_url,
-        log_path=tmp_path / "debug.log",
-        environment={"LOG_LEVEL": "DEBUG", "LOG_FORMAT": "text"},
-    ).start()
+    environment = {"LOG_LEVEL": "DEBUG", "LOG_FORMAT": "text"}
+    bot = bot_for(slack, database_url, tmp_path / "debug.log", environment=environment).start()
     try:
         with slack.driver(f"{bot.url}/slack/events", SIGNING_SECRET) as driver:
             driver.slash_command(ALICE, CHANNEL, "start Churn model")

@@ -17,7 +17,7 @@ from sqlmodel import select
 from sandbox import FakeSlack, SlackDriver
 from storage.engine import session_scope
 from storage.models import Design, DesignStatus, Nudge
-from tests.e2e.conftest import SIGNING_SECRET, BotProcess
+from tests.e2e.conftest import SIGNING_SECRET, BotProcess, bot_for
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, poll_until, question_number
 
 NUDGE = "mldesign_nudge"
@@ -33,15 +33,7 @@ def fleet(slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[Calla
 
     def start(count: int) -> list[BotProcess]:
         for index in range(count):
-            started.append(
-                BotProcess(
-                    api_url=slack.api_url,
-                    clock_url=slack.clock_url,
-                    token=slack.workspace.bot_token,
-                    database_url=database_url,
-                    log_path=tmp_path / f"bot-{index}.log",
-                ).start()
-            )
+            started.append(bot_for(slack, database_url, tmp_path / f"bot-{index}.log").start())
         return started
 
     yield start
@@ -177,13 +169,8 @@ def test_three_processes_post_each_of_a_thousand_due_nudges_exactly_once_across_
 
 
 def test_serve_with_worker_processes_answers_from_each_of_them(slack, database_url, tmp_path):
-    bot = BotProcess(
-        api_url=slack.api_url,
-        clock_url=slack.clock_url,
-        token=slack.workspace.bot_token,
-        database_url=database_url,
-        log_path=tmp_path / "workers.log",
-        arguments=("serve", "--workers", "2", "--threads", "4"),
+    bot = bot_for(
+        slack, database_url, tmp_path / "workers.log", arguments=("serve", "--workers", "2", "--threads", "4")
     ).start()
     try:
         with slack.driver(f"{bot.url}/slack/events", SIGNING_SECRET) as driver:
