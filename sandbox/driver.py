@@ -258,7 +258,7 @@ class SlackDriver:
             "subtype": subtype,
             "hidden": True,
             "channel": conversation.id,
-            "channel_type": _kind(conversation),
+            "channel_type": conversation.kind,
             "ts": event_ts,
             "event_ts": event_ts,
         }
@@ -520,13 +520,9 @@ def submission_answer(response: httpx.Response) -> tuple[str, dict[str, Any]]:
     return action, body
 
 
-def _kind(channel: Channel) -> str:
-    return "im" if channel.is_im else "channel"
-
-
 def _message_event(message: dict[str, Any], channel: Channel) -> dict[str, Any]:
     """A `message` event for a freshly stored message."""
-    return message | {"channel": channel.id, "event_ts": message["ts"], "channel_type": _kind(channel)}
+    return message | {"channel": channel.id, "event_ts": message["ts"], "channel_type": channel.kind}
 
 
 def _rich_text(text: str) -> dict[str, Any]:

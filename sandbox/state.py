@@ -95,22 +95,31 @@ class User:
 
 @dataclass(frozen=True)
 class Channel:
-    """A conversation: a public channel or a bot DM (`is_im`)."""
+    """A conversation: a public channel, a private one (`is_private`) or a bot DM (`is_im`)."""
 
     id: str
     name: str
     is_im: bool = False
     user: str | None = None
+    is_private: bool = False
+
+    @property
+    def kind(self) -> str:
+        """Slack's `channel_type` for it ("channel", "group" for a private channel, "im"), which also picks
+        the scope family (channels:*, groups:*, im:*) a bot token needs to touch it."""
+        if self.is_im:
+            return "im"
+        return "group" if self.is_private else "channel"
 
     def to_slack(self) -> dict[str, Any]:
-        """Render in the shape of Slack's conversation object."""
+        """Render in the shape of Slack's conversation object (private channels made since 2021 are channels too)."""
         data: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
             "is_channel": not self.is_im,
             "is_group": False,
             "is_im": self.is_im,
-            "is_private": self.is_im,
+            "is_private": self.is_im or self.is_private,
             "is_archived": False,
             "is_general": self.name == "general",
             "is_member": True,
@@ -134,8 +143,8 @@ class Call(NamedTuple):
 class Token:
     """A bot token the workspace honours: the configured one, or one an OAuth install issued.
 
-    `scopes` are the bot scopes granted at install (empty for the configured token, which may do anything),
-    `installer` the person who approved the install.
+    `scopes` are the bot scopes granted at install, which limit what it may call (sandbox/scopes.py); the
+    configured token has none recorded and may do anything. `installer` is the person who approved the install.
     """
 
     token: str
@@ -786,7 +795,7 @@ class Workspace:
                 record["state"] = "complete"
                 if title:
                     record["title"] = title
-            in_public = any(not c.is_im for c in conversations)
+            in_public = any(c.kind == "channel" for c in conversations)
             shown = [self._file_object(r, base_url, with_shares=False) | {"is_public": in_public} for r in records]
             for conversation in conversations:
                 message = self.post_message(
@@ -835,7 +844,8 @@ class Workspace:
         base = base_url.rstrip("/") + "/"
         name = quote(record["name"], safe="")
         private = f"{base}files-pri/{self.team_id}-{record['id']}/"
-        public_channels = [s["channel"] for s in record["shares"] if not self._channels[s["channel"]].is_im]
+        kinds = {s["channel"]: self._channels[s["channel"]].kind for s in record["shares"]}
+        public_channels = [c for c, kind in kinds.items() if kind == "channel"]
         file: dict[str, Any] = {
             "id": record["id"],
             "created": record["created"],
@@ -883,13 +893,13 @@ class Workspace:
             }
             if share["thread_ts"]:
                 entry["thread_ts"] = share["thread_ts"]
-            shares.setdefault("private" if channel.is_im else "public", {}).setdefault(channel.id, []).append(entry)
-        ims = [s["channel"] for s in record["shares"] if self._channels[s["channel"]].is_im]
+            visibility = "public" if channel.kind == "channel" else "private"
+            shares.setdefault(visibility, {}).setdefault(channel.id, []).append(entry)
         return file | {
             "shares": shares,
-            "channels": list(dict.fromkeys(public_channels)),
-            "groups": [],
-            "ims": list(dict.fromkeys(ims)),
+            "channels": public_channels,
+            "groups": [c for c, kind in kinds.items() if kind == "group"],
+            "ims": [c for c, kind in kinds.items() if kind == "im"],
         }
 
     # -- ephemerals ------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 This layer only speaks HTTP: it parses arguments the way Slack accepts them (query string, form or JSON body),
 finds the workspace that owns the presented bot token (`invalid_auth` if none does, `token_revoked` once revoked),
-applies scripted faults, calls into that Workspace and renders Slack-shaped JSON. Every call lands in that
+refuses what the token's granted scopes don't allow (`missing_scope`, see sandbox/scopes.py), applies scripted
+faults, calls into that Workspace and renders Slack-shaped JSON. Every call, refused ones included, lands in that
 workspace's call log (calls no workspace can be told from, such as a bad token, in the first one's).
 Response URLs, upload URLs and file URLs find their workspace by their own unique ids. `oauth.v2.access`
 needs no token: it goes to the OAuthApp (sandbox/oauth.py).
@@ -29,6 +30,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from sandbox.oauth import OAuthApp
+from sandbox.scopes import MissingScope, check_scopes, needed_scopes
 from sandbox.state import ResponseTarget, SlackError, Token, Workspace, ts_key
 
 MAX_BLOCKS = 50
@@ -583,8 +585,14 @@ def create_web_api(
                     raise SlackError("token_revoked")
                 if known.scopes:
                     headers["X-OAuth-Scopes"] = ",".join(known.scopes)
+                needed = needed_scopes(ws, method, args)
+                if needed:
+                    headers["X-Accepted-OAuth-Scopes"] = ",".join(needed)
+                check_scopes(ws, known, needed)
                 status = _raise_fault(ws, method, headers)
                 body = {"ok": True} | methods[method](ws, Params(args, token), str(request.base_url))
+        except MissingScope as e:
+            body = {"ok": False, "error": e.error} | e.fields()
         except SlackError as e:
             body = {"ok": False, "error": e.error}
         except _Fault as fault:
