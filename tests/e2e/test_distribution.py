@@ -10,11 +10,12 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from bot.manifest import BOT_SCOPES
 from sandbox import FakeSlack, SlackDriver
 from sandbox.state import Workspace
 from storage.engine import make_engine
 from tests.e2e.conftest import SIGNING_SECRET, BotProcess, bot_for, free_port
-from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, poll_until
 from tests.slack_text import all_text
 
 CLIENT_ID, CLIENT_SECRET = "sandbox-client-id", "sandbox-client-secret"
@@ -148,3 +149,39 @@ def test_the_install_page_links_to_slack_with_the_scopes_of_the_manifest(distrib
     assert page.status_code == 200
     assert "oauth/v2/authorize" in page.text
     assert "scope=commands,chat:write" in page.text.replace("%2C", ",").replace("%3A", ":")
+
+
+def test_a_newcomer_install_runs_the_whole_journey_within_the_manifest_scopes(two_workspaces, installed, database_url):
+    """Installed through the install page, the token holds exactly the manifest's scopes (the fake refuses
+    anything else with missing_scope): a walkthrough, the pinned summary, the export, deployment and a
+    revisit, and the Home tab all work."""
+    a = two_workspaces.workspace
+    driver = installed[TEAM_A]
+    db = Database(database_url, TEAM_A)
+    granted = a.token(bot_tokens(database_url)[TEAM_A])
+    thread = DesignThread.start(two_workspaces, driver, db, "Churn model")
+    thread.answer(BOB, "Two analysts score accounts weekly.")
+    while thread.closing() is None:
+        thread.click_and_wait(ALICE, "skip_question")
+    a.wait_for(lambda ws: len(ws.pins(CHANNEL)) == 1)
+    driver.slash_command(ALICE, CHANNEL, "export Churn model")
+    a.wait_for(lambda ws: any(f["state"] == "complete" for f in ws.files()))
+    driver.slash_command(ALICE, CHANNEL, "deployed Churn model")
+    poll_until(lambda: db.design("Churn model").owner_tz is not None)
+    driver.slash_command(ALICE, CHANNEL, "remind Churn model now")
+    thread.wait_until(
+        lambda: any((m.get("metadata") or {}).get("event_type") == "mldesign_nudge" for m in thread.replies())
+    )
+    driver.open_home(ALICE)
+    a.wait_for(lambda ws: "Churn model" in all_text(ws.home_view(ALICE) or {}))
+
+    assert granted is not None and set(granted.scopes) == set(BOT_SCOPES)
+    refused = [
+        (call.method, call.response.get("needed"))
+        for call in a.calls()
+        if call.response.get("error") == "missing_scope"
+    ]
+    assert refused == []
+    used = {call.method for call in a.calls()}
+    assert {"chat.postMessage", "chat.update", "pins.add", "reactions.add", "users.info", "views.publish"} <= used
+    assert {"files.getUploadURLExternal", "files.completeUploadExternal"} <= used
