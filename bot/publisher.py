@@ -8,6 +8,7 @@ process died in between, so a restart neither loses nor doubles a question.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,6 +105,12 @@ def skipping_message_errors(what: str) -> Iterator[None]:
         logger.info("skipped %s: %s", what, _describe(error))
 
 
+# A publish holds its design for at most this long; a process that died holding it is replaced after that.
+LEASE = timedelta(minutes=2)
+# Changes arriving while a publish runs are published by the same run, a few rounds at most (then the sweep).
+MAX_ROUNDS = 5
+
+
 class Publisher:
     def __init__(
         self,
@@ -131,21 +138,48 @@ class Publisher:
             self.schedule(team_id, design_id)
 
     def publish(self, team_id: str, design_id: int) -> None:
+        """Bring the design's latest revision to Slack, as its only publisher across processes.
+
+        While another process holds the design's lease this returns at once: that process looks again for
+        changes after letting go, so none is left behind (and the sweep is there if it dies)."""
+        for _ in range(MAX_ROUNDS):
+            claim, now = uuid.uuid4().hex, self._clock.now()
+            with session_scope(self._engine) as session:
+                if not repo.take_publishing_lease(
+                    session=session, team_id=team_id, design_id=design_id, claim=claim, now=now, until=now + LEASE
+                ):
+                    return
+            try:
+                revision = self._publish_once(team_id, design_id)
+            finally:
+                with session_scope(self._engine) as session:
+                    repo.release_publishing_lease(session=session, team_id=team_id, design_id=design_id, claim=claim)
+            if revision is None or not self._changed_since(team_id, design_id, revision):
+                return
+
+    def _publish_once(self, team_id: str, design_id: int) -> int | None:
+        """Publish one snapshot; returns its revision, or None when there is nothing more to do for now."""
         snapshot = self._load(team_id, design_id)
         if snapshot is None:
-            return
+            return None
         revision = snapshot.design.revision
         try:
             self._publish(snapshot)
         except (SlackApiError, SlackClientError, OSError) as error:
             if is_transient(error):
                 logger.warning("publishing design %s deferred: %s", design_id, _describe(error))
-                return
+                return None
             if self._give_up_on_channel(snapshot, error):
-                return
+                return None
             logger.error("publishing design %s failed: %s", design_id, _describe(error))
         with session_scope(self._engine) as session:
             repo.mark_published(session=session, team_id=team_id, design_id=design_id, revision=revision)
+        return revision
+
+    def _changed_since(self, team_id: str, design_id: int, revision: int) -> bool:
+        with read_scope(self._engine) as session:
+            design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
+        return design is not None and design.revision > revision
 
     def _publish(self, snapshot: Snapshot) -> None:
         design = snapshot.design

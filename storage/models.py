@@ -85,6 +85,9 @@ class Design(DesignBase, table=True):
     reminders_enabled: bool = True
     remind_every_days: int | None = None
     owner_tz: str | None = Field(default=None, max_length=64)
+    # One publisher at a time per design, across processes: a lease taken with a conditional UPDATE.
+    publishing_claim: str | None = Field(default=None, max_length=64)
+    publishing_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revision: int = 1
     published_revision: int = 0
     created_at: datetime = _timestamp()

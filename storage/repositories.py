@@ -89,6 +89,33 @@ def mark_published(*, session: Session, team_id: str, design_id: int, revision: 
     )
 
 
+def take_publishing_lease(
+    *, session: Session, team_id: str, design_id: int, claim: str, now: datetime, until: datetime
+) -> bool:
+    """Become the design's only publisher until ``until`` (across processes); False while another holds it.
+
+    A conditional UPDATE is atomic on SQLite and PostgreSQL alike, and a lease left by a process that died
+    simply runs out."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Design)
+        .where(
+            col(Design.team_id) == team_id,
+            col(Design.id) == design_id,
+            or_(col(Design.publishing_until).is_(None), col(Design.publishing_until) < now),
+        )
+        .values(publishing_claim=claim, publishing_until=until)
+    )
+    return bool(result.rowcount == 1)
+
+
+def release_publishing_lease(*, session: Session, team_id: str, design_id: int, claim: str) -> None:
+    session.exec(  # type: ignore[call-overload]
+        update(Design)
+        .where(col(Design.team_id) == team_id, col(Design.id) == design_id, col(Design.publishing_claim) == claim)
+        .values(publishing_claim=None, publishing_until=None)
+    )
+
+
 def unpublished_designs(*, session: Session, limit: int = 500) -> Sequence[tuple[str, int]]:
     """Designs with changes not yet shown in Slack, across teams: the publisher's to-do list after a restart."""
     rows = session.exec(

@@ -89,8 +89,10 @@ def downgrade(url: str, revision: str) -> None:
 
 def draft_revision(url: str, message: str) -> None:
     """Write the next migration from what the models add to a database at head (review it before committing)."""
+    latest = head()
+    number = f"{int(latest) + 1:04d}" if latest.isdigit() else None  # 0001, 0002…: the order reads at a glance
     with _migrating(url) as (config, _):
-        command.revision(config, message=message, autogenerate=True)
+        command.revision(config, message=message, autogenerate=True, rev_id=number)
 
 
 def require_current(engine: Engine) -> None:

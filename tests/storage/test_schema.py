@@ -7,12 +7,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from storage import schema
 from storage.engine import make_engine, normalize_url
 from storage.models import Answer, Design
-from tests.factories import make_answer, make_design
 
 
 def differences(url: str) -> list[object]:
@@ -46,14 +45,25 @@ def test_every_migration_can_be_undone_and_redone(empty_database_url):
 
 
 def test_a_database_built_before_migrations_is_adopted_with_its_rows(empty_database_url):
+    schema.upgrade(empty_database_url, schema.BASELINE)  # the tables create_all made before migrations…
     engine = make_engine(empty_database_url)
-    baseline = [table for name, table in SQLModel.metadata.tables.items() if name in BASELINE_TABLES]
-    SQLModel.metadata.create_all(engine, tables=baseline)
-    with Session(engine) as session:
-        session.add(make_design(id=1, name="Churn model"))
-        session.flush()
-        session.add(make_answer(design_id=1, question_id="goals", text="Keep customers"))
-        session.commit()
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))  # …with no revision recorded
+        connection.execute(
+            text(
+                "INSERT INTO design (id, team_id, channel_id, name, name_key, started_by, catalog_id, catalog_version,"
+                " status, step, summary_wanted, summary_pinned, reminders_enabled, revision, published_revision,"
+                " created_at, updated_at) VALUES (1, 'T1', 'C1', 'Churn model', 'churn model', 'U1', 'c', 1, 'active',"
+                " 1, false, false, true, 1, 0, '2026-11-01 10:00:00+00:00', '2026-11-01 10:00:00+00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO answer (id, team_id, design_id, question_id, status, text, choices, author_id, reacted,"
+                " created_at) VALUES (1, 'T1', 1, 'goals', 'answered', 'Keep customers', '[]', 'U1', false,"
+                " '2026-11-01 10:00:00+00:00')"
+            )
+        )
 
     assert schema.upgrade(empty_database_url) == schema.head()
 
@@ -77,6 +87,3 @@ def test_the_server_refuses_a_database_behind_the_code(empty_database_url):
     assert str(refused.value) == (
         f"the database is at schema 0001, this code needs {schema.head()}: run `mldesign db upgrade`."
     )
-
-
-BASELINE_TABLES = {"design", "prompt", "answer", "nudge", "processedevent"}
