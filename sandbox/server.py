@@ -27,6 +27,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from sandbox.driver import SlackDriver
+from sandbox.faults import ResettableH11Protocol, Shutdown
 from sandbox.oauth import AUTHORIZE_PATH, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthApp
 from sandbox.page import Page
 from sandbox.persistence import StateFile
@@ -37,7 +38,10 @@ STARTUP_TIMEOUT = 10.0
 
 
 class BackgroundServer:
-    """Serves an ASGI app with uvicorn in a daemon thread on a real port (0 picks a free one)."""
+    """Serves an ASGI app with uvicorn in a daemon thread on a real port (0 picks a free one).
+
+    Requests can reset their connection (sandbox/faults.py), which scripted `reset_next` faults need.
+    """
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
@@ -65,7 +69,9 @@ class BackgroundServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        config = uvicorn.Config(
+            self.app, log_level="warning", access_log=False, lifespan="off", http=ResettableH11Protocol
+        )
         self._socket, self._server = sock, uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{self.port}", daemon=True
@@ -133,7 +139,8 @@ class FakeSlack:
             self.add_workspace(other)
         self.oauth = OAuthApp(self._workspaces, client_id, client_secret)
         self.page = Page(self.workspace, lambda: self._app_driver)
-        web_api = create_web_api(self._workspaces, self.oauth, self._uninstalled)
+        self._shutdown = Shutdown()
+        web_api = create_web_api(self._workspaces, self.oauth, self._uninstalled, self._shutdown)
         routes = [*self.page.routes(), *self.oauth.routes(), *web_api.routes]
         self._http = BackgroundServer(Starlette(routes=routes), host, port)
         self._drivers: list[SlackDriver] = []
@@ -209,6 +216,7 @@ class FakeSlack:
 
     def start(self) -> FakeSlack:
         """Start serving; returns once the port accepts connections."""
+        self._shutdown.clear()
         self._http.start()
         self._connect()
         if self._state_file is not None:
@@ -216,7 +224,9 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
-        """End the page's live streams, shut the server down, close drivers and save the state file."""
+        """End the page's live streams and scripted delays (dropping those calls), shut the server down, close
+        drivers and save the state file."""
+        self._shutdown.set()
         self.page.close()
         for driver in self._drivers:
             driver.close()

@@ -174,6 +174,14 @@ class Fault:
     times: int
 
 
+@dataclass
+class Delay:
+    """A scripted slow answer for the next `times` calls of a method."""
+
+    seconds: float
+    times: int
+
+
 @dataclass(frozen=True)
 class ResponseTarget:
     """Where a response_url posts land: the invoking user/channel and, for clicks, the source message."""
@@ -312,6 +320,8 @@ class Workspace:
         self._calls: list[Call] = []
         self._deliveries: list[Delivery] = []
         self._faults: dict[str, Fault] = {}
+        self._delays: dict[str, Delay] = {}
+        self._resets: dict[str, int] = {}
         self._view_errors: dict[str, dict[str, str]] = {}
         self._files: dict[str, dict[str, Any]] = {}
         self._last_ts_us = 0
@@ -1182,7 +1192,7 @@ class Workspace:
         times: int = 1,
     ) -> None:
         """Make the next `times` calls of `method` fail with a Slack error or an HTTP status (e.g. 429);
-        `times=0` clears what was scripted for `method`."""
+        `times=0` clears what was scripted for `method`. A call also delayed (`delay_next`) fails after its delay."""
         with self._cond:
             if times <= 0:
                 self._faults.pop(method, None)
@@ -1198,7 +1208,84 @@ class Workspace:
             fault.times -= 1
             if fault.times <= 0:
                 del self._faults[method]
+            self._cond.notify_all()
             return fault
+
+    def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Make the next `times` calls of `method` wait `seconds` before being processed and answered, as a slow
+        Slack does; `times=0` clears what was scripted for `method`.
+
+        The call is applied after the delay, not dropped: a client that gives up sooner sees a timeout, yet the
+        call still takes effect (and is logged) when the delay ends, exactly like a real Slack timeout. The wait
+        doesn't hold up other calls. A `fail_next` or `reset_next` fault scripted for the same call applies once
+        the delay is over. Stopping the fake cuts a delay short: that call is then dropped and logged as reset.
+        """
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < math.inf:
+            raise ValueError(f"delay calls by 0 or more seconds, not {seconds!r}")
+        with self._cond:
+            if times <= 0:
+                self._delays.pop(method, None)
+                return
+            self._delays[method] = Delay(float(seconds), times)
+
+    def take_delay(self, method: str) -> float:
+        """Consume one scripted delay for `method`: the seconds to wait (0 if none is pending)."""
+        with self._cond:
+            delay = self._delays.get(method)
+            if delay is None:
+                return 0.0
+            delay.times -= 1
+            if delay.times <= 0:
+                del self._delays[method]
+            self._cond.notify_all()
+            return delay.seconds
+
+    def reset_next(self, method: str, *, times: int = 1) -> None:
+        """Make the next `times` calls of `method` go unprocessed and unanswered: the fake closes the TCP
+        connection with a reset, so the client sees a connection error (not an HTTP status) and nothing changes
+        here. They are logged with the response `{"reset": True}`; `times=0` clears what was scripted for `method`.
+        """
+        with self._cond:
+            if times <= 0:
+                self._resets.pop(method, None)
+                return
+            self._resets[method] = times
+
+    def take_reset(self, method: str) -> bool:
+        """Consume one scripted reset for `method`; whether one was pending."""
+        with self._cond:
+            times = self._resets.get(method, 0)
+            if times <= 0:
+                return False
+            if times == 1:
+                del self._resets[method]
+            else:
+                self._resets[method] = times - 1
+            self._cond.notify_all()
+            return True
+
+    def pending_faults(self) -> dict[str, dict[str, int]]:
+        """What is still scripted, by method: how many more calls will fail, be delayed, be reset, e.g.
+        `{"chat.postMessage": {"delay": 1}}`. Faults are taken as calls arrive (waking waiters), so a test can
+        `wait_for` a delayed call to be in flight before acting meanwhile."""
+        with self._cond:
+            pending: dict[str, dict[str, int]] = {}
+            for method, fault in self._faults.items():
+                pending.setdefault(method, {})["fail"] = fault.times
+            for method, delay in self._delays.items():
+                pending.setdefault(method, {})["delay"] = delay.times
+            for method, times in self._resets.items():
+                pending.setdefault(method, {})["reset"] = times
+            return pending
+
+    def clear_faults(self, method: str | None = None) -> None:
+        """Forget every scripted failure, delay and reset (or only those of `method`), e.g. between test steps."""
+        with self._cond:
+            for scripted in (self._faults, self._delays, self._resets):
+                if method is None:
+                    scripted.clear()
+                else:
+                    scripted.pop(method, None)
 
     # -- read helpers for tests ------------------------------------------------------------------------
 

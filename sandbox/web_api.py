@@ -5,6 +5,11 @@ finds the workspace that owns the presented bot token (`invalid_auth` if none do
 refuses what the token's granted scopes don't allow (`missing_scope`, see sandbox/scopes.py), applies scripted
 faults, calls into that Workspace and renders Slack-shaped JSON. Every call, refused ones included, lands in that
 workspace's call log (calls no workspace can be told from, such as a bad token, in the first one's).
+
+Scripted faults (Workspace.fail_next / delay_next / reset_next) are taken when a call arrives, so concurrent calls
+take them in order: a delay is slept first (without holding up other requests), then a reset drops the connection
+unanswered (sandbox/faults.py) or a failure answers instead of the method. Upload URLs take all three; response
+URLs (logged as `response_url`) take delays and resets.
 Response URLs, upload URLs and file URLs find their workspace by their own unique ids. `oauth.v2.access`
 needs no token: it goes to the OAuthApp (sandbox/oauth.py).
 
@@ -29,9 +34,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from sandbox.faults import ConnectionReset, Shutdown
 from sandbox.oauth import OAuthApp
 from sandbox.scopes import MissingScope, check_scopes, needed_scopes
-from sandbox.state import ResponseTarget, SlackError, Token, Workspace, ts_key
+from sandbox.state import Fault, ResponseTarget, SlackError, Token, Workspace, ts_key
 
 MAX_BLOCKS = 50
 MAX_TEXT = 40_000
@@ -43,6 +49,8 @@ MAX_BUTTON_TEXT = 75
 MAX_ALT_TXT = 1000
 MAX_SHARE_CHANNELS = 100
 UPLOAD_URL = "upload_url"  # how posts to upload URLs appear in the call log and to fail_next
+RESPONSE_URL = "response_url"  # how posts to response URLs appear in the call log and to delay_next / reset_next
+RESET = {"reset": True}  # what the call log shows as the answer to a call whose connection was reset
 
 
 class Params:
@@ -538,15 +546,18 @@ def create_web_api(
     workspaces: Workspace | Sequence[Workspace],
     oauth: OAuthApp | None = None,
     on_uninstall: Callable[[Workspace], None] | None = None,
+    shutdown: Shutdown | None = None,
 ) -> Starlette:
     """Build the ASGI app serving Slack's Web API, response URLs and files for `workspaces`.
 
     `oauth` (the app's client id and secret, and the install codes) serves oauth.v2.access and checks
     apps.uninstall's credentials; `on_uninstall(workspace)` runs after apps.uninstall has answered, to tell the
-    app (FakeSlack delivers the tokens_revoked and app_uninstalled events there).
+    app (FakeSlack delivers the tokens_revoked and app_uninstalled events there). Setting `shutdown` ends
+    scripted delays at once (dropping those calls), so the server can stop without waiting them out.
     """
     directory = Directory([workspaces] if isinstance(workspaces, Workspace) else workspaces)
     oauth = oauth or OAuthApp(directory.workspaces)
+    stopping = shutdown or Shutdown()
 
     def apps_uninstall(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
         """Uninstall the app from the token's workspace: every token of it stops working."""
@@ -563,6 +574,7 @@ def create_web_api(
         headers: dict[str, str] = {}
         status = 200
         ws, token = directory.first, ""
+        reset = False
         try:
             args = await _read_args(request)
             token = _bearer(request, args)
@@ -570,7 +582,7 @@ def create_web_api(
             if method == "oauth.v2.access":
                 ws = oauth.workspace_for_code(str(args.get("code") or "")) or directory.first
                 token = ""
-                _raise_fault(ws, method, headers)
+                await _play_scripted(ws, method, stopping)
                 body: dict[str, Any] = {"ok": True} | oauth.exchange(args, request.headers.get("authorization", ""))
             else:
                 if method not in methods:
@@ -589,16 +601,22 @@ def create_web_api(
                 if needed:
                     headers["X-Accepted-OAuth-Scopes"] = ",".join(needed)
                 check_scopes(ws, known, needed)
-                status = _raise_fault(ws, method, headers)
+                await _play_scripted(ws, method, stopping)
                 body = {"ok": True} | methods[method](ws, Params(args, token), str(request.base_url))
         except MissingScope as e:
             body = {"ok": False, "error": e.error} | e.fields()
         except SlackError as e:
             body = {"ok": False, "error": e.error}
-        except _Fault as fault:
-            status, body = fault.status, {"ok": False, "error": fault.error}
+        except _Fault as e:
+            status, body = e.fault.http_status or 200, {"ok": False, "error": e.fault.error}
+            if e.fault.retry_after is not None and status == 429:
+                headers["Retry-After"] = str(e.fault.retry_after)
+        except _Reset:
+            reset, body = True, dict(RESET)
         logged = {k: v for k, v in args.items() if k != "client_secret"}
         ws.record_call(method, logged, body, token)
+        if reset:
+            return ConnectionReset()
         background = None
         if method == "apps.uninstall" and body["ok"] and on_uninstall is not None:
             background = BackgroundTask(on_uninstall, ws)
@@ -610,6 +628,12 @@ def create_web_api(
             payload = json.loads(await request.body() or b"{}")
         except ValueError:
             payload = None
+        logged = payload if isinstance(payload, dict) else {}
+        try:
+            await _play_scripted(workspace, RESPONSE_URL, stopping, failures=False)
+        except _Reset:
+            workspace.record_call(RESPONSE_URL, logged, RESET)
+            return ConnectionReset()
         error, status = "", 200
         if target is None:
             error, status = "no_service", 404
@@ -620,24 +644,28 @@ def create_web_api(
                 workspace.apply_response(target, payload)
             except SlackError as e:
                 error, status = e.error, 400 if e.error == "no_text" else 404
-        logged = payload if isinstance(payload, dict) else {}
-        workspace.record_call("response_url", logged, {"ok": False, "error": error} if error else {"ok": True})
+        workspace.record_call(RESPONSE_URL, logged, {"ok": False, "error": error} if error else {"ok": True})
         return PlainTextResponse(error or "ok", status_code=status)
 
     async def upload(request: Request) -> Response:
         """An upload URL: keeps the posted bytes for the file and answers like Slack's ("OK - <length>").
 
-        A scripted fault (`fail_next("upload_url", http_status=...)`) answers with its status (500 by default).
+        A scripted fault (`fail_next("upload_url", http_status=...)`) answers with its status (500 by default);
+        delays and resets apply as to Web API calls.
         """
         file_id = request.path_params["file_id"]
         workspace = directory.by_file(file_id) or directory.first
         content_type = request.headers.get("content-type", "")
         body = await request.body()
         logged: dict[str, Any] = {"file_id": file_id, "content_type": content_type, "length": len(body)}
-        fault = workspace.take_fault(UPLOAD_URL)
-        if fault is not None:
-            workspace.record_call(UPLOAD_URL, logged, {"ok": False, "error": fault.error})
-            return PlainTextResponse(fault.error, status_code=fault.http_status or 500)
+        try:
+            await _play_scripted(workspace, UPLOAD_URL, stopping)
+        except _Reset:
+            workspace.record_call(UPLOAD_URL, logged, RESET)
+            return ConnectionReset()
+        except _Fault as e:
+            workspace.record_call(UPLOAD_URL, logged, {"ok": False, "error": e.fault.error})
+            return PlainTextResponse(e.fault.error, status_code=e.fault.http_status or 500)
         try:
             content = _uploaded_bytes(content_type, body)
             logged["length"] = len(content)
@@ -698,20 +726,29 @@ def create_web_api(
 
 
 class _Fault(Exception):
-    """A scripted failure, answered with its own HTTP status."""
+    """A scripted failure, answered instead of the method."""
 
-    def __init__(self, error: str, status: int) -> None:
-        super().__init__(error)
-        self.error = error
-        self.status = status
+    def __init__(self, fault: Fault) -> None:
+        super().__init__(fault.error)
+        self.fault = fault
 
 
-def _raise_fault(ws: Workspace, method: str, headers: dict[str, str]) -> int:
-    """Raise the next scripted failure of `method` in `ws`, if one is pending (setting Retry-After for a 429)."""
-    fault = ws.take_fault(method)
-    if fault is None:
-        return 200
-    status = fault.http_status or 200
-    if fault.retry_after is not None and status == 429:
-        headers["Retry-After"] = str(fault.retry_after)
-    raise _Fault(fault.error, status)
+class _Reset(Exception):
+    """A call to drop unanswered: scripted with reset_next, or delayed while the fake stopped."""
+
+
+async def _play_scripted(ws: Workspace, method: str, stopping: Shutdown, *, failures: bool = True) -> None:
+    """Play what `ws` scripted for this call of `method`: its delay, then raise _Reset or _Fault if one is due.
+
+    All are taken on arrival, so concurrent calls take them in order; a reset call takes no failure, as it is
+    never processed. A delay cut short by the fake stopping drops the call like a reset. Without `failures`
+    (response URLs), only delays and resets apply.
+    """
+    reset, delay = ws.take_reset(method), ws.take_delay(method)
+    fault = ws.take_fault(method) if failures and not reset else None
+    if delay > 0 and not await stopping.sleep(delay):
+        raise _Reset
+    if reset:
+        raise _Reset
+    if fault is not None:
+        raise _Fault(fault)
