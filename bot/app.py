@@ -45,6 +45,8 @@ def create_app(services: Services) -> App:
         signing_secret=secret.get_secret_value() if secret else None,
         client=services.clients.shared,
         process_before_response=True,
+        # bot.requests checks signatures (and replays) before Bolt sees a request; Socket Mode needs none.
+        request_verification_enabled=False,
         raise_error_for_unhandled_request=False,
         logger=bolt_logger,
         **(_distribution(services) if settings.distributed else {}),

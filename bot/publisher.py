@@ -8,6 +8,7 @@ process died in between, so a restart neither loses nor doubles a question.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -105,10 +106,15 @@ def skipping_message_errors(what: str) -> Iterator[None]:
         logger.info("skipped %s: %s", what, _describe(error))
 
 
-# A publish holds its design for at most this long; a process that died holding it is replaced after that.
-LEASE = timedelta(minutes=2)
+# A publish holds its design this long past its last post (renewed before each); if its process dies, another
+# process takes the design over once the lease has run out.
+LEASE = timedelta(minutes=1)
 # Changes arriving while a publish runs are published by the same run, a few rounds at most (then the sweep).
 MAX_ROUNDS = 5
+
+
+class LeaseLost(Exception):
+    """This publish outlived its lease and another process took the design over: stop without posting."""
 
 
 class Publisher:
@@ -126,6 +132,7 @@ class Publisher:
         self._catalogs = catalogs
         self._background = background
         self._clock = clock
+        self._held = threading.local()  # the lease claim of the publish running in this thread
 
     def schedule(self, team_id: str, design_id: int) -> None:
         self._background.submit((team_id, design_id), partial(self.publish, team_id, design_id))
@@ -149,9 +156,14 @@ class Publisher:
                     session=session, team_id=team_id, design_id=design_id, claim=claim, now=now, until=now + LEASE
                 ):
                     return
+            self._held.claim = claim
             try:
                 revision = self._publish_once(team_id, design_id)
+            except LeaseLost:
+                logger.warning("publishing design %s stopped: its lease ran out and another process took it", design_id)
+                return
             finally:
+                self._held.claim = None
                 with session_scope(self._engine) as session:
                     repo.release_publishing_lease(session=session, team_id=team_id, design_id=design_id, claim=claim)
             if revision is None or not self._changed_since(team_id, design_id, revision):
@@ -482,6 +494,7 @@ class Publisher:
         payload: dict[str, Any],
         thread_ts: str | None = None,
     ) -> str:
+        self._renew_lease(design)
         response = self._slack(design).chat_postMessage(
             channel=design.channel_id,
             text=message.text,
@@ -492,6 +505,22 @@ class Publisher:
             unfurl_media=False,
         )
         return str(response["ts"])
+
+    def _renew_lease(self, design: Design) -> None:
+        """Before each post (the one call that must never happen twice): still ours for another LEASE?"""
+        claim = getattr(self._held, "claim", None)
+        if claim is None:
+            return
+        with session_scope(self._engine) as session:
+            renewed = repo.renew_publishing_lease(
+                session=session,
+                team_id=design.team_id,
+                design_id=_id_of(design),
+                claim=claim,
+                until=self._clock.now() + LEASE,
+            )
+        if not renewed:
+            raise LeaseLost()
 
     def _permalink(self, design: Design, ts: str) -> str | None:
         try:
@@ -540,3 +569,8 @@ def _describe(error: Exception) -> str:
     if isinstance(error, SlackApiError):
         return f"{error.response.get('error')} (HTTP {error.response.status_code})"
     return type(error).__name__
+
+
+def _id_of(design: Design) -> int:
+    assert design.id is not None, "a stored design has an id"
+    return design.id

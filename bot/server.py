@@ -16,6 +16,7 @@ from typing import Any
 import anyio.to_thread
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -23,16 +24,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.requests import Rejected, accept
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
 request_logger = logging.getLogger("bot.requests")
 
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger before parsing it
-SWEEP_INTERVAL_SECONDS = 30
 
 
 def create_web_app(bolt_app: App, services: Services) -> Starlette:
+    secret = services.settings.slack_signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
+
+    def handle(raw: bytes, query: str, headers: dict[str, str]) -> tuple[BoltResponse, dict[str, str]]:
+        """In a worker thread: the gate (which records the signature in the database), then Bolt."""
+        try:
+            bolt_request = accept(
+                raw, query=query, headers=headers, verifier=verifier, first_time=services.first_sight_of_request
+            )
+        except Rejected as rejected:
+            return BoltResponse(status=rejected.status, body=rejected.reason), {"kind": "request"}
+        return bolt_app.dispatch(bolt_request), describe(bolt_request.body)
+
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
         body = bytearray()
@@ -41,14 +55,10 @@ def create_web_app(bolt_app: App, services: Services) -> Starlette:
             if len(body) > MAX_BODY_BYTES:
                 log_request(started, 413, kind="request")
                 return PlainTextResponse("request body too large", status_code=413)
-        try:
-            decoded = body.decode("utf-8")
-        except UnicodeDecodeError:
-            log_request(started, 400, kind="request")
-            return PlainTextResponse("request body is not UTF-8", status_code=400)
-        bolt_request = BoltRequest(body=decoded, query=request.url.query, headers=dict(request.headers))
-        bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
-        log_request(started, bolt_response.status, **describe(bolt_request.body))
+        bolt_response, described = await run_in_threadpool(
+            handle, bytes(body), request.url.query, dict(request.headers)
+        )
+        log_request(started, bolt_response.status, **described)
         return Response(
             content=bolt_response.body,
             status_code=bolt_response.status,
@@ -179,7 +189,7 @@ def start_scheduler(services: Services) -> BackgroundScheduler:
     scheduler.add_job(
         services.publisher.sweep,
         "interval",
-        seconds=SWEEP_INTERVAL_SECONDS,
+        seconds=services.settings.mldesign_sweep_seconds,
         id="publish-sweep",
         next_run_time=datetime.now(UTC),  # catch up on work left by a previous process at once
         max_instances=1,
@@ -194,6 +204,7 @@ def start_scheduler(services: Services) -> BackgroundScheduler:
         max_instances=1,
         coalesce=True,
     )
+    scheduler.add_job(services.prune, "interval", minutes=10, id="prune", max_instances=1, coalesce=True)
     scheduler.start()
     return scheduler
 

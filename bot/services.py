@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from sqlalchemy import Engine
@@ -24,9 +25,15 @@ from bot.publisher import Publisher
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
 from flows.catalog import load_catalog
+from storage import repositories as repo
 from storage.engine import make_engine, read_scope, session_scope
 from storage.installations import installation_store
 from storage.schema import require_current
+
+# Slack refuses signatures older than five minutes; a little more covers clock skew.
+REPLAY_WINDOW = timedelta(minutes=10)
+# Slack retries an event for about an hour; a day covers any duplicate delivery.
+EVENT_MEMORY = timedelta(days=1)
 
 
 @dataclass
@@ -64,6 +71,17 @@ class Services:
         if message_ts:
             key = ("nudge-message", team_id, message_ts)
             self.background.submit(key, partial(self.nudger.refresh_message, team_id, design_id, message_ts))
+
+    def first_sight_of_request(self, signature: str) -> bool:
+        """Record a signed request's signature (wall-clock time, like the signature's own timestamp)."""
+        with self.unit_of_work() as session:
+            return repo.first_sight_of_request(session=session, signature=signature, now=datetime.now(UTC))
+
+    def prune(self) -> None:
+        """Housekeeping: drop replay-guard signatures past Slack's window and event ids past its retries."""
+        now = datetime.now(UTC)
+        with self.unit_of_work() as session:
+            repo.prune_seen(session=session, requests_before=now - REPLAY_WINDOW, events_before=now - EVENT_MEMORY)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

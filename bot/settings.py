@@ -35,8 +35,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"] = "INFO"
     # JSON lines for a log pipeline; "text" for a person reading a terminal.
     log_format: Literal["json", "text"] = "json"
-    # How often the dispatcher looks for revisit nudges that fell due (the database says which).
+    # How often the dispatcher looks for revisit nudges that fell due (the database says which), and how
+    # often the sweep looks for changes not yet shown in Slack (left by a crash or a Slack outage).
     mldesign_dispatch_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    mldesign_sweep_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     # Sandbox only: follow the fake Slack's clock, which can be fast-forwarded.
     mldesign_clock_url: str | None = None
 

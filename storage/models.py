@@ -178,9 +178,17 @@ class CatalogVersion(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
+class SeenRequest(SQLModel, table=True):
+    """Signatures of the requests answered in the last minutes: a valid request sent again is a replay.
+    Rows older than Slack's five-minute signature window serve no purpose and are pruned."""
+
+    signature: str = Field(primary_key=True, max_length=80)
+    received_at: datetime = _timestamp(index=True)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Slack event and interaction ids already handled, so retries and duplicates change nothing."""
 
     team_id: str = Field(primary_key=True, max_length=32)
     event_id: str = Field(primary_key=True, max_length=128)
-    received_at: datetime = _timestamp()
+    received_at: datetime = _timestamp(index=True)

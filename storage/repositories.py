@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Design, ProcessedEvent, Prompt
+from storage.models import Answer, Design, ProcessedEvent, Prompt, SeenRequest
 
 
 def get_design(*, session: Session, team_id: str, design_id: int, for_update: bool = False) -> Design | None:
@@ -104,6 +104,16 @@ def take_publishing_lease(
             or_(col(Design.publishing_until).is_(None), col(Design.publishing_until) < now),
         )
         .values(publishing_claim=claim, publishing_until=until)
+    )
+    return bool(result.rowcount == 1)
+
+
+def renew_publishing_lease(*, session: Session, team_id: str, design_id: int, claim: str, until: datetime) -> bool:
+    """Extend a lease still held; False when it ran out and another publisher took the design over."""
+    result = session.exec(  # type: ignore[call-overload]
+        update(Design)
+        .where(col(Design.team_id) == team_id, col(Design.id) == design_id, col(Design.publishing_claim) == claim)
+        .values(publishing_until=until)
     )
     return bool(result.rowcount == 1)
 
@@ -251,6 +261,26 @@ def claim_event(*, session: Session, team_id: str, event_id: str, now: datetime)
         .returning(ProcessedEvent.event_id)  # type: ignore[arg-type]
     )
     return result.first() is not None
+
+
+def first_sight_of_request(*, session: Session, signature: str, now: datetime) -> bool:
+    """Record a request's signature; False when it was seen before (a replay). Not team-scoped: a signature
+    is the same secret-keyed digest whichever workspace the request claims to come from."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = session.exec(  # type: ignore[call-overload]
+        insert(SeenRequest)
+        .values(signature=signature, received_at=now)
+        .on_conflict_do_nothing(index_elements=["signature"])
+        .returning(SeenRequest.signature)  # type: ignore[arg-type]
+    )
+    return result.first() is not None
+
+
+def prune_seen(*, session: Session, requests_before: datetime, events_before: datetime) -> None:
+    """Forget request signatures past the replay window and event ids past Slack's retry horizon."""
+    session.exec(delete(SeenRequest).where(col(SeenRequest.received_at) < requests_before))  # type: ignore[call-overload]
+    session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < events_before))  # type: ignore[call-overload]
 
 
 def claim_prompt(*, session: Session, prompt: Prompt) -> bool:

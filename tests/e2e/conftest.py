@@ -60,6 +60,7 @@ class BotProcess:
             # The fake's clock, which tests fast-forward, and a dispatcher that notices at once.
             "MLDESIGN_CLOCK_URL": clock_url,
             "MLDESIGN_DISPATCH_SECONDS": "0.2",
+            "MLDESIGN_SWEEP_SECONDS": "0.5",
             **({"SLACK_BOT_TOKEN": token} if token else {}),
             **(environment or {}),
         }

@@ -40,6 +40,7 @@ def test_work_left_unpublished_by_a_crash_is_published_after_the_restart(slack, 
     slack.workspace.fail_next("chat.postMessage", http_status=503, times=0)
 
     bot.start()
+    slack.workspace.advance_clock_to(slack.workspace.now() + 61)  # the dead process's publishing lease runs out
 
     thread.wait_for_questions(2)
     assert thread.current_id() == "domain-experts"

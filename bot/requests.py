@@ -1,0 +1,197 @@
+"""The gate in front of Bolt: what reaches a listener is a signed, fresh, never-seen, well-formed Slack request.
+
+Anything else gets a 4xx with one line saying why, before any parsing of untrusted bytes beyond UTF-8 and
+before any write: a missing or wrong signature, a timestamp more than five minutes off, a replay of a request
+already answered, a body that is not the JSON or form Slack sends, or one missing the fields the listeners read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from slack_bolt import BoltRequest
+from slack_bolt.request.internals import parse_body
+from slack_sdk.signature import SignatureVerifier
+
+RETRY_HEADER = "x-slack-retry-num"
+
+
+@dataclass(frozen=True)
+class Rejected(Exception):
+    """The request is refused with ``status``; ``reason`` is the one line the sender sees."""
+
+    status: int
+    reason: str
+
+
+def accept(
+    raw: bytes,
+    *,
+    query: str,
+    headers: Mapping[str, str],
+    verifier: SignatureVerifier,
+    first_time: Callable[[str], bool],
+) -> BoltRequest:
+    """The Bolt request for ``raw``, or Rejected. ``first_time(signature)`` records a signature and says whether
+    it was new: a valid request sent again is a replay (Slack's own retries of events are re-signed, and are
+    deduplicated by event id anyway)."""
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected(400, "request body is not UTF-8") from None
+    if not verifier.is_valid_request(body, dict(headers)):
+        raise Rejected(401, "invalid or expired signature")
+    signature = headers.get("x-slack-signature", "")
+    if RETRY_HEADER not in headers and not first_time(signature):
+        raise Rejected(401, "this request was already received (replay)")
+    try:
+        parsed = parse_body(body, headers.get("content-type"))
+    except ValueError:  # json.JSONDecodeError included
+        raise Rejected(400, "malformed body: not the JSON or form Slack sends") from None
+    problem = _problem(parsed)
+    if problem is not None:
+        raise Rejected(400, f"malformed request: {problem}")
+    try:
+        return BoltRequest(body=body, query=query, headers=dict(headers))
+    except (ValueError, TypeError, AttributeError, KeyError):  # a field of an unexpected type deeper down
+        raise Rejected(400, "malformed request: a field has an unexpected type") from None
+
+
+class _Shape(BaseModel):
+    """The part of a payload the listeners read, with its types; everything else Slack sends is let through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class _User(_Shape):
+    id: str
+    team_id: str | None = None
+
+
+class _Team(_Shape):
+    id: str
+
+
+class _Option(_Shape):
+    value: str
+
+
+class _Action(_Shape):
+    action_id: str
+    block_id: str | None = None
+    action_ts: str | None = None
+    value: str | None = None
+    selected_option: _Option | None = None
+    selected_options: list[_Option] | None = None
+
+
+class _Interaction(_Shape):
+    user: _User
+    team: _Team | None = None
+    trigger_id: str | None = None
+    response_url: str | None = None
+
+
+class _BlockActions(_Interaction):
+    actions: list[_Action] = Field(min_length=1)
+
+
+class _View(_Shape):
+    id: str
+    callback_id: str | None = None
+    private_metadata: str | None = None
+    state: dict[str, dict[str, dict[str, dict[str, Any]]]] | None = None
+
+
+class _ViewSubmission(_Interaction):
+    view: _View
+
+
+class _Command(_Shape):
+    team_id: str = Field(min_length=1)
+    user_id: str = Field(min_length=1)
+    channel_id: str = Field(min_length=1)
+    command: str = Field(min_length=1)
+    text: str = ""
+    response_url: str | None = None
+    trigger_id: str | None = None
+
+
+class _MessageBody(_Shape):
+    ts: str | None = None
+    thread_ts: str | None = None
+    user: str | None = None
+    text: str | None = None
+    bot_id: str | None = None
+    edited: dict[str, Any] | None = None
+
+
+class _MessageEvent(_MessageBody):
+    channel: str
+    subtype: str | None = None
+    message: _MessageBody | None = None
+
+
+class _PinItem(_Shape):
+    type: str | None = None
+    channel: str | None = None
+    message: _MessageBody | None = None
+
+
+class _PinRemoved(_Shape):
+    channel_id: str | None = None
+    item: _PinItem | None = None
+
+
+class _HomeOpened(_Shape):
+    user: str
+    tab: str | None = None
+
+
+class _EventCallback(_Shape):
+    team_id: str = Field(min_length=1)
+    event_id: str = Field(min_length=1)
+    event: dict[str, Any]
+
+
+_EVENTS: dict[str, type[_Shape]] = {
+    "message": _MessageEvent,
+    "pin_removed": _PinRemoved,
+    "app_home_opened": _HomeOpened,
+}
+_INTERACTIONS: dict[str, type[_Shape]] = {
+    "block_actions": _BlockActions,
+    "view_submission": _ViewSubmission,
+    "view_closed": _ViewSubmission,
+}
+
+
+def _problem(body: Any) -> str | None:
+    """What is missing or mistyped in a request, or None."""
+    if not isinstance(body, dict):
+        return "the body is not an object"
+    kind = body.get("type")
+    try:
+        if "command" in body:
+            _Command.model_validate(body)
+        elif kind == "event_callback":
+            envelope = _EventCallback.model_validate(body)
+            shape = _EVENTS.get(str(envelope.event.get("type")))
+            if not isinstance(envelope.event.get("type"), str):
+                return "event.type: Field required"
+            if shape is not None:
+                shape.model_validate(envelope.event)
+        elif kind in _INTERACTIONS:
+            _INTERACTIONS[kind].model_validate(body)
+        elif kind in ("url_verification", "ssl_check") or body.get("ssl_check"):
+            return None
+        else:
+            return "not a request type mldesign handles" if kind else "neither a command, an event nor an interaction"
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        return f"{where}: {first['msg']}"
+    return None
