@@ -1,8 +1,8 @@
 """The gate in front of Bolt: what reaches a listener is a signed, fresh, never-seen, well-formed Slack request.
 
-Anything else gets a 4xx with one line saying why, before any parsing of untrusted bytes beyond UTF-8 and
-before any write: a missing or wrong signature, a timestamp more than five minutes off, a replay of a request
-already answered, a body that is not the JSON or form Slack sends, or one missing the fields the listeners read.
+Anything else gets a 4xx with one line saying why, before any parsing of unsigned text and before any write:
+a missing or wrong signature, a timestamp more than five minutes off, a replay of a request already answered,
+a body that is not UTF-8 or not the JSON or form Slack sends, or one missing the fields the listeners read.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def accept(
     it was new: a valid request sent again is a replay (Slack's own retries of events are re-signed, and are
     deduplicated by event id anyway)."""
     try:
-        body = raw.decode("utf-8")
+        body = raw.decode("utf-8")  # Slack signs UTF-8 text; other bytes can't be verified, nor be Slack's
     except UnicodeDecodeError:
         raise Rejected(400, "request body is not UTF-8") from None
     if not verifier.is_valid_request(body, dict(headers)):

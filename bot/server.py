@@ -11,7 +11,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import anyio.to_thread
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -129,26 +128,32 @@ def oauth_response(bolt_response: BoltResponse, *, secure: bool) -> Response:
     return response
 
 
-def describe(body: dict[str, Any]) -> dict[str, str]:
-    """What a request was, for its log line: never the text a person typed, only its kind and workspace."""
-    team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
-    if "command" in body:
-        words = str(body.get("text", "")).split(maxsplit=1)
+def describe(body: object) -> dict[str, str]:
+    """What a request was, for its log line: never the text a person typed, only its kind and workspace.
+    Reads defensively: a request type the gate lets through unchecked may hold anything."""
+    team = _text(body, "team_id") or _text(body, "team", "id") or _text(body, "user", "team_id")
+    if _text(body, "command"):
+        words = _text(body, "text").split(maxsplit=1)
         subcommand = words[0].casefold()[:20] if words else ""
-        return {"team": team, "kind": f"command {body['command']} {subcommand}".rstrip()}
-    kind = str(body.get("type", "unknown"))
+        return {"team": team, "kind": f"command {_text(body, 'command')} {subcommand}".rstrip()}
+    kind = _text(body, "type") or "unknown"
     if kind == "event_callback":
-        event = body.get("event") or {}
-        return {
-            "team": team,
-            "kind": f"event {event.get('type')}" + (f" {event['subtype']}" if event.get("subtype") else ""),
-        }
+        subtype = _text(body, "event", "subtype")
+        return {"team": team, "kind": f"event {_text(body, 'event', 'type')}" + (f" {subtype}" if subtype else "")}
     if kind == "block_actions":
-        actions = body.get("actions") or [{}]
-        return {"team": team, "kind": f"block_actions {actions[0].get('action_id', '')}"}
+        actions = body.get("actions") if isinstance(body, dict) else None
+        first = actions[0] if isinstance(actions, list) and actions else None
+        return {"team": team, "kind": f"block_actions {_text(first, 'action_id')}"}
     if kind in ("view_submission", "view_closed"):
-        return {"team": team, "kind": f"{kind} {(body.get('view') or {}).get('callback_id', '')}"}
-    return {"team": team, "kind": kind}
+        return {"team": team, "kind": f"{kind} {_text(body, 'view', 'callback_id')}"}
+    return {"team": team, "kind": kind[:40]}
+
+
+def _text(value: object, *path: str) -> str:
+    """The string at ``path`` in nested objects, or "" when any step is missing or of another type."""
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def log_request(started: float, status: int, *, kind: str, team: str = "") -> None:

@@ -1,0 +1,208 @@
+"""The HTTP endpoint under hostile and random input, in process against the fake Slack: unsigned or replayed
+requests get 401, anything signed but malformed a 4xx, never a 500, and nothing is written on the way."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func
+from sqlmodel import Session, select
+from starlette.testclient import TestClient
+
+from bot.app import create_app
+from bot.server import create_web_app
+from bot.services import build_services
+from bot.settings import Settings
+from sandbox import FakeSlack
+from storage.engine import make_engine
+from storage.models import Answer, Design
+
+SECRET = "gate-signing-secret"
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def signed(body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(SECRET.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+def command(text: str, **fields: str) -> bytes:
+    form = {"team_id": "T0SANDBOX", "user_id": "U0ALICE", "channel_id": "C0MLTEAM", "command": "/mldesign"}
+    return urlencode(form | {"text": text, "trigger_id": str(time.monotonic_ns())} | fields).encode()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[tuple[TestClient, FakeSlack, str]]:
+    from storage import schema
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('gate') / 'gate.db'}"
+    schema.upgrade(url)
+    with FakeSlack() as fake:
+        configured = Settings(
+            slack_bot_token=fake.workspace.bot_token,
+            slack_signing_secret=SECRET,
+            slack_api_url=fake.api_url,
+            database_url=url,
+        )
+        services = build_services(configured)
+        with TestClient(create_web_app(create_app(services), services), raise_server_exceptions=False) as client:
+            yield client, fake, url
+
+
+def counts(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        found = (
+            session.exec(select(func.count()).select_from(Design)).one(),
+            session.exec(select(func.count()).select_from(Answer)).one(),
+        )
+    engine.dispose()
+    return found
+
+
+def post(client: TestClient, body: bytes, headers: dict[str, str], content_type: str) -> int:
+    return client.post("/slack/events", content=body, headers={"Content-Type": content_type, **headers}).status_code
+
+
+def test_a_replayed_valid_request_is_refused_and_changes_nothing(server):
+    client, _, url = server
+    body = command("start Replayed design")
+    headers = signed(body)
+
+    first = post(client, body, headers, "application/x-www-form-urlencoded")
+    before = counts(url)
+    again = client.post(
+        "/slack/events", content=body, headers={"Content-Type": "application/x-www-form-urlencoded", **headers}
+    )
+
+    assert first == 200
+    assert (again.status_code, again.text) == (401, "this request was already received (replay)")
+    assert counts(url) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "reason"),
+    [
+        (b"payload=%7Bnot json", "application/x-www-form-urlencoded", 400, "malformed body"),
+        (b"payload=%5B1%2C2%5D", "application/x-www-form-urlencoded", 400, "malformed request: the body is not"),
+        (
+            b'{"type":"event_callback","team_id":"T1","event":{"type":"message"}}',
+            "application/json",
+            400,
+            "malformed request: event_id",
+        ),
+        (
+            b'{"type":"event_callback","team_id":"T1","event_id":"Ev1","event":{"type":"app_home_opened"}}',
+            "application/json",
+            400,
+            "malformed request: user",
+        ),
+        (
+            b'{"type":"block_actions","user":{"id":"U1"},"team":{"id":"T1"},"actions":[]}',
+            "application/json",
+            400,
+            "malformed request: actions",
+        ),
+        (b"command=%2Fmldesign&text=help", "application/x-www-form-urlencoded", 400, "malformed request: team_id"),
+        (b"<xml/>", "text/xml", 400, "malformed request: neither"),
+    ],
+    ids=["bad-json-payload", "list-payload", "event-without-id", "home-without-user", "no-actions", "no-team", "xml"],
+)
+def test_signed_but_malformed_requests_get_a_400_naming_the_problem(server, body, content_type, status, reason):
+    client, _, url = server
+    before = counts(url)
+
+    response = client.post("/slack/events", content=body, headers={"Content-Type": content_type, **signed(body)})
+
+    assert response.status_code == status
+    assert response.text.startswith(reason)
+    assert counts(url) == before
+
+
+@FUZZ
+@given(
+    body=st.binary(max_size=2000),
+    content_type=st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain", ""]),
+)
+def test_unsigned_random_bodies_get_401_and_write_nothing(server, body, content_type):
+    client, _, url = server
+    before = counts(url)
+    try:
+        body.decode("utf-8")
+        expected = 401
+    except UnicodeDecodeError:
+        expected = 400  # not UTF-8: not Slack's, and not even verifiable
+
+    assert post(client, body, {}, content_type) == expected
+    assert counts(url) == before
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=10,
+)
+envelopes = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["event_callback", "block_actions", "view_submission", "url_verification", "shortcut"]),
+        "team_id": json_values,
+        "event_id": json_values,
+        "event": st.fixed_dictionaries(
+            {"type": st.sampled_from(["message", "app_home_opened", "pin_removed", "reaction_added"])},
+            optional={
+                "user": json_values,
+                "channel": json_values,
+                "ts": json_values,
+                "thread_ts": json_values,
+                "text": json_values,
+                "item": json_values,
+                "message": json_values,
+                "subtype": json_values,
+            },
+        ),
+        "user": json_values,
+        "team": json_values,
+        "actions": json_values,
+        "view": json_values,
+        "trigger_id": json_values,
+    },
+)
+
+
+@FUZZ
+@given(envelope=envelopes, as_form=st.booleans())
+def test_signed_random_envelopes_never_get_a_500(server, envelope, as_form):
+    client, _, _ = server
+    envelope = envelope | {"nonce": time.monotonic_ns()}  # a fresh body each time: never refused as a replay
+    body = urlencode({"payload": json.dumps(envelope)}).encode() if as_form else json.dumps(envelope).encode()
+    content_type = "application/x-www-form-urlencoded" if as_form else "application/json"
+
+    assert post(client, body, signed(body), content_type) < 500
+
+
+@FUZZ
+@given(
+    text=st.text(max_size=300)
+    | st.sampled_from(["start {{ 7*7 }}", "start <!channel>", "status ‮evil", "start " + "x" * 40_000])
+)
+def test_any_command_text_is_answered_without_an_exception_and_echoed_inert(server, text):
+    client, _, _ = server
+    body = command(text)
+
+    response = client.post(
+        "/slack/events", content=body, headers={"Content-Type": "application/x-www-form-urlencoded", **signed(body)}
+    )
+
+    assert response.status_code == 200
+    shown = response.text
+    assert "<!channel>" not in shown and "<!here>" not in shown
