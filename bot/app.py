@@ -16,13 +16,14 @@ from slack_sdk.errors import SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from bot import blocks
-from bot.errors import UserFacingError
+from bot.errors import TemplatedError, UserFacingError
 from bot.listeners import register_listeners
 from bot.listeners.payloads import team_id_of
 from bot.manifest import BOT_SCOPES
 from bot.services import Services
 from flows.commands import CommandError
 from flows.nudges import ReminderError
+from flows.permissions import NotAnOwner
 from flows.walkthrough import WalkthroughError
 from storage.installations import installation_store, oauth_state_store
 
@@ -94,15 +95,21 @@ def _distribution(services: Services) -> dict[str, Any]:
 
 def error_handler(services: Services) -> Callable[..., BoltResponse]:
     def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-        if isinstance(error, USER_ERRORS):
-            message = str(error)
+        if isinstance(error, NotAnOwner):
+            notice = blocks.notice(
+                "not_owner.j2", name=error.design_name, action=str(error.action), owners=error.owners
+            )
+        elif isinstance(error, TemplatedError):
+            notice = blocks.notice(error.template, **error.values)
+        elif isinstance(error, USER_ERRORS):
+            notice = blocks.notice("error.j2", message=str(error), with_help=isinstance(error, CommandError))
         else:
             error_id = uuid.uuid4().hex[:8]
             logger.error("unexpected error %s in %s", error_id, _request_kind(body), exc_info=error)
             if body.get("type") == "event_callback":
                 return BoltResponse(status=500, body="")  # nothing was stored: let Slack retry the event
             message = f"Something went wrong on my side (error id {error_id}); nothing was changed. Please try again."
-        notice = blocks.notice("error.j2", message=message, with_help=isinstance(error, CommandError))
+            notice = blocks.notice("error.j2", message=message, with_help=False)
         if "command" in body:
             payload = {"response_type": "ephemeral", "text": notice.text, "blocks": notice.blocks}
             return BoltResponse(status=200, body=json.dumps(payload), headers={"content-type": "application/json"})

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
     Block,
     BlockElement,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -178,3 +179,23 @@ def notice(template_name: str, **values: Any) -> Message:
     """An ephemeral answer to a command: help, list, status, or an error."""
     text = render(template_name, **values)
     return Message(text=text, blocks=to_dicts([_section(text)]))
+
+
+def delete_confirmation(design: Design, answers: int) -> Message:
+    """The ephemeral "are you sure?" of `/mldesign delete`: the button asks once more in Slack's own dialog."""
+    text = render("delete_confirm.j2", name=design.name, answers=answers)
+    value = str(design.id)
+    confirm = ConfirmObject(
+        title="Delete this design?",
+        text=f"Its {answers} {'answer' if answers == 1 else 'answers'} will be gone for good.",
+        confirm="Delete",
+        deny="Keep it",
+        style="danger",
+    )
+    buttons = [
+        ButtonElement(
+            text="Delete for good", action_id=ActionId.DELETE_DESIGN, value=value, style="danger", confirm=confirm
+        ),
+        ButtonElement(text="Keep it", action_id=ActionId.KEEP_DESIGN, value=value),
+    ]
+    return Message(text=text, blocks=to_dicts([_section(text), ActionsBlock(elements=buttons)]))

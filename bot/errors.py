@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class UserFacingError(Exception):
     """Raised by listeners and use cases; the error handler shows the message to the person, ephemerally."""
+
+
+class TemplatedError(UserFacingError):
+    """A user-facing error whose message mentions people or needs Slack markup: rendered from a template,
+    where user text is escaped and mentions are not."""
+
+    def __init__(self, template: str, plain: str, **values: Any) -> None:
+        super().__init__(plain)
+        self.template, self.values = template, values
 
 
 class DesignExists(UserFacingError):

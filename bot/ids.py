@@ -21,6 +21,8 @@ class ActionId(StrEnum):
     NUDGE_UPDATE = "nudge_update"
     NUDGE_SNOOZE = "nudge_snooze"
     NUDGE_STOP = "nudge_stop"
+    DELETE_DESIGN = "delete_design"  # on the ephemeral confirmation of /mldesign delete
+    KEEP_DESIGN = "keep_design"
 
 
 class CallbackId(StrEnum):

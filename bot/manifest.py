@@ -39,7 +39,7 @@ def manifest(url: str = PLACEHOLDER_URL, *, socket_mode: bool = False) -> dict[s
     command: dict[str, Any] = {
         "command": COMMAND,
         "description": "Design a production ML system with your team, one question at a time",
-        "usage_hint": "start <name> | list | status <name> | summary <name> | export <name> | help",
+        "usage_hint": "start <name> | list | status <name> | summary <name> | export <name> | owners <name> | help",
         "should_escape": False,
     }
     settings: dict[str, Any] = {

@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from bot import ownership
 from bot.catalogs import Catalogs
-from bot.errors import UserFacingError
+from bot.errors import TemplatedError, UserFacingError
 from bot.workflow import find_design
 from flows.catalog import Catalog
 from flows.nudges import (
@@ -27,6 +28,7 @@ from flows.nudges import (
     working_slot,
     zone,
 )
+from flows.permissions import OwnerAction
 from flows.walkthrough import AnswerStatus
 from storage import nudges as nudge_repo
 from storage import repositories as repo
@@ -60,11 +62,20 @@ class Revisited:
 
 
 def mark_deployed(
-    *, session: Session, catalogs: Catalogs, team_id: str, channel_id: str, name: str, on: date | None, now: datetime
+    *,
+    session: Session,
+    catalogs: Catalogs,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    name: str,
+    on: date | None,
+    now: datetime,
 ) -> Design:
     """Record the deployment (today unless a day is given) and schedule a revisit of each decision marked
     ``revisit_after_deployment``; marking it again moves the revisits not sent yet."""
     design = _lock(session, find_design(session=session, team_id=team_id, channel_id=channel_id, name=name))
+    ownership.require(session, design, user_id, OwnerAction.MARK_DEPLOYED)
     design.deployed_at = now if on is None else datetime.combine(on, now.timetz())
     design.reminders_enabled = True
     _schedule(session, catalogs.of(design), design, now, restart=True)
@@ -72,10 +83,13 @@ def mark_deployed(
     return design
 
 
-def deploy_from_summary(*, session: Session, catalogs: Catalogs, team_id: str, design_id: int, now: datetime) -> Design:
+def deploy_from_summary(
+    *, session: Session, catalogs: Catalogs, team_id: str, design_id: int, user_id: str, now: datetime
+) -> Design:
     design = repo.get_design(session=session, team_id=team_id, design_id=design_id, for_update=True)
     if design is None:
         raise UserFacingError("This design no longer exists.")
+    ownership.require(session, design, user_id, OwnerAction.MARK_DEPLOYED)
     if design.deployed_at is None:
         design.deployed_at = now
         design.reminders_enabled = True
@@ -90,6 +104,7 @@ def set_reminders(
     catalogs: Catalogs,
     team_id: str,
     channel_id: str,
+    user_id: str,
     name: str,
     setting: ReminderSetting,
     now: datetime,
@@ -102,7 +117,8 @@ def set_reminders(
         )
     match setting:
         case RemindOff():
-            _stop(session, design, now)
+            ownership.require(session, design, user_id, OwnerAction.STOP_REMINDERS)
+            _stop(session, design, now, by=user_id)
         case RemindEvery(every):
             design.reminders_enabled = True
             design.remind_every_days = every.days
@@ -126,6 +142,7 @@ def resolve(
         return None
     if outcome is NudgeStatus.STOPPED:  # any button of the message stops them, whatever its own state
         nudge, design = _load(session, action)
+        ownership.require(session, design, action.user_id, OwnerAction.STOP_REMINDERS)
         _stop(session, design, now, by=action.user_id)
     else:
         nudge, design = _load(session, action, require_open=True)
@@ -317,8 +334,10 @@ def _load(
     if design is None or nudge is None:
         raise RevisitClosed("This revisit's design no longer exists.")
     if require_open and not NudgeStatus(nudge.status).is_open:
-        who = f" by <@{nudge.resolved_by}>" if nudge.resolved_by else ""
-        raise RevisitClosed(f"This revisit is already closed: {_OUTCOME_WORDS[NudgeStatus(nudge.status)]}{who}.")
+        outcome = _OUTCOME_WORDS[NudgeStatus(nudge.status)]
+        raise TemplatedError(
+            "revisit_closed.j2", f"this revisit is already closed: {outcome}", outcome=outcome, by=nudge.resolved_by
+        )
     return nudge, design
 
 

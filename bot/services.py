@@ -6,21 +6,27 @@ at import time, and tests can build their own.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot import blocks
 from bot.background import KeyedBackground
+from bot.blocks import Message
 from bot.catalogs import Catalogs
 from bot.clock import Clock, SharedClock, SystemClock
 from bot.export import Exporter, ExportRequest
 from bot.home import Home
 from bot.nudger import Nudger
+from bot.ownership import Deleted
 from bot.publisher import Publisher
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
@@ -29,6 +35,8 @@ from storage import repositories as repo
 from storage.engine import make_engine, read_scope, session_scope
 from storage.installations import installation_store
 from storage.schema import require_current
+
+logger = logging.getLogger(__name__)
 
 # Slack refuses signatures older than five minutes; a little more covers clock skew.
 REPLAY_WINDOW = timedelta(minutes=10)
@@ -57,6 +65,35 @@ class Services:
     def publish_home(self, team_id: str, user_id: str) -> None:
         """Refresh a person's Home tab after the acknowledgement; repeated opens while one is queued are one."""
         self.background.submit(("home", team_id, user_id), partial(self.home.publish, team_id, user_id))
+
+    def replace_ephemeral(self, response_url: str | None, message: Message) -> None:
+        """After the acknowledgement: put ``message`` in place of the ephemeral a button was clicked on."""
+        if not response_url:
+            return
+
+        def send() -> None:
+            try:
+                WebhookClient(response_url).send(
+                    text=message.text, blocks=message.blocks, replace_original=True, response_type="ephemeral"
+                )
+            except (SlackClientError, OSError) as error:
+                logger.warning("could not update an ephemeral message: %s", type(error).__name__)
+
+        self.background.submit(("ephemeral", response_url), send)
+
+    def tidy_deleted(self, deleted: Deleted) -> None:
+        """In Slack, a deleted design's parent message says so, and its pinned summary (full of answers) goes."""
+        try:
+            client = self.clients.for_team(deleted.team_id)
+            if deleted.parent_ts:
+                notice = blocks.notice("deleted.j2", name=deleted.name, by=deleted.deleted_by, answers=deleted.answers)
+                client.chat_update(
+                    channel=deleted.channel_id, ts=deleted.parent_ts, text=notice.text, blocks=notice.blocks
+                )
+            if deleted.summary_ts:
+                client.chat_delete(channel=deleted.channel_id, ts=deleted.summary_ts)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            logger.warning("could not tidy the messages of deleted design %r: %s", deleted.name, type(error).__name__)
 
     def dispatch_soon(self) -> None:
         """Look for due nudges now rather than at the next tick (after `/mldesign remind … now`)."""

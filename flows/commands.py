@@ -55,9 +55,26 @@ class Remind:
     setting: str  # read by flows.nudges.parse_reminder
 
 
-Command = Help | ListDesigns | Start | Status | Summary | Export | Deployed | Remind
+@dataclass(frozen=True)
+class Owners:
+    """`owners <name>` lists them; `owners <name> add|remove @person…` changes them."""
+
+    name: str
+    change: str | None  # "add" or "remove"; None only lists
+    user_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delete:
+    name: str
+
+
+Command = Help | ListDesigns | Start | Status | Summary | Export | Deployed | Remind | Owners | Delete
 
 _TRAILING_DATE = re.compile(r"^(?P<name>.*?)\s+(?P<date>\d{4}-\d{2}-\d{2})$")
+# Slack sends a mention as <@U123> or <@U123|name> in command text (the app's command doesn't escape names).
+_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
+_OWNERS_CHANGE = re.compile(r"^(?P<name>.*?)\s+(?P<change>add|remove)\s+(?P<people><@.*)$", re.IGNORECASE)
 _TRAILING_SETTING = re.compile(r"^(?P<name>.*?)\s+(?P<setting>every\s+\S+(?:\s+\S+)?|off|now)$", re.IGNORECASE)
 
 
@@ -80,6 +97,10 @@ def parse_command(text: str) -> Command:
         return _deployed(rest)
     if verb == "remind":
         return _remind(rest)
+    if verb == "owners":
+        return _owners(rest)
+    if verb == "delete":
+        return Delete(design_name(rest))
     raise CommandError(f"I don't know the command “{verb}”.")
 
 
@@ -118,3 +139,18 @@ def _remind(rest: str) -> Remind:
             "Say which design and what to do, e.g. `/mldesign remind Churn model every 30d` (or `off`, `now`)."
         )
     return Remind(design_name(match["name"]), match["setting"])
+
+
+def _owners(rest: str) -> Owners:
+    """`owners <name> [add|remove @person …]`: the people come last, as Slack mentions."""
+    text = " ".join(rest.split())
+    match = _OWNERS_CHANGE.match(text)
+    if match is None:
+        if re.search(r"\s(add|remove)(\s|$)", text, re.IGNORECASE):
+            raise CommandError("Mention the people to add or remove, e.g. `/mldesign owners Churn model add @dana`.")
+        return Owners(design_name(text), None)
+    people = _MENTION.findall(match["people"])
+    leftover = _MENTION.sub("", match["people"]).strip(" ,")
+    if not people or leftover:
+        raise CommandError("Mention the people to add or remove, e.g. `/mldesign owners Churn model add @dana`.")
+    return Owners(design_name(match["name"]), match["change"].casefold(), tuple(dict.fromkeys(people)))

@@ -131,6 +131,16 @@ class Answer(AnswerBase, table=True):
     created_at: datetime = _timestamp()
 
 
+class DesignOwner(SQLModel, table=True):
+    """People a design's owners added as owners (whoever started it is one without a row)."""
+
+    design_id: int = Field(foreign_key="design.id", primary_key=True, ondelete="CASCADE")
+    user_id: str = Field(primary_key=True, max_length=32)
+    team_id: str = Field(max_length=32)
+    added_by: str = Field(max_length=32)
+    added_at: datetime = _timestamp()
+
+
 class Nudge(SQLModel, table=True):
     """One revisit of a deployed design's decision: the source of truth for what is due, not the scheduler.
 

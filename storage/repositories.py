@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Design, ProcessedEvent, Prompt, SeenRequest
+from storage.models import Answer, Design, DesignOwner, ProcessedEvent, Prompt, SeenRequest
 
 
 def get_design(*, session: Session, team_id: str, design_id: int, for_update: bool = False) -> Design | None:
@@ -321,6 +321,35 @@ def delete_prompt(*, session: Session, team_id: str, prompt_id: int | None) -> N
     prompt = session.exec(select(Prompt).where(Prompt.team_id == team_id, Prompt.id == prompt_id)).first()
     if prompt is not None:
         session.delete(prompt)
+
+
+def added_owners(*, session: Session, team_id: str, design_id: int) -> list[str]:
+    return list(
+        session.exec(
+            select(DesignOwner.user_id)
+            .where(DesignOwner.team_id == team_id, DesignOwner.design_id == design_id)
+            .order_by(col(DesignOwner.added_at), col(DesignOwner.user_id))
+        ).all()
+    )
+
+
+def add_owners(
+    *, session: Session, team_id: str, design_id: int, user_ids: Sequence[str], by: str, now: datetime
+) -> None:
+    present = set(added_owners(session=session, team_id=team_id, design_id=design_id))
+    for user_id in user_ids:
+        if user_id not in present:
+            session.add(DesignOwner(design_id=design_id, user_id=user_id, team_id=team_id, added_by=by, added_at=now))
+
+
+def remove_owners(*, session: Session, team_id: str, design_id: int, user_ids: Sequence[str]) -> None:
+    session.exec(  # type: ignore[call-overload]
+        delete(DesignOwner).where(
+            col(DesignOwner.team_id) == team_id,
+            col(DesignOwner.design_id) == design_id,
+            col(DesignOwner.user_id).in_(user_ids),
+        )
+    )
 
 
 def delete_design(*, session: Session, team_id: str, design_id: int) -> None:

@@ -143,6 +143,13 @@ def hostile_values() -> dict[str, Any]:
         "failure": HOSTILE,
         "give_up_at": WHEN,
         "viewer": "U0ALICE",
+        "answers": 3,
+        "by": "U0ALICE",
+        "changed": "add",
+        "owners": ["U0ALICE", "U0BOB"],
+        "action": "delete it",
+        "starter": "U0ALICE",
+        "outcome": HOSTILE,
         "hidden": 3,
         "entry": HomeEntry(
             design_id=1,

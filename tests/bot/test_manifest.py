@@ -15,6 +15,7 @@ METHOD_SCOPES = {
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "chat_postEphemeral": "chat:write",
+    "chat_delete": "chat:write",
     "chat_getPermalink": None,
     "conversations_history": "channels:history",
     "conversations_replies": "channels:history",

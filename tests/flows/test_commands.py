@@ -6,10 +6,12 @@ import pytest
 
 from flows.commands import (
     CommandError,
+    Delete,
     Deployed,
     Export,
     Help,
     ListDesigns,
+    Owners,
     Remind,
     Start,
     Status,
@@ -40,6 +42,10 @@ from flows.commands import (
         ("remind Churn model every 2 weeks", Remind("Churn model", "every 2 weeks")),
         ("remind churn model OFF", Remind("churn model", "OFF")),
         ("remind Churn model now", Remind("Churn model", "now")),
+        ("owners Churn model", Owners("Churn model", None)),
+        ("owners Churn model add <@U0BOB|bob> <@W0DANA>", Owners("Churn model", "add", ("U0BOB", "W0DANA"))),
+        ("owners Churn model REMOVE <@U0BOB>, <@U0BOB>", Owners("Churn model", "remove", ("U0BOB",))),
+        ("delete Churn model", Delete("Churn model")),
     ],
 )
 def test_commands_parse(text, expected):
@@ -58,6 +64,9 @@ def test_commands_parse(text, expected):
         ("remind now", "Say which design"),
         ("start " + "x" * 81, "at most 80 characters"),
         ("frobnicate", "I don't know the command “frobnicate”"),
+        ("owners Churn model add bob", "Mention the people to add or remove"),
+        ("owners Churn model add <@U0BOB> and bob", "Mention the people to add or remove"),
+        ("delete", "Give the design a name"),
     ],
 )
 def test_bad_commands_explain_themselves(text, message):

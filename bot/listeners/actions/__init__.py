@@ -3,6 +3,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.ids import CHOOSE_PATTERN, ActionId
+from bot.listeners.actions.deletion import delete_design, keep_design
 from bot.listeners.actions.questions import choose_option, finish_question, go_back, skip_question
 from bot.listeners.actions.revisits import mark_deployed, open_update_form, resolve_nudge
 from bot.listeners.actions.summary import export_design, open_thread
@@ -25,3 +26,5 @@ def register(app: App, services: Services) -> None:
     app.action(ActionId.NUDGE_SNOOZE)(resolve_nudge(services, NudgeStatus.SNOOZED))
     app.action(ActionId.NUDGE_STOP)(resolve_nudge(services, NudgeStatus.STOPPED))
     app.action(ActionId.NUDGE_UPDATE)(open_update_form(services))
+    app.action(ActionId.DELETE_DESIGN)(delete_design(services))
+    app.action(ActionId.KEEP_DESIGN)(keep_design(services))

@@ -89,6 +89,7 @@ def mark_deployed(services: Services) -> Callable[..., None]:
                 catalogs=services.catalogs,
                 team_id=team_id,
                 design_id=design_id,
+                user_id=body["user"]["id"],
                 now=services.clock.now(),
             )
         ack()

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack
 
-from bot import blocks, revisits, workflow
+from bot import blocks, ownership, revisits, workflow
 from bot.blocks import Message
 from bot.export import ExportRequest
 from bot.publisher import answer_statuses
@@ -20,10 +20,12 @@ from flows import walkthrough
 from flows.assessment import assess
 from flows.commands import (
     Command,
+    Delete,
     Deployed,
     Export,
     Help,
     ListDesigns,
+    Owners,
     Remind,
     Start,
     Status,
@@ -31,6 +33,7 @@ from flows.commands import (
     parse_command,
 )
 from flows.nudges import RemindNow, RemindOff, parse_reminder
+from flows.permissions import OwnerAction
 from storage import nudges as nudge_repo
 from storage import repositories as repo
 
@@ -162,6 +165,7 @@ def _deployed(services: Services, who: Invocation, command: Command) -> Outcome:
             catalogs=services.catalogs,
             team_id=who.team_id,
             channel_id=who.channel_id,
+            user_id=who.user_id,
             name=command.name,
             on=command.on,
             now=_now(services),
@@ -192,6 +196,7 @@ def _remind(services: Services, who: Invocation, command: Command) -> Outcome:
             catalogs=services.catalogs,
             team_id=who.team_id,
             channel_id=who.channel_id,
+            user_id=who.user_id,
             name=command.name,
             setting=setting,
             now=_now(services),
@@ -214,6 +219,41 @@ def _remind(services: Services, who: Invocation, command: Command) -> Outcome:
     return reply, after
 
 
+def _owners(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Owners)
+    if command.change is None:
+        with services.read_only() as session:
+            design = workflow.find_design(
+                session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+            )
+            people = ownership.owners(session, design)
+        return blocks.notice("owners.j2", name=design.name, owners=people, changed=None), None
+    with services.unit_of_work() as session:
+        design, people = ownership.change_owners(
+            session=session,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            name=command.name,
+            user_id=who.user_id,
+            change=command.change,
+            people=command.user_ids,
+            now=_now(services),
+        )
+    return blocks.notice("owners.j2", name=design.name, owners=people, changed=command.change), None
+
+
+def _delete(services: Services, who: Invocation, command: Command) -> Outcome:
+    """Ask first: the confirmation's buttons do the deleting (an owner's call, checked again then)."""
+    assert isinstance(command, Delete)
+    with services.read_only() as session:
+        design = workflow.find_design(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+        )
+        ownership.require(session, design, who.user_id, OwnerAction.DELETE)
+        answers = len(repo.all_answers(session=session, team_id=who.team_id, design_id=_id(design.id)))
+    return blocks.delete_confirmation(design, answers), None
+
+
 HANDLERS: dict[type, Callable[[Services, Invocation, Any], Outcome]] = {
     Help: _help,
     ListDesigns: _list,
@@ -223,6 +263,8 @@ HANDLERS: dict[type, Callable[[Services, Invocation, Any], Outcome]] = {
     Export: _export,
     Deployed: _deployed,
     Remind: _remind,
+    Owners: _owners,
+    Delete: _delete,
 }
 
 
