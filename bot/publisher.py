@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -109,6 +109,9 @@ def skipping_message_errors(what: str) -> Iterator[None]:
 # A publish holds its design this long past its last post (renewed before each); if its process dies, another
 # process takes the design over once the lease has run out.
 LEASE = timedelta(minutes=1)
+# After Slack refuses a workspace's token, the sweep leaves it alone this long, doubling up to the cap.
+AUTH_BACKOFF_START = timedelta(minutes=1)
+AUTH_BACKOFF_CAP = timedelta(hours=1)
 # Changes arriving while a publish runs are published by the same run, a few rounds at most (then the sweep).
 MAX_ROUNDS = 5
 
@@ -133,6 +136,7 @@ class Publisher:
         self._background = background
         self._clock = clock
         self._held = threading.local()  # the lease claim of the publish running in this thread
+        self._paused: dict[str, tuple[datetime, timedelta]] = {}  # workspaces whose token Slack refuses
 
     def schedule(self, team_id: str, design_id: int) -> None:
         self._background.submit((team_id, design_id), partial(self.publish, team_id, design_id))
@@ -142,7 +146,8 @@ class Publisher:
         with read_scope(self._engine) as session:
             pending = repo.unpublished_designs(session=session)
         for team_id, design_id in pending:
-            self.schedule(team_id, design_id)
+            if not self._is_paused(team_id):
+                self.schedule(team_id, design_id)
 
     def publish(self, team_id: str, design_id: int) -> None:
         """Bring the design's latest revision to Slack, as its only publisher across processes.
@@ -178,6 +183,9 @@ class Publisher:
         try:
             self._publish(snapshot)
         except (SlackApiError, SlackClientError, OSError) as error:
+            if _code(error) in AUTH_ERRORS:
+                self._pause_team(team_id, error)
+                return None
             if is_transient(error):
                 logger.warning("publishing design %s deferred: %s", design_id, _describe(error))
                 return None
@@ -186,7 +194,26 @@ class Publisher:
             logger.error("publishing design %s failed: %s", design_id, _describe(error))
         with session_scope(self._engine) as session:
             repo.mark_published(session=session, team_id=team_id, design_id=design_id, revision=revision)
+        self._paused.pop(team_id, None)
         return revision
+
+    def _pause_team(self, team_id: str, error: Exception) -> None:
+        """A credential a person must fix (revoked token, missing scope): stop trying for that workspace for a
+        while, doubling up to an hour, and say so once per pause instead of on every sweep."""
+        _, previous = self._paused.get(team_id, (None, AUTH_BACKOFF_START / 2))
+        wait = min(previous * 2, AUTH_BACKOFF_CAP)
+        self._paused[team_id] = (self._clock.now() + wait, wait)
+        logger.error(
+            "Slack refuses mldesign's token for workspace %s (%s): publishing paused for %s; reinstall the app or"
+            " fix its scopes",
+            team_id,
+            _code(error),
+            wait,
+        )
+
+    def _is_paused(self, team_id: str) -> bool:
+        until = self._paused.get(team_id, (None, None))[0]
+        return until is not None and self._clock.now() < until
 
     def _changed_since(self, team_id: str, design_id: int, revision: int) -> bool:
         with read_scope(self._engine) as session:
@@ -563,6 +590,10 @@ def _pages(method: Callable[..., Any]) -> Iterator[dict[str, Any]]:
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             return
+
+
+def _code(error: Exception) -> str | None:
+    return error.response.get("error") if isinstance(error, SlackApiError) else None
 
 
 def _describe(error: Exception) -> str:

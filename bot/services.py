@@ -141,9 +141,11 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
     if settings.distributed:
         assert settings.slack_client_id is not None
         store = installation_store(engine=engine, client_id=settings.slack_client_id)
-        return SlackClients(base_url=settings.slack_api_url, installation_store=store)
+        return SlackClients(
+            base_url=settings.slack_api_url, installation_store=store, timeout=settings.slack_timeout_seconds
+        )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return SlackClients(base_url=settings.slack_api_url, token=token or "")
+    return SlackClients(base_url=settings.slack_api_url, token=token or "", timeout=settings.slack_timeout_seconds)
 
 
 def build_services(settings: Settings) -> Services:

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     slack_redirect_uri: str | None = None
     slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     slack_api_url: str = "https://slack.com/api/"
+    # How long a Web API call may take before it counts as failed (and is retried after a check).
+    slack_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
     database_url: str = "sqlite:///mldesign.db"
     host: str = "0.0.0.0"
     port: Annotated[int, Field(ge=0, le=65535)] = 3000

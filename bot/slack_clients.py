@@ -21,7 +21,7 @@ class NotInstalled(SlackClientError):
     """mldesign holds no token for this workspace: never installed, or uninstalled since."""
 
 
-def web_client(*, base_url: str, token: str | None) -> WebClient:
+def web_client(*, base_url: str, token: str | None, timeout: float = WEB_API_TIMEOUT_SECONDS) -> WebClient:
     """slack_sdk's client, retrying only 429s (waiting out Retry-After: Slack did not act on the call).
 
     A 5xx or a dropped connection may come after Slack posted the message, so those are not retried
@@ -30,21 +30,27 @@ def web_client(*, base_url: str, token: str | None) -> WebClient:
     return WebClient(
         token=token,
         base_url=base_url,
-        timeout=WEB_API_TIMEOUT_SECONDS,
+        timeout=timeout,  # type: ignore[arg-type]  (slack_sdk annotates int; urllib takes any number)
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
     )
 
 
 class SlackClients:
     def __init__(
-        self, *, base_url: str, token: str | None = None, installation_store: InstallationStore | None = None
+        self,
+        *,
+        base_url: str,
+        token: str | None = None,
+        installation_store: InstallationStore | None = None,
+        timeout: float = WEB_API_TIMEOUT_SECONDS,
     ) -> None:
         if (token is None) == (installation_store is None):
             raise ValueError("give either one workspace's token or an installation store")
         self._base_url = base_url
+        self._timeout = timeout
         self._store = installation_store
         # Without a token: oauth.v2.access and other calls that take no token (and the single-workspace client).
-        self.shared = web_client(base_url=base_url, token=token)
+        self.shared = web_client(base_url=base_url, token=token, timeout=timeout)
         self._by_team: dict[str, tuple[float, WebClient]] = {}
         self._lock = threading.Lock()
 
@@ -60,7 +66,7 @@ class SlackClients:
         if bot is None or not bot.bot_token:
             self.forget(team_id)
             raise NotInstalled(f"mldesign is not installed in workspace {team_id}")
-        client = web_client(base_url=self._base_url, token=bot.bot_token)
+        client = web_client(base_url=self._base_url, token=bot.bot_token, timeout=self._timeout)
         with self._lock:
             self._by_team[team_id] = (now, client)
         return client

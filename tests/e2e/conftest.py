@@ -61,6 +61,7 @@ class BotProcess:
             "MLDESIGN_CLOCK_URL": clock_url,
             "MLDESIGN_DISPATCH_SECONDS": "0.2",
             "MLDESIGN_SWEEP_SECONDS": "0.5",
+            "SLACK_TIMEOUT_SECONDS": "3",
             **({"SLACK_BOT_TOKEN": token} if token else {}),
             **(environment or {}),
         }
