@@ -65,3 +65,22 @@ def catalogs(engine: Engine, catalog: Catalog) -> Catalogs:
     kept = Catalogs(engine=engine, current=catalog)
     kept.keep_current()
     return kept
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: the behaviour lives in Slack's protocol, not the database; run it on SQLite alone",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the PostgreSQL run of tests marked sqlite_only (they stay in the count as deselected)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("empty_database_url") == "postgresql"
+        (dropped if on_postgres and item.get_closest_marker("sqlite_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

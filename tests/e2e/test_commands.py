@@ -7,7 +7,7 @@ import pytest
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database
 from tests.slack_text import all_text
 
-pytestmark = pytest.mark.usefixtures("bot")
+pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
 
 
 def ephemeral_text(slack, user=ALICE) -> str:

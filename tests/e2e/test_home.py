@@ -8,7 +8,7 @@ import pytest
 from tests.e2e.helpers import ALICE, BOB, CAROL, CHANNEL, DesignThread
 from tests.slack_text import all_text
 
-pytestmark = pytest.mark.usefixtures("bot")
+pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
 
 
 def open_home(slack, driver, user: str) -> dict:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import SIGNING_SECRET, BotProcess, bot_for
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, DesignThread
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def request_lines(bot: BotProcess) -> list[dict]:

@@ -8,7 +8,7 @@ import pytest
 from tests.e2e.helpers import ALICE, BOB, CAROL, CHANNEL, poll_until
 from tests.slack_text import all_text
 
-pytestmark = pytest.mark.usefixtures("bot")
+pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
 
 
 def last_ephemeral(slack, user: str) -> dict:

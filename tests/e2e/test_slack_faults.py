@@ -2,25 +2,19 @@
 its answer kept; transient faults are retried in the background (waiting out Retry-After) and nothing is
 posted twice; permanent ones are told to the person or recorded, and never retried in a loop.
 
-Slack's behaviour does not depend on the database, so these run on SQLite only."""
+Slack's behaviour does not depend on the database, so these run on SQLite only (sqlite_only)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, DesignThread, poll_until
 from tests.slack_text import all_text
 
-pytestmark = pytest.mark.usefixtures("bot")
+pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
 ACK_BUDGET_SECONDS = 1.5  # Slack waits three; the gate plus one commit take milliseconds
-
-
-@pytest.fixture
-def empty_database_url(tmp_path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'faults.db'}"
 
 
 def posts_of_question(slack, thread: DesignThread, step: int) -> list:

@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, DesignThread
 from tests.slack_text import all_text, texts
 
-pytestmark = pytest.mark.usefixtures("bot")
+pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
 
 SUMMARY = "mldesign_summary"
 HOSTILE = "<!channel> <@U0BOB> <https://evil.example|click> & {{ 7*7 }}"
