@@ -171,6 +171,12 @@ class Database:
         with session_scope(self.engine) as session:
             return repo.current_answers(session=session, team_id=self.team_id, design_id=design.id)
 
+    def all_answers(self, name: str) -> list[Answer]:
+        """Every version of every answer of a design."""
+        design = self.design(name)
+        with session_scope(self.engine) as session:
+            return list(repo.all_answers(session=session, team_id=self.team_id, design_id=design.id))
+
     def history(self, name: str, question_id: str) -> list[Answer]:
         design = self.design(name)
         with session_scope(self.engine) as session:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, question_number
@@ -206,3 +209,41 @@ def test_replies_sent_at_the_same_moment_are_all_kept_and_no_question_is_asked_t
     thread.wait_until(
         lambda: all(thread.reactions(m["ts"]) == ["white_check_mark"] for m in thread.replies() if m.get("user") == BOB)
     )
+
+
+def test_every_acknowledged_answer_survives_a_sigkill_under_200_concurrent_answers(
+    slack, driver, bot, db, start_design
+):
+    """Slack never resends what got a 2xx: so whatever was acknowledged must already be committed."""
+    threads = [start_design(name) for name in ("Churn model", "Fraud scoring", "Search ranking", "Demand forecast")]
+    kill_after = random.randint(20, 150)  # a random moment in the middle of the burst
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+
+    def answer(number: int) -> None:
+        thread = threads[number % len(threads)]
+        text = f"answer {number} to {thread.name}"
+        try:
+            _, response = driver.post_message(BOB, CHANNEL, text, thread_ts=thread.parent_ts)
+        except httpx.HTTPError:
+            return  # the server died before answering: Slack would retry this one
+        if response.status_code == 200:
+            with lock:
+                acknowledged.append(text)
+                if len(acknowledged) == kill_after:
+                    bot.kill()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        list(pool.map(answer, range(200)))
+    bot.start()
+    slack.workspace.advance_clock_to(slack.workspace.now() + 61)  # publishing leases of the dead process run out
+    for thread in threads:
+        thread.settle()
+
+    stored = {answer.text for thread in threads for answer in db.all_answers(thread.name)}
+    assert len(acknowledged) >= kill_after
+    assert set(acknowledged) <= stored, f"acknowledged but lost: {sorted(set(acknowledged) - stored)[:5]}"
+    for thread in threads:
+        asked = [question_number(m) for m in thread.questions()]
+        assert len(asked) == len(set(asked)), f"{thread.name}: a question was asked twice: {asked}"
+        assert thread.current_id() == db.design(thread.name).current_question_id, "the walkthrough goes on"
