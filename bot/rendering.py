@@ -124,5 +124,6 @@ def truncate_text(text: str, limit: int) -> str:
 
 
 def unescape_slack(text: str) -> str:
-    """Slack sends message text with ``&``, ``<`` and ``>`` escaped; store what the person actually typed."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """Slack sends message text with ``&``, ``<`` and ``>`` escaped; store what the person actually typed.
+    NUL is the one character dropped: no person types it, and PostgreSQL text cannot hold it."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("\x00", "")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
 from bot.app import create_app
@@ -206,3 +206,70 @@ def test_any_command_text_is_answered_without_an_exception_and_echoed_inert(serv
     assert response.status_code == 200
     shown = response.text
     assert "<!channel>" not in shown and "<!here>" not in shown
+
+
+def event(inner: dict, event_id: str) -> bytes:
+    return json.dumps(
+        {"type": "event_callback", "team_id": "T0SANDBOX", "event_id": event_id, "event_time": 1, "event": inner}
+    ).encode()
+
+
+def slack_escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@pytest.fixture(scope="module")
+def answered(server) -> tuple[str, str]:
+    """A design with one answer given by a thread reply: (the thread's ts, the reply's ts)."""
+    client, fake, _ = server
+    body = command("start Fuzzed answers")
+    assert post(client, body, signed(body), "application/x-www-form-urlencoded") == 200
+    fake.workspace.wait_for(lambda ws: any("Fuzzed answers" in m.get("text", "") for m in ws.messages("C0MLTEAM")))
+    parent = next(m for m in fake.workspace.messages("C0MLTEAM") if "Fuzzed answers" in m.get("text", ""))
+    fake.workspace.wait_for(lambda ws: len(ws.replies("C0MLTEAM", parent["ts"])) >= 1)
+    reply_ts = f"{time.time() + 5:.6f}"
+    reply = {"type": "message", "channel": "C0MLTEAM", "user": "U0BOB", "text": "first", "ts": reply_ts}
+    body = event(reply | {"thread_ts": parent["ts"]}, "EvFirstAnswer")
+    assert post(client, body, signed(body), "application/json") == 200
+    return parent["ts"], reply_ts
+
+
+def latest_answer(url: str) -> str:
+    engine = make_engine(url)
+    with Session(engine) as session:
+        found = session.exec(select(Answer).order_by(col(Answer.id).desc())).first()
+    engine.dispose()
+    assert found is not None
+    return found.text
+
+
+@FUZZ
+@given(
+    text=st.text(max_size=500)
+    | st.sampled_from(
+        [
+            "x" * 40_000,
+            "<!channel> <!here> <@U0ALICE> <https://evil.example|click>",
+            "{{ 7*7 }} {% raw %} ${7*7}",
+            "'; DROP TABLE answer; --",
+            "*bold* _it_ ~strike~ `code` ```block``` > quote",
+            "مرحبا \u202eevil\u202c שלום",
+            "tab\there\r\nnull\x00end",
+            '{"type": "section", "text": {"type": "mrkdwn", "text": "<!channel>"}}',
+        ]
+    )
+)
+def test_any_answer_text_is_stored_as_typed(server, answered, text):
+    client, _, url = server
+    thread_ts, reply_ts = answered
+    edited = {"type": "message", "user": "U0BOB", "text": slack_escaped(text), "ts": reply_ts, "thread_ts": thread_ts}
+    edited |= {"edited": {"user": "U0BOB", "ts": f"{time.time():.6f}"}}
+    change = {"type": "message", "subtype": "message_changed", "channel": "C0MLTEAM", "message": edited}
+    body = event(change, f"Ev{time.monotonic_ns()}")
+    before = latest_answer(url)
+
+    status = post(client, body, signed(body), "application/json")
+
+    typed = text.replace("\x00", "")
+    assert status == 200
+    assert latest_answer(url) == (typed if typed.strip() and typed != before else before)
