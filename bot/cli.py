@@ -179,7 +179,10 @@ def _create_app(services: Services) -> App:
     from bot.app import create_app
 
     try:
-        return create_app(services)
+        app = create_app(services)
+        if not services.settings.distributed:  # a new token for a workspace that had uninstalled: it is back
+            services.workspace_returned(str(services.clients.shared.auth_test()["team_id"]))
+        return app
     except BoltError as error:
         code = getattr(error.__context__, "response", {}).get("error", "auth.test failed")
         services.close()

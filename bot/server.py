@@ -209,7 +209,14 @@ def start_scheduler(services: Services) -> BackgroundScheduler:
         max_instances=1,
         coalesce=True,
     )
-    scheduler.add_job(services.prune, "interval", minutes=10, id="prune", max_instances=1, coalesce=True)
+    scheduler.add_job(
+        services.housekeeping,
+        "interval",
+        seconds=services.settings.mldesign_sweep_seconds,
+        id="housekeeping",
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.start()
     return scheduler
 

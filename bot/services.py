@@ -114,11 +114,37 @@ class Services:
         with self.unit_of_work() as session:
             return repo.first_sight_of_request(session=session, signature=signature, now=datetime.now(UTC))
 
-    def prune(self) -> None:
-        """Housekeeping: drop replay-guard signatures past Slack's window and event ids past its retries."""
+    def housekeeping(self) -> None:
+        """Drop replay-guard signatures past Slack's window and event ids past its retries, and delete the data
+        of workspaces whose grace period after an uninstall is over."""
         now = datetime.now(UTC)
         with self.unit_of_work() as session:
             repo.prune_seen(session=session, requests_before=now - REPLAY_WINDOW, events_before=now - EVENT_MEMORY)
+        self.purge_uninstalled()
+
+    def workspace_uninstalled(self, team_id: str) -> None:
+        """An uninstall: the workspace's designs are deleted after the grace period, unless it comes back."""
+        now = self.clock.now()
+        grace = timedelta(days=self.settings.mldesign_uninstall_grace_days)
+        with self.unit_of_work() as session:
+            repo.schedule_workspace_removal(session=session, team_id=team_id, now=now, purge_after=now + grace)
+        logger.info("workspace %s uninstalled mldesign; its data is deleted after %s unless it returns", team_id, grace)
+
+    def workspace_returned(self, team_id: str) -> None:
+        with self.unit_of_work() as session:
+            if repo.cancel_workspace_removal(session=session, team_id=team_id):
+                logger.info("workspace %s is back: its designs are kept", team_id)
+
+    def purge_uninstalled(self) -> None:
+        with self.read_only() as session:
+            due = repo.workspace_removals_due(session=session, now=self.clock.now())
+        for team_id in due:
+            if self.clients.is_installed(team_id):  # installed again (distributed): keep everything
+                self.workspace_returned(team_id)
+                continue
+            with self.unit_of_work() as session:
+                designs = repo.purge_workspace(session=session, team_id=team_id)
+            logger.info("deleted the data of workspace %s (%s designs), its grace period over", team_id, designs)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # often the sweep looks for changes not yet shown in Slack (left by a crash or a Slack outage).
     mldesign_dispatch_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     mldesign_sweep_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    # Days a workspace's designs are kept after it uninstalls mldesign (reinstalling within them keeps them).
+    mldesign_uninstall_grace_days: Annotated[int, Field(ge=0, le=3650)] = 30
     # Sandbox only: follow the fake Slack's clock, which can be fast-forwarded.
     mldesign_clock_url: str | None = None
 

@@ -71,6 +71,14 @@ class SlackClients:
             self._by_team[team_id] = (now, client)
         return client
 
+    def is_installed(self, team_id: str) -> bool:
+        """Distributed: whether the store holds a token for the workspace. One workspace: a workspace that
+        uninstalled comes back only with a new token, and a restart (see ``workspace_returned``)."""
+        if self._store is None:
+            return False
+        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
+        return bot is not None and bool(bot.bot_token)
+
     def forget(self, team_id: str) -> None:
         """After an uninstall: the next call looks the workspace up again (and finds no token)."""
         with self._lock:

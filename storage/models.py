@@ -188,6 +188,15 @@ class CatalogVersion(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
+class WorkspaceRemoval(SQLModel, table=True):
+    """A workspace that uninstalled mldesign: its designs are deleted once ``purge_after`` has passed, unless
+    it installs mldesign again before (the grace period lets a team that removed the app by mistake return)."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    uninstalled_at: datetime = Field(sa_type=UTCDateTime)
+    purge_after: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
 class SeenRequest(SQLModel, table=True):
     """Signatures of the requests answered in the last minutes: a valid request sent again is a replay.
     Rows older than Slack's five-minute signature window serve no purpose and are pruned."""

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, Design, DesignOwner, ProcessedEvent, Prompt, SeenRequest
+from storage.models import Answer, Design, DesignOwner, ProcessedEvent, Prompt, SeenRequest, WorkspaceRemoval
 
 
 def get_design(*, session: Session, team_id: str, design_id: int, for_update: bool = False) -> Design | None:
@@ -350,6 +350,32 @@ def remove_owners(*, session: Session, team_id: str, design_id: int, user_ids: S
             col(DesignOwner.user_id).in_(user_ids),
         )
     )
+
+
+def schedule_workspace_removal(*, session: Session, team_id: str, now: datetime, purge_after: datetime) -> None:
+    """Record an uninstall (a repeated one keeps the first date, so the grace period is not extended)."""
+    if session.get(WorkspaceRemoval, team_id) is None:
+        session.add(WorkspaceRemoval(team_id=team_id, uninstalled_at=now, purge_after=purge_after))
+
+
+def cancel_workspace_removal(*, session: Session, team_id: str) -> bool:
+    found = session.get(WorkspaceRemoval, team_id)
+    if found is not None:
+        session.delete(found)
+    return found is not None
+
+
+def workspace_removals_due(*, session: Session, now: datetime) -> list[str]:
+    return list(session.exec(select(WorkspaceRemoval.team_id).where(col(WorkspaceRemoval.purge_after) <= now)).all())
+
+
+def purge_workspace(*, session: Session, team_id: str) -> int:
+    """Delete everything mldesign keeps of a workspace; returns how many designs went (their answers,
+    history, prompts, revisits and owners go with them)."""
+    designs = session.exec(delete(Design).where(col(Design.team_id) == team_id))  # type: ignore[call-overload]
+    session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.team_id) == team_id))  # type: ignore[call-overload]
+    session.exec(delete(WorkspaceRemoval).where(col(WorkspaceRemoval.team_id) == team_id))  # type: ignore[call-overload]
+    return int(designs.rowcount or 0)
 
 
 def delete_design(*, session: Session, team_id: str, design_id: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, poll_until
 from tests.slack_text import all_text
 
 pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
@@ -98,3 +98,16 @@ def test_a_channel_the_bot_cannot_post_in_gets_an_explanation_and_no_design(slac
     assert "Invite me with `/invite @mldesign`" in ephemeral_text(slack)
     assert Database(database_url).count_designs() == 0
     assert slack.workspace.messages(CHANNEL) == []
+
+
+def test_with_one_token_an_uninstall_deletes_the_workspace_data_after_the_grace_period(
+    slack, driver, database_url, start_design
+):
+    start_design("Churn model")
+    uninstalled_at = slack.workspace.now()
+
+    response = driver.send_event({"type": "app_uninstalled"})
+    slack.workspace.advance_clock_to(uninstalled_at + 31 * 86_400)
+
+    assert response.status_code == 200
+    poll_until(lambda: Database(database_url).count_designs() == 0, what="the data deleted after 30 days")

@@ -3,6 +3,7 @@ answered with its own token, neither ever sees the other's designs, and an unins
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -185,3 +186,47 @@ def test_a_newcomer_install_runs_the_whole_journey_within_the_manifest_scopes(tw
     used = {call.method for call in a.calls()}
     assert {"chat.postMessage", "chat.update", "pins.add", "reactions.add", "users.info", "views.publish"} <= used
     assert {"files.getUploadURLExternal", "files.completeUploadExternal"} <= used
+
+
+DAY = 86_400
+
+
+def start_in_b(fake: FakeSlack, driver: SlackDriver, name: str) -> None:
+    assert driver.slash_command(ALICE, CHANNEL, f"start {name}").status_code == 200
+    fake.workspaces[1].wait_for(lambda ws: any(name in m.get("text", "") for m in ws.messages(CHANNEL)))
+
+
+def test_an_uninstalled_workspace_data_is_deleted_after_the_grace_period_and_only_its_own(
+    two_workspaces, installed, distributed_bot, database_url
+):
+    a = two_workspaces.workspace
+    DesignThread.start(two_workspaces, installed[TEAM_A], Database(database_url, TEAM_A), "Churn model")
+    start_in_b(two_workspaces, installed[TEAM_B], "Fraud scoring")
+    installed[TEAM_B].uninstall_app()
+    uninstalled_at = a.now()
+
+    a.advance_clock_to(uninstalled_at + 29 * DAY)
+    time.sleep(1.5)  # three housekeeping rounds (every 0.5 s here) pass within the grace period…
+    kept_within_grace = Database(database_url, TEAM_B).count_designs()
+    a.advance_clock_to(uninstalled_at + 31 * DAY)  # …and once it is over, the next one deletes
+
+    assert kept_within_grace == 1
+    poll_until(lambda: Database(database_url, TEAM_B).count_designs() == 0, what="workspace B's data deleted")
+    assert Database(database_url, TEAM_A).count_designs() == 1, "the other workspace keeps everything"
+    assert "deleted the data of workspace T0OTHER (1 designs)" in distributed_bot.log()
+
+
+def test_reinstalling_within_the_grace_period_keeps_the_designs(
+    two_workspaces, installed, distributed_bot, database_url
+):
+    b = two_workspaces.workspaces[1]
+    start_in_b(two_workspaces, installed[TEAM_B], "Fraud scoring")
+    installed[TEAM_B].uninstall_app()
+    uninstalled_at = b.now()
+
+    back = two_workspaces.install_app(f"{distributed_bot.url}/slack/install", workspace=b)
+    b.advance_clock_to(uninstalled_at + 31 * DAY)
+    poll_until(lambda: "workspace T0OTHER is back" in distributed_bot.log(), what="the removal cancelled")
+
+    assert back.status_code == 200
+    assert Database(database_url, TEAM_B).count_designs() == 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.listeners.events.home import app_home_opened
-from bot.listeners.events.installs import app_uninstalled, tokens_revoked
+from bot.listeners.events.installs import app_uninstalled, single_workspace_uninstalled, tokens_revoked
 from bot.listeners.events.messages import message_event
 from bot.listeners.events.pins import pin_removed
 from bot.services import Services
@@ -17,3 +17,5 @@ def register(app: App, services: Services) -> None:
     if services.settings.distributed:
         app.event("tokens_revoked")(tokens_revoked(app, services))
         app.event("app_uninstalled")(app_uninstalled(app, services))
+    else:
+        app.event("app_uninstalled")(single_workspace_uninstalled(services))

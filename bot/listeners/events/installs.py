@@ -1,6 +1,7 @@
-"""Distribution only: a workspace uninstalls mldesign or revokes its tokens. Bolt's own listeners delete the
-tokens from the installation store; the per-workspace client cache forgets them at once as well, so
-background work for that workspace stops instead of calling Slack with a dead token."""
+"""A workspace uninstalls mldesign or revokes its tokens. When distributed, Bolt's own listeners delete the
+tokens from the installation store and the per-workspace client cache forgets them at once, so background
+work for that workspace stops instead of calling Slack with a dead token. Either way an uninstall schedules
+the deletion of the workspace's data after the grace period (MLDESIGN_UNINSTALL_GRACE_DAYS)."""
 
 from __future__ import annotations
 
@@ -30,5 +31,16 @@ def app_uninstalled(app: App, services: Services) -> Callable[..., None]:
         delete_installation(context=context)
         if context.team_id:
             services.clients.forget(context.team_id)
+            services.workspace_uninstalled(context.team_id)
+
+    return handle_app_uninstalled
+
+
+def single_workspace_uninstalled(services: Services) -> Callable[..., None]:
+    """With one bot token there are no stored tokens to delete; the workspace's data still goes after the
+    grace period."""
+
+    def handle_app_uninstalled(body: dict[str, Any]) -> None:
+        services.workspace_uninstalled(str(body["team_id"]))
 
     return handle_app_uninstalled
