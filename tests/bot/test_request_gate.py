@@ -17,15 +17,16 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from bot.app import create_app
+from bot.app import create_app, error_handler
 from bot.server import create_web_app
-from bot.services import build_services
+from bot.services import Services, build_services
 from bot.settings import Settings
 from sandbox import FakeSlack
 from storage.engine import make_engine
 from storage.models import Answer, Design
 
 SECRET = "gate-signing-secret"
+SERVICES: list[Services] = []  # the running server's, for tests that call its error handler directly
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -54,6 +55,7 @@ def server(tmp_path_factory) -> Iterator[tuple[TestClient, FakeSlack, str]]:
             database_url=url,
         )
         services = build_services(configured)
+        SERVICES.append(services)
         with TestClient(create_web_app(create_app(services), services), raise_server_exceptions=False) as client:
             yield client, fake, url
 
@@ -273,3 +275,27 @@ def test_any_answer_text_is_stored_as_typed(server, answered, text):
     typed = text.replace("\x00", "")
     assert status == 200
     assert latest_answer(url) == (typed if typed.strip() and typed != before else before)
+
+
+def test_an_unexpected_error_shows_an_id_never_its_text_or_a_secret(server):
+    token = "xoxb-sandbox-token"
+    handler = error_handler(SERVICES[0])
+    body = {"command": "/mldesign", "team_id": "T0SANDBOX", "user_id": "U0ALICE", "channel_id": "C0MLTEAM"}
+
+    response = handler(RuntimeError(f"Slack refused {token} signed with {SECRET}"), body)
+
+    shown = json.loads(response.body)["text"]
+    assert response.status == 200
+    assert "Something went wrong on my side (error id " in shown
+    assert token not in shown and SECRET not in shown and "refused" not in shown
+
+
+def test_the_design_document_never_holds_a_token_or_the_signing_secret(server, answered):
+    client, fake, _ = server
+    body = command("export Fuzzed answers")
+
+    assert post(client, body, signed(body), "application/x-www-form-urlencoded") == 200
+    fake.workspace.wait_for(lambda ws: any(f["state"] == "complete" for f in ws.files()), timeout=10)
+    document = next(f["text"] for f in fake.workspace.files() if f["state"] == "complete")
+    assert "Fuzzed answers" in document
+    assert fake.workspace.bot_token not in document and SECRET not in document and "xoxb-" not in document
