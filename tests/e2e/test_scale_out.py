@@ -139,9 +139,12 @@ def nudge_messages(slack: FakeSlack) -> list[dict]:
     ]
 
 
-def test_three_processes_post_each_of_a_thousand_due_nudges_exactly_once_across_crashes(slack, db, catalog, fleet):
+@pytest.mark.parametrize("processes_count", [2, 3], ids=["two-processes", "three-processes"])
+def test_processes_post_each_of_a_thousand_due_nudges_exactly_once_across_crashes(
+    slack, db, catalog, fleet, processes_count
+):
     now = seed_due_nudges(slack, db, catalog)
-    processes = fleet(3)
+    processes = fleet(processes_count)
 
     poll_until(lambda: len(nudge_messages(slack)) >= 60, timeout=60, what="the fleet posting")
     processes[0].kill()  # mid-dispatch: whatever it had claimed stays leased to a dead process…
