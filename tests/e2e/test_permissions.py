@@ -84,3 +84,23 @@ def test_delete_asks_first_keeps_on_keep_and_removes_everything_on_delete(slack,
     assert slack.workspace.pins(CHANNEL) == []
     gone = all_text(driver.slash_command(ALICE, CHANNEL, "status Churn model").json())
     assert "There is no design named “Churn model”" in gone
+
+
+def test_stop_on_a_nudge_is_for_owners_and_everyone_else_is_told_why(slack, driver, db, start_design):
+    thread = start_design("Churn model", user=ALICE)
+    driver.slash_command(ALICE, CHANNEL, "deployed Churn model")
+    poll_until(lambda: db.design("Churn model").owner_tz is not None)
+    slack.workspace.advance_clock_to(db.next_nudge_due("Churn model") + 60)
+    thread.wait_until(lambda: any(is_nudge(m) for m in thread.replies()), timeout=10)
+    nudge = next(m for m in thread.replies() if is_nudge(m))
+
+    response = driver.click(BOB, CHANNEL, nudge["ts"], "nudge_stop")
+
+    assert response.status_code == 200
+    slack.workspace.wait_for(lambda _: "can stop its reminders" in all_text(last_ephemeral(slack, BOB)))
+    assert db.design("Churn model").reminders_enabled is True
+    assert "stopped" not in {n.status for n in db.nudges("Churn model")}
+
+
+def is_nudge(message: dict) -> bool:
+    return (message.get("metadata") or {}).get("event_type") == "mldesign_nudge"
