@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackClientError
 from slack_sdk.webhook import WebhookClient
@@ -57,6 +58,22 @@ def create_app(services: Services) -> App:
     return app
 
 
+def _installed(services: Services) -> Callable[[SuccessArgs], BoltResponse]:
+    """An install went through: a workspace that had uninstalled keeps its designs (its grace period ends)."""
+
+    def on_success(args: SuccessArgs) -> BoltResponse:
+        if args.installation.team_id:
+            services.workspace_returned(args.installation.team_id)
+            services.clients.forget(args.installation.team_id)  # a new token replaces any cached one
+        return args.default.success(args)
+
+    return on_success
+
+
+def _install_failed(args: FailureArgs) -> BoltResponse:
+    return args.default.failure(args)
+
+
 def _expected_token_notice(record: logging.LogRecord) -> bool:
     """Bolt reads SLACK_BOT_TOKEN itself and warns that the client we hand it (built with that very token,
     pointed at SLACK_API_URL) takes precedence. That is intended here: drop that one line, nothing else."""
@@ -79,6 +96,7 @@ def _distribution(services: Services) -> dict[str, Any]:
         installation_store=store,
         installation_store_bot_only=True,
         state_store=oauth_state_store(engine=services.engine),
+        callback_options=CallbackOptions(success=_installed(services), failure=_install_failed),
         logger=logging.getLogger("bot.oauth"),
     )
     authorize = InstallationStoreAuthorize(

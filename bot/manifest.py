@@ -40,7 +40,7 @@ def manifest(url: str = PLACEHOLDER_URL, *, socket_mode: bool = False) -> dict[s
         "command": COMMAND,
         "description": "Design a production ML system with your team, one question at a time",
         "usage_hint": "start <name> | list | status <name> | summary <name> | export <name> | owners <name> | help",
-        "should_escape": False,
+        "should_escape": True,  # mentions arrive as <@U…|name>, which `/mldesign owners … add @name` needs
     }
     settings: dict[str, Any] = {
         "event_subscriptions": {"bot_events": list(BOT_EVENTS)},

@@ -7,6 +7,7 @@ process died in between, so a restart neither loses nor doubles a question.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
@@ -48,6 +49,9 @@ TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "s
 AUTH_ERRORS = frozenset(
     {"not_authed", "invalid_auth", "token_revoked", "token_expired", "account_inactive", "missing_scope"}
 )
+# The workspace's token itself is refused: every call would fail, so publishing there pauses. (A missing scope
+# only fails the calls that need it: those are skipped, the rest goes on.)
+TOKEN_ERRORS = AUTH_ERRORS - {"missing_scope"}
 # About one message only (deleted, too old to edit, reactions full): skip that message, publish the rest.
 MESSAGE_ERRORS = frozenset(
     {
@@ -91,7 +95,7 @@ def is_transient(error: Exception) -> bool:
         return False
     if isinstance(error, SlackApiError):
         code = error.response.get("error")
-        return error.response.status_code >= 500 or code in TRANSIENT_ERRORS or code in AUTH_ERRORS
+        return error.response.status_code >= 500 or code in TRANSIENT_ERRORS or code in TOKEN_ERRORS
     return isinstance(error, SlackClientError | OSError)
 
 
@@ -101,14 +105,15 @@ def skipping_message_errors(what: str) -> Iterator[None]:
     try:
         yield
     except SlackApiError as error:
-        if error.response.get("error") not in MESSAGE_ERRORS:
+        if error.response.get("error") not in MESSAGE_ERRORS | {"missing_scope"}:
             raise
         logger.info("skipped %s: %s", what, _describe(error))
 
 
-# A publish holds its design this long past its last post (renewed before each); if its process dies, another
-# process takes the design over once the lease has run out.
-LEASE = timedelta(minutes=1)
+# A publish holds its design this long past its last Slack call (renewed before each change it makes): longer
+# than one call can take with its timeout and rate-limit waits. If its process dies, another process takes the
+# design over once the lease has run out.
+LEASE = timedelta(minutes=5)
 # After Slack refuses a workspace's token, the sweep leaves it alone this long, doubling up to the cap.
 AUTH_BACKOFF_START = timedelta(minutes=1)
 AUTH_BACKOFF_CAP = timedelta(hours=1)
@@ -165,7 +170,7 @@ class Publisher:
             try:
                 revision = self._publish_once(team_id, design_id)
             except LeaseLost:
-                logger.warning("publishing design %s stopped: its lease ran out and another process took it", design_id)
+                logger.warning("publishing design %s stopped: the design was deleted, or its lease ran out", design_id)
                 return
             finally:
                 self._held.claim = None
@@ -183,7 +188,8 @@ class Publisher:
         try:
             self._publish(snapshot)
         except (SlackApiError, SlackClientError, OSError) as error:
-            if _code(error) in AUTH_ERRORS:
+            if _code(error) in TOKEN_ERRORS:
+                self.forget_token(team_id)
                 self._pause_team(team_id, error)
                 return None
             if is_transient(error):
@@ -210,6 +216,10 @@ class Publisher:
             _code(error),
             wait,
         )
+
+    def forget_token(self, team_id: str) -> None:
+        """A token Slack refuses is looked up again next time (a reinstall may have replaced it)."""
+        self._clients.forget(team_id)
 
     def _is_paused(self, team_id: str) -> bool:
         until = self._paused.get(team_id, (None, None))[0]
@@ -253,7 +263,13 @@ class Publisher:
         return walkthrough.progress(snapshot.catalog, answer_statuses(snapshot.answers))
 
     def _slack(self, design: Design) -> WebClient:
-        """The Web API client holding the token of the design's workspace."""
+        """The client for a call that changes something in Slack: the lease is renewed first, so a publish
+        that lost its design (its lease ran out, or the design was deleted) stops before changing anything."""
+        self._renew_lease(design)
+        return self._clients.for_team(design.team_id)
+
+    def _reader(self, design: Design) -> WebClient:
+        """The client for a call that only reads (history, replies, permalinks)."""
         return self._clients.for_team(design.team_id)
 
     def _record(self, design: Design, **columns: Any) -> None:
@@ -472,7 +488,7 @@ class Publisher:
         except SlackApiError as error:
             code = error.response.get("error")
             if code != "already_pinned":
-                if is_transient(error):
+                if is_transient(error):  # a missing scope is not: the summary is kept current unpinned
                     raise
                 # too_many_pins, a missing scope, …: the summary still stands and is kept current unpinned.
                 logger.warning("could not pin the summary of design %s: %s", design.id, _describe(error))
@@ -521,7 +537,6 @@ class Publisher:
         payload: dict[str, Any],
         thread_ts: str | None = None,
     ) -> str:
-        self._renew_lease(design)
         response = self._slack(design).chat_postMessage(
             channel=design.channel_id,
             text=message.text,
@@ -531,10 +546,19 @@ class Publisher:
             unfurl_links=False,
             unfurl_media=False,
         )
-        return str(response["ts"])
+        ts = str(response["ts"])
+        if not self._still_exists(design):  # deleted while the post was on its way: take the post back
+            with contextlib.suppress(SlackApiError, SlackClientError, OSError):
+                self._reader(design).chat_delete(channel=design.channel_id, ts=ts)
+            raise LeaseLost()
+        return ts
+
+    def _still_exists(self, design: Design) -> bool:
+        with read_scope(self._engine) as session:
+            return repo.get_design(session=session, team_id=design.team_id, design_id=_id_of(design)) is not None
 
     def _renew_lease(self, design: Design) -> None:
-        """Before each post (the one call that must never happen twice): still ours for another LEASE?"""
+        """Before each change in Slack (a post must never happen twice): still ours for another LEASE?"""
         claim = getattr(self._held, "claim", None)
         if claim is None:
             return
@@ -551,21 +575,21 @@ class Publisher:
 
     def _permalink(self, design: Design, ts: str) -> str | None:
         try:
-            client = self._slack(design)
+            client = self._reader(design)
             return str(client.chat_getPermalink(channel=design.channel_id, message_ts=ts)["permalink"])
         except SlackApiError as error:
             logger.warning("no permalink for %s/%s: %s", design.channel_id, ts, _describe(error))
             return None
 
     def _history(self, design: Design, oldest: str) -> Iterator[dict[str, Any]]:
-        client = self._slack(design)
+        client = self._reader(design)
         return _pages(
             partial(client.conversations_history, channel=design.channel_id, oldest=oldest, include_all_metadata=True)
         )
 
     def _replies(self, design: Design) -> Iterator[dict[str, Any]]:
         assert design.parent_ts is not None
-        return thread_messages(self._slack(design), design.channel_id, design.parent_ts)
+        return thread_messages(self._reader(design), design.channel_id, design.parent_ts)
 
     @staticmethod
     def _find_posted(messages: Iterable[dict[str, Any]], event_type: str, payload: dict[str, Any]) -> str | None:

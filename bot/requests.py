@@ -42,15 +42,21 @@ def accept(
         body = raw.decode("utf-8")  # Slack signs UTF-8 text; other bytes can't be verified, nor be Slack's
     except UnicodeDecodeError:
         raise Rejected(400, "request body is not UTF-8") from None
-    if not verifier.is_valid_request(body, dict(headers)):
+    try:
+        valid = verifier.is_valid_request(body, dict(headers))
+    except (ValueError, TypeError):  # a timestamp that is no number, a signature that is no text
+        valid = False
+    if not valid:
         raise Rejected(401, "invalid or expired signature")
-    signature = headers.get("x-slack-signature", "")
-    if RETRY_HEADER not in headers and not first_time(signature):
-        raise Rejected(401, "this request was already received (replay)")
     try:
         parsed = parse_body(body, headers.get("content-type"))
     except ValueError:  # json.JSONDecodeError included
         raise Rejected(400, "malformed body: not the JSON or form Slack sends") from None
+    # Slack re-signs the retries of an event, which are deduplicated by event id anyway; the retry header is
+    # not signed, so it exempts nothing else from the replay check.
+    retried_event = RETRY_HEADER in headers and isinstance(parsed, dict) and parsed.get("type") == "event_callback"
+    if not retried_event and not first_time(headers.get("x-slack-signature", "")):
+        raise Rejected(401, "this request was already received (replay)")
     problem = _problem(parsed)
     if problem is not None:
         raise Rejected(400, f"malformed request: {problem}")

@@ -120,6 +120,7 @@ def oauth_response(bolt_response: BoltResponse, *, secure: bool) -> Response:
                 key=name,
                 value=morsel.value,
                 max_age=int(max_age) if max_age else None,
+                expires=morsel.get("expires") or None,  # Bolt deletes its cookie with an expiry in 1970
                 path=morsel.get("path") or "/",
                 secure=secure,
                 httponly=True,

@@ -143,8 +143,9 @@ class Services:
                 self.workspace_returned(team_id)
                 continue
             with self.unit_of_work() as session:
-                designs = repo.purge_workspace(session=session, team_id=team_id)
-            logger.info("deleted the data of workspace %s (%s designs), its grace period over", team_id, designs)
+                designs = repo.purge_workspace(session=session, team_id=team_id, now=self.clock.now())
+            if designs is not None:
+                logger.info("deleted the data of workspace %s (%s designs), its grace period over", team_id, designs)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

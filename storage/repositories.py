@@ -369,12 +369,19 @@ def workspace_removals_due(*, session: Session, now: datetime) -> list[str]:
     return list(session.exec(select(WorkspaceRemoval.team_id).where(col(WorkspaceRemoval.purge_after) <= now)).all())
 
 
-def purge_workspace(*, session: Session, team_id: str) -> int:
-    """Delete everything mldesign keeps of a workspace; returns how many designs went (their answers,
-    history, prompts, revisits and owners go with them)."""
+def purge_workspace(*, session: Session, team_id: str, now: datetime) -> int | None:
+    """Delete everything mldesign keeps of a workspace whose removal is still due (None when it was cancelled
+    meanwhile: a reinstall wins over a purge); returns how many designs went (their answers, history,
+    prompts, revisits and owners go with them)."""
+    due = session.exec(  # type: ignore[call-overload]
+        delete(WorkspaceRemoval).where(
+            col(WorkspaceRemoval.team_id) == team_id, col(WorkspaceRemoval.purge_after) <= now
+        )
+    )
+    if due.rowcount != 1:
+        return None
     designs = session.exec(delete(Design).where(col(Design.team_id) == team_id))  # type: ignore[call-overload]
     session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.team_id) == team_id))  # type: ignore[call-overload]
-    session.exec(delete(WorkspaceRemoval).where(col(WorkspaceRemoval.team_id) == team_id))  # type: ignore[call-overload]
     return int(designs.rowcount or 0)
 
 

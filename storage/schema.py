@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData, create_engine, inspect
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect
 from sqlmodel import SQLModel
 
 from storage import installations, models  # noqa: F401  (register their tables on SQLModel.metadata)
@@ -48,8 +49,21 @@ def head() -> str:
 
 
 def migration_engine(url: str) -> Engine:
-    """A plain engine for DDL: SQLite's foreign keys stay off, so a batch table copy never cascades deletes."""
-    return create_engine(normalize_url(url))
+    """A plain engine for DDL. On SQLite its foreign keys stay off, so a batch table copy never cascades
+    deletes, and SQLAlchemy (not the driver, which commits before DDL) begins the transaction, so a failed
+    migration leaves nothing half done (the documented pysqlite recipe)."""
+    engine = create_engine(normalize_url(url))
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+    return engine
 
 
 def current(engine: Engine) -> str | None:

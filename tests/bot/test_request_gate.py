@@ -91,6 +91,43 @@ def test_a_replayed_valid_request_is_refused_and_changes_nothing(server):
     assert counts(url) == before
 
 
+def test_a_retry_header_exempts_only_events_from_the_replay_check(server):
+    client, _, url = server
+    body = command("start Replayed with a retry header")
+    headers = signed(body)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    first = post(client, body, headers, form["Content-Type"])
+    before = counts(url)
+    again = client.post("/slack/events", content=body, headers={**form, **headers, "X-Slack-Retry-Num": "1"})
+
+    assert first == 200
+    assert again.status_code == 401, "the header is not signed: a command can't be replayed with it"
+    assert counts(url) == before
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"},
+        {"X-Slack-Signature": "v0=é".encode("latin-1")},
+    ],
+    ids=["timestamp-not-a-number", "signature-not-ascii"],
+)
+def test_malformed_signature_headers_get_401_not_500(server, headers):
+    client, _, _ = server
+    body = command("help")
+    stamp = {"X-Slack-Request-Timestamp": str(int(time.time()))}
+
+    response = client.post(
+        "/slack/events",
+        content=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", **stamp, **headers},
+    )
+
+    assert response.status_code == 401
+
+
 @pytest.mark.parametrize(
     ("body", "content_type", "status", "reason"),
     [

@@ -12,7 +12,8 @@ pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
 
 
 def last_ephemeral(slack, user: str) -> dict:
-    return slack.workspace.ephemerals(channel=CHANNEL, user=user)[-1]
+    shown = slack.workspace.ephemerals(channel=CHANNEL, user=user)
+    return shown[-1] if shown else {}
 
 
 def test_someone_who_is_not_an_owner_can_answer_but_not_deploy_or_stop_reminders(slack, driver, db, start_design):
@@ -104,3 +105,24 @@ def test_stop_on_a_nudge_is_for_owners_and_everyone_else_is_told_why(slack, driv
 
 def is_nudge(message: dict) -> bool:
     return (message.get("metadata") or {}).get("event_type") == "mldesign_nudge"
+
+
+def test_a_design_deleted_while_its_summary_is_being_posted_leaves_no_summary(slack, driver, db, start_design):
+    start_design("Churn model", user=ALICE)
+    driver.slash_command(ALICE, CHANNEL, "delete Churn model")
+    confirmation = last_ephemeral(slack, ALICE)
+    slack.workspace.delay_next("chat.postMessage", 2)  # the summary post is slow to land…
+
+    driver.slash_command(ALICE, CHANNEL, "summary Churn model")
+    slack.workspace.wait_for(lambda ws: ws.pending_faults().get("chat.postMessage") is None)  # …and is on its way
+    driver.click(ALICE, CHANNEL, confirmation["ts"], "delete_design")  # deleted meanwhile
+
+    poll_until(lambda: db.count_designs() == 0)
+    slack.workspace.wait_for(
+        lambda ws: (
+            any(c.method == "chat.delete" for c in ws.calls())
+            and all("Design summary" not in all_text(m) for m in ws.messages(CHANNEL))
+        ),
+        timeout=10,
+    )
+    assert slack.workspace.pins(CHANNEL) == []

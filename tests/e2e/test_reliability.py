@@ -43,7 +43,7 @@ def test_work_left_unpublished_by_a_crash_is_published_after_the_restart(slack, 
     slack.workspace.fail_next("chat.postMessage", http_status=503, times=0)
 
     bot.start()
-    slack.workspace.advance_clock_to(slack.workspace.now() + 61)  # the dead process's publishing lease runs out
+    slack.workspace.advance_clock_to(slack.workspace.now() + 301)  # the dead process's publishing lease runs out
 
     thread.wait_for_questions(2)
     assert thread.current_id() == "domain-experts"
@@ -236,7 +236,7 @@ def test_every_acknowledged_answer_survives_a_sigkill_under_200_concurrent_answe
     with ThreadPoolExecutor(max_workers=20) as pool:
         list(pool.map(answer, range(200)))
     bot.start()
-    slack.workspace.advance_clock_to(slack.workspace.now() + 61)  # publishing leases of the dead process run out
+    slack.workspace.advance_clock_to(slack.workspace.now() + 301)  # publishing leases of the dead process run out
     for thread in threads:
         thread.settle()
 

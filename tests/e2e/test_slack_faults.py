@@ -131,7 +131,7 @@ def test_an_update_of_a_deleted_message_is_skipped_and_the_walkthrough_goes_on(s
     assert len(updates) <= 2
 
 
-@pytest.mark.parametrize("code", ["already_pinned", "too_many_pins"])
+@pytest.mark.parametrize("code", ["already_pinned", "too_many_pins", "missing_scope"])
 def test_a_pin_slack_refuses_leaves_one_summary_and_no_retry_loop(slack, driver, db, start_design, code):
     start_design("Churn model")
     slack.workspace.fail_next("pins.add", code)

@@ -87,3 +87,19 @@ def test_the_server_refuses_a_database_behind_the_code(empty_database_url):
     assert str(refused.value) == (
         f"the database is at schema 0001, this code needs {schema.head()}: run `mldesign db upgrade`."
     )
+
+
+def test_a_migration_that_fails_leaves_the_database_as_it_was(empty_database_url):
+    schema.upgrade(empty_database_url, "0001")
+    engine = make_engine(empty_database_url)
+    with engine.begin() as connection:  # a table in the way makes 0002's second step fail
+        connection.execute(text("CREATE TABLE slack_bots (id INTEGER PRIMARY KEY)"))
+
+    with pytest.raises(Exception):  # noqa: B017  (the driver's own error, whichever database)
+        schema.upgrade(empty_database_url)
+
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+    assert schema.current(engine) == "0001"
+    assert "catalogversion" not in tables, "0002's first table was rolled back with the rest"
+    engine.dispose()
