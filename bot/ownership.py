@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.errors import TemplatedError, UserFacingError
-from bot.workflow import find_design
+from bot.workflow import find_design, lock_design
 from flows.permissions import OwnerAction, owners_of, require_owner
 from storage import repositories as repo
 from storage.models import Design
@@ -61,7 +61,7 @@ def change_owners(
     """Add or remove owners (an owner's call). Whoever started the design stays one, so a design always
     has an owner. Returns the owners after."""
     design = find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
-    design = _lock(session, design)
+    design = lock_design(session, design)
     require(session, design, user_id, OwnerAction.CHANGE_OWNERS)
     assert design.id is not None
     if change == "add":
@@ -92,10 +92,3 @@ def delete_design(*, session: Session, team_id: str, design_id: int, user_id: st
     )
     repo.delete_design(session=session, team_id=team_id, design_id=design_id)
     return deleted
-
-
-def _lock(session: Session, design: Design) -> Design:
-    assert design.id is not None
-    locked = repo.get_design(session=session, team_id=design.team_id, design_id=design.id, for_update=True)
-    assert locked is not None
-    return locked

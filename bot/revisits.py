@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot import ownership
 from bot.catalogs import Catalogs
 from bot.errors import TemplatedError, UserFacingError
-from bot.workflow import find_design
+from bot.workflow import find_design, lock_design
 from flows.catalog import Catalog
 from flows.nudges import (
     SNOOZE,
@@ -74,7 +74,7 @@ def mark_deployed(
 ) -> Design:
     """Record the deployment (today unless a day is given) and schedule a revisit of each decision marked
     ``revisit_after_deployment``; marking it again moves the revisits not sent yet."""
-    design = _lock(session, find_design(session=session, team_id=team_id, channel_id=channel_id, name=name))
+    design = lock_design(session, find_design(session=session, team_id=team_id, channel_id=channel_id, name=name))
     ownership.require(session, design, user_id, OwnerAction.MARK_DEPLOYED)
     design.deployed_at = now if on is None else datetime.combine(on, now.timetz())
     design.reminders_enabled = True
@@ -109,7 +109,7 @@ def set_reminders(
     setting: ReminderSetting,
     now: datetime,
 ) -> Design:
-    design = _lock(session, find_design(session=session, team_id=team_id, channel_id=channel_id, name=name))
+    design = lock_design(session, find_design(session=session, team_id=team_id, channel_id=channel_id, name=name))
     if design.deployed_at is None:
         raise NotDeployed(
             f"“{design.name}” is not marked as deployed yet, so there is nothing to revisit. "
@@ -349,12 +349,6 @@ _OUTCOME_WORDS = {
     NudgeStatus.STOPPED: "reminders were stopped",
     NudgeStatus.FAILED: "it could not be posted",
 }
-
-
-def _lock(session: Session, design: Design) -> Design:
-    locked = repo.get_design(session=session, team_id=design.team_id, design_id=_id(design), for_update=True)
-    assert locked is not None
-    return locked
 
 
 def _id(design: Design) -> int:

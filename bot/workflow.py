@@ -104,7 +104,7 @@ def find_design(*, session: Session, team_id: str, channel_id: str, name: str) -
 def request_summary(*, session: Session, team_id: str, channel_id: str, name: str, now: datetime) -> Design:
     """Post and pin the design's summary, or bring back the one there is (re-pinned, re-posted if deleted)."""
     design = find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
-    design = _lock(session, design)
+    design = lock_design(session, design)
     design.summary_wanted = True
     design.summary_pinned = False  # pinning again is harmless ("already_pinned") and repairs a removed pin
     repo.mark_changed(session=session, design=design, now=now)
@@ -136,7 +136,7 @@ def record_reply(*, session: Session, catalogs: Catalogs, reply: ThreadReply, no
     )
     if design is None or not _claim(session, reply.team_id, reply.event_id, now):
         return None
-    design = _lock(session, design)
+    design = lock_design(session, design)
     catalog = catalogs.of(design)
     posted = [
         (prompt.message_ts, prompt.question_id)
@@ -179,7 +179,7 @@ def record_edit(*, session: Session, catalogs: Catalogs, edit: ReplyEdit, now: d
         return None
     if not _claim(session, edit.team_id, edit.event_id, now):
         return None
-    design = _lock(session, design)
+    design = lock_design(session, design)
     catalog = catalogs.of(design)
     current = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
     answer = Answer(
@@ -320,7 +320,9 @@ def _load_for_action(session: Session, catalogs: Catalogs, action: QuestionActio
     return design
 
 
-def _lock(session: Session, design: Design) -> Design:
+def lock_design(session: Session, design: Design) -> Design:
+    """The design re-read under its row lock, as every writer takes it (design first), so concurrent changes
+    to one design apply one by one and never deadlock."""
     locked = repo.get_design(session=session, team_id=design.team_id, design_id=_id(design), for_update=True)
     assert locked is not None
     return locked
