@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
 
-.PHONY: setup run test lint chromium
+.PHONY: setup run test lint chromium bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,10 @@ chromium:
 
 test: lint chromium
 	$(VENV)/bin/pytest
+
+# Benchmarks (not part of the tests): wrk from Debian's packages, then the table for docs/benchmarks.md.
+bench: setup
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "installing wrk from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(VENV)/bin/python -m benchmarks.ack

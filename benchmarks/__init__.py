@@ -1,0 +1,1 @@
+"""Benchmarks of mldesign (not run by the test suite): see docs/benchmarks.md."""
