@@ -27,7 +27,7 @@ from storage.models import Answer, Design
 
 SECRET = "gate-signing-secret"
 SERVICES: list[Services] = []  # the running server's, for tests that call its error handler directly
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def signed(body: bytes, timestamp: int | None = None) -> dict[str, str]:

@@ -133,6 +133,7 @@ def test_one_workspace_never_sees_the_other_designs_through_any_door(two_workspa
     assert Database(database_url, TEAM_B).count_designs() == 0
 
 
+@pytest.mark.sqlite_only  # Slack-side behaviour; the install and isolation tests cover PostgreSQL
 def test_uninstalling_removes_that_workspace_tokens_and_leaves_the_other_working(
     two_workspaces, installed, database_url
 ):
@@ -144,6 +145,7 @@ def test_uninstalling_removes_that_workspace_tokens_and_leaves_the_other_working
     assert installed[TEAM_B].slash_command(ALICE, CHANNEL, "list").status_code in (200, 401)
 
 
+@pytest.mark.sqlite_only  # Slack-side behaviour; the install and isolation tests cover PostgreSQL
 def test_the_install_page_links_to_slack_with_the_scopes_of_the_manifest(distributed_bot):
     page = httpx.get(f"{distributed_bot.url}/slack/install")
 
@@ -152,6 +154,7 @@ def test_the_install_page_links_to_slack_with_the_scopes_of_the_manifest(distrib
     assert "scope=commands,chat:write" in page.text.replace("%2C", ",").replace("%3A", ":")
 
 
+@pytest.mark.sqlite_only  # Slack-side behaviour; the install and isolation tests cover PostgreSQL
 def test_a_newcomer_install_runs_the_whole_journey_within_the_manifest_scopes(two_workspaces, installed, database_url):
     """Installed through the install page, the token holds exactly the manifest's scopes (the fake refuses
     anything else with missing_scope): a walkthrough, the pinned summary, the export, deployment and a
@@ -216,6 +219,7 @@ def test_an_uninstalled_workspace_data_is_deleted_after_the_grace_period_and_onl
     assert "deleted the data of workspace T0OTHER (1 designs)" in distributed_bot.log()
 
 
+@pytest.mark.sqlite_only  # Slack-side behaviour; the install and isolation tests cover PostgreSQL
 def test_reinstalling_within_the_grace_period_keeps_the_designs(
     two_workspaces, installed, distributed_bot, database_url
 ):
