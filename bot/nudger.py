@@ -37,7 +37,7 @@ from flows.nudges import zone as owner_zone
 from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import read_scope, session_scope
-from storage.models import Design, Nudge
+from storage.models import Design, Nudge, stored_id
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class Nudger:
         closed: list[Nudge] = []
         with session_scope(self._engine) as session:
             design = repo.get_design(
-                session=session, team_id=batch.design.team_id, design_id=_id(batch.design), for_update=True
+                session=session, team_id=batch.design.team_id, design_id=stored_id(batch.design), for_update=True
             )
             if design is None:
                 return
@@ -235,9 +235,9 @@ class Nudger:
                 repo.mark_changed(session=session, design=design, now=now)
         for ts in {row.message_ts for row in closed if row.message_ts}:
             assert ts is not None
-            self.refresh_message(batch.design.team_id, _id(batch.design), ts)
+            self.refresh_message(batch.design.team_id, stored_id(batch.design), ts)
         if closed:
-            self._publisher.schedule(batch.design.team_id, _id(batch.design))
+            self._publisher.schedule(batch.design.team_id, stored_id(batch.design))
 
     # --- Slack ---------------------------------------------------------------------------------------
 
@@ -323,7 +323,7 @@ class Nudger:
             raise _Deferred from error
         if tz:
             with session_scope(self._engine) as session:
-                stored = repo.get_design(session=session, team_id=design.team_id, design_id=_id(design))
+                stored = repo.get_design(session=session, team_id=design.team_id, design_id=stored_id(design))
                 if stored is not None:
                     stored.owner_tz = tz
                     session.add(stored)
@@ -332,8 +332,8 @@ class Nudger:
 
     def _render(self, design: Design, nudges: Sequence[Nudge]) -> Message:
         with read_scope(self._engine) as session:
-            answers = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
-            log = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=_id(design), limit=200)
+            answers = repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
+            log = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=stored_id(design), limit=200)
         confirmations: dict[str, Confirmation] = {}
         for past in log:
             if past.status == NudgeStatus.CONFIRMED and past.resolved_at and past.question_id not in confirmations:
@@ -368,7 +368,7 @@ class Nudger:
                     acted_on = True
                 session.add(row)
         if acted_on:
-            self.refresh_message(batch.design.team_id, _id(batch.design), ts)
+            self.refresh_message(batch.design.team_id, stored_id(batch.design), ts)
 
     def _hold(self, batch: Batch, **values: Any) -> Batch:
         """Write to the rows this dispatch still holds, and return them; rows whose lease another dispatch
@@ -404,11 +404,6 @@ def _describe(error: Exception) -> str:
     if isinstance(error, SlackApiError):
         return str(error.response.get("error") or f"HTTP {error.response.status_code}")
     return type(error).__name__
-
-
-def _id(design: Design) -> int:
-    assert design.id is not None
-    return design.id
 
 
 def _nudge_id(nudge: Nudge) -> int:

@@ -38,7 +38,7 @@ from flows.walkthrough import AnswerStatus, Progress
 from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import read_scope, session_scope
-from storage.models import Answer, Design, Prompt
+from storage.models import Answer, Design, Prompt, stored_id
 
 logger = logging.getLogger(__name__)
 
@@ -555,7 +555,7 @@ class Publisher:
 
     def _still_exists(self, design: Design) -> bool:
         with read_scope(self._engine) as session:
-            return repo.get_design(session=session, team_id=design.team_id, design_id=_id_of(design)) is not None
+            return repo.get_design(session=session, team_id=design.team_id, design_id=stored_id(design)) is not None
 
     def _renew_lease(self, design: Design) -> None:
         """Before each change in Slack (a post must never happen twice): still ours for another LEASE?"""
@@ -566,7 +566,7 @@ class Publisher:
             renewed = repo.renew_publishing_lease(
                 session=session,
                 team_id=design.team_id,
-                design_id=_id_of(design),
+                design_id=stored_id(design),
                 claim=claim,
                 until=self._clock.now() + LEASE,
             )
@@ -624,8 +624,3 @@ def _describe(error: Exception) -> str:
     if isinstance(error, SlackApiError):
         return f"{error.response.get('error')} (HTTP {error.response.status_code})"
     return type(error).__name__
-
-
-def _id_of(design: Design) -> int:
-    assert design.id is not None, "a stored design has an id"
-    return design.id

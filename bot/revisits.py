@@ -32,7 +32,7 @@ from flows.permissions import OwnerAction
 from flows.walkthrough import AnswerStatus
 from storage import nudges as nudge_repo
 from storage import repositories as repo
-from storage.models import Answer, Design, Nudge
+from storage.models import Answer, Design, Nudge, stored_id
 
 
 class NotDeployed(UserFacingError):
@@ -126,7 +126,7 @@ def set_reminders(
         case RemindNow():
             design.reminders_enabled = True
             _schedule(session, catalogs.of(design), design, now, restart=False)
-            for nudge in nudge_repo.open_nudges(session=session, team_id=team_id, design_id=_id(design)):
+            for nudge in nudge_repo.open_nudges(session=session, team_id=team_id, design_id=stored_id(design)):
                 if nudge.status == NudgeStatus.SCHEDULED and not nudge_repo.is_leased(nudge, now):
                     nudge.due_at, nudge.any_hour = now, True
                     session.add(nudge)
@@ -155,7 +155,7 @@ def resolve(
                 session=session, catalog=catalogs.of(design), design=design, question_id=nudge.question_id, now=now
             )
     repo.mark_changed(session=session, design=design, now=now)
-    return Revisited(design_id=_id(design), message_ts=nudge.message_ts)
+    return Revisited(design_id=stored_id(design), message_ts=nudge.message_ts)
 
 
 def update_answer(
@@ -173,7 +173,7 @@ def update_answer(
     if not repo.claim_event(session=session, team_id=action.team_id, event_id=action.interaction_id, now=now):
         return None
     nudge, design = _load(session, action)
-    current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
+    current = repo.current_answers(session=session, team_id=action.team_id, design_id=stored_id(design))
     previous = current.get(nudge.question_id)
     answered = previous is not None and previous.status == AnswerStatus.ANSWERED
     old_text = previous.text if answered and previous is not None else ""
@@ -197,14 +197,14 @@ def update_answer(
             author_id=action.user_id,
             created_at=now,
         )
-        repo.add_answer(session=session, design_id=_id(design), answer=answer)
+        repo.add_answer(session=session, design_id=stored_id(design), answer=answer)
     if NudgeStatus(nudge.status).is_open:
         _close(session, nudge, NudgeStatus.UPDATED if changed else NudgeStatus.CONFIRMED, by=action.user_id, now=now)
         schedule_next(
             session=session, catalog=catalogs.of(design), design=design, question_id=nudge.question_id, now=now
         )
     repo.mark_changed(session=session, design=design, now=now)
-    return Revisited(design_id=_id(design), message_ts=nudge.message_ts)
+    return Revisited(design_id=stored_id(design), message_ts=nudge.message_ts)
 
 
 def open_nudge(*, session: Session, action: NudgeAction) -> tuple[Nudge, Design]:
@@ -225,11 +225,11 @@ def retime(*, session: Session, catalogs: Catalogs, team_id: str, design_id: int
 def _schedule(session: Session, catalog: Catalog, design: Design, now: datetime, *, restart: bool) -> None:
     """Give each revisit question one open nudge; with ``restart``, re-time the ones not sent yet (never
     sooner than a snooze asked for, never one a dispatcher holds)."""
-    answers = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
+    answers = repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
     every = _every(design)
     open_by_question = {
         nudge.question_id: nudge
-        for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=_id(design))
+        for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design))
     }
     assert design.deployed_at is not None
     for question in catalog.questions:
@@ -244,7 +244,7 @@ def _schedule(session: Session, catalog: Catalog, design: Design, now: datetime,
             round_number = existing.round
         else:
             latest = nudge_repo.latest_round(
-                session=session, team_id=design.team_id, design_id=_id(design), question_id=question.id
+                session=session, team_id=design.team_id, design_id=stored_id(design), question_id=question.id
             )
             round_number = 0 if latest is None else latest + 1
         anchor = design.deployed_at if round_number == 0 and every is None else now
@@ -270,14 +270,14 @@ def schedule_next(*, session: Session, catalog: Catalog, design: Design, questio
         return
     if any(
         n.question_id == question_id
-        for n in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=_id(design))
+        for n in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design))
     ):
         return
     latest = nudge_repo.latest_round(
-        session=session, team_id=design.team_id, design_id=_id(design), question_id=question_id
+        session=session, team_id=design.team_id, design_id=stored_id(design), question_id=question_id
     )
     round_number = 0 if latest is None else latest + 1
-    answers = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
+    answers = repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
     due = next_due(
         cadence=cadence(question_id, answers, _every(design)),
         round_number=round_number,
@@ -289,13 +289,13 @@ def schedule_next(*, session: Session, catalog: Catalog, design: Design, questio
 
 def _add(session: Session, design: Design, question_id: str, due: datetime, not_before: datetime | None = None) -> None:
     latest = nudge_repo.latest_round(
-        session=session, team_id=design.team_id, design_id=_id(design), question_id=question_id
+        session=session, team_id=design.team_id, design_id=stored_id(design), question_id=question_id
     )
     nudge_repo.add_nudge(
         session=session,
         nudge=Nudge(
             team_id=design.team_id,
-            design_id=_id(design),
+            design_id=stored_id(design),
             question_id=question_id,
             round=0 if latest is None else latest + 1,
             status=NudgeStatus.SCHEDULED,
@@ -311,7 +311,7 @@ def _every(design: Design) -> timedelta | None:
 
 def _stop(session: Session, design: Design, now: datetime, by: str | None = None) -> None:
     design.reminders_enabled = False
-    for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=_id(design)):
+    for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design)):
         _close(session, nudge, NudgeStatus.STOPPED, by=by, now=now)
 
 
@@ -349,8 +349,3 @@ _OUTCOME_WORDS = {
     NudgeStatus.STOPPED: "reminders were stopped",
     NudgeStatus.FAILED: "it could not be posted",
 }
-
-
-def _id(design: Design) -> int:
-    assert design.id is not None
-    return design.id

@@ -20,7 +20,7 @@ from flows.catalog import Catalog, QuestionKind
 from flows.commands import name_key
 from flows.walkthrough import AnswerStatus, WalkState
 from storage import repositories as repo
-from storage.models import Answer, Design, DesignStatus
+from storage.models import Answer, Design, DesignStatus, stored_id
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def record_unpinned(*, session: Session, team_id: str, channel_id: str, message_
     design = repo.get_design_by_summary(session=session, team_id=team_id, channel_id=channel_id, summary_ts=message_ts)
     if design is None:
         return None
-    repo.record_publication(session=session, team_id=team_id, design_id=_id(design), summary_pinned=False)
+    repo.record_publication(session=session, team_id=team_id, design_id=stored_id(design), summary_pinned=False)
     return design.id
 
 
@@ -140,7 +140,7 @@ def record_reply(*, session: Session, catalogs: Catalogs, reply: ThreadReply, no
     catalog = catalogs.of(design)
     posted = [
         (prompt.message_ts, prompt.question_id)
-        for prompt in repo.prompts(session=session, team_id=design.team_id, design_id=_id(design))
+        for prompt in repo.prompts(session=session, team_id=design.team_id, design_id=stored_id(design))
         if prompt.message_ts is not None
     ]
     if design.closing_ts is not None:
@@ -149,7 +149,7 @@ def record_reply(*, session: Session, catalogs: Catalogs, reply: ThreadReply, no
     question_id = design.current_question_id if target is None else target
     if question_id is None or question_id == _CLOSED or question_id not in catalog:
         return None
-    current = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
+    current = repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
     answer = Answer(
         team_id=reply.team_id,
         question_id=question_id,
@@ -160,7 +160,7 @@ def record_reply(*, session: Session, catalogs: Catalogs, reply: ThreadReply, no
         source_ts=reply.ts,
         created_at=now,
     )
-    repo.add_answer(session=session, design_id=_id(design), answer=answer)
+    repo.add_answer(session=session, design_id=stored_id(design), answer=answer)
     _move(session, design, walkthrough.answer(catalog, _walk_state(design, current), question_id), now)
     return design.id
 
@@ -173,7 +173,7 @@ def record_edit(*, session: Session, catalogs: Catalogs, edit: ReplyEdit, now: d
     if design is None:
         return None
     previous = repo.latest_answer_from_message(
-        session=session, team_id=edit.team_id, design_id=_id(design), source_ts=edit.ts
+        session=session, team_id=edit.team_id, design_id=stored_id(design), source_ts=edit.ts
     )
     if previous is None or previous.text == edit.text or not edit.text.strip():
         return None
@@ -181,7 +181,7 @@ def record_edit(*, session: Session, catalogs: Catalogs, edit: ReplyEdit, now: d
         return None
     design = lock_design(session, design)
     catalog = catalogs.of(design)
-    current = repo.current_answers(session=session, team_id=design.team_id, design_id=_id(design))
+    current = repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
     answer = Answer(
         team_id=edit.team_id,
         question_id=previous.question_id,
@@ -193,7 +193,7 @@ def record_edit(*, session: Session, catalogs: Catalogs, edit: ReplyEdit, now: d
         reacted=previous.reacted,
         created_at=now,
     )
-    repo.add_answer(session=session, design_id=_id(design), answer=answer)
+    repo.add_answer(session=session, design_id=stored_id(design), answer=answer)
     repo.mark_changed(session=session, design=design, now=now)
     return design.id
 
@@ -216,7 +216,7 @@ def record_choice(
         raise InvalidChoice("That option is not one of this question's choices.")
     if not option_ids and question.kind is not QuestionKind.MULTI:
         raise InvalidChoice("Pick one of the options, or skip the question.")
-    current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
+    current = repo.current_answers(session=session, team_id=action.team_id, design_id=stored_id(design))
     previous = current.get(action.question_id)
     answered_before = previous is not None and previous.status == AnswerStatus.ANSWERED
     if not (answered_before and previous is not None and previous.choices == option_ids):
@@ -230,7 +230,7 @@ def record_choice(
             author_id=action.user_id,
             created_at=now,
         )
-        repo.add_answer(session=session, design_id=_id(design), answer=answer)
+        repo.add_answer(session=session, design_id=stored_id(design), answer=answer)
     state = _walk_state(design, current)
     if walkthrough.advances_on_choice(question):
         state = walkthrough.answer(catalog, state, action.question_id)
@@ -244,7 +244,7 @@ def finish_question(*, session: Session, catalogs: Catalogs, action: QuestionAct
     if design is None:
         return None
     catalog = catalogs.of(design)
-    current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
+    current = repo.current_answers(session=session, team_id=action.team_id, design_id=stored_id(design))
     # A multi-select cleared to nothing is no answer to move on with; every other answer or skip counts.
     picked = {
         question_id: answer
@@ -261,7 +261,7 @@ def skip_question(*, session: Session, catalogs: Catalogs, action: QuestionActio
     if design is None:
         return None
     catalog = catalogs.of(design)
-    current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
+    current = repo.current_answers(session=session, team_id=action.team_id, design_id=stored_id(design))
     state = _walk_state(design, current)
     new_state = walkthrough.skip(catalog, state, action.question_id)
     previous = current.get(action.question_id)
@@ -273,7 +273,7 @@ def skip_question(*, session: Session, catalogs: Catalogs, action: QuestionActio
             author_id=action.user_id,
             created_at=now,
         )
-        repo.add_answer(session=session, design_id=_id(design), answer=skipped)
+        repo.add_answer(session=session, design_id=stored_id(design), answer=skipped)
     _move(session, design, new_state, now)
     return design.id
 
@@ -283,7 +283,7 @@ def go_back(*, session: Session, catalogs: Catalogs, action: QuestionAction, now
     if design is None:
         return None
     catalog = catalogs.of(design)
-    current = repo.current_answers(session=session, team_id=action.team_id, design_id=_id(design))
+    current = repo.current_answers(session=session, team_id=action.team_id, design_id=stored_id(design))
     _move(session, design, walkthrough.back(catalog, _walk_state(design, current), action.question_id), now)
     return design.id
 
@@ -323,15 +323,10 @@ def _load_for_action(session: Session, catalogs: Catalogs, action: QuestionActio
 def lock_design(session: Session, design: Design) -> Design:
     """The design re-read under its row lock, as every writer takes it (design first), so concurrent changes
     to one design apply one by one and never deadlock."""
-    locked = repo.get_design(session=session, team_id=design.team_id, design_id=_id(design), for_update=True)
+    locked = repo.get_design(session=session, team_id=design.team_id, design_id=stored_id(design), for_update=True)
     assert locked is not None
     return locked
 
 
 def _claim(session: Session, team_id: str, event_id: str, now: datetime) -> bool:
     return repo.claim_event(session=session, team_id=team_id, event_id=event_id, now=now)
-
-
-def _id(design: Design) -> int:
-    assert design.id is not None, "a stored design has an id"
-    return design.id

@@ -94,6 +94,12 @@ class Design(DesignBase, table=True):
     updated_at: datetime = _timestamp()
 
 
+def stored_id(design: Design) -> int:
+    """The id of a design read from (or flushed to) the database, where it always has one."""
+    assert design.id is not None, "a stored design has an id"
+    return design.id
+
+
 class Prompt(SQLModel, table=True):
     """One asking of a question in a design's thread. (design_id, step) is unique, so each is posted once."""
 
