@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from tests.e2e.helpers import ALICE, BOB, CHANNEL, DesignThread
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, DesignThread, poll_until
 from tests.slack_text import all_text, texts
 
 pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
@@ -114,6 +114,8 @@ def test_a_deleted_summary_is_posted_and_pinned_anew_and_remembered(slack, drive
     finish(thread)
     thread.wait_until(lambda: len(summaries(slack)) == 1)
     old_ts = summaries(slack)[0]["ts"]
+    poll_until(lambda: db.design("Churn model").summary_ts == old_ts)  # the bot recorded what it posted…
+    thread.settle()  # …and has no publish left that could find the deletion before the command does
 
     driver.delete_message(ALICE, CHANNEL, old_ts)
     response = driver.slash_command(ALICE, CHANNEL, "summary churn model")
