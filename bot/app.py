@@ -21,6 +21,7 @@ from bot.errors import TemplatedError, UserFacingError
 from bot.listeners import register_listeners
 from bot.listeners.payloads import team_id_of
 from bot.manifest import BOT_SCOPES
+from bot.replays import Replayed
 from bot.services import Services
 from flows.commands import CommandError
 from flows.nudges import ReminderError
@@ -113,6 +114,8 @@ def _distribution(services: Services) -> dict[str, Any]:
 
 def error_handler(services: Services) -> Callable[..., BoltResponse]:
     def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        if isinstance(error, Replayed):  # its change was rolled back: tell the sender only, as the gate does
+            return BoltResponse(status=401, body=str(error))
         if isinstance(error, NotAnOwner):
             notice = blocks.notice(
                 "not_owner.j2", name=error.design_name, action=str(error.action), owners=error.owners

@@ -16,6 +16,8 @@ from slack_bolt import BoltRequest
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
+from bot.replays import REPLAY_REASON
+
 RETRY_HEADER = "x-slack-retry-num"
 
 
@@ -35,9 +37,9 @@ def accept(
     verifier: SignatureVerifier,
     first_time: Callable[[str], bool],
 ) -> BoltRequest:
-    """The Bolt request for ``raw``, or Rejected. ``first_time(signature)`` records a signature and says whether
-    it was new: a valid request sent again is a replay (Slack's own retries of events are re-signed, and are
-    deduplicated by event id anyway)."""
+    """The Bolt request for ``raw``, or Rejected. ``first_time(signature)`` remembers a signature and says
+    whether it was new: a valid request sent again is a replay (Slack's own retries of events are re-signed, and
+    are deduplicated by event id anyway). See bot.replays for the stored half of the guard."""
     try:
         body = raw.decode("utf-8")  # Slack signs UTF-8 text; other bytes can't be verified, nor be Slack's
     except UnicodeDecodeError:
@@ -56,7 +58,7 @@ def accept(
     # not signed, so it exempts nothing else from the replay check.
     retried_event = RETRY_HEADER in headers and isinstance(parsed, dict) and parsed.get("type") == "event_callback"
     if not retried_event and not first_time(headers.get("x-slack-signature", "")):
-        raise Rejected(401, "this request was already received (replay)")
+        raise Rejected(401, REPLAY_REASON)
     problem = _problem(parsed)
     if problem is not None:
         raise Rejected(400, f"malformed request: {problem}")

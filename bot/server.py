@@ -36,15 +36,18 @@ def create_web_app(bolt_app: App, services: Services) -> Starlette:
     secret = services.settings.slack_signing_secret
     verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
 
+    def first_time(signature: str) -> bool:
+        return services.replays.first_sight(signature, now=time.monotonic())
+
     def handle(raw: bytes, query: str, headers: dict[str, str]) -> tuple[BoltResponse, dict[str, str]]:
-        """In a worker thread: the gate (which records the signature in the database), then Bolt."""
+        """In a worker thread: the gate, then Bolt, whose listener stores the signature with its change."""
         try:
-            bolt_request = accept(
-                raw, query=query, headers=headers, verifier=verifier, first_time=services.first_sight_of_request
-            )
+            bolt_request = accept(raw, query=query, headers=headers, verifier=verifier, first_time=first_time)
         except Rejected as rejected:
             return BoltResponse(status=rejected.status, body=rejected.reason), {"kind": "request"}
-        return bolt_app.dispatch(bolt_request), describe(bolt_request.body)
+        is_event = bolt_request.body.get("type") == "event_callback"  # deduplicated by event id instead
+        with services.replays.answering(None if is_event else headers.get("x-slack-signature")):
+            return bolt_app.dispatch(bolt_request), describe(bolt_request.body)
 
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()

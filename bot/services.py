@@ -28,6 +28,7 @@ from bot.home import Home
 from bot.nudger import Nudger
 from bot.ownership import Deleted
 from bot.publisher import Publisher
+from bot.replays import SIGNATURE_LIFETIME, ReplayGuard
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
 from flows.catalog import load_catalog
@@ -38,8 +39,6 @@ from storage.schema import require_current
 
 logger = logging.getLogger(__name__)
 
-# Slack refuses signatures older than five minutes; a little more covers clock skew.
-REPLAY_WINDOW = timedelta(minutes=10)
 # Slack retries an event for about an hour; a day covers any duplicate delivery.
 EVENT_MEMORY = timedelta(days=1)
 
@@ -56,6 +55,7 @@ class Services:
     nudger: Nudger
     home: Home
     clock: Clock
+    replays: ReplayGuard
 
     def export(self, request: ExportRequest) -> None:
         """Post a design document after the acknowledgement; a second click while one is queued is one export."""
@@ -109,17 +109,12 @@ class Services:
             key = ("nudge-message", team_id, message_ts)
             self.background.submit(key, partial(self.nudger.refresh_message, team_id, design_id, message_ts))
 
-    def first_sight_of_request(self, signature: str) -> bool:
-        """Record a signed request's signature (wall-clock time, like the signature's own timestamp)."""
-        with self.unit_of_work() as session:
-            return repo.first_sight_of_request(session=session, signature=signature, now=datetime.now(UTC))
-
     def housekeeping(self) -> None:
         """Drop replay-guard signatures past Slack's window and event ids past its retries, and delete the data
         of workspaces whose grace period after an uninstall is over."""
         now = datetime.now(UTC)
         with self.unit_of_work() as session:
-            repo.prune_seen(session=session, requests_before=now - REPLAY_WINDOW, events_before=now - EVENT_MEMORY)
+            repo.prune_seen(session=session, requests_before=now - SIGNATURE_LIFETIME, events_before=now - EVENT_MEMORY)
         self.purge_uninstalled()
 
     def workspace_uninstalled(self, team_id: str) -> None:
@@ -149,7 +144,9 @@ class Services:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        with session_scope(self.engine) as session:
+        """A transaction; the first one of a listener answering a request also stores the request's signature,
+        so a replay of a request that changes something is refused by every process (bot.replays)."""
+        with session_scope(self.engine) as session, ReplayGuard.store_with(session):
             yield session
 
     @contextmanager
@@ -207,4 +204,5 @@ def build_services(settings: Settings) -> Services:
         nudger=nudger,
         home=home,
         clock=clock,
+        replays=ReplayGuard(),
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
+from flows.walkthrough import AnswerStatus
 from storage.models import Answer, Design, DesignOwner, ProcessedEvent, Prompt, SeenRequest, WorkspaceRemoval
 
 
@@ -21,6 +24,11 @@ def get_design(*, session: Session, team_id: str, design_id: int, for_update: bo
         # populate_existing: a row loaded earlier in this session is re-read once the lock is held.
         query = query.with_for_update().execution_options(populate_existing=True)
     return session.exec(query).first()
+
+
+def design_revision(*, session: Session, team_id: str, design_id: int) -> int | None:
+    """The design's revision, or None once it is deleted: the publisher's cheap check between Slack calls."""
+    return session.exec(select(Design.revision).where(Design.team_id == team_id, Design.id == design_id)).first()
 
 
 def get_design_by_name(*, session: Session, team_id: str, channel_id: str, name_key: str) -> Design | None:
@@ -55,12 +63,20 @@ def find_designs(*, session: Session, reference: str, team_id: str | None = None
     return session.exec(query.order_by(col(Design.created_at), col(Design.id))).all()
 
 
-def list_designs(*, session: Session, team_id: str, channel_id: str) -> Sequence[Design]:
+def list_designs(*, session: Session, team_id: str, channel_id: str, limit: int | None = None) -> Sequence[Design]:
+    """The channel's designs, the most recently changed first."""
     return session.exec(
         select(Design)
         .where(Design.team_id == team_id, Design.channel_id == channel_id)
-        .order_by(col(Design.created_at), col(Design.id))
+        .order_by(col(Design.updated_at).desc(), col(Design.id).desc())
+        .limit(limit)
     ).all()
+
+
+def count_designs(*, session: Session, team_id: str, channel_id: str) -> int:
+    return session.exec(
+        select(func.count()).select_from(Design).where(Design.team_id == team_id, Design.channel_id == channel_id)
+    ).one()
 
 
 def add_design(*, session: Session, design: Design) -> Design:
@@ -170,6 +186,24 @@ def current_answers_of(*, session: Session, team_id: str, design_ids: Sequence[i
     return found
 
 
+def answer_statuses_of(
+    *, session: Session, team_id: str, design_ids: Sequence[int]
+) -> dict[int, dict[str, AnswerStatus]]:
+    """Each question's current status for many designs, without loading the answers' text: enough for progress."""
+    found: dict[int, dict[str, AnswerStatus]] = {design_id: {} for design_id in design_ids}
+    if not design_ids:
+        return found
+    latest = (
+        select(func.max(Answer.id))
+        .where(Answer.team_id == team_id, col(Answer.design_id).in_(design_ids))
+        .group_by(col(Answer.design_id), col(Answer.question_id))
+    )
+    rows = session.exec(select(Answer.design_id, Answer.question_id, Answer.status).where(col(Answer.id).in_(latest)))
+    for design_id, question_id, status in rows.all():
+        found[design_id][question_id] = AnswerStatus(status)
+    return found
+
+
 def designs_of_person(*, session: Session, team_id: str, user_id: str, limit: int) -> Sequence[Design]:
     """The designs a person started or answered in their workspace, the most recently changed first."""
     return session.exec(
@@ -252,29 +286,34 @@ def get_prompt(*, session: Session, team_id: str, design_id: int, step: int) -> 
 
 def claim_event(*, session: Session, team_id: str, event_id: str, now: datetime) -> bool:
     """Record an event id; False when it was already recorded (a retry or a duplicate delivery)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.exec(  # type: ignore[call-overload]
-        insert(ProcessedEvent)
-        .values(team_id=team_id, event_id=event_id, received_at=now)
-        .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
-        .returning(ProcessedEvent.event_id)  # type: ignore[arg-type]
-    )
-    return result.first() is not None
+    return _insert_if_new(session, ProcessedEvent, team_id=team_id, event_id=event_id, received_at=now)
 
 
 def first_sight_of_request(*, session: Session, signature: str, now: datetime) -> bool:
     """Record a request's signature; False when it was seen before (a replay). Not team-scoped: a signature
     is the same secret-keyed digest whichever workspace the request claims to come from."""
-    dialect = session.get_bind().dialect.name
+    return _insert_if_new(session, SeenRequest, signature=signature, received_at=now)
+
+
+def _insert_if_new(session: Session, table: type[SQLModel], **row: object) -> bool:
+    """Insert ``row`` unless its primary key is taken; True when it was inserted. Atomic on both databases."""
+    statement = _insert_if_new_statement(session.get_bind().dialect.name, table)
+    return session.exec(statement, params=row).first() is not None  # type: ignore[call-overload]
+
+
+@cache
+def _insert_if_new_statement(dialect: str, table: type[SQLModel]) -> Any:
+    """Built once per table: these inserts run on the acknowledgement path, where building the statement anew
+    cost more than executing it."""
+    columns = table.__table__.columns  # type: ignore[attr-defined]
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.exec(  # type: ignore[call-overload]
-        insert(SeenRequest)
-        .values(signature=signature, received_at=now)
-        .on_conflict_do_nothing(index_elements=["signature"])
-        .returning(SeenRequest.signature)  # type: ignore[arg-type]
+    keys = [column.name for column in columns if column.primary_key]
+    return (
+        insert(table)
+        .values({column.name: bindparam(column.name) for column in columns})
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(*(columns[key] for key in keys))
     )
-    return result.first() is not None
 
 
 def prune_seen(*, session: Session, requests_before: datetime, events_before: datetime) -> None:

@@ -91,6 +91,57 @@ def test_a_replayed_valid_request_is_refused_and_changes_nothing(server):
     assert counts(url) == before
 
 
+@pytest.fixture(scope="module")
+def second_process(server) -> Iterator[TestClient]:
+    """Another bot process on the same database: its own services, so its own memory of signatures."""
+    _, fake, url = server
+    configured = Settings(
+        slack_bot_token=fake.workspace.bot_token,
+        slack_signing_secret=SECRET,
+        slack_api_url=fake.api_url,
+        database_url=url,
+    )
+    services = build_services(configured)
+    with TestClient(create_web_app(create_app(services), services), raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_a_request_that_changes_something_replayed_to_another_process_is_refused_and_rolled_back(
+    server, second_process
+):
+    client, _, url = server
+    body = command("start Replayed across processes")
+    headers = signed(body)
+
+    first = post(client, body, headers, "application/x-www-form-urlencoded")
+    before = counts(url)
+    again = second_process.post(
+        "/slack/events", content=body, headers={"Content-Type": "application/x-www-form-urlencoded", **headers}
+    )
+
+    assert first == 200
+    assert (again.status_code, again.text) == (401, "this request was already received (replay)")
+    assert counts(url) == before
+
+
+def test_a_read_only_request_is_refused_again_by_its_process_but_answered_by_another(server, second_process):
+    """Documented trade-off (bot.replays): help and list store nothing, so only the process that answered them
+    remembers; another process shows the replayer the same answer the original exchange already showed."""
+    client, _, _ = server
+    body = command("help")
+    headers = signed(body)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    first = client.post("/slack/events", content=body, headers={**form, **headers})
+    same_process = client.post("/slack/events", content=body, headers={**form, **headers})
+    other_process = second_process.post("/slack/events", content=body, headers={**form, **headers})
+
+    assert first.status_code == 200
+    assert same_process.status_code == 401
+    assert other_process.status_code == 200
+    assert other_process.json()["text"] == first.json()["text"]
+
+
 def test_a_retry_header_exempts_only_events_from_the_replay_check(server):
     client, _, url = server
     body = command("start Replayed with a retry header")
