@@ -8,8 +8,9 @@ bounded below Slack's three-second window, so a stuck lock fails a request inste
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -81,10 +82,26 @@ def read_scope(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: commit when the block ends, roll back if it raises. The session never escapes."""
-    with Session(engine, expire_on_commit=False) as session:
+    with _one_writer(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+_sqlite_writers: dict[str, threading.RLock] = {}
+_sqlite_writers_guard = threading.Lock()
+
+
+def _one_writer(engine: Engine) -> AbstractContextManager[object]:
+    """SQLite lets one connection write at a time, and a connection that finds the lock taken sleeps in
+    SQLite's busy handler (1, 2, 5 … 100 ms steps) whatever the other writer's progress. Within a process,
+    writers queue on a lock per database file instead and start the moment the previous one commits. The
+    lock is reentrant so a nested unit of work behaves as before. PostgreSQL locks rows: nothing to queue."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    database = engine.url.database or ":memory:"
+    with _sqlite_writers_guard:
+        return _sqlite_writers.setdefault(database, threading.RLock())
