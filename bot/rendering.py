@@ -52,6 +52,7 @@ def markdown_environment() -> Environment:
 def _environment(finalize: Any) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
+        auto_reload=False,  # templates ship with the code: no stat() of the file on every render (the ack path)
         autoescape=False,
         finalize=finalize,
         undefined=StrictUndefined,
