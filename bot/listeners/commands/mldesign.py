@@ -73,25 +73,35 @@ def _help(services: Services, who: Invocation, command: Command) -> Outcome:
     return blocks.notice("help.j2"), None
 
 
+# The most recently changed designs a list shows: what fits one section of a message, a glance not an index.
+LIST_LIMIT = 10
+
+
 def _list(services: Services, who: Invocation, command: Command) -> Outcome:
     with services.read_only() as session:
-        designs = repo.list_designs(session=session, team_id=who.team_id, channel_id=who.channel_id)
-        ids = [_id(design.id) for design in designs]
-        answers = repo.current_answers_of(session=session, team_id=who.team_id, design_ids=ids)
+        designs = repo.list_designs(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, limit=LIST_LIMIT + 1
+        )
+        shown = designs[:LIST_LIMIT]
+        hidden = 0
+        if len(designs) > LIST_LIMIT:
+            hidden = repo.count_designs(session=session, team_id=who.team_id, channel_id=who.channel_id) - LIST_LIMIT
+        ids = [_id(design.id) for design in shown]
+        statuses = repo.answer_statuses_of(session=session, team_id=who.team_id, design_ids=ids)
         next_due = nudge_repo.next_due_of(session=session, team_id=who.team_id, design_ids=ids)
     items = [
         {
             "name": design.name,
             "permalink": design.permalink,
             "complete": design.current_question_id is None,
-            "progress": walkthrough.progress(services.catalogs.of(design), answer_statuses(answers[_id(design.id)])),
+            "progress": walkthrough.progress(services.catalogs.of(design), statuses[_id(design.id)]),
             "deployed_at": design.deployed_at,
             "reminders": design.reminders_enabled,
             "next_nudge": next_due.get(_id(design.id)),
         }
-        for design in designs
+        for design in shown
     ]
-    return blocks.notice("list.j2", designs=items), None
+    return blocks.notice("list.j2", designs=items, hidden=hidden), None
 
 
 def _status(services: Services, who: Invocation, command: Command) -> Outcome:
