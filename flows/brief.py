@@ -74,7 +74,8 @@ def _phrase(phrases: Mapping[str, str], chosen: frozenset[str]) -> str | None:
 
 def _first_sentence(text: str) -> str | None:
     """The goal's first sentence on one line, cut to a length a paragraph can carry."""
-    flat = " ".join(text.split())
+    # Only the opening can make the sentence shown: searching all of a 40,000-character answer cost a millisecond.
+    flat = " ".join(text[: MAX_GOAL * 4].split())
     if not flat:
         return None
     sentence = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0]
