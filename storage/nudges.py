@@ -19,6 +19,7 @@ from flows.nudges import NudgeStatus
 from storage.models import Nudge
 
 OPEN = tuple(status for status in NudgeStatus if status.is_open)
+CLAIM_BATCH = 200  # due rows taken at once (with the rest of their designs' due rows)
 
 
 def open_nudges(*, session: Session, team_id: str, design_id: int) -> Sequence[Nudge]:
@@ -107,7 +108,9 @@ def next_due_of(*, session: Session, team_id: str, design_ids: Sequence[int]) ->
     return {design_id: due for design_id, due in rows if due is not None}
 
 
-def claim_due(*, session: Session, now: datetime, lease_until: datetime, claim: str, limit: int = 200) -> list[Nudge]:
+def claim_due(
+    *, session: Session, now: datetime, lease_until: datetime, claim: str, limit: int = CLAIM_BATCH
+) -> list[Nudge]:
     """Take the rows due at ``now`` for this claim until ``lease_until``; a dispatcher running at the same
     time gets other rows, never the same ones. Every due row of a design taken comes along, so a design's
     revisits go out together even when more than ``limit`` rows are due."""

@@ -53,11 +53,12 @@ def nudger(slack, engine, catalogs):
     background.shutdown()
 
 
-def deployed_design(slack, engine, catalog, status: str = NudgeStatus.SCHEDULED) -> int:
+def deployed_design(slack, engine, catalog, status: str = NudgeStatus.SCHEDULED, name: str = "Churn model") -> int:
     """A deployed design with a thread in the fake and one due revisit per revisit question."""
     parent = slack.workspace.post_message(CHANNEL, text="design", bot_id="B0BOT")
     with session_scope(engine) as session:
         design = make_design(
+            name=name,
             team_id="T0SANDBOX",
             channel_id=CHANNEL,
             started_by="U0ALICE",
@@ -152,3 +153,17 @@ def test_a_lookup_slack_refuses_for_good_fails_the_rows_instead_of_looping(slack
     closed = rows(engine, design_id)[: len(claimed)]
     assert {(row.status, row.failure) for row in closed} == {("failed", "channel_not_found")}
     assert nudge_posts(slack) == []
+
+
+def test_one_dispatch_drains_every_due_nudge_not_just_one_batch(slack, engine, catalog, nudger, monkeypatch):
+    monkeypatch.setattr(nudge_repo, "CLAIM_BATCH", 2)  # three batches' worth, without seeding hundreds
+    designs = [deployed_design(slack, engine, catalog, name=f"Model {n}") for n in range(5)]
+
+    claimed = nudger.dispatch()
+
+    per_design = sum(1 for question in catalog.questions if question.revisit_after_deployment)
+    assert claimed == 5 * per_design
+    posted = {call.params["thread_ts"] for call in nudge_posts(slack)}
+    assert len(nudge_posts(slack)) == 5, "one message per design, each design once"
+    assert len(posted) == 5
+    assert all(row.status == NudgeStatus.SENT for design_id in designs for row in rows(engine, design_id))
