@@ -16,6 +16,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -45,6 +46,7 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
+DESIGNS_AT_ONCE = 4  # designs nudged concurrently by one dispatcher; each takes a database connection
 MAX_ITEMS_PER_MESSAGE = 15  # three blocks each, plus the intro and "Stop": within Slack's 50
 # Slack can't say who the owner is (deleted, or no users:read): their timezone stays unknown, UTC is used.
 UNKNOWABLE_USER = frozenset({"user_not_found", "user_not_visible", "missing_scope", "not_allowed_token_type"})
@@ -97,14 +99,20 @@ class Nudger:
         by_design: dict[tuple[str, int], list[Nudge]] = defaultdict(list)
         for nudge in claimed:
             by_design[(nudge.team_id, nudge.design_id)].append(nudge)
-        for (team_id, design_id), nudges in by_design.items():
+
+        def dispatch_one(key: tuple[str, int]) -> None:
+            team_id, design_id = key
             try:
-                self._dispatch_design(claim, team_id, design_id, nudges, now)
+                self._dispatch_design(claim, team_id, design_id, by_design[key], now)
             except _Deferred:
-                continue
+                return
             except Exception:
                 # The lease runs out and the rows fall due again; one design's trouble doesn't stop the rest.
                 logger.exception("dispatching nudges of design %s failed", design_id)
+
+        # Designs are independent (each holds its own rows' leases): while one waits on Slack, others post.
+        with ThreadPoolExecutor(max_workers=DESIGNS_AT_ONCE, thread_name_prefix="mldesign-nudge") as pool:
+            list(pool.map(dispatch_one, by_design))
         return len(claimed)
 
     def learn_owner_timezone(self, team_id: str, design_id: int) -> None:

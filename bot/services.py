@@ -25,7 +25,7 @@ from bot.catalogs import Catalogs
 from bot.clock import Clock, SharedClock, SystemClock
 from bot.export import Exporter, ExportRequest
 from bot.home import Home
-from bot.nudger import Nudger
+from bot.nudger import DESIGNS_AT_ONCE, Nudger
 from bot.ownership import Deleted
 from bot.publisher import Publisher
 from bot.replays import SIGNATURE_LIFETIME, ReplayGuard
@@ -177,7 +177,8 @@ def build_services(settings: Settings) -> Services:
     engine = make_engine(
         settings.database_url,
         pool_size=settings.mldesign_threads,
-        max_overflow=settings.mldesign_background_workers + 4,  # the publisher, dispatcher, sweeps
+        # background work, the dispatcher's designs at once, the sweeps
+        max_overflow=settings.mldesign_background_workers + DESIGNS_AT_ONCE + 4,
     )
     try:
         require_current(engine)
