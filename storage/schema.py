@@ -10,19 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect, text
 from sqlmodel import SQLModel
 
 from storage import installations, models  # noqa: F401  (register their tables on SQLModel.metadata)
 from storage.engine import normalize_url
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The newest migration. Serving checks the database against it without importing Alembic, which costs start-up
+# half a second; a test keeps it equal to the head of storage/migrations/versions.
+HEAD = "0006"
 # The schema that `create_all` built before migrations existed; such a database is adopted at this revision.
 BASELINE = "0001"
 
@@ -37,12 +39,16 @@ def metadata() -> MetaData:
 
 
 def _config() -> Config:
+    from alembic.config import Config  # Alembic only when migrating (see HEAD)
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def head() -> str:
+    from alembic.script import ScriptDirectory
+
     revision = ScriptDirectory.from_config(_config()).get_current_head()
     assert revision is not None
     return revision
@@ -67,8 +73,11 @@ def migration_engine(url: str) -> Engine:
 
 
 def current(engine: Engine) -> str | None:
+    """The revision the database is at (None before any migration), read as Alembic stores it."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 @contextmanager
@@ -86,6 +95,9 @@ def _migrating(url: str) -> Iterator[tuple[Config, Connection]]:
 
 def upgrade(url: str, revision: str = "head") -> str:
     """Migrate the database to ``revision`` in one transaction; returns the revision it is at afterwards."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     with _migrating(url) as (config, connection):
         if _predates_migrations(connection):
             command.stamp(config, BASELINE)
@@ -97,6 +109,8 @@ def upgrade(url: str, revision: str = "head") -> str:
 
 def downgrade(url: str, revision: str) -> None:
     """Undo migrations down to ``revision`` ("base" for none): for a rollback to an older release."""
+    from alembic import command
+
     with _migrating(url) as (config, _):
         command.downgrade(config, revision)
 
@@ -105,15 +119,20 @@ def draft_revision(url: str, message: str) -> None:
     """Write the next migration from what the models add to a database at head (review it before committing)."""
     latest = head()
     number = f"{int(latest) + 1:04d}" if latest.isdigit() else None  # 0001, 0002…: the order reads at a glance
+    from alembic import command
+
     with _migrating(url) as (config, _):
         command.revision(config, message=message, autogenerate=True, rev_id=number)
 
 
 def require_current(engine: Engine) -> None:
     """Refuse a database the code cannot use: never migrated, behind, or migrated by newer code."""
-    found, wanted = current(engine), head()
-    if found == wanted:
+    found = current(engine)
+    if found == HEAD:
         return
+    from alembic.script import ScriptDirectory
+
+    wanted = head()
     if found is None:
         raise SchemaError("the database has no mldesign schema yet: run `mldesign db upgrade` first.")
     if found not in {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}:

@@ -103,3 +103,8 @@ def test_a_migration_that_fails_leaves_the_database_as_it_was(empty_database_url
     assert schema.current(engine) == "0001"
     assert "catalogversion" not in tables, "0002's first table was rolled back with the rest"
     engine.dispose()
+
+
+def test_head_names_the_newest_migration():
+    """Serving compares the database with schema.HEAD, not with Alembic's scripts: a new migration bumps it."""
+    assert schema.head() == schema.HEAD, "a migration was added: set storage.schema.HEAD to its revision"
