@@ -33,9 +33,11 @@ chromium:
 test: lint chromium
 	$(VENV)/bin/pytest
 
-# Benchmarks (not part of the tests): wrk from Debian's packages, then the table for docs/benchmarks.md.
+# Benchmarks (not part of the tests): wrk from Debian's packages, PostgreSQL for the nudge dispatch at scale,
+# then the figures written into docs/benchmarks.md.
 bench: setup
 	@command -v wrk >/dev/null 2>&1 || { \
 		echo "installing wrk from Debian's packages"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-	$(VENV)/bin/python -m benchmarks.ack
+	scripts/ensure-postgres
+	$(VENV)/bin/python -m benchmarks
