@@ -1,172 +1,228 @@
 """Acknowledgement latency and throughput over real HTTP on loopback: mldesign against two bare Bolt apps on the
-same server stack, with wrk (a separate process) sending signed `/mldesign help` commands.
+same server stack, with wrk (a separate process) sending signed requests.
 
-Every request is signed anew and distinct (mldesign refuses a replayed signature), so wrk cycles through a
-pool of pre-signed bodies generated here. Run: `python -m benchmarks.ack` (needs `wrk`, from Debian's
-packages); it prints a Markdown table.
+mldesign answers five kinds of request: `/mldesign help` and `list` (read only), `start` (creates a design), a
+thread reply that answers a question (an event; the answer is committed before the acknowledgement) and a click
+on a question's option. The bare apps only acknowledge a command, an event and a click. Every request is distinct
+and signed just before its run. Run alone: `python -m benchmarks.ack`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-import re
-import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 import httpx
 
+from benchmarks.common import (
+    BOT_COMMAND,
+    Body,
+    Check,
+    Load,
+    Outcome,
+    bot_environment,
+    click,
+    command,
+    milliseconds,
+    run_wrk,
+    serving,
+    settle,
+    start_designs,
+    thread_reply,
+    wrk_script,
+)
 from sandbox import FakeSlack
 from storage import schema
 
-ROOT = Path(__file__).resolve().parents[1]
-SECRET = "benchmark-signing-secret"
-DURATION_SECONDS = 5
-POOL = 40_000  # distinct signed requests: more than any target answers in DURATION_SECONDS
+SECONDS = 4  # per row
+CONNECTIONS = (1, 10)
+POOL = 15_000  # distinct requests per row: more than any target answers in SECONDS
+DESIGNS = 200  # answers and clicks spread over this many designs, as many teams would
+TIMES = "\N{MULTIPLICATION SIGN}"
+MLDESIGN, DEFAULTS, BEFORE_RESPONSE = "mldesign", "bare Bolt, defaults", "bare Bolt, `process_before_response`"
 
 
 @dataclass(frozen=True)
-class Result:
+class Row:
     target: str
+    kind: str
     connections: int
-    median_ms: float
-    p99_ms: float
-    per_second: float
-    failures: int
+    load: Load
 
 
-def signed_command(number: int) -> tuple[str, str, str]:
-    """A distinct `/mldesign help` with its signature headers (timestamp, signature) and body."""
-    form = {
-        "team_id": "T0SANDBOX",
-        "user_id": "U0ALICE",
-        "channel_id": "C0MLTEAM",
-        "command": "/mldesign",
-        "text": "help",
-        "trigger_id": f"bench.{number}",
-        "response_url": "http://127.0.0.1:9/unused",
-    }
-    body = urlencode(form)
-    stamp = str(int(time.time()))
-    digest = hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
-    return stamp, f"v0={digest}", body
+class Requests:
+    """Distinct request bodies of each kind; every call gives fresh ones (new ids, new timestamps)."""
+
+    def __init__(self, designs: Sequence[tuple[int, str]]) -> None:
+        self.designs = designs
+        self.serial = 0
+        self.future = int(time.time()) + 3600  # reply ts after every question posted: it answers the latest
+
+    def _numbers(self, count: int) -> range:
+        first = self.serial
+        self.serial += count
+        return range(first, first + count)
+
+    def help(self, count: int) -> list[Body]:
+        return [command("help", trigger=f"bench.{n}") for n in self._numbers(count)]
+
+    def list(self, count: int) -> list[Body]:
+        return [command("list", trigger=f"bench.{n}") for n in self._numbers(count)]
+
+    def start(self, count: int) -> list[Body]:
+        return [command(f"start Benchmark design {n}", trigger=f"bench.{n}") for n in self._numbers(count)]
+
+    def answer(self, count: int) -> list[Body]:
+        bodies = []
+        for n in self._numbers(count):
+            _, thread_ts = self.designs[n % len(self.designs)]
+            ts = f"{self.future}.{n:06d}"
+            bodies.append(thread_reply(thread_ts=thread_ts, ts=ts, text=f"Answer number {n}", event_id=f"EvB{n}"))
+        return bodies
+
+    def click(self, count: int) -> list[Body]:
+        options = ("business", "ml-only")  # alternate, so every click records a new version of the answer
+        bodies = []
+        for n in self._numbers(count):
+            design_id, _ = self.designs[n % len(self.designs)]
+            option = options[(n // len(self.designs)) % 2]
+            bodies.append(
+                click(
+                    block_id=f"choices:{design_id}:success-metric",
+                    action_id=f"choose_option:{option}",
+                    value=option,
+                    action_ts=f"{self.future}.{n:06d}",
+                )
+            )
+        return bodies
 
 
-def lua_script(path: Path, count: int) -> None:
-    """A wrk script that sends each pre-signed request once, in order."""
-    lines = ["local pool = {"]
-    for number in range(count):
-        stamp, signature, body = signed_command(number)
-        lines.append(f'{{"{stamp}", "{signature}", "{body}"}},')
-    lines += [
-        "}",
-        "local next_one = 0",
-        "request = function()",
-        "  next_one = next_one % #pool + 1",
-        "  local r = pool[next_one]",
-        '  local headers = {["Content-Type"] = "application/x-www-form-urlencoded",',
-        '    ["X-Slack-Request-Timestamp"] = r[1], ["X-Slack-Signature"] = r[2]}',
-        '  return wrk.format("POST", "/slack/events", headers, r[3])',
-        "end",
-    ]
-    path.write_text("\n".join(lines), encoding="utf-8")
+def measure(url: str, work: Path, target: str, kinds: dict[str, Callable[[int], list[Body]]]) -> list[Row]:
+    rows = []
+    script = work / "requests.lua"
+    for kind, make in kinds.items():
+        for connections in CONNECTIONS:
+            wrk_script(script, make(POOL))
+            rows.append(Row(target, kind, connections, run_wrk(url, script, connections=connections, seconds=SECONDS)))
+            print(f"  {target}, {kind}, {connections} connections: {rows[-1].load}", file=sys.stderr)
+    return rows
 
 
-def run_wrk(url: str, script: Path, connections: int) -> tuple[float, float, float, int]:
-    output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{DURATION_SECONDS}s", "--latency", "-s", str(script), url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    failures = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    assert rate is not None, f"wrk printed no rate:\n{output}"
-    return (
-        _percentile(output, 50),
-        _percentile(output, 99),
-        float(rate.group(1)),
-        int(failures.group(1) if failures else 0),
-    )
-
-
-def _percentile(output: str, percent: int) -> float:
-    """A latency percentile of wrk's --latency table, in milliseconds."""
-    found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
-    assert found is not None, f"wrk printed no {percent}th percentile:\n{output}"
-    return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
-
-
-def serve(command: list[str], port: int, environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as sink:
-        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=sink, stderr=sink)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)  # a port not open yet: nothing to wait on
-    process.kill()
-    raise RuntimeError(f"{command} did not start:\n{log.read_text(errors='replace')}")
-
-
-def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="mldesign-bench-"))
-    script = work / "help.lua"
-    lua_script(script, POOL)
-    database = f"sqlite:///{work / 'bench.db'}"
+def run(work: Path) -> Outcome:
+    database_file = work / "ack.db"
+    database = f"sqlite:///{database_file}"
     schema.upgrade(database)
-    base = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    base |= {"PYTHONPATH": str(ROOT), "BENCH_SIGNING_SECRET": SECRET}
-    results: list[Result] = []
+    rows: list[Row] = []
     with FakeSlack() as slack:
-        base |= {"BENCH_BOT_TOKEN": slack.workspace.bot_token, "BENCH_API_URL": slack.api_url}
-        bot_env = base | {
-            "SLACK_BOT_TOKEN": slack.workspace.bot_token,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": database,
-            "HOST": "127.0.0.1",
-            "PORT": "4100",
-            "LOG_LEVEL": "WARNING",
-            "LOG_FORMAT": "text",
+        token = slack.workspace.bot_token
+        environment = bot_environment(database=database, api_url=slack.api_url, token=token, port=4100)
+        with serving(BOT_COMMAND, 4100, environment, work / "mldesign.log"):
+            url = "http://127.0.0.1:4100/slack/events"
+            with httpx.Client(timeout=10) as client:
+                names = [f"Answered design {n}" for n in range(DESIGNS)]
+                requests = Requests(start_designs(client, url, database_file, names))
+            for kind in ("help", "list", "answer", "click", "start"):
+                settle(slack)
+                rows += measure(url, work, MLDESIGN, {kind: getattr(requests, kind)})
+        bare_environment = environment | {
+            "BENCH_SIGNING_SECRET": environment["SLACK_SIGNING_SECRET"],
+            "BENCH_BOT_TOKEN": token,
+            "BENCH_API_URL": slack.api_url,
         }
-        targets = [
-            ("mldesign", [sys.executable, "-m", "bot.cli", "serve"], 4100, bot_env),
-            ("bare Bolt, defaults", [sys.executable, "-m", "benchmarks.bare_bolt", "--port", "4101"], 4101, base),
-            (
-                "bare Bolt, process_before_response",
-                [sys.executable, "-m", "benchmarks.bare_bolt", "--port", "4102", "--process-before-response"],
-                4102,
-                base,
-            ),
-        ]
-        for name, command, port, environment in targets:
-            process = serve(command, port, environment, work / f"{port}.log")
-            try:
-                for connections in (1, 10):
-                    lua_script(script, POOL)  # fresh signatures: none replayed, none older than five minutes
-                    median, p99, rate, failures = run_wrk(f"http://127.0.0.1:{port}/slack/events", script, connections)
-                    results.append(Result(name, connections, median, p99, rate, failures))
-            finally:
-                process.terminate()
-                process.wait(timeout=15)
-    print("| Target | Connections | Median | p99 | Requests/s | Non-2xx |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for r in results:
-        print(
-            f"| {r.target} | {r.connections} | {r.median_ms:.2f} ms | {r.p99_ms:.2f} ms | {r.per_second:,.0f} |"
-            f" {r.failures} |"
+        bare_kinds = {"command": requests.help, "event": requests.answer, "click": requests.click}
+        for target, port, flags in ((DEFAULTS, 4101, []), (BEFORE_RESPONSE, 4102, ["--process-before-response"])):
+            bare = [sys.executable, "-m", "benchmarks.bare_bolt", "--port", str(port), *flags]
+            with serving(bare, port, bare_environment, work / f"bare-{port}.log"):
+                rows += measure(f"http://127.0.0.1:{port}/slack/events", work, target, bare_kinds)
+    return Outcome(section(rows), checks(rows))
+
+
+BARE_KIND = {"help": "command", "list": "command", "start": "command", "answer": "event", "click": "click"}
+
+
+def _row(rows: list[Row], target: str, kind: str, connections: int) -> Load:
+    return next(r.load for r in rows if (r.target, r.kind, r.connections) == (target, kind, connections))
+
+
+def section(rows: list[Row]) -> str:
+    lines = [
+        "## 1. Acknowledgement latency and throughput",
+        "",
+        f"wrk (one thread, a separate process) for {SECONDS} s per row. Answers and clicks go to {DESIGNS} designs in"
+        " turn; `start` creates a design per request. Each mldesign row starts once the bot has finished the"
+        " previous row's Slack work; that work (posting questions, updating summaries) then runs beside the"
+        " acknowledgements, as it would in use.",
+        "",
+        "| Target | Request | Connections | Median | p99 | Requests/s | Non-2xx or errors |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.target} | {r.kind} | {r.connections} | {milliseconds(r.load.median_ms)} |"
+            f" {milliseconds(r.load.p99_ms)} | {r.load.per_second:,.0f} | {r.load.failures} |"
         )
+    lines += [
+        "",
+        "Against the bare apps answering the same kind of request (a command, an event, a click);"
+        f" above 1{TIMES}, mldesign is faster.",
+        "",
+        "| mldesign request | Connections | Median vs defaults | Requests/s vs defaults"
+        " | Median vs `process_before_response` | Requests/s vs `process_before_response` |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for kind, bare_kind in BARE_KIND.items():
+        for connections in CONNECTIONS:
+            own = _row(rows, MLDESIGN, kind, connections)
+            default = _row(rows, DEFAULTS, bare_kind, connections)
+            fast = _row(rows, BEFORE_RESPONSE, bare_kind, connections)
+            lines.append(
+                f"| {kind} | {connections} | {default.median_ms / own.median_ms:.2f}{TIMES} |"
+                f" {own.per_second / default.per_second:.2f}{TIMES} | {fast.median_ms / own.median_ms:.2f}{TIMES} |"
+                f" {own.per_second / fast.per_second:.2f}{TIMES} |"
+            )
+    return "\n".join(lines)
+
+
+def checks(rows: list[Row]) -> list[Check]:
+    found: list[Check] = []
+    for kinds, goal in ((("help", "list"), 2.0), (("start", "answer", "click"), 5.0)):
+        worst = max(_row(rows, MLDESIGN, kind, 1).p99_ms for kind in kinds)
+        found.append(
+            Check(f"Ack p99 at concurrency 1: {', '.join(kinds)}", f"< {goal:g} ms", milliseconds(worst), worst < goal)
+        )
+    ratio = min(
+        _row(rows, DEFAULTS, BARE_KIND[kind], 1).median_ms / _row(rows, MLDESIGN, kind, 1).median_ms
+        for kind in BARE_KIND
+    )
+    found.append(
+        Check(
+            "Ack at concurrency 1 vs bare Bolt defaults (median)",
+            f"≥ 2{TIMES} faster",
+            f"{ratio:.2f}{TIMES}",
+            ratio >= 2,
+        )
+    )
+    for kinds, goal in ((("help", "list"), 2000.0), (("answer",), 500.0)):
+        slowest = min(_row(rows, MLDESIGN, kind, 10).per_second for kind in kinds)
+        found.append(
+            Check(
+                f"Acks/s at concurrency 10: {', '.join(kinds)}",
+                f"≥ {goal:,.0f}/s",
+                f"{slowest:,.0f}/s",
+                slowest >= goal,
+            )
+        )
+    worst = max(_row(rows, MLDESIGN, kind, 10).p99_ms for kind in BARE_KIND)
+    found.append(Check("Ack p99 at concurrency 10, every request", "< 20 ms", milliseconds(worst), worst < 20))
+    return found
 
 
 if __name__ == "__main__":
-    main()
+    outcome = run(Path(tempfile.mkdtemp(prefix="mldesign-bench-")))
+    print(outcome.section)
+    for check in outcome.checks:
+        print(check)

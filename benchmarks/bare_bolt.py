@@ -1,5 +1,5 @@
-"""The floor mldesign stands on: a Bolt app whose only listener acknowledges `/mldesign`, served on the same
-stack as mldesign (Starlette on uvicorn, Bolt's dispatch in a worker thread).
+"""The floor mldesign stands on: a Bolt app whose listeners only acknowledge `/mldesign`, a message event and any
+click, served on the same stack as mldesign (Starlette on uvicorn, Bolt's dispatch in a worker thread).
 
 `python -m benchmarks.bare_bolt --port 4001 [--process-before-response]` serves it; the signing secret, the
 bot token and the Web API's URL come from BENCH_SIGNING_SECRET, BENCH_BOT_TOKEN and BENCH_API_URL. Bolt's
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 
 import uvicorn
 from slack_bolt import Ack, App, BoltRequest
@@ -32,7 +33,15 @@ def bare_app(*, process_before_response: bool) -> Starlette:
     )
 
     @bolt.command("/mldesign")
-    def acknowledge(ack: Ack) -> None:
+    def acknowledge_command(ack: Ack) -> None:
+        ack()
+
+    @bolt.event("message")
+    def acknowledge_event() -> None:
+        """Bolt acknowledges events itself."""
+
+    @bolt.action(re.compile(".*"))
+    def acknowledge_click(ack: Ack) -> None:
         ack()
 
     async def events(request: Request) -> Response:
