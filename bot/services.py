@@ -58,7 +58,11 @@ class Services:
     replays: ReplayGuard
 
     def export(self, request: ExportRequest) -> None:
-        """Post a design document after the acknowledgement; a second click while one is queued is one export."""
+        """Post a design document after the acknowledgement; a second click while one is queued is one export.
+        An export changes nothing in the database but posts in Slack, so its request's signature is stored as a
+        change's would be: a replay of it is refused by every process (bot.replays)."""
+        with self.unit_of_work():
+            pass
         key = ("export", request.team_id, request.design_id)
         self.background.submit(key, partial(self.exporter.export, request))
 
@@ -177,8 +181,8 @@ def build_services(settings: Settings) -> Services:
     engine = make_engine(
         settings.database_url,
         pool_size=settings.mldesign_threads,
-        # background work, the dispatcher's designs at once, the sweeps
-        max_overflow=settings.mldesign_background_workers + DESIGNS_AT_ONCE + 4,
+        # background work, the designs of two dispatches at once (a tick and `remind now`), the sweeps
+        max_overflow=settings.mldesign_background_workers + 2 * DESIGNS_AT_ONCE + 4,
     )
     try:
         require_current(engine)

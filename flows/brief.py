@@ -76,6 +76,8 @@ def _first_sentence(text: str) -> str | None:
     """The goal's first sentence on one line, cut to a length a paragraph can carry."""
     # Only the opening can make the sentence shown: searching all of a 40,000-character answer cost a millisecond.
     flat = " ".join(text[: MAX_GOAL * 4].split())
+    if len(flat) < MAX_GOAL < len(text):  # an opening that is mostly whitespace: look further
+        flat = " ".join(text.split())
     if not flat:
         return None
     sentence = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0]

@@ -144,7 +144,7 @@ _HOLDOUT = (
 )
 _GOVERNANCE = (
     *("retention", "retain", "delet", "eras", "purg", "expir", "ttl", "access", "permission", "role", "rbac"),
-    *("iam", "acl", "need-to-know", "need to know"),
+    *("iam", "acl", "need-to-know", "need to know", "need-to know", "need to-know"),
 )
 
 

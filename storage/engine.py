@@ -8,6 +8,7 @@ bounded below Slack's three-second window, so a stuck lock fails a request inste
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -104,4 +105,17 @@ def _one_writer(engine: Engine) -> AbstractContextManager[object]:
         return nullcontext()
     database = engine.url.database or ":memory:"
     with _sqlite_writers_guard:
-        return _sqlite_writers.setdefault(database, threading.RLock())
+        lock = _sqlite_writers.setdefault(database, threading.RLock())
+    return _bounded(lock)
+
+
+@contextmanager
+def _bounded(lock: threading.RLock) -> Iterator[None]:
+    """The writer lock, waited for no longer than SQLite's own busy timeout: a stuck writer fails this request
+    within Slack's three seconds instead of queueing everyone behind it."""
+    if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        raise sqlite3.OperationalError("database is locked (another writer held it too long)")
+    try:
+        yield
+    finally:
+        lock.release()
