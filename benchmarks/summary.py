@@ -45,18 +45,24 @@ def design(*, name: str, deployed: bool) -> Design:
     )
 
 
+def answer(number: int, question_id: str, text: str, choices: list[str], author: str, at: datetime) -> Answer:
+    return Answer(
+        id=number,
+        team_id="T0SANDBOX",
+        question_id=question_id,
+        status="answered",
+        text=text,
+        choices=choices,
+        author_id=author,
+        created_at=at,
+    )
+
+
 def largest(catalog: Catalog) -> SummaryInput:
     """Every question answered at Slack's maximum length with every option chosen, deployed, a full revisit log."""
     answers = {
-        question.id: Answer(
-            id=number,
-            team_id="T0SANDBOX",
-            question_id=question.id,
-            status="answered",
-            text=LONGEST_ANSWER,
-            choices=[option.id for option in question.options],
-            author_id="U" + "X" * 31,
-            created_at=WHEN,
+        question.id: answer(
+            number, question.id, LONGEST_ANSWER, [option.id for option in question.options], "U" + "X" * 31, WHEN
         )
         for number, question in enumerate(catalog.questions)
     }
@@ -70,16 +76,15 @@ def largest(catalog: Catalog) -> SummaryInput:
 def typical(catalog: Catalog) -> SummaryInput:
     """A review in progress: two thirds of the questions answered in a sentence or two, the first option chosen."""
     answered = catalog.questions[: len(catalog.questions) * 2 // 3]
+    sentence = "We score nightly in batch; analysts review the top decile each morning."
     answers = {
-        question.id: Answer(
-            id=number,
-            team_id="T0SANDBOX",
-            question_id=question.id,
-            status="answered",
-            text="" if question.options else "We score nightly in batch; analysts review the top decile each morning.",
-            choices=[question.options[0].id] if question.options else [],
-            author_id="U0BOB",
-            created_at=WHEN - timedelta(days=1),
+        question.id: answer(
+            number,
+            question.id,
+            "" if question.options else sentence,
+            [question.options[0].id] if question.options else [],
+            "U0BOB",
+            WHEN - timedelta(days=1),
         )
         for number, question in enumerate(answered)
     }

@@ -176,12 +176,7 @@ def current_answers_of(*, session: Session, team_id: str, design_ids: Sequence[i
     found: dict[int, dict[str, Answer]] = {design_id: {} for design_id in design_ids}
     if not design_ids:
         return found
-    latest = (
-        select(func.max(Answer.id))
-        .where(Answer.team_id == team_id, col(Answer.design_id).in_(design_ids))
-        .group_by(col(Answer.design_id), col(Answer.question_id))
-    )
-    for answer in session.exec(select(Answer).where(col(Answer.id).in_(latest))).all():
+    for answer in session.exec(select(Answer).where(col(Answer.id).in_(_latest_answers(team_id, design_ids)))).all():
         found[answer.design_id][answer.question_id] = answer
     return found
 
@@ -193,15 +188,20 @@ def answer_statuses_of(
     found: dict[int, dict[str, AnswerStatus]] = {design_id: {} for design_id in design_ids}
     if not design_ids:
         return found
-    latest = (
-        select(func.max(Answer.id))
-        .where(Answer.team_id == team_id, col(Answer.design_id).in_(design_ids))
-        .group_by(col(Answer.design_id), col(Answer.question_id))
-    )
+    latest = _latest_answers(team_id, design_ids)
     rows = session.exec(select(Answer.design_id, Answer.question_id, Answer.status).where(col(Answer.id).in_(latest)))
     for design_id, question_id, status in rows.all():
         found[design_id][question_id] = AnswerStatus(status)
     return found
+
+
+def _latest_answers(team_id: str, design_ids: Sequence[int]) -> Any:
+    """The ids of each question's current answer in these designs (older rows are its history)."""
+    return (
+        select(func.max(Answer.id))
+        .where(Answer.team_id == team_id, col(Answer.design_id).in_(design_ids))
+        .group_by(col(Answer.design_id), col(Answer.question_id))
+    )
 
 
 def designs_of_person(*, session: Session, team_id: str, user_id: str, limit: int) -> Sequence[Design]:
