@@ -167,6 +167,7 @@ class Publisher:
                 ):
                     return
             self._held.claim, self._held.until = claim, now + LEASE
+            revision = None
             try:
                 revision = self._publish_once(team_id, design_id)
             except LeaseLost:
@@ -174,17 +175,24 @@ class Publisher:
                 return
             finally:
                 self._held.claim = None
+                # Published and let go in one transaction: no moment where the design looks published while a
+                # process that may die still holds it (its successor would wait out the lease).
                 with session_scope(self._engine) as session:
+                    if revision is not None:
+                        repo.mark_published(session=session, team_id=team_id, design_id=design_id, revision=revision)
                     repo.release_publishing_lease(session=session, team_id=team_id, design_id=design_id, claim=claim)
-            if revision is None or not self._changed_since(team_id, design_id, revision):
+            if revision is None:
+                return
+            self._paused.pop(team_id, None)
+            if not self._changed_since(team_id, design_id, revision):
                 return
 
     def _publish_once(self, team_id: str, design_id: int) -> int | None:
-        """Publish one snapshot; returns its revision, or None when there is nothing more to do for now."""
+        """Publish one snapshot; returns the revision Slack now shows, or None when there is nothing more to do
+        for now (the design is gone, or Slack failed in a way the sweep retries)."""
         snapshot = self._load(team_id, design_id)
         if snapshot is None:
             return None
-        revision = snapshot.design.revision
         try:
             self._publish(snapshot)
         except (SlackApiError, SlackClientError, OSError) as error:
@@ -198,10 +206,7 @@ class Publisher:
             if self._give_up_on_channel(snapshot, error):
                 return None
             logger.error("publishing design %s failed: %s", design_id, _describe(error))
-        with session_scope(self._engine) as session:
-            repo.mark_published(session=session, team_id=team_id, design_id=design_id, revision=revision)
-        self._paused.pop(team_id, None)
-        return revision
+        return snapshot.design.revision
 
     def _pause_team(self, team_id: str, error: Exception) -> None:
         """A credential a person must fix (revoked token, missing scope): stop trying for that workspace for a

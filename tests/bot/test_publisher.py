@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
+from sqlmodel import Session
 
 from bot.background import KeyedBackground
 from bot.clock import SystemClock
@@ -10,7 +12,7 @@ from bot.publisher import Publisher
 from bot.slack_clients import SlackClients
 from sandbox import FakeSlack
 from storage import repositories as repo
-from storage.engine import session_scope
+from storage.engine import make_engine, read_scope, session_scope
 from storage.models import Design, Prompt, utc_now
 from tests.factories import make_design
 
@@ -159,3 +161,28 @@ def test_a_pin_slack_refuses_leaves_the_summary_posted_and_kept_current(slack, e
     assert summaries(slack) == [design.summary_ts]
     assert design.published_revision == design.revision, "nothing left to retry in a loop"
     assert design.summary_pinned is (error == "already_pinned")
+
+
+def test_a_design_never_looks_published_while_its_publishing_lease_is_held(
+    slack, engine, database_url, catalog, publisher
+):
+    """A process killed right after a publish must not leave a design that looks done yet stays locked: its
+    successor would wait out the whole lease before publishing the next answer."""
+    design_id = new_design(engine, catalog)
+    observer = make_engine(database_url)
+    seen: list[tuple[int, int, str | None]] = []
+
+    def look(_session) -> None:  # after every commit the publisher makes, as another process would see it
+        with read_scope(observer) as session:
+            row = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+            seen.append((row.published_revision, row.revision, row.publishing_claim))
+
+    event.listen(Session, "after_commit", look)
+    try:
+        publisher.publish("T0SANDBOX", design_id)
+    finally:
+        event.remove(Session, "after_commit", look)
+        observer.dispose()
+
+    assert seen[-1][0] == seen[-1][1], "the design was published"
+    assert [state for state in seen if state[0] >= state[1] and state[2] is not None] == []
