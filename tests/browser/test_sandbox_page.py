@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, expect
+
+from sandbox.launcher import APP_DATABASE
 
 SCREENSHOT_DIR = os.environ.get("MLDESIGN_SCREENSHOT_DIR")
 
@@ -61,19 +64,23 @@ def test_a_design_review_from_start_to_a_choice(page: Page, tmp_path: Path, cata
     assert shot.stat().st_size > 10_000
 
 
-def test_commands_typed_back_to_back_are_all_sent_in_order(page: Page):
+def test_commands_typed_back_to_back_are_all_sent_in_order(page: Page, tmp_path: Path):
     """The second Enter comes while the first command is still on its way: it waits its turn, never dropped."""
+    typed = ("Churn model", "Fraud model", "Search ranking")
     open_channel(page)
     be(page, "U0ALICE")
-    for name in ("Churn model", "Fraud model", "Search ranking"):
+    for name in typed:
         send(page, "#composer-input", f"/mldesign start {name}")
 
     parents = page.locator("#messages .msg", has_text="ML design review")
     expect(parents).to_have_count(3)
-    expect(parents.nth(0)).to_contain_text("Churn model")
-    expect(parents.nth(1)).to_contain_text("Fraud model")
-    expect(parents.nth(2)).to_contain_text("Search ranking")
+    for name in typed:  # the bot posts each design's message on its own, so they may land in any order
+        expect(parents.filter(has_text=name)).to_have_count(1)
     expect(page.locator("#composer-input")).to_have_value("")
+    # The bot received the commands in the order they were typed: it numbered the designs that way.
+    with sqlite3.connect(tmp_path / APP_DATABASE) as database:
+        started = [name for (name,) in database.execute("SELECT name FROM design ORDER BY id")]
+    assert started == list(typed)
 
 
 def test_the_clock_moves_forward_for_the_page_and_the_bot(page: Page, sandbox):
