@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.common import Check, Outcome
-from bot.publisher import answer_statuses
 from bot.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog, load_catalog
 from storage.models import Answer, Design
+from storage.repositories import answer_statuses
 
 RUNS = 300
 WHEN = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)

@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from bot.catalogs import Catalogs
 from bot.clock import Clock
-from bot.publisher import answer_statuses
 from bot.rendering import escape_mrkdwn, render_markdown
 from bot.slack_clients import NotInstalled, SlackClients
 from flows import walkthrough
@@ -66,7 +65,7 @@ def design_document(
         answers=current,
         history=by_question,
         complete=design.current_question_id is None,
-        progress=walkthrough.progress(catalog, answer_statuses(current)),
+        progress=walkthrough.progress(catalog, repo.answer_statuses(current)),
         readiness=assessment.readiness,
         findings=assessment.findings,
         brief=assessment.brief,

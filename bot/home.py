@@ -25,7 +25,6 @@ from sqlalchemy import Engine
 from bot.blocks import SECTION_LIMIT
 from bot.catalogs import Catalogs
 from bot.ids import ActionId
-from bot.publisher import answer_statuses
 from bot.rendering import render, truncate_text
 from bot.slack_clients import SlackClients
 from flows import walkthrough
@@ -115,7 +114,7 @@ class Home:
                     channel_id=design.channel_id,
                     started_by=design.started_by,
                     permalink=design.permalink,
-                    progress=walkthrough.progress(catalog, answer_statuses(current)),
+                    progress=walkthrough.progress(catalog, repo.answer_statuses(current)),
                     complete=design.current_question_id is None,
                     readiness=assessment.readiness,
                     findings=assessment.findings,

@@ -34,7 +34,7 @@ from bot.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog
-from flows.walkthrough import AnswerStatus, Progress
+from flows.walkthrough import Progress
 from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import read_scope, session_scope
@@ -83,10 +83,6 @@ class Snapshot:
     def design_id(self) -> int:
         assert self.design.id is not None
         return self.design.id
-
-
-def answer_statuses(answers: dict[str, Answer]) -> dict[str, AnswerStatus]:
-    return {question_id: AnswerStatus(answer.status) for question_id, answer in answers.items()}
 
 
 def is_transient(error: Exception) -> bool:
@@ -265,7 +261,7 @@ class Publisher:
         return Snapshot(design=design, catalog=self._catalogs.of(design), answers=answers, prompts=prompts)
 
     def _progress(self, snapshot: Snapshot) -> Progress:
-        return walkthrough.progress(snapshot.catalog, answer_statuses(snapshot.answers))
+        return walkthrough.progress(snapshot.catalog, repo.answer_statuses(snapshot.answers))
 
     def _slack(self, design: Design) -> WebClient:
         """The client for a call that changes something in Slack: the lease is renewed first, so a publish

@@ -7,10 +7,10 @@ interaction was not for mldesign (a message outside any design thread) or was a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.catalogs import Catalogs
@@ -20,7 +20,9 @@ from flows.catalog import Catalog, QuestionKind
 from flows.commands import name_key
 from flows.walkthrough import AnswerStatus, WalkState
 from storage import repositories as repo
-from storage.models import Answer, Design, DesignStatus, stored_id
+from storage import walkthroughs as walks
+from storage.models import Design, stored_id
+from storage.walkthroughs import CurrentAnswer, Walkthrough
 
 
 @dataclass(frozen=True)
@@ -65,15 +67,13 @@ def start_design(
     name: str,
     response_url: str | None,
     now: datetime,
-) -> Design:
-    """A new design at its first question; ``response_url`` lets the publisher tell the starter if the
-    channel turns out to be one the bot cannot post in."""
-    existing = repo.get_design_by_name(session=session, team_id=team_id, channel_id=channel_id, name_key=name_key(name))
-    if existing is not None:
-        raise DesignExists(f"This channel already has a design named “{existing.name}”. Pick another name.")
+) -> int:
+    """A new design at its first question, and its id; ``response_url`` lets the publisher tell the starter if
+    the channel turns out to be one the bot cannot post in."""
     catalog = catalogs.current
-    state = walkthrough.start(catalog)
-    design = Design(
+    first = walkthrough.start(catalog)
+    design_id = walks.add_design(
+        session=session,
         team_id=team_id,
         channel_id=channel_id,
         name=name,
@@ -81,17 +81,18 @@ def start_design(
         started_by=user_id,
         catalog_id=catalog.id,
         catalog_version=catalog.version,
-        current_question_id=state.current,
-        step=state.step,
+        current_question_id=first.current,
+        step=first.step,
         response_url=response_url,
-        created_at=now,
-        updated_at=now,
+        now=now,
     )
-    try:
-        with session.begin_nested():  # two starts of the same name at once: the second gets a clear answer
-            return repo.add_design(session=session, design=design)
-    except IntegrityError:
-        raise DesignExists(f"This channel already has a design named “{name}”. Pick another name.") from None
+    if design_id is None:
+        existing = repo.get_design_by_name(
+            session=session, team_id=team_id, channel_id=channel_id, name_key=name_key(name)
+        )
+        taken = existing.name if existing is not None else name
+        raise DesignExists(f"This channel already has a design named “{taken}”. Pick another name.")
+    return design_id
 
 
 def find_design(*, session: Session, team_id: str, channel_id: str, name: str) -> Design:
@@ -131,70 +132,66 @@ def record_reply(*, session: Session, catalogs: Catalogs, reply: ThreadReply, no
     """
     if not reply.text.strip():
         return None
-    design = repo.get_design_by_thread(
+    design = walks.lock_walkthrough_by_thread(
         session=session, team_id=reply.team_id, channel_id=reply.channel_id, thread_ts=reply.thread_ts
     )
     if design is None or not _claim(session, reply.team_id, reply.event_id, now):
         return None
-    design = lock_design(session, design)
     catalog = catalogs.of(design)
-    posted = [
-        (prompt.message_ts, prompt.question_id)
-        for prompt in repo.prompts(session=session, team_id=design.team_id, design_id=stored_id(design))
-        if prompt.message_ts is not None
-    ]
+    posted = walks.posted_questions(session=session, team_id=design.team_id, design_id=design.id)
     if design.closing_ts is not None:
         posted.append((design.closing_ts, _CLOSED))
     target = walkthrough.question_for_reply(posted, reply.ts)
     question_id = design.current_question_id if target is None else target
     if question_id is None or question_id == _CLOSED or question_id not in catalog:
         return None
-    current = repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
-    answer = Answer(
+    current = walks.current_answers(session=session, team_id=design.team_id, design_id=design.id)
+    walks.add_answer(
+        session=session,
         team_id=reply.team_id,
+        design_id=design.id,
         question_id=question_id,
         status=AnswerStatus.ANSWERED,
         text=reply.text,
         choices=_choices_from_text(catalog, question_id, reply.text, current.get(question_id)),
         author_id=reply.user_id,
         source_ts=reply.ts,
-        created_at=now,
+        now=now,
     )
-    repo.add_answer(session=session, design_id=stored_id(design), answer=answer)
     _move(session, design, walkthrough.answer(catalog, _walk_state(design, current), question_id), now)
     return design.id
 
 
 def record_edit(*, session: Session, catalogs: Catalogs, edit: ReplyEdit, now: datetime) -> int | None:
     """An edited reply becomes a new version of the answer it gave; unfurls and other no-op edits are ignored."""
-    design = repo.get_design_by_thread(
+    if not edit.text.strip():
+        return None
+    design = walks.lock_walkthrough_by_thread(
         session=session, team_id=edit.team_id, channel_id=edit.channel_id, thread_ts=edit.thread_ts
     )
     if design is None:
         return None
-    previous = repo.latest_answer_from_message(
-        session=session, team_id=edit.team_id, design_id=stored_id(design), source_ts=edit.ts
-    )
-    if previous is None or previous.text == edit.text or not edit.text.strip():
+    previous = walks.answer_from_message(session=session, team_id=edit.team_id, design_id=design.id, source_ts=edit.ts)
+    if previous is None:
         return None
-    if not _claim(session, edit.team_id, edit.event_id, now):
+    question_id, previous_text, reacted = previous
+    if previous_text == edit.text or not _claim(session, edit.team_id, edit.event_id, now):
         return None
-    design = lock_design(session, design)
-    catalog = catalogs.of(design)
-    current = repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
-    answer = Answer(
+    current = walks.current_answers(session=session, team_id=design.team_id, design_id=design.id)
+    walks.add_answer(
+        session=session,
         team_id=edit.team_id,
-        question_id=previous.question_id,
+        design_id=design.id,
+        question_id=question_id,
         status=AnswerStatus.ANSWERED,
         text=edit.text,
-        choices=_choices_from_text(catalog, previous.question_id, edit.text, current.get(previous.question_id)),
+        choices=_choices_from_text(catalogs.of(design), question_id, edit.text, current.get(question_id)),
         author_id=edit.user_id,
         source_ts=edit.ts,
-        reacted=previous.reacted,
-        created_at=now,
+        reacted=reacted,
+        now=now,
     )
-    repo.add_answer(session=session, design_id=stored_id(design), answer=answer)
-    repo.mark_changed(session=session, design=design, now=now)
+    walks.mark_changed(session=session, team_id=design.team_id, design_id=design.id, now=now)
     return design.id
 
 
@@ -216,21 +213,25 @@ def record_choice(
         raise InvalidChoice("That option is not one of this question's choices.")
     if not option_ids and question.kind is not QuestionKind.MULTI:
         raise InvalidChoice("Pick one of the options, or skip the question.")
-    current = repo.current_answers(session=session, team_id=action.team_id, design_id=stored_id(design))
+    current = walks.current_answers(session=session, team_id=action.team_id, design_id=design.id)
     previous = current.get(action.question_id)
     answered_before = previous is not None and previous.status == AnswerStatus.ANSWERED
-    if not (answered_before and previous is not None and previous.choices == option_ids):
+    if not (answered_before and previous is not None and list(previous.choices) == option_ids):
         keep_text = answered_before and previous is not None and previous.author_id == action.user_id
-        answer = Answer(
+        text = ""
+        if keep_text and previous is not None and previous.has_text:
+            text = walks.answer_text(session=session, team_id=action.team_id, answer_id=previous.id)
+        walks.add_answer(
+            session=session,
             team_id=action.team_id,
+            design_id=design.id,
             question_id=action.question_id,
             status=AnswerStatus.ANSWERED,
-            text=previous.text if keep_text and previous is not None else "",
+            text=text,
             choices=option_ids,
             author_id=action.user_id,
-            created_at=now,
+            now=now,
         )
-        repo.add_answer(session=session, design_id=stored_id(design), answer=answer)
     state = _walk_state(design, current)
     if walkthrough.advances_on_choice(question):
         state = walkthrough.answer(catalog, state, action.question_id)
@@ -244,12 +245,12 @@ def finish_question(*, session: Session, catalogs: Catalogs, action: QuestionAct
     if design is None:
         return None
     catalog = catalogs.of(design)
-    current = repo.current_answers(session=session, team_id=action.team_id, design_id=stored_id(design))
+    current = walks.current_answers(session=session, team_id=action.team_id, design_id=design.id)
     # A multi-select cleared to nothing is no answer to move on with; every other answer or skip counts.
     picked = {
         question_id: answer
         for question_id, answer in current.items()
-        if answer.status == AnswerStatus.SKIPPED or answer.choices or answer.text
+        if answer.status == AnswerStatus.SKIPPED or answer.choices or answer.has_text
     }
     _move(session, design, walkthrough.finish(catalog, _walk_state(design, picked), action.question_id), now)
     return design.id
@@ -261,19 +262,19 @@ def skip_question(*, session: Session, catalogs: Catalogs, action: QuestionActio
     if design is None:
         return None
     catalog = catalogs.of(design)
-    current = repo.current_answers(session=session, team_id=action.team_id, design_id=stored_id(design))
-    state = _walk_state(design, current)
-    new_state = walkthrough.skip(catalog, state, action.question_id)
+    current = walks.current_answers(session=session, team_id=action.team_id, design_id=design.id)
+    new_state = walkthrough.skip(catalog, _walk_state(design, current), action.question_id)
     previous = current.get(action.question_id)
     if previous is None or previous.status != AnswerStatus.ANSWERED:
-        skipped = Answer(
+        walks.add_answer(
+            session=session,
             team_id=action.team_id,
+            design_id=design.id,
             question_id=action.question_id,
             status=AnswerStatus.SKIPPED,
             author_id=action.user_id,
-            created_at=now,
+            now=now,
         )
-        repo.add_answer(session=session, design_id=stored_id(design), answer=skipped)
     _move(session, design, new_state, now)
     return design.id
 
@@ -283,21 +284,23 @@ def go_back(*, session: Session, catalogs: Catalogs, action: QuestionAction, now
     if design is None:
         return None
     catalog = catalogs.of(design)
-    current = repo.current_answers(session=session, team_id=action.team_id, design_id=stored_id(design))
+    current = walks.current_answers(session=session, team_id=action.team_id, design_id=design.id)
     _move(session, design, walkthrough.back(catalog, _walk_state(design, current), action.question_id), now)
     return design.id
 
 
-def _move(session: Session, design: Design, state: WalkState, now: datetime) -> None:
-    design.current_question_id = state.current
-    design.step = state.step
-    design.status = DesignStatus.COMPLETE if state.complete else DesignStatus.ACTIVE
-    if state.complete:
-        design.summary_wanted = True  # a finished walkthrough gets its pinned summary
-    repo.mark_changed(session=session, design=design, now=now)
+def _move(session: Session, design: Walkthrough, state: WalkState, now: datetime) -> None:
+    walks.move(
+        session=session,
+        team_id=design.team_id,
+        design_id=design.id,
+        current_question_id=state.current,
+        step=state.step,
+        now=now,
+    )
 
 
-def _choices_from_text(catalog: Catalog, question_id: str, text: str, previous: Answer | None) -> list[str]:
+def _choices_from_text(catalog: Catalog, question_id: str, text: str, previous: CurrentAnswer | None) -> list[str]:
     """Options a typed answer names; when it names none, the choices already made stay (text beside them)."""
     named = walkthrough.match_options(catalog.question(question_id), text)
     if named:
@@ -305,12 +308,12 @@ def _choices_from_text(catalog: Catalog, question_id: str, text: str, previous: 
     return list(previous.choices) if previous is not None and previous.status == AnswerStatus.ANSWERED else []
 
 
-def _walk_state(design: Design, current: dict[str, Answer]) -> WalkState:
+def _walk_state(design: Walkthrough, current: Mapping[str, CurrentAnswer]) -> WalkState:
     return WalkState(current=design.current_question_id, step=design.step, settled=frozenset(current))
 
 
-def _load_for_action(session: Session, catalogs: Catalogs, action: QuestionAction, now: datetime) -> Design | None:
-    design = repo.get_design(session=session, team_id=action.team_id, design_id=action.design_id, for_update=True)
+def _load_for_action(session: Session, catalogs: Catalogs, action: QuestionAction, now: datetime) -> Walkthrough | None:
+    design = walks.lock_walkthrough(session=session, team_id=action.team_id, design_id=action.design_id)
     if design is None:
         raise DesignNotFound("This design no longer exists.")
     if action.question_id not in catalogs.of(design):

@@ -62,6 +62,7 @@ class Design(DesignBase, table=True):
         Index("ix_design_thread", "team_id", "channel_id", "parent_ts"),
         Index("ix_design_unpublished", "published_revision", "revision"),
         Index("ix_design_summary", "team_id", "channel_id", "summary_ts"),
+        Index("ix_design_recent", "team_id", "channel_id", "updated_at", "id"),  # a channel's list, newest first
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Table, bindparam, func, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from flows.nudges import NudgeStatus
@@ -91,20 +92,25 @@ def next_due_at(*, session: Session, team_id: str, design_id: int) -> datetime |
     ).first()
 
 
+_nudge: Table = Nudge.__table__  # type: ignore[attr-defined]
+# Read by `/mldesign list` in the acknowledgement: built once, with bind parameters.
+_NEXT_DUE_OF = (
+    core_select(_nudge.c.design_id, func.min(_nudge.c.due_at))
+    .where(
+        _nudge.c.team_id == bindparam("team_id"),
+        _nudge.c.design_id.in_(bindparam("design_ids", expanding=True)),
+        _nudge.c.status == NudgeStatus.SCHEDULED.value,
+        _nudge.c.due_at.is_not(None),
+    )
+    .group_by(_nudge.c.design_id)
+)
+
+
 def next_due_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, datetime]:
     """``next_due_at`` for many designs in one query; designs with nothing scheduled are left out."""
     if not design_ids:
         return {}
-    rows = session.exec(
-        select(Nudge.design_id, func.min(Nudge.due_at))
-        .where(
-            Nudge.team_id == team_id,
-            col(Nudge.design_id).in_(design_ids),
-            Nudge.status == NudgeStatus.SCHEDULED,
-            col(Nudge.due_at).is_not(None),
-        )
-        .group_by(col(Nudge.design_id))
-    ).all()
+    rows = session.connection().execute(_NEXT_DUE_OF, {"team_id": team_id, "design_ids": list(design_ids)})
     return {design_id: due for design_id, due in rows if due is not None}
 
 

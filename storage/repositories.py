@@ -4,11 +4,13 @@ of work does)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, update
+from sqlalchemy import ColumnElement, Integer, Table, and_, bindparam, delete, func, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -63,20 +65,62 @@ def find_designs(*, session: Session, reference: str, team_id: str | None = None
     return session.exec(query.order_by(col(Design.created_at), col(Design.id))).all()
 
 
-def list_designs(*, session: Session, team_id: str, channel_id: str, limit: int | None = None) -> Sequence[Design]:
+@dataclass(frozen=True)
+class ListedDesign:
+    """What `/mldesign list` shows of a design."""
+
+    id: int
+    name: str
+    permalink: str | None
+    current_question_id: str | None
+    deployed_at: datetime | None
+    reminders_enabled: bool
+    catalog_id: str
+    catalog_version: int
+
+
+# `/mldesign list` answers in the acknowledgement: its statements are built once, with bind parameters.
+_design: Table = Design.__table__  # type: ignore[attr-defined]
+_answer: Table = Answer.__table__  # type: ignore[attr-defined]
+_IN_CHANNEL = and_(_design.c.team_id == bindparam("team_id"), _design.c.channel_id == bindparam("channel_id"))
+_LISTED = (
+    core_select(
+        _design.c.id,
+        _design.c.name,
+        _design.c.permalink,
+        _design.c.current_question_id,
+        _design.c.deployed_at,
+        _design.c.reminders_enabled,
+        _design.c.catalog_id,
+        _design.c.catalog_version,
+    )
+    .where(_IN_CHANNEL)
+    .order_by(_design.c.updated_at.desc(), _design.c.id.desc())
+    .limit(bindparam("row_limit", type_=Integer))
+)
+_COUNT_IN_CHANNEL = core_select(func.count()).select_from(_design).where(_IN_CHANNEL)
+_STATUSES_OF = core_select(_answer.c.design_id, _answer.c.question_id, _answer.c.status).where(
+    _answer.c.id.in_(
+        core_select(func.max(_answer.c.id))
+        .where(
+            _answer.c.team_id == bindparam("team_id"),
+            _answer.c.design_id.in_(bindparam("design_ids", expanding=True)),
+        )
+        .group_by(_answer.c.design_id, _answer.c.question_id)
+    )
+)
+
+
+def list_designs(*, session: Session, team_id: str, channel_id: str, limit: int) -> list[ListedDesign]:
     """The channel's designs, the most recently changed first."""
-    return session.exec(
-        select(Design)
-        .where(Design.team_id == team_id, Design.channel_id == channel_id)
-        .order_by(col(Design.updated_at).desc(), col(Design.id).desc())
-        .limit(limit)
-    ).all()
+    rows = session.connection().execute(_LISTED, {"team_id": team_id, "channel_id": channel_id, "row_limit": limit})
+    return [ListedDesign(*row) for row in rows]
 
 
 def count_designs(*, session: Session, team_id: str, channel_id: str) -> int:
-    return session.exec(
-        select(func.count()).select_from(Design).where(Design.team_id == team_id, Design.channel_id == channel_id)
-    ).one()
+    return int(
+        session.connection().execute(_COUNT_IN_CHANNEL, {"team_id": team_id, "channel_id": channel_id}).scalar_one()
+    )
 
 
 def add_design(*, session: Session, design: Design) -> Design:
@@ -171,6 +215,11 @@ def current_answers(*, session: Session, team_id: str, design_id: int) -> dict[s
     return {answer.question_id: answer for answer in rows}
 
 
+def answer_statuses(answers: dict[str, Answer]) -> dict[str, AnswerStatus]:
+    """Each question's status, from its current answers (``current_answers``)."""
+    return {question_id: AnswerStatus(answer.status) for question_id, answer in answers.items()}
+
+
 def current_answers_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, dict[str, Answer]]:
     """``current_answers`` for many designs in one query (a list, the Home tab), keyed by design id."""
     found: dict[int, dict[str, Answer]] = {design_id: {} for design_id in design_ids}
@@ -188,9 +237,8 @@ def answer_statuses_of(
     found: dict[int, dict[str, AnswerStatus]] = {design_id: {} for design_id in design_ids}
     if not design_ids:
         return found
-    latest = _latest_answers(team_id, design_ids)
-    rows = session.exec(select(Answer.design_id, Answer.question_id, Answer.status).where(col(Answer.id).in_(latest)))
-    for design_id, question_id, status in rows.all():
+    rows = session.connection().execute(_STATUSES_OF, {"team_id": team_id, "design_ids": list(design_ids)})
+    for design_id, question_id, status in rows:
         found[design_id][question_id] = AnswerStatus(status)
     return found
 
@@ -298,7 +346,8 @@ def first_sight_of_request(*, session: Session, signature: str, now: datetime) -
 def _insert_if_new(session: Session, table: type[SQLModel], **row: object) -> bool:
     """Insert ``row`` unless its primary key is taken; True when it was inserted. Atomic on both databases."""
     statement = _insert_if_new_statement(session.get_bind().dialect.name, table)
-    return session.exec(statement, params=row).first() is not None  # type: ignore[call-overload]
+    # Core, not the ORM's bulk-insert path, which costs several times the insert itself.
+    return session.connection().execute(statement, row).first() is not None
 
 
 @cache

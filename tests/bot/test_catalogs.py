@@ -33,7 +33,7 @@ V2 = parse_catalog(team_catalog(2, [("goal", "What is the goal?"), ("metric", "H
 
 def start(engine, catalogs: Catalogs, name: str, thread_ts: str) -> int:
     with session_scope(engine) as session:
-        design = workflow.start_design(
+        design_id = workflow.start_design(
             session=session,
             catalogs=catalogs,
             team_id="T1",
@@ -43,9 +43,8 @@ def start(engine, catalogs: Catalogs, name: str, thread_ts: str) -> int:
             response_url=None,
             now=WHEN,
         )
-        design.parent_ts = thread_ts
-        assert design.id is not None
-        return design.id
+        repo.record_publication(session=session, team_id="T1", design_id=design_id, parent_ts=thread_ts)
+        return design_id
 
 
 def test_a_design_keeps_its_catalog_version_after_the_catalog_changes(engine):

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.publisher import answer_statuses
 from bot.summary import MAX_BLOCKS, MAX_MESSAGE_TEXT, SummaryInput, summary_message
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog, parse_catalog
 from storage.models import Answer, Design
+from storage.repositories import answer_statuses
 from tests import slack_text
 from tests.factories import make_answer, make_design
 

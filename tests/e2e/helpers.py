@@ -198,4 +198,4 @@ class Database:
 
     def count_designs(self) -> int:
         with session_scope(self.engine) as session:
-            return len(repo.list_designs(session=session, team_id=self.team_id, channel_id=CHANNEL))
+            return repo.count_designs(session=session, team_id=self.team_id, channel_id=CHANNEL)

@@ -46,7 +46,7 @@ def test_queries_are_scoped_to_the_team(engine):
     design_id = add(engine, make_design(team_id="T1"))
     with session_scope(engine) as session:
         assert repo.get_design(session=session, team_id="T2", design_id=design_id) is None
-        assert repo.list_designs(session=session, team_id="T2", channel_id="C1") == []
+        assert repo.list_designs(session=session, team_id="T2", channel_id="C1", limit=10) == []
         assert repo.current_answers(session=session, team_id="T2", design_id=design_id) == {}
 
 

@@ -13,7 +13,6 @@ from slack_bolt import Ack
 from bot import blocks, ownership, revisits, workflow
 from bot.blocks import Message
 from bot.export import ExportRequest
-from bot.publisher import answer_statuses
 from bot.rendering import unescape_slack
 from bot.services import Services
 from flows import walkthrough
@@ -86,7 +85,7 @@ def _list(services: Services, who: Invocation, command: Command) -> Outcome:
         hidden = 0
         if len(designs) > LIST_LIMIT:
             hidden = repo.count_designs(session=session, team_id=who.team_id, channel_id=who.channel_id) - LIST_LIMIT
-        ids = [_id(design.id) for design in shown]
+        ids = [design.id for design in shown]
         statuses = repo.answer_statuses_of(session=session, team_id=who.team_id, design_ids=ids)
         next_due = nudge_repo.next_due_of(session=session, team_id=who.team_id, design_ids=ids)
     items = [
@@ -94,10 +93,10 @@ def _list(services: Services, who: Invocation, command: Command) -> Outcome:
             "name": design.name,
             "permalink": design.permalink,
             "complete": design.current_question_id is None,
-            "progress": walkthrough.progress(services.catalogs.of(design), statuses[_id(design.id)]),
+            "progress": walkthrough.progress(services.catalogs.of(design), statuses[design.id]),
             "deployed_at": design.deployed_at,
             "reminders": design.reminders_enabled,
-            "next_nudge": next_due.get(_id(design.id)),
+            "next_nudge": next_due.get(design.id),
         }
         for design in shown
     ]
@@ -120,7 +119,7 @@ def _status(services: Services, who: Invocation, command: Command) -> Outcome:
         name=design.name,
         permalink=design.permalink,
         started_by=design.started_by,
-        progress=walkthrough.progress(catalog, answer_statuses(answers)),
+        progress=walkthrough.progress(catalog, repo.answer_statuses(answers)),
         readiness=assessment.readiness,
         findings=assessment.findings,
         current_prompt=catalog.question(current).prompt if current in catalog else None,
@@ -131,7 +130,7 @@ def _status(services: Services, who: Invocation, command: Command) -> Outcome:
 def _start(services: Services, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Start)
     with services.unit_of_work() as session:
-        design = workflow.start_design(
+        design_id = workflow.start_design(
             session=session,
             catalogs=services.catalogs,
             team_id=who.team_id,
@@ -141,7 +140,6 @@ def _start(services: Services, who: Invocation, command: Command) -> Outcome:
             response_url=who.response_url,
             now=services.clock.now(),
         )
-        design_id = _id(design.id)
     return None, lambda: services.publisher.schedule(who.team_id, design_id)
 
 

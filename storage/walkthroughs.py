@@ -1,0 +1,259 @@
+"""What an answer or a click reads and writes before it is acknowledged: the design's walkthrough under its row
+lock, the questions posted in its thread, its current answers, the new answer and the move.
+
+These run on the acknowledgement path, so each statement is built once, with bind parameters, and returns plain
+columns: building an ORM query and loading ORM objects cost several times more than SQLite took to run it
+(docs/benchmarks.md). Like every repository function, none of them commits and every one takes the team id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Boolean, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from flows.walkthrough import AnswerStatus
+from storage.models import Answer, Design, DesignStatus, Prompt
+
+_design: Table = Design.__table__  # type: ignore[attr-defined]
+_answer: Table = Answer.__table__  # type: ignore[attr-defined]
+_prompt: Table = Prompt.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Walkthrough:
+    """Where a design's walkthrough stands, read under the design's row lock."""
+
+    id: int
+    team_id: str
+    catalog_id: str
+    catalog_version: int
+    current_question_id: str | None
+    step: int
+    closing_ts: str | None
+
+
+@dataclass(frozen=True)
+class CurrentAnswer:
+    """A question's latest answer, without its text (which may be long and is rarely needed)."""
+
+    id: int
+    status: AnswerStatus
+    choices: tuple[str, ...]
+    author_id: str
+    has_text: bool
+
+
+_WALKTHROUGH = select(
+    _design.c.id,
+    _design.c.team_id,
+    _design.c.catalog_id,
+    _design.c.catalog_version,
+    _design.c.current_question_id,
+    _design.c.step,
+    _design.c.closing_ts,
+)
+# FOR UPDATE on PostgreSQL (SQLite renders nothing: its writers are serialised by BEGIN IMMEDIATE).
+_LOCK_BY_ID = _WALKTHROUGH.where(
+    _design.c.team_id == bindparam("team_id"), _design.c.id == bindparam("design_id")
+).with_for_update()
+_LOCK_BY_THREAD = _WALKTHROUGH.where(
+    _design.c.team_id == bindparam("team_id"),
+    _design.c.channel_id == bindparam("channel_id"),
+    _design.c.parent_ts == bindparam("thread_ts"),
+).with_for_update()
+_POSTED = (
+    select(_prompt.c.message_ts, _prompt.c.question_id)
+    .where(
+        _prompt.c.team_id == bindparam("team_id"),
+        _prompt.c.design_id == bindparam("design_id"),
+        _prompt.c.message_ts.is_not(None),
+    )
+    .order_by(_prompt.c.step)
+)
+_LATEST_IDS = (
+    select(func.max(_answer.c.id))
+    .where(_answer.c.team_id == bindparam("team_id"), _answer.c.design_id == bindparam("design_id"))
+    .group_by(_answer.c.question_id)
+)
+_CURRENT = select(
+    _answer.c.question_id,
+    _answer.c.id,
+    _answer.c.status,
+    _answer.c.choices,
+    _answer.c.author_id,
+    _answer.c.text != "",
+).where(_answer.c.id.in_(_LATEST_IDS))
+_TEXT = select(_answer.c.text).where(_answer.c.team_id == bindparam("team_id"), _answer.c.id == bindparam("answer_id"))
+_FROM_MESSAGE = (
+    select(_answer.c.question_id, _answer.c.text, _answer.c.reacted)
+    .where(
+        _answer.c.team_id == bindparam("team_id"),
+        _answer.c.design_id == bindparam("design_id"),
+        _answer.c.source_ts == bindparam("source_ts"),
+    )
+    .order_by(_answer.c.id.desc())
+    .limit(1)
+)
+_ADD_ANSWER = insert(_answer)
+# An UPDATE's WHERE can't bind names of the columns it sets; the SET columns come from the parameters.
+_CHANGED = update(_design).where(
+    _design.c.team_id == bindparam("scope_team_id"), _design.c.id == bindparam("scope_design_id")
+)
+_MOVE = _CHANGED.values(
+    # A finished walkthrough gets its pinned summary; one asked for earlier stays wanted.
+    summary_wanted=or_(_design.c.summary_wanted, bindparam("complete", type_=Boolean)),
+    revision=_design.c.revision + 1,
+)
+_TOUCH = _CHANGED.values(revision=_design.c.revision + 1)
+
+
+def add_design(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    name: str,
+    name_key: str,
+    started_by: str,
+    catalog_id: str,
+    catalog_version: int,
+    current_question_id: str | None,
+    step: int,
+    response_url: str | None,
+    now: datetime,
+) -> int | None:
+    """A new design at its first question, and its id; None when the channel has a design of that name already.
+    The name is claimed by the unique constraint, so two starts of one name at once get one design."""
+    row = _run(
+        session,
+        _add_design_statement(session.get_bind().dialect.name),
+        team_id=team_id,
+        channel_id=channel_id,
+        name=name,
+        name_key=name_key,
+        started_by=started_by,
+        catalog_id=catalog_id,
+        catalog_version=catalog_version,
+        current_question_id=current_question_id,
+        step=step,
+        response_url=response_url,
+        created_at=now,
+        updated_at=now,
+    ).first()
+    return None if row is None else int(row[0])
+
+
+@cache
+def _add_design_statement(dialect: str) -> Any:
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_into(_design)
+        .on_conflict_do_nothing(index_elements=[_design.c.team_id, _design.c.channel_id, _design.c.name_key])
+        .returning(_design.c.id)
+    )
+
+
+def lock_walkthrough(*, session: Session, team_id: str, design_id: int) -> Walkthrough | None:
+    """The design's walkthrough, its row locked (on PostgreSQL) until the unit of work ends."""
+    row = _run(session, _LOCK_BY_ID, team_id=team_id, design_id=design_id).first()
+    return None if row is None else Walkthrough(*row)
+
+
+def lock_walkthrough_by_thread(
+    *, session: Session, team_id: str, channel_id: str, thread_ts: str
+) -> Walkthrough | None:
+    """The walkthrough of the design whose thread this is, locked as ``lock_walkthrough``; None for any other
+    thread."""
+    row = _run(session, _LOCK_BY_THREAD, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts).first()
+    return None if row is None else Walkthrough(*row)
+
+
+def posted_questions(*, session: Session, team_id: str, design_id: int) -> list[tuple[str, str]]:
+    """(message ts, question id) of every question posted in the design's thread, in the order asked."""
+    return [(ts, question_id) for ts, question_id in _run(session, _POSTED, team_id=team_id, design_id=design_id)]
+
+
+def current_answers(*, session: Session, team_id: str, design_id: int) -> dict[str, CurrentAnswer]:
+    """Each question's latest answer (older rows are its history), by question id."""
+    rows = _run(session, _CURRENT, team_id=team_id, design_id=design_id)
+    return {
+        question_id: CurrentAnswer(answer_id, AnswerStatus(status), tuple(choices), author_id, bool(has_text))
+        for question_id, answer_id, status, choices, author_id, has_text in rows
+    }
+
+
+def answer_text(*, session: Session, team_id: str, answer_id: int) -> str:
+    return str(_run(session, _TEXT, team_id=team_id, answer_id=answer_id).scalar_one())
+
+
+def answer_from_message(
+    *, session: Session, team_id: str, design_id: int, source_ts: str
+) -> tuple[str, str, bool] | None:
+    """(question id, text, reacted) of the latest answer a thread reply gave, so an edit updates that question."""
+    row = _run(session, _FROM_MESSAGE, team_id=team_id, design_id=design_id, source_ts=source_ts).first()
+    return None if row is None else (row[0], row[1], bool(row[2]))
+
+
+def add_answer(
+    *,
+    session: Session,
+    team_id: str,
+    design_id: int,
+    question_id: str,
+    status: AnswerStatus,
+    author_id: str,
+    now: datetime,
+    text: str = "",
+    choices: tuple[str, ...] | list[str] = (),
+    source_ts: str | None = None,
+    reacted: bool = False,
+) -> None:
+    """A new version of a question's answer (history is append-only)."""
+    _run(
+        session,
+        _ADD_ANSWER,
+        team_id=team_id,
+        design_id=design_id,
+        question_id=question_id,
+        status=str(status),
+        text=text,
+        choices=list(choices),
+        author_id=author_id,
+        source_ts=source_ts,
+        reacted=reacted,
+        created_at=now,
+    )
+
+
+def move(
+    *, session: Session, team_id: str, design_id: int, current_question_id: str | None, step: int, now: datetime
+) -> None:
+    """The walkthrough's new position, counted as a change for the publisher to bring to Slack."""
+    complete = current_question_id is None
+    _run(
+        session,
+        _MOVE,
+        scope_team_id=team_id,
+        scope_design_id=design_id,
+        current_question_id=current_question_id,
+        step=step,
+        status=DesignStatus.COMPLETE if complete else DesignStatus.ACTIVE,
+        complete=complete,
+        updated_at=now,
+    )
+
+
+def mark_changed(*, session: Session, team_id: str, design_id: int, now: datetime) -> None:
+    """A change Slack should show (an edited answer) that leaves the walkthrough where it is."""
+    _run(session, _TOUCH, scope_team_id=team_id, scope_design_id=design_id, updated_at=now)
+
+
+def _run(session: Session, statement: Any, **parameters: Any) -> Any:
+    """Execute a prebuilt Core statement in the session's transaction."""
+    return session.connection().execute(statement, parameters)
