@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
@@ -59,8 +60,10 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (the documented pysqlite recipe).
         dbapi_connection.isolation_level = None
+        # Switching a database to WAL (once: it stays) needs it to itself, which SQLite's busy handler doesn't
+        # wait for, and the web process and its worker open it at the same moment.
+        _retry_while_busy(dbapi_connection, "PRAGMA journal_mode=WAL")
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -68,8 +71,45 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # Straight to the driver: through SQLAlchemy, the BEGIN cost as much as a query.
+        driver = connection.connection.driver_connection
+        if connection.get_execution_options().get(READ_ONLY, False):
+            driver.execute("BEGIN")
+        else:
+            _begin_writing(driver)
+
+
+# Waits between tries for another process's write lock: short at first, as write transactions are.
+WRITE_LOCK_PAUSE_START = 0.0001
+WRITE_LOCK_PAUSE_CAP = 0.002
+
+
+def _begin_writing(driver: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's writer in short steps. SQLite's own busy handler sleeps 1, 2,
+    5, 10 … 100 ms between tries whatever the other writer's progress, and with the worker process writing beside
+    the acknowledgements (bot.worker), a wait of a few hundred microseconds became tens of milliseconds. Once a
+    transaction holds the write lock, nothing in it waits (WAL): the busy timeout is back for everything else."""
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        _retry_while_busy(driver, "BEGIN IMMEDIATE")
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def _retry_while_busy(driver: sqlite3.Connection, statement: str) -> None:
+    """Run ``statement``, trying again after a short pause while another connection holds the lock it needs, for
+    as long as the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = WRITE_LOCK_PAUSE_START
+    while True:
+        try:
+            driver.execute(statement)
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, WRITE_LOCK_PAUSE_CAP)
 
 
 @contextmanager
