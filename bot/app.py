@@ -13,11 +13,10 @@ from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from slack_sdk.errors import SlackClientError
-from slack_sdk.webhook import WebhookClient
 
 from bot import blocks
 from bot.errors import TemplatedError, UserFacingError
+from bot.jobs import Respond, TellInThread
 from bot.listeners import register_listeners
 from bot.listeners.payloads import team_id_of
 from bot.manifest import BOT_SCOPES
@@ -143,25 +142,24 @@ def error_handler(services: Services) -> Callable[..., BoltResponse]:
 def _tell_person(services: Services, body: dict[str, Any], notice: blocks.Message) -> None:
     """Errors from buttons and messages can't ride on the acknowledgement; post them ephemerally after it."""
     response_url = body.get("response_url")
-    team_id = team_id_of(body)
     event = body.get("event") or {}
     message = event.get("message") or event  # an edit carries its author inside the edited message
     user_id, thread_ts = message.get("user"), message.get("thread_ts")
-
-    def send() -> None:
-        try:
-            if response_url:
-                WebhookClient(response_url).send(
-                    text=notice.text, blocks=notice.blocks, response_type="ephemeral", replace_original=False
-                )
-            elif event.get("channel") and user_id:
-                services.clients.for_team(team_id).chat_postEphemeral(
-                    channel=event["channel"], user=user_id, text=notice.text, blocks=notice.blocks, thread_ts=thread_ts
-                )
-        except (SlackClientError, OSError) as error:
-            logger.warning("could not show an error to the person: %s", type(error).__name__)
-
-    services.background.submit(("notice", uuid.uuid4().hex), send)
+    if response_url:
+        services.jobs.submit(
+            Respond(response_url=response_url, text=notice.text, blocks=notice.blocks, replace_original=False)
+        )
+    elif event.get("channel") and user_id:
+        services.jobs.submit(
+            TellInThread(
+                team_id=team_id_of(body),
+                channel_id=event["channel"],
+                user_id=user_id,
+                thread_ts=thread_ts,
+                text=notice.text,
+                blocks=notice.blocks,
+            )
+        )
 
 
 def _request_kind(body: dict[str, Any]) -> str:

@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     serve_command.add_argument("--workers", type=int, help="processes to run (default: $WEB_CONCURRENCY or 1)")
     serve_command.add_argument("--threads", type=int, help="threads per process (default: $MLDESIGN_THREADS or 16)")
     commands.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    commands.add_parser("worker", help="the process that does serve's Slack work (serve starts it)")
     sandbox = commands.add_parser("sandbox", help="try mldesign in a browser against a fake Slack on this machine")
     sandbox.add_argument("--port", type=int, help="the page's port (default: $PORT or 3000)")
     sandbox.add_argument("--state-dir", help="keep the sandbox's workspace and database here across restarts")
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         _configure_logging(settings)
         if arguments.command == "export":
             return export_document(settings, arguments.design, team_id=arguments.team)
+        if arguments.command == "worker":
+            return run_worker_command()
         if arguments.command == "db":
             return database_command(settings, arguments)
         if arguments.command == "serve":
@@ -218,28 +221,52 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> None:
-    """Serve HTTP with uvicorn: in this process, or in ``web_concurrency`` worker processes that each build
-    their own services (the database coordinates them, as it does separate machines)."""
+    """Serve HTTP with uvicorn, in this process or in ``web_concurrency`` worker processes that each build their
+    own services (the database coordinates them, as it does separate machines), beside the worker process that
+    does their Slack work (bot.worker)."""
     import uvicorn
 
-    from bot.server import WORKER_FACTORY, create_web_app
+    from bot.server import WORKER_FACTORY, create_web_app, freeze_start_up_heap
     from bot.services import build_services
+    from bot.worker import ADDRESS_VARIABLE, WorkerProcess
 
     check_serve_settings(settings)
-    with _database_errors():
-        services = build_services(settings)
-    bolt_app = _create_app(services)  # checks the token (auth.test) once, before any worker starts
-    where = f"http://{settings.host}:{settings.port}/slack/events"
-    print(f"mldesign listening on {where} ({settings.web_concurrency} process(es))", flush=True)
-    # log_config=None: uvicorn's own lines go through our handler too (JSON, secrets masked).
-    common = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False}
-    if settings.web_concurrency == 1:
-        uvicorn.run(create_web_app(bolt_app, services), **common)
-        return
-    services.close()
-    os.environ["WEB_CONCURRENCY"] = str(settings.web_concurrency)  # the workers read the same settings
-    os.environ["MLDESIGN_THREADS"] = str(settings.mldesign_threads)
-    uvicorn.run(WORKER_FACTORY, factory=True, workers=settings.web_concurrency, **common)
+    worker = WorkerProcess()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    worker.start()  # forked now, before this process starts any thread
+    try:
+        with _database_errors():
+            services = build_services(settings, worker_address=worker.address)
+        bolt_app = _create_app(services)  # checks the token (auth.test) once, before any web process starts
+        where = f"http://{settings.host}:{settings.port}/slack/events"
+        print(f"mldesign listening on {where} ({settings.web_concurrency} process(es))", flush=True)
+        # log_config=None: uvicorn's own lines go through our handler too (JSON, secrets masked).
+        common = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False}
+        if settings.web_concurrency == 1:
+            web_app = create_web_app(bolt_app, services, scheduler=False, after_shutdown=worker.stop)
+            freeze_start_up_heap()
+            uvicorn.run(web_app, **common)
+            return
+        services.close()
+        os.environ["WEB_CONCURRENCY"] = str(settings.web_concurrency)  # the processes read the same settings
+        os.environ["MLDESIGN_THREADS"] = str(settings.mldesign_threads)
+        os.environ[ADDRESS_VARIABLE] = worker.address
+        uvicorn.run(WORKER_FACTORY, factory=True, workers=settings.web_concurrency, **common)
+    finally:
+        worker.stop()  # after the web processes (if it is not stopped yet): the jobs they sent last are done first
+
+
+def run_worker_command() -> int:
+    """`mldesign worker`: the worker `serve` restarts after a crash (the first one is forked)."""
+    from bot.worker import ADDRESS_VARIABLE, PARENT_VARIABLE, run_worker
+
+    address, parent = os.environ.get(ADDRESS_VARIABLE), os.environ.get(PARENT_VARIABLE)
+    if not address or not parent or not parent.isdigit():
+        print("mldesign: the worker is started by `mldesign serve`, not by hand", file=sys.stderr)
+        return 2
+    run_worker(address, int(parent))
+    return 0
 
 
 def check_serve_settings(settings: Settings) -> None:

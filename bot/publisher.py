@@ -24,11 +24,11 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
 from bot import blocks
-from bot.background import KeyedBackground
 from bot.blocks import Message
 from bot.catalogs import Catalogs
 from bot.clock import Clock
 from bot.ids import MetadataType
+from bot.jobs import Jobs, Publish
 from bot.slack_clients import NotInstalled, SlackClients
 from bot.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message
 from flows import walkthrough
@@ -128,19 +128,19 @@ class Publisher:
         engine: Engine,
         clients: SlackClients,
         catalogs: Catalogs,
-        background: KeyedBackground,
+        jobs: Jobs,
         clock: Clock,
     ) -> None:
         self._engine = engine
         self._clients = clients
         self._catalogs = catalogs
-        self._background = background
+        self._jobs = jobs
         self._clock = clock
         self._held = threading.local()  # the lease claim of the publish running in this thread
         self._paused: dict[str, tuple[datetime, timedelta]] = {}  # workspaces whose token Slack refuses
 
     def schedule(self, team_id: str, design_id: int) -> None:
-        self._background.submit((team_id, design_id), partial(self.publish, team_id, design_id))
+        self._jobs.submit(Publish(team_id=team_id, design_id=design_id))
 
     def sweep(self) -> None:
         """Schedule every design whose latest change Slack doesn't show yet (after a restart, a full queue)."""

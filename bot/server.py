@@ -6,9 +6,11 @@ database wait never stalls other requests.
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -25,6 +27,7 @@ from starlette.routing import Route
 
 from bot.requests import Rejected, accept
 from bot.services import Services
+from bot.worker import ADDRESS_VARIABLE
 
 logger = logging.getLogger(__name__)
 request_logger = logging.getLogger("bot.requests")
@@ -32,7 +35,13 @@ request_logger = logging.getLogger("bot.requests")
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger before parsing it
 
 
-def create_web_app(bolt_app: App, services: Services) -> Starlette:
+def create_web_app(
+    bolt_app: App, services: Services, *, scheduler: bool = True, after_shutdown: Callable[[], None] | None = None
+) -> Starlette:
+    """Slack's endpoint, the health check and (distributed) the OAuth pages. ``scheduler``: this process also runs
+    the periodic work (sweep, revisit dispatch, housekeeping); not when a worker process does (bot.worker).
+    ``after_shutdown`` runs once the last request is answered (uvicorn re-raises SIGTERM after that, so code after
+    ``uvicorn.run`` never runs)."""
     secret = services.settings.slack_signing_secret
     verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
 
@@ -91,12 +100,15 @@ def create_web_app(bolt_app: App, services: Services) -> Starlette:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Slack's requests run in anyio's worker threads: as many as the database pool has connections.
         anyio.to_thread.current_default_thread_limiter().total_tokens = services.settings.mldesign_threads
-        scheduler = start_scheduler(services)
+        periodic = start_scheduler(services) if scheduler else None
         try:
             yield
         finally:
-            scheduler.shutdown(wait=False)
+            if periodic is not None:
+                periodic.shutdown(wait=False)
             services.close()
+            if after_shutdown is not None:
+                after_shutdown()
 
     routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
     if bolt_app.oauth_flow is not None:
@@ -175,6 +187,14 @@ def log_request(started: float, status: int, *, kind: str, team: str = "") -> No
     )
 
 
+def freeze_start_up_heap() -> None:
+    """Take what start-up built (modules, models, templates, compiled statements) out of the garbage collector's
+    sight: otherwise every full collection walks all of it, a 30-90 ms pause in the middle of acknowledgements
+    (docs/benchmarks.md). Called once a process is ready to serve."""
+    gc.collect()
+    gc.freeze()
+
+
 WORKER_FACTORY = "bot.server:app_from_environment"
 
 
@@ -187,8 +207,10 @@ def app_from_environment() -> Starlette:
 
     settings = load_settings()
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json", secrets=settings.secrets())
-    services = build_services(settings)
-    return create_web_app(create_app(services), services)
+    services = build_services(settings, worker_address=os.environ[ADDRESS_VARIABLE])  # set by `mldesign serve`
+    web_app = create_web_app(create_app(services), services, scheduler=False)
+    freeze_start_up_heap()
+    return web_app
 
 
 def start_scheduler(services: Services) -> BackgroundScheduler:

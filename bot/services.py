@@ -1,4 +1,4 @@
-"""What the listeners share: settings, database, catalogs, Web API clients, background work and publisher.
+"""What the listeners share: settings, database, catalogs, Web API clients, the jobs after the ack, the publisher.
 
 Built once at the entry point and passed down, so nothing reads the environment or opens connections
 at import time, and tests can build their own.
@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -25,12 +23,23 @@ from bot.catalogs import Catalogs
 from bot.clock import Clock, SharedClock, SystemClock
 from bot.export import Exporter, ExportRequest
 from bot.home import Home
+from bot.jobs import (
+    DispatchNudges,
+    Export,
+    Jobs,
+    LearnOwnerTimezone,
+    LocalJobs,
+    PublishHome,
+    RefreshNudge,
+    Respond,
+)
 from bot.nudger import DESIGNS_AT_ONCE, Nudger
 from bot.ownership import Deleted
 from bot.publisher import Publisher
 from bot.replays import SIGNATURE_LIFETIME, ReplayGuard
 from bot.settings import Settings
 from bot.slack_clients import SlackClients
+from bot.worker import WorkerLink
 from flows.catalog import load_catalog
 from storage import repositories as repo
 from storage.engine import make_engine, read_scope, session_scope
@@ -49,7 +58,8 @@ class Services:
     engine: Engine
     catalogs: Catalogs
     clients: SlackClients
-    background: KeyedBackground
+    jobs: Jobs  # Slack work after the acknowledgement: to the worker process, or run here
+    background: KeyedBackground  # where this process runs jobs itself
     publisher: Publisher
     exporter: Exporter
     nudger: Nudger
@@ -63,27 +73,25 @@ class Services:
         change's would be: a replay of it is refused by every process (bot.replays)."""
         with self.unit_of_work():
             pass
-        key = ("export", request.team_id, request.design_id)
-        self.background.submit(key, partial(self.exporter.export, request))
+        self.jobs.submit(
+            Export(
+                team_id=request.team_id,
+                design_id=request.design_id,
+                user_id=request.user_id,
+                response_url=request.response_url,
+            )
+        )
 
     def publish_home(self, team_id: str, user_id: str) -> None:
         """Refresh a person's Home tab after the acknowledgement; repeated opens while one is queued are one."""
-        self.background.submit(("home", team_id, user_id), partial(self.home.publish, team_id, user_id))
+        self.jobs.submit(PublishHome(team_id=team_id, user_id=user_id))
 
     def replace_ephemeral(self, response_url: str | None, message: Message) -> None:
         """After the acknowledgement: put ``message`` in place of the ephemeral a button was clicked on."""
-        if not response_url:
-            return
-
-        def send() -> None:
-            try:
-                WebhookClient(response_url).send(
-                    text=message.text, blocks=message.blocks, replace_original=True, response_type="ephemeral"
-                )
-            except (SlackClientError, OSError) as error:
-                logger.warning("could not update an ephemeral message: %s", type(error).__name__)
-
-        self.background.submit(("ephemeral", response_url), send)
+        if response_url:
+            self.jobs.submit(
+                Respond(response_url=response_url, text=message.text, blocks=message.blocks, replace_original=True)
+            )
 
     def tidy_deleted(self, deleted: Deleted) -> None:
         """In Slack, a deleted design's parent message says so, and its pinned summary (full of answers) goes."""
@@ -101,17 +109,15 @@ class Services:
 
     def dispatch_soon(self) -> None:
         """Look for due nudges now rather than at the next tick (after `/mldesign remind … now`)."""
-        self.background.submit(("dispatch",), self.nudger.dispatch)
+        self.jobs.submit(DispatchNudges())
 
     def learn_owner_timezone(self, team_id: str, design_id: int) -> None:
         """After deployment, in the background: time the first revisits to the owner's own mornings."""
-        key = ("timezone", team_id, design_id)
-        self.background.submit(key, partial(self.nudger.learn_owner_timezone, team_id, design_id))
+        self.jobs.submit(LearnOwnerTimezone(team_id=team_id, design_id=design_id))
 
     def refresh_nudge_message(self, team_id: str, design_id: int, message_ts: str | None) -> None:
         if message_ts:
-            key = ("nudge-message", team_id, message_ts)
-            self.background.submit(key, partial(self.nudger.refresh_message, team_id, design_id, message_ts))
+            self.jobs.submit(RefreshNudge(team_id=team_id, design_id=design_id, message_ts=message_ts))
 
     def housekeeping(self) -> None:
         """Drop replay-guard signatures past Slack's window and event ids past its retries, and delete the data
@@ -159,6 +165,8 @@ class Services:
             yield session
 
     def close(self) -> None:
+        if isinstance(self.jobs, WorkerLink):
+            self.jobs.close()
         self.background.shutdown()
         self.clock.close()
         self.engine.dispose()
@@ -176,7 +184,9 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
     return SlackClients(base_url=settings.slack_api_url, token=token or "", timeout=settings.slack_timeout_seconds)
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, *, worker_address: str | None = None) -> Services:
+    """Everything a process needs. With ``worker_address`` its Slack work goes to that worker (bot.worker),
+    and is done here only when the worker can't take it; without, it is done here."""
     catalog = load_catalog(settings.mldesign_catalog)
     engine = make_engine(
         settings.database_url,
@@ -193,16 +203,19 @@ def build_services(settings: Settings) -> Services:
         raise
     clients = slack_clients(settings, engine)
     background = KeyedBackground(max_workers=settings.mldesign_background_workers)
+    local = LocalJobs(background)
+    jobs: Jobs = local if worker_address is None else WorkerLink(worker_address, fallback=local)
     clock: Clock = SharedClock(settings.mldesign_clock_url) if settings.mldesign_clock_url else SystemClock()
-    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, background=background, clock=clock)
+    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=clock)
     exporter = Exporter(engine=engine, clients=clients, catalogs=catalogs, clock=clock)
     nudger = Nudger(engine=engine, clients=clients, catalogs=catalogs, clock=clock, publisher=publisher)
     home = Home(engine=engine, clients=clients, catalogs=catalogs)
-    return Services(
+    services = Services(
         settings=settings,
         engine=engine,
         catalogs=catalogs,
         clients=clients,
+        jobs=jobs,
         background=background,
         publisher=publisher,
         exporter=exporter,
@@ -211,3 +224,5 @@ def build_services(settings: Settings) -> Services:
         clock=clock,
         replays=ReplayGuard(),
     )
+    local.attach(services)
+    return services

@@ -4,12 +4,14 @@ Slack refuses. Each drives one dispatch of one design with a claim the test cont
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlmodel import col, select
 
 from bot import revisits
 from bot.background import KeyedBackground
+from bot.jobs import LocalJobs
 from bot.nudger import Nudger
 from bot.publisher import Publisher
 from bot.revisits import NudgeAction
@@ -47,8 +49,10 @@ def slack():
 def nudger(slack, engine, catalogs):
     clients = SlackClients(base_url=slack.api_url, token=slack.workspace.bot_token)
     background = KeyedBackground(max_workers=2)
+    jobs = LocalJobs(background)
     clock = FixedClock(MONDAY)
-    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, background=background, clock=clock)
+    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=clock)
+    jobs.attach(SimpleNamespace(publisher=publisher))  # the only jobs these tests make are its publishes
     yield Nudger(engine=engine, clients=clients, catalogs=catalogs, clock=clock, publisher=publisher)
     background.shutdown()
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
 from bot.background import KeyedBackground
 from bot.clock import SystemClock
+from bot.jobs import LocalJobs
 from bot.publisher import Publisher
 from bot.slack_clients import SlackClients
 from sandbox import FakeSlack
@@ -29,7 +32,10 @@ def slack():
 def publisher(slack, engine, catalogs):
     clients = SlackClients(base_url=slack.api_url, token=slack.workspace.bot_token)
     background = KeyedBackground(max_workers=2)
-    yield Publisher(engine=engine, clients=clients, catalogs=catalogs, background=background, clock=SystemClock())
+    jobs = LocalJobs(background)
+    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=SystemClock())
+    jobs.attach(SimpleNamespace(publisher=publisher))  # the sweep's publishes
+    yield publisher
     background.shutdown()
 
 

@@ -84,6 +84,16 @@ class BotProcess:
             time.sleep(0.05)  # polling a port that is not open yet: there is no event to wait on
         raise RuntimeError(f"mldesign did not answer /healthz in {START_TIMEOUT_SECONDS}s:\n{self.log()}")
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
+    def exit_code(self) -> int | None:
+        """How the process ended (None while it runs)."""
+        assert self._process is not None
+        return self._process.poll()
+
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs, as in a crash."""
         assert self._process is not None

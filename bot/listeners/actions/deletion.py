@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from slack_bolt import Ack
 
 from bot import blocks, ownership
+from bot.jobs import TidyDeleted
 from bot.listeners.payloads import id_value, team_id_of
 from bot.services import Services
 from storage import repositories as repo
@@ -24,7 +24,7 @@ def delete_design(services: Services) -> Callable[..., None]:
         ack()
         notice = blocks.notice("deleted.j2", name=deleted.name, by=deleted.deleted_by, answers=deleted.answers)
         services.replace_ephemeral(body.get("response_url"), notice)
-        services.background.submit(("deleted", deleted.team_id, design_id), partial(services.tidy_deleted, deleted))
+        services.jobs.submit(TidyDeleted(deleted=deleted))
 
     return handle_delete
 

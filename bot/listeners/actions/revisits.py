@@ -6,11 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.webhook import WebhookClient
 
 from bot import revisits
+from bot.jobs import OpenForm
 from bot.listeners.payloads import id_value, team_id_of
 from bot.nudge_blocks import update_form
 from bot.revisits import NudgeAction
@@ -51,7 +49,7 @@ def resolve_nudge(services: Services, outcome: NudgeStatus) -> Callable[..., Non
 def open_update_form(services: Services) -> Callable[..., None]:
     """Open the "Update…" form from the background, within the trigger's three seconds."""
 
-    def handle_update(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def handle_update(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         nudge_action = parse_nudge_action(body, action)
         with services.read_only() as session:
             nudge, design = revisits.open_nudge(session=session, action=nudge_action)
@@ -60,21 +58,14 @@ def open_update_form(services: Services) -> Callable[..., None]:
                 catalog=services.catalogs.of(design), nudge=nudge, design=design, answer=answers.get(nudge.question_id)
             )
         ack()
-        trigger_id, response_url = body["trigger_id"], body.get("response_url")
-
-        def open_form() -> None:
-            try:
-                client.views_open(trigger_id=trigger_id, view=view)
-            except (SlackApiError, SlackClientError, OSError) as error:
-                code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
-                if response_url:
-                    WebhookClient(response_url).send(
-                        text=f":warning: The form couldn't open ({code}). Please click *Update…* again.",
-                        response_type="ephemeral",
-                        replace_original=False,
-                    )
-
-        services.background.submit(("form", trigger_id), open_form)
+        services.jobs.submit(
+            OpenForm(
+                team_id=nudge_action.team_id,
+                trigger_id=body["trigger_id"],
+                view=view,
+                response_url=body.get("response_url"),
+            )
+        )
 
     return handle_update
 

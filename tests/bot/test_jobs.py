@@ -1,0 +1,73 @@
+"""Jobs cross from the web process to the worker as data: what arrives is what was sent, and anything else is
+dropped with a line in the log, never run."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+
+from bot.background import KeyedBackground
+from bot.jobs import (
+    JOBS,
+    DispatchNudges,
+    Export,
+    LearnOwnerTimezone,
+    LocalJobs,
+    OpenForm,
+    Publish,
+    PublishHome,
+    RefreshNudge,
+    Respond,
+    TellInThread,
+    TidyDeleted,
+)
+from bot.ownership import Deleted
+from bot.worker import _take
+
+EVERY_KIND = [
+    Publish(team_id="T1", design_id=7),
+    Export(team_id="T1", design_id=7, user_id="U1", response_url="https://hooks.slack.com/actions/T1/1/x"),
+    PublishHome(team_id="T1", user_id="U1"),
+    Respond(response_url="https://hooks.slack.com/actions/T1/1/x", text="Done", blocks=[], replace_original=True),
+    TellInThread(
+        team_id="T1", channel_id="C1", user_id="U1", thread_ts="1.000100", text="<&> “quoted” 🚀", blocks=[{"a": 1}]
+    ),
+    OpenForm(team_id="T1", trigger_id="13345.7", view={"type": "modal", "blocks": []}, response_url=None),
+    TidyDeleted(
+        deleted=Deleted(
+            team_id="T1", channel_id="C1", name="Churn", parent_ts="1.1", summary_ts=None, deleted_by="U1", answers=3
+        )
+    ),
+    DispatchNudges(),
+    LearnOwnerTimezone(team_id="T1", design_id=7),
+    RefreshNudge(team_id="T1", design_id=7, message_ts="2.2"),
+]
+
+
+@pytest.mark.parametrize("job", EVERY_KIND, ids=lambda job: job.kind)
+def test_every_kind_of_job_arrives_as_it_was_sent(job):
+    arrived = JOBS.validate_json(JOBS.dump_json(job))
+
+    assert arrived == job
+    assert arrived.key == job.key
+
+
+def test_a_datagram_that_is_no_job_is_dropped_and_logged_and_a_job_runs(caplog):
+    published: list[tuple[str, int]] = []
+    background = KeyedBackground(max_workers=1)
+    jobs = LocalJobs(background)
+    jobs.attach(SimpleNamespace(publisher=SimpleNamespace(publish=lambda *key: published.append(key))))
+
+    with caplog.at_level(logging.ERROR):
+        for datagram in (b'{"kind": "rm -rf"}', b"not json", b'{"kind": "publish", "team_id": "T1"}'):
+            _take(jobs, datagram)
+        assert background.wait_idle(5)
+        assert published == []
+        _take(jobs, JOBS.dump_json(Publish(team_id="T1", design_id=7)))
+        assert background.wait_idle(5)
+
+    assert published == [("T1", 7)]
+    assert caplog.text.count("a job it doesn't know") == 3
+    background.shutdown()
