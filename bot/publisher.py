@@ -153,8 +153,9 @@ class Publisher:
     def publish(self, team_id: str, design_id: int) -> None:
         """Bring the design's latest revision to Slack, as its only publisher across processes.
 
-        While another process holds the design's lease this returns at once: that process looks again for
-        changes after letting go, so none is left behind (and the sweep is there if it dies)."""
+        While another process holds the design's lease, or Slack shows the latest revision already, this returns
+        at once: a publisher looks again for changes after letting go, so none is left behind (and the sweep is
+        there if it dies)."""
         for _ in range(MAX_ROUNDS):
             claim, now = uuid.uuid4().hex, self._clock.now()
             with session_scope(self._engine) as session:

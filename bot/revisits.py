@@ -213,10 +213,11 @@ def open_nudge(*, session: Session, action: NudgeAction) -> tuple[Nudge, Design]
 
 
 def retime(*, session: Session, catalogs: Catalogs, team_id: str, design_id: int, now: datetime) -> None:
-    """Re-time the revisits not sent yet, once the owner's timezone is known."""
+    """Re-time the revisits not sent yet, once the owner's timezone is known (the summary shows the next one)."""
     design = repo.get_design(session=session, team_id=team_id, design_id=design_id, for_update=True)
     if design is not None and design.deployed_at is not None and design.reminders_enabled:
         _schedule(session, catalogs.of(design), design, now, restart=True)
+        repo.mark_changed(session=session, design=design, now=now)
 
 
 # --- scheduling ----------------------------------------------------------------------------------------

@@ -152,7 +152,9 @@ def mark_published(*, session: Session, team_id: str, design_id: int, revision: 
 def take_publishing_lease(
     *, session: Session, team_id: str, design_id: int, claim: str, now: datetime, until: datetime
 ) -> bool:
-    """Become the design's only publisher until ``until`` (across processes); False while another holds it.
+    """Become the design's only publisher until ``until`` (across processes); False while another holds it, and
+    when Slack already shows its latest revision (a publish asked for twice has nothing left to do, and must not
+    hold a lease that a crash would leave for its whole length).
 
     A conditional UPDATE is atomic on SQLite and PostgreSQL alike, and a lease left by a process that died
     simply runs out."""
@@ -161,6 +163,7 @@ def take_publishing_lease(
         .where(
             col(Design.team_id) == team_id,
             col(Design.id) == design_id,
+            col(Design.published_revision) < col(Design.revision),
             or_(col(Design.publishing_until).is_(None), col(Design.publishing_until) < now),
         )
         .values(publishing_claim=claim, publishing_until=until)
