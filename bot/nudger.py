@@ -86,7 +86,7 @@ class Nudger:
         while True:
             claimed = self._dispatch_batch()
             total += claimed
-            if claimed < nudge_repo.CLAIM_BATCH:
+            if not claimed:  # a claim takes whole designs: fewer rows than a batch does not mean none are left
                 return total
 
     def _dispatch_batch(self) -> int:

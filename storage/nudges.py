@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Table, bindparam, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from flows.nudges import NudgeStatus
-from storage.models import Nudge
+from storage.models import Design, Nudge
 
 OPEN = tuple(status for status in NudgeStatus if status.is_open)
 CLAIM_BATCH = 200  # due rows taken at once (with the rest of their designs' due rows)
@@ -117,39 +116,40 @@ def next_due_of(*, session: Session, team_id: str, design_ids: Sequence[int]) ->
 def claim_due(
     *, session: Session, now: datetime, lease_until: datetime, claim: str, limit: int = CLAIM_BATCH
 ) -> list[Nudge]:
-    """Take the rows due at ``now`` for this claim until ``lease_until``; a dispatcher running at the same
-    time gets other rows, never the same ones. Every due row of a design taken comes along, so a design's
-    revisits go out together even when more than ``limit`` rows are due."""
-    due = select(Nudge).where(col(Nudge.due_at) <= now).order_by(col(Nudge.due_at)).limit(limit)
-    claimed = _claim(session, due, lease_until, claim)
-    design_ids = {row.design_id for row in claimed}
-    if design_ids:
-        rest = select(Nudge).where(col(Nudge.due_at) <= now, col(Nudge.design_id).in_(design_ids))
-        claimed += _claim(session, rest, lease_until, claim)
-    session.flush()
-    session.expire_all()
-    ids = [row.id for row in claimed]
-    return list(session.exec(select(Nudge).where(col(Nudge.id).in_(ids)).order_by(col(Nudge.id))).all())
+    """Take the rows due at ``now`` for this claim until ``lease_until``: the designs of the first ``limit`` due
+    rows, each with every due row it has, so a design's revisits go out together (one message). A dispatcher
+    running at the same time gets other designs, never the same rows.
 
-
-def _claim(session: Session, due: Any, lease_until: datetime, claim: str) -> list[Nudge]:
-    if session.get_bind().dialect.name == "postgresql":
-        rows = list(session.exec(due.with_for_update(skip_locked=True)).all())
-        if rows:
-            session.exec(  # type: ignore[call-overload]
-                update(Nudge).where(col(Nudge.id).in_([row.id for row in rows])).values(due_at=lease_until, claim=claim)
+    On PostgreSQL the designs are locked first, in id order (so dispatchers never deadlock), and another
+    dispatcher's claim of them commits within milliseconds; locking the nudge rows alone (SKIP LOCKED) let two
+    dispatchers each take part of one design's rows. SQLite runs one write transaction at a time."""
+    locking = session.get_bind().dialect.name == "postgresql"
+    for _ in range(CLAIM_ROUNDS):
+        candidates = session.exec(
+            select(Nudge.design_id).where(col(Nudge.due_at) <= now).order_by(col(Nudge.due_at)).limit(limit)
+        ).all()
+        if not candidates:
+            return []
+        designs = sorted(set(candidates))
+        if locking:
+            session.exec(
+                select(Design.id).where(col(Design.id).in_(designs)).order_by(col(Design.id)).with_for_update()
             )
-        return rows
-    claimed = []
-    for row in session.exec(due).all():
-        result = session.exec(  # type: ignore[call-overload]
+        taken = session.exec(  # type: ignore[call-overload]
             update(Nudge)
-            .where(col(Nudge.id) == row.id, col(Nudge.due_at) == row.due_at)
+            .where(col(Nudge.design_id).in_(designs), col(Nudge.due_at) <= now)
             .values(due_at=lease_until, claim=claim)
-        )
-        if result.rowcount == 1:
-            claimed.append(row)
-    return claimed
+            .returning(Nudge.id)
+        ).all()
+        if taken:  # none: another dispatcher took these designs while this one waited for their locks
+            ids = [row_id for (row_id,) in taken]
+            session.expire_all()
+            return list(session.exec(select(Nudge).where(col(Nudge.id).in_(ids)).order_by(col(Nudge.id))).all())
+    return []
+
+
+# Rounds of "these designs were taken meanwhile" before a claim gives up until the next tick.
+CLAIM_ROUNDS = 20
 
 
 def lock_held(*, session: Session, nudge_id: int, claim: str) -> Nudge | None:

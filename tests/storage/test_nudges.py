@@ -84,3 +84,40 @@ def test_every_due_row_of_a_design_comes_with_the_first_one_claimed(engine):
     claimed = claim(engine, "a")
 
     assert len(claimed) == 250, "one design's revisits are never split across two dispatches"
+
+
+def test_concurrent_dispatchers_take_each_design_whole(engine):
+    """Revisits due together go out in one message: however dispatchers race, a design's due rows are never split
+    between two claims (here every row falls due at the same moment, the worst case for ordering)."""
+    rows_of: dict[int, set[int]] = {}
+    with session_scope(engine) as session:
+        for number in range(30):
+            design = repo.add_design(session=session, design=make_design(name=f"Design {number}"))
+            rows = [Nudge(team_id="T1", design_id=design.id, question_id=f"q{n}", due_at=NOW) for n in range(5)]
+            session.add_all(rows)
+            session.flush()
+            rows_of[design.id] = {row.id for row in rows}
+    claims: list[set[int]] = []
+    start = threading.Barrier(4)
+
+    def dispatcher(name: str) -> None:
+        start.wait()
+        for batch in range(100):
+            with session_scope(engine) as session:
+                taken = nudge_repo.claim_due(
+                    session=session, now=NOW, lease_until=NOW + timedelta(minutes=5), claim=f"{name}-{batch}", limit=7
+                )
+            if not taken:
+                return
+            claims.append({row.id for row in taken})
+
+    threads = [threading.Thread(target=dispatcher, args=(f"d{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    claimed = [row_id for ids in claims for row_id in ids]
+    assert sorted(claimed) == sorted(row_id for rows in rows_of.values() for row_id in rows), "each row exactly once"
+    for design_rows in rows_of.values():
+        assert sum(1 for ids in claims if ids & design_rows) == 1, "a design's rows came in one claim"
