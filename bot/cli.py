@@ -239,6 +239,8 @@ def serve(settings: Settings) -> None:
         with _database_errors():
             services = build_services(settings, worker_address=worker.address)
         bolt_app = _create_app(services)  # checks the token (auth.test) once, before any web process starts
+        if not worker.wait_ready():
+            print("mldesign: the worker did not start; this process does its Slack work meanwhile", file=sys.stderr)
         where = f"http://{settings.host}:{settings.port}/slack/events"
         print(f"mldesign listening on {where} ({settings.web_concurrency} process(es))", flush=True)
         # log_config=None: uvicorn's own lines go through our handler too (JSON, secrets masked).

@@ -16,6 +16,7 @@ import contextlib
 import ctypes
 import logging
 import os
+import select
 import shutil
 import signal
 import socket
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -41,6 +43,7 @@ SOCKET_BUFFER = 4 * 1024 * 1024  # jobs queued in the kernel while the worker is
 RESTART_BACKOFF_START = 1.0
 RESTART_BACKOFF_CAP = 30.0
 STOP_TIMEOUT = 15.0
+READY_TIMEOUT = 30.0
 
 
 class WorkerLink:
@@ -69,9 +72,10 @@ class WorkerLink:
         self._socket.close()
 
 
-def run_worker(address: str, parent_pid: int) -> None:
+def run_worker(address: str, parent_pid: int, ready: Callable[[], None] | None = None) -> None:
     """The worker's main loop (`mldesign worker`, started by `mldesign serve`): receive jobs and run them, with
-    the scheduler, until SIGTERM or the parent's death; then drain what was received."""
+    the scheduler, until SIGTERM or the parent's death; then drain what was received. ``ready`` is called once
+    the socket takes jobs."""
     from bot.server import freeze_start_up_heap, start_scheduler
     from bot.services import build_services
     from bot.settings import SettingsError, load_settings
@@ -97,6 +101,8 @@ def run_worker(address: str, parent_pid: int) -> None:
     freeze_start_up_heap()
     scheduler = start_scheduler(services)
     logger.info("worker ready")
+    if ready is not None:
+        ready()
     try:
         while not stopping.is_set() and os.getppid() == parent_pid:
             with contextlib.suppress(TimeoutError):
@@ -150,19 +156,31 @@ class WorkerProcess:
     def start(self) -> None:
         """Fork the worker; call before any thread starts (a forked child inherits no thread, only locks)."""
         parent = os.getpid()
+        self._ready, told_ready = os.pipe()
         pid = os.fork()
         if pid == 0:
+            os.close(self._ready)
             code = 0
             try:
-                run_worker(self.address, parent)
+                run_worker(self.address, parent, ready=lambda: _tell(told_ready))
             except BaseException:
                 logger.exception("the worker failed")
                 code = 1
             finally:
                 logging.shutdown()
                 os._exit(code)
+        os.close(told_ready)
         self._child = _Forked(pid)
         self._supervisor.start()
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> bool:
+        """Whether the first worker takes jobs within ``timeout``, so the web process starts answering with its
+        Slack work already going to the worker (until then, or if it never does, the web process does it)."""
+        try:
+            readable, _, _ = select.select([self._ready], [], [], timeout)
+            return bool(readable) and os.read(self._ready, 1) == b"r"  # b"": it exited before it was ready
+        finally:
+            os.close(self._ready)
 
     def _spawn(self) -> None:
         environment = os.environ | {ADDRESS_VARIABLE: self.address, PARENT_VARIABLE: str(os.getpid())}
@@ -201,6 +219,11 @@ class WorkerProcess:
                 child.signal(signal.SIGKILL)
                 child.wait()
         shutil.rmtree(self._directory, ignore_errors=True)
+
+
+def _tell(descriptor: int) -> None:
+    os.write(descriptor, b"r")
+    os.close(descriptor)
 
 
 class _Child(Protocol):
