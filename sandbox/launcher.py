@@ -183,11 +183,21 @@ class AppProcess:
             os.killpg(self._process.pid, signum)
 
 
-def _install_stop_handlers(stop: threading.Event) -> dict[int, Any]:
-    """SIGINT and SIGTERM ask for a clean stop; returns the previous handlers to restore."""
+class _StopRequested(Exception):
+    """SIGINT or SIGTERM: stop cleanly. Raised in the main thread as KeyboardInterrupt would be: setting an Event
+    from the handler could deadlock on the lock the interrupted main thread held inside that Event's wait()."""
+
+
+def _install_stop_handlers() -> dict[int, Any]:
+    """SIGINT and SIGTERM ask for a clean stop (once: more signals don't cut the stop short); returns the previous
+    handlers to restore."""
+    stopping = False
 
     def handle(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise _StopRequested
 
     previous: dict[int, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -204,12 +214,13 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
     """Run the sandbox until SIGINT/SIGTERM (or `stop`); 0 on a clean stop, 1 if the app failed."""
     args = parse_args(argv)
     stop = stop or threading.Event()
-    previous = _install_stop_handlers(stop)
     temporary = args.state_dir is None
     state_dir = Path(tempfile.mkdtemp(prefix="mldesign-sandbox-")) if temporary else args.state_dir.resolve()
     fake: FakeSlack | None = None
     app: AppProcess | None = None
+    previous: dict[int, Any] = {}
     try:
+        previous = _install_stop_handlers()
         state_dir.mkdir(parents=True, exist_ok=True)
         fake = FakeSlack(port=args.port, host=args.host, state_path=None if temporary else state_dir / WORKSPACE_FILE)
         try:
@@ -232,6 +243,8 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
             exit_code = app.poll()
             if exit_code is not None:
                 raise LaunchError(f"the app exited with code {exit_code}", app.last_output())
+        return 0
+    except _StopRequested:
         return 0
     except LaunchError as error:
         print(f"mldesign sandbox: {error}", file=sys.stderr)

@@ -190,3 +190,15 @@ def test_a_busy_port_is_one_line() -> None:
         assert sandbox.wait() == 1
     [line] = sandbox.stderr
     assert line.startswith(f"mldesign sandbox: cannot listen on 127.0.0.1:{port} (") and "--port" in line
+
+
+def test_signals_in_a_burst_still_stop_the_launcher_and_its_app_cleanly(launch: Any, tmp_path: Path) -> None:
+    """An impatient Ctrl-C pressed again and again, or a supervisor that repeats its SIGTERM: one clean stop."""
+    sandbox = launch(STANDIN_LOG=str(tmp_path / "standin.jsonl"))
+    sandbox.wait_ready()
+
+    for _ in range(20):
+        sandbox.process.send_signal(signal.SIGINT)
+
+    assert sandbox.wait() == 0, sandbox.err()
+    assert not any("Traceback" in line for line in sandbox.stderr), sandbox.err()
