@@ -30,8 +30,11 @@ chromium:
 		echo "installing Chromium from Debian's packages"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Tests run two at a time (pytest-xdist): most of them wait on the bot and fake Slack processes they start.
+TEST_PROCESSES ?= 2
+
 test: lint chromium
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES)
 
 # Benchmarks (not part of the tests): wrk from Debian's packages, PostgreSQL for the nudge dispatch at scale,
 # then the figures written into docs/benchmarks.md.

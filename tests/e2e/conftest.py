@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -23,10 +24,26 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 20
 
 
+# Ports for the servers tests start, below Linux's ephemeral range (32768 and up), where the fakes' own listeners
+# and every client connection take theirs: a port picked here can't be taken by them before the server binds it.
+# Each pytest-xdist worker (gw0, gw1…) has a block of its own, so tests running in parallel never pick the same.
+PORT_BLOCK = 2_000
+FIRST_PORT = 20_000
+_ports = itertools.count()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    block = FIRST_PORT + PORT_BLOCK * (int(worker) if worker.isdigit() else 0)
+    for _ in range(PORT_BLOCK):
+        port = block + next(_ports) % PORT_BLOCK
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:  # still held by a server a previous test stopped, or by something else here
+                continue
+        return port
+    raise RuntimeError(f"no free port in {block}-{block + PORT_BLOCK - 1}")
 
 
 class BotProcess:
