@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -41,12 +41,25 @@ class Confirmation:
     by: str | None
 
 
+class ShownAnswer(Protocol):
+    """What a revisit shows of a question's current answer (a stored Answer, or only the columns it needs)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def choices(self) -> list[str]: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
 def nudge_message(
     *,
     design: Design,
     catalog: Catalog,
     nudges: Sequence[Nudge],
-    answers: Mapping[str, Answer],
+    answers: Mapping[str, ShownAnswer],
     confirmations: Mapping[str, Confirmation],
 ) -> Message:
     """One message for every decision due at once (coalesced), each with its own buttons until it has an
@@ -89,7 +102,7 @@ def reminder_message(*, design: Design, catalog: Catalog, nudges: Sequence[Nudge
     return Message(text=text, blocks=to_dicts([SectionBlock(text=MarkdownTextObject(text=text))]))
 
 
-def _item(catalog: Catalog, nudge: Nudge, answer: Answer | None, confirmed: Confirmation | None) -> list[Block]:
+def _item(catalog: Catalog, nudge: Nudge, answer: ShownAnswer | None, confirmed: Confirmation | None) -> list[Block]:
     question = catalog.question(nudge.question_id) if nudge.question_id in catalog else None
     answered = answer is not None and answer.status == "answered"
     body = render(

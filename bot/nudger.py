@@ -351,19 +351,20 @@ class Nudger:
         return tz
 
     def _render(self, design: Design, nudges: Sequence[Nudge]) -> Message:
+        questions = sorted({nudge.question_id for nudge in nudges})
         with read_scope(self._engine) as session:
-            answers = repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
-            log = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=stored_id(design), limit=200)
-        confirmations: dict[str, Confirmation] = {}
-        for past in log:
-            if past.status == NudgeStatus.CONFIRMED and past.resolved_at and past.question_id not in confirmations:
-                confirmations[past.question_id] = Confirmation(at=past.resolved_at, by=past.resolved_by)
+            answers = nudge_repo.answers_shown(
+                session=session, team_id=design.team_id, design_id=stored_id(design), question_ids=questions
+            )
+            confirmed = nudge_repo.last_confirmations(
+                session=session, team_id=design.team_id, design_id=stored_id(design), question_ids=questions
+            )
         return nudge_message(
             design=design,
             catalog=self._catalogs.of(design),
             nudges=nudges,
             answers=answers,
-            confirmations=confirmations,
+            confirmations={question_id: Confirmation(at=at, by=by) for question_id, (at, by) in confirmed.items()},
         )
 
     # --- rows --------------------------------------------------------------------------------------
@@ -371,40 +372,35 @@ class Nudger:
     def _mark_sent(self, batch: Batch, ts: str, now: datetime, zone: tzinfo) -> None:
         """Record the message on every row it carries. A row someone already acted on (a click can beat
         this write) keeps its outcome, and the message is re-rendered to show it."""
-        remind_at = send_window(now + REMIND_AFTER, zone)
-        acted_on = False
         with session_scope(self._engine) as session:
-            for nudge in batch.nudges:
-                row = nudge_repo.get_nudge(
-                    session=session, team_id=nudge.team_id, nudge_id=_nudge_id(nudge), for_update=True
-                )
-                if row is None:
-                    continue
-                row.message_ts, row.sent_at = ts, now
-                if row.claim == batch.claim and row.status == NudgeStatus.SCHEDULED:
-                    row.status, row.due_at, row.claim = NudgeStatus.SENT, remind_at, None
-                    row.attempts, row.send_started_at = 0, None
-                else:
-                    acted_on = True
-                session.add(row)
+            acted_on = nudge_repo.record_sent(
+                session=session,
+                nudge_ids=[_nudge_id(nudge) for nudge in batch.nudges],
+                claim=batch.claim,
+                message_ts=ts,
+                sent_at=now,
+                remind_at=send_window(now + REMIND_AFTER, zone),
+            )
         if acted_on:
             self.refresh_message(batch.design.team_id, stored_id(batch.design), ts)
 
     def _hold(self, batch: Batch, **values: Any) -> Batch:
         """Write to the rows this dispatch still holds, and return them; rows whose lease another dispatch
         took over (or that someone closed meanwhile) are left alone."""
-        held = []
         with session_scope(self._engine) as session:
-            for nudge in batch.nudges:
-                row = nudge_repo.lock_held(session=session, nudge_id=_nudge_id(nudge), claim=batch.claim)
-                if row is None or not NudgeStatus(row.status).is_open:
-                    continue
-                for name, value in values.items():
-                    setattr(row, name, value)
-                    setattr(nudge, name, value)
-                session.add(row)
-                held.append(nudge)
-        return Batch(batch.claim, batch.design, held)
+            held = set(
+                nudge_repo.update_held(
+                    session=session,
+                    nudge_ids=[_nudge_id(nudge) for nudge in batch.nudges],
+                    held_by=batch.claim,
+                    values=values,
+                )
+            )
+        kept = [nudge for nudge in batch.nudges if nudge.id in held]
+        for nudge in kept:
+            for name, value in values.items():
+                setattr(nudge, name, value)
+        return Batch(batch.claim, batch.design, kept)
 
 
 def _retry_after(error: Exception) -> int | None:

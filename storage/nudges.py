@@ -8,7 +8,8 @@ is a lease: the row's ``due_at`` becomes the lease's end, so a dispatcher that d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Table, bindparam, func, update
@@ -16,7 +17,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from flows.nudges import NudgeStatus
-from storage.models import Design, Nudge
+from storage.models import Answer, Design, Nudge
 
 OPEN = tuple(status for status in NudgeStatus if status.is_open)
 CLAIM_BATCH = 200  # due rows taken at once (with the rest of their designs' due rows)
@@ -150,6 +151,110 @@ def claim_due(
 
 # Rounds of "these designs were taken meanwhile" before a claim gives up until the next tick.
 CLAIM_ROUNDS = 20
+
+
+def update_held(*, session: Session, nudge_ids: Sequence[int], held_by: str, values: Mapping[str, object]) -> list[int]:
+    """Write ``values`` to the rows the claim ``held_by`` still holds and that have no outcome yet, in one
+    statement; returns their ids (rows whose lease another dispatch took over, or that someone closed meanwhile,
+    are left alone). ``values`` may give the rows up (``claim=None``)."""
+    if not nudge_ids:
+        return []
+    held = session.connection().execute(
+        update(_nudge)
+        .where(_nudge.c.id.in_(nudge_ids), _nudge.c.claim == held_by, _nudge.c.status.in_(OPEN))
+        .values(**values)
+        .returning(_nudge.c.id)
+    )
+    return [row_id for (row_id,) in held]
+
+
+_CARRIED = (
+    update(_nudge)
+    .where(_nudge.c.id.in_(bindparam("ids", expanding=True)))
+    .values(message_ts=bindparam("ts"), sent_at=bindparam("at"))
+    .returning(_nudge.c.id)
+)
+_SENT = (
+    update(_nudge)
+    .where(
+        _nudge.c.id.in_(bindparam("ids", expanding=True)),
+        _nudge.c.claim == bindparam("held_by"),
+        _nudge.c.status == NudgeStatus.SCHEDULED.value,
+    )
+    .values(status=NudgeStatus.SENT.value, due_at=bindparam("remind_at"), claim=None, attempts=0, send_started_at=None)
+    .returning(_nudge.c.id)
+)
+
+
+def record_sent(
+    *, session: Session, nudge_ids: Sequence[int], claim: str, message_ts: str, sent_at: datetime, remind_at: datetime
+) -> bool:
+    """Record the message on every row it carried; the rows this claim still holds move to "sent", due for their
+    reminder. True when some row was acted on meanwhile (a click can beat this write): it keeps its outcome."""
+    connection = session.connection()
+    ids = list(nudge_ids)
+    carried = connection.execute(_CARRIED, {"ids": ids, "ts": message_ts, "at": sent_at}).all()
+    sent = connection.execute(_SENT, {"ids": ids, "held_by": claim, "remind_at": remind_at}).all()
+    return len(sent) < len(carried)
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    """What a revisit shows of a question's current answer."""
+
+    status: str
+    text: str
+    choices: list[str]
+    created_at: datetime
+
+
+_answer: Table = Answer.__table__  # type: ignore[attr-defined]
+_ANSWERS_SHOWN = core_select(
+    _answer.c.question_id, _answer.c.status, _answer.c.text, _answer.c.choices, _answer.c.created_at
+).where(
+    _answer.c.id.in_(
+        core_select(func.max(_answer.c.id))
+        .where(
+            _answer.c.team_id == bindparam("team_id"),
+            _answer.c.design_id == bindparam("design_id"),
+            _answer.c.question_id.in_(bindparam("question_ids", expanding=True)),
+        )
+        .group_by(_answer.c.question_id)
+    )
+)
+_CONFIRMED = (
+    core_select(_nudge.c.question_id, _nudge.c.resolved_at, _nudge.c.resolved_by)
+    .where(
+        _nudge.c.team_id == bindparam("team_id"),
+        _nudge.c.design_id == bindparam("design_id"),
+        _nudge.c.question_id.in_(bindparam("question_ids", expanding=True)),
+        _nudge.c.status == NudgeStatus.CONFIRMED.value,
+        _nudge.c.resolved_at.is_not(None),
+    )
+    .order_by(_nudge.c.resolved_at.desc(), _nudge.c.id.desc())
+)
+
+
+def answers_shown(
+    *, session: Session, team_id: str, design_id: int, question_ids: Sequence[str]
+) -> dict[str, ShownAnswer]:
+    """The current answers of the questions a revisit brings back (not the design's every answer and its text)."""
+    parameters = {"team_id": team_id, "design_id": design_id, "question_ids": list(question_ids)}
+    return {
+        question_id: ShownAnswer(status, text, list(choices), created_at)
+        for question_id, status, text, choices, created_at in session.connection().execute(_ANSWERS_SHOWN, parameters)
+    }
+
+
+def last_confirmations(
+    *, session: Session, team_id: str, design_id: int, question_ids: Sequence[str]
+) -> dict[str, tuple[datetime, str | None]]:
+    """When each of these questions was last confirmed as still holding, and by whom."""
+    found: dict[str, tuple[datetime, str | None]] = {}
+    parameters = {"team_id": team_id, "design_id": design_id, "question_ids": list(question_ids)}
+    for question_id, resolved_at, resolved_by in session.connection().execute(_CONFIRMED, parameters):
+        found.setdefault(question_id, (resolved_at, resolved_by))
+    return found
 
 
 def lock_held(*, session: Session, nudge_id: int, claim: str) -> Nudge | None:
