@@ -218,6 +218,14 @@ def resident_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (a server's worker), from /proc."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
 def wait_until(condition: Callable[[], bool], *, timeout: float, what: str, poll: float = 0.1) -> None:
     """Poll ``condition`` (state in another process: nothing to block on) until it holds."""
     deadline = time.monotonic() + timeout

@@ -5,14 +5,14 @@ One fresh database (``mldesign_bench``, or ``$MLDESIGN_BENCH_DATABASE_URL``) gro
 1,000,000 deployed designs, each with one scheduled revisit per revisit question of the default catalog, seeded
 with set-based SQL. 10,000 nudges (one each in 10,000 designs) are due at every size; all others are weeks ahead.
 At each size the statements ``storage.nudges.claim_due`` really runs are captured and explained with
-``EXPLAIN (ANALYZE, BUFFERS)``. At 100,000 designs a real ``mldesign serve`` with the Procfile's two worker
-processes (each one's dispatcher drains every due nudge from its start) sends the due nudges to the fake Slack,
+``EXPLAIN (ANALYZE, BUFFERS)``. At 100,000 designs two real ``mldesign serve`` processes (each with its worker
+process, whose dispatcher drains every due nudge from its start) send the due nudges to the fake Slack,
 which has no rate limits unless a test scripts them; the database says when all are sent and the fake's call log
 that each was posted exactly once.
 
 Run: ``python -m benchmarks.nudges`` (needs PostgreSQL; it prints its section and checks). The database is dropped
-at the end unless ``MLDESIGN_BENCH_KEEP_DATABASE=1``; ``MLDESIGN_BENCH_PROCESSES=N`` runs N worker processes
-(``WEB_CONCURRENCY``) instead of two.
+at the end unless ``MLDESIGN_BENCH_KEEP_DATABASE=1``; ``MLDESIGN_BENCH_PROCESSES=N`` runs N servers instead of
+two.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ import os
 import re
 import resource
 import statistics
+import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from benchmarks.common import BOT_COMMAND, CHANNEL, Check, Outcome, bot_environment, serving
+from benchmarks.common import BOT_COMMAND, CHANNEL, Check, Outcome, bot_environment, launch, wait_healthy
 from bot.ids import MetadataType
 from flows.catalog import DEFAULT_CATALOG_PATH, Catalog, QuestionKind, load_catalog
 from sandbox import FakeSlack
@@ -53,11 +54,14 @@ SIZES = (10_000, 100_000, 1_000_000)
 DISPATCH_AT = 100_000  # designs in the database while the bot dispatches
 DISPATCH_TIMEOUT_SECONDS = 600
 POLL_SECONDS = 0.2
-# `mldesign serve` worker processes: the Procfile's default WEB_CONCURRENCY.
+# Separate `mldesign serve` processes, each with its worker and so its own dispatcher.
 PROCESSES = int(os.environ.get("MLDESIGN_BENCH_PROCESSES", "2"))
+FIRST_PORT = 4105
 EXPLAIN_RUNS = 5
 FUTURE_SPREAD = timedelta(days=90)  # the pending revisits fall due over the next quarter
-DUE_QUERY = "due (LIMIT 200)"
+DUE_QUERY = "due designs (LIMIT 200)"
+LOCK_QUERY = "lock those designs"
+TAKE_QUERY = "take their due rows"
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class Dispatch:
     posts: int
     seconds: float  # from launching the process until the database says every due nudge is sent
     posting_seconds: float  # from the first post to the last (the fake's message timestamps)
-    bot_cpu_seconds: float  # user + system time of the bot process, its start-up included
+    bot_cpu_seconds: float  # user + system time of the bot processes (web and worker), start-up included
     duplicates: int
     missing: int
     working_hours_zone: str | None
@@ -270,13 +274,12 @@ def vacuum_analyze(url: str) -> None:
 
 
 def claim_statements(engine: Engine, now: datetime) -> dict[str, tuple[str, dict[str, Any]]]:
-    """The SELECTs ``claim_due`` sends, exactly as sent (SQL and parameters), captured from a claim that is then
-    rolled back: the due rows (LIMIT 200), then every other due row of the designs taken."""
+    """The statements ``claim_due`` sends, exactly as sent (SQL and parameters), captured from a claim that is then
+    rolled back: the due rows (LIMIT 200), the lock on their designs, and the UPDATE that takes their due rows."""
     captured: list[tuple[str, dict[str, Any]]] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if "SKIP LOCKED" in statement:
-            captured.append((statement, dict(parameters)))
+        captured.append((statement, dict(parameters)))
 
     event.listen(engine, "before_cursor_execute", record)
     try:
@@ -285,8 +288,17 @@ def claim_statements(engine: Engine, now: datetime) -> dict[str, tuple[str, dict
             session.rollback()
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert len(captured) == 2, f"expected claim_due's two locking SELECTs, captured {len(captured)}"
-    return {DUE_QUERY: captured[0], "rest of their designs": captured[1]}
+
+    def first(test: Callable[[str], bool], what: str) -> tuple[str, dict[str, Any]]:
+        found = [(sql, parameters) for sql, parameters in captured if test(" ".join(sql.split()))]
+        assert found, f"claim_due sent no {what}; captured: {[sql[:60] for sql, _ in captured]}"
+        return found[0]
+
+    return {
+        DUE_QUERY: first(lambda sql: sql.startswith("SELECT nudge.design_id") and "LIMIT" in sql, "due query"),
+        LOCK_QUERY: first(lambda sql: sql.startswith("SELECT design.id") and "FOR UPDATE" in sql, "design lock"),
+        TAKE_QUERY: first(lambda sql: sql.startswith("UPDATE nudge") and "RETURNING" in sql, "claiming UPDATE"),
+    }
 
 
 def scans(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -380,7 +392,7 @@ def sent_count(url: str) -> int:
 
 
 def dispatch(slack: FakeSlack, url: str, work: Path, designs: int, zone: str | None) -> Dispatch:
-    """Start the bot, wait (polling the database) until every due nudge is marked sent, then check the fake's
+    """Start the servers, wait (polling the database) until every due nudge is marked sent, then check the fake's
     call log: every due nudge posted exactly once, in its design's thread."""
     now = datetime.now(UTC)
     with psycopg.connect(libpq_url(url)) as connection:
@@ -390,18 +402,34 @@ def dispatch(slack: FakeSlack, url: str, work: Path, designs: int, zone: str | N
     thread_of = dict(due)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    port = 4105
-    environment = bot_environment(database=url, api_url=slack.api_url, token=slack.workspace.bot_token, port=port)
-    environment["WEB_CONCURRENCY"] = str(PROCESSES)  # each process's dispatcher drains due nudges from its start
-    with serving(BOT_COMMAND, port, environment, work / "bot.log") as process:
+    servers: list[tuple[subprocess.Popen[bytes], int, Path]] = []
+    try:
+        for number in range(PROCESSES):  # separate servers, as on separate machines: each has its own dispatcher
+            port, log = FIRST_PORT + number, work / f"bot-{number}.log"
+            environment = bot_environment(
+                database=url, api_url=slack.api_url, token=slack.workspace.bot_token, port=port
+            )
+            servers.append((launch(BOT_COMMAND, environment, log), port, log))
+        for process, port, log in servers:
+            wait_healthy(process, port, log)
         deadline = time.monotonic() + DISPATCH_TIMEOUT_SECONDS
         while sent_count(url) < len(due):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log = (work / "bot.log").read_text(errors="replace")[-4000:]
-                raise RuntimeError(f"{sent_count(url)} of {len(due)} nudges sent when the wait ended:\n{log}")
+            stopped = [log for process, _, log in servers if process.poll() is not None]
+            if stopped or time.monotonic() > deadline:
+                tail = "\n".join(log.read_text(errors="replace")[-2000:] for log in stopped or [servers[0][2]])
+                raise RuntimeError(f"{sent_count(url)} of {len(due)} nudges sent when the wait ended:\n{tail}")
             time.sleep(POLL_SECONDS)  # the database has no change notification to wait on
         seconds = time.perf_counter() - started
-    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)  # the process was waited for when the block ended
+    finally:
+        for process, _, _ in servers:
+            process.terminate()
+        for process, _, _ in servers:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)  # each server waited for its worker, and we for them
     cpu = reaped.ru_utime + reaped.ru_stime - children.ru_utime - children.ru_stime
     posts = [
         call.response
@@ -513,11 +541,11 @@ def report(result: Dispatch, plans: list[Plan], timings: dict[str, float], total
     scans = "index scans at every size, generic plans too" if indexed else "NOT index scans at every size"
     lines += [
         "",
-        f"{PROCESSES} `mldesign serve` processes ({how}) against the fake Slack without rate"
+        f"{PROCESSES} `mldesign serve` processes, each with its worker ({how}), against the fake Slack without rate"
         " limits, timed from launch until the database shows every due nudge sent; the fake's call log shows each"
         f" posted once, in its design's thread ({result.seconds:.0f} s,"
         f" {1000 * result.bot_cpu_seconds / result.due:.0f} ms of bot CPU per nudge).",
-        "Plans of the two SELECTs `claim_due` runs (captured, explained in rolled-back transactions after `VACUUM"
+        "Plans of the three statements `claim_due` runs (captured, explained in rolled-back transactions after `VACUUM"
         f" ANALYZE`; {DUE:,} due at each size, one per design, spread evenly): {scans}."
         f" **Due query flat from {SIZES[0]:,} to {SIZES[-1]:,} designs: {'yes' if flat else 'no'}**:"
         f" {min(buffers):,} to {max(buffers):,} buffers, {min(times):.2f} to {max(times):.2f} ms; its estimated cost"

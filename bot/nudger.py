@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot import revisits
 from bot.blocks import Message
@@ -65,6 +67,14 @@ class Batch:
     nudges: list[Nudge]
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What a nudge message shows beside its questions: their current answers and last confirmations."""
+
+    answers: dict[str, nudge_repo.ShownAnswer]
+    confirmations: dict[str, Confirmation]
+
+
 class Nudger:
     def __init__(
         self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs, clock: Clock, publisher: Publisher
@@ -96,23 +106,24 @@ class Nudger:
             claimed = nudge_repo.claim_due(
                 session=session, now=now, lease_until=now + LEASE, claim=claim, limit=nudge_repo.CLAIM_BATCH
             )
-        by_design: dict[tuple[str, int], list[Nudge]] = defaultdict(list)
-        for nudge in claimed:
-            by_design[(nudge.team_id, nudge.design_id)].append(nudge)
+            by_design: dict[int, list[Nudge]] = defaultdict(list)
+            for nudge in claimed:
+                by_design[nudge.design_id].append(nudge)
+            # One query for the whole batch's designs; a design deleted meanwhile took its rows with it.
+            designs = repo.designs_by_id(session=session, keys=[(n.team_id, n.design_id) for n in claimed])
 
-        def dispatch_one(key: tuple[str, int]) -> None:
-            team_id, design_id = key
+        def dispatch_one(design: Design) -> None:
             try:
-                self._dispatch_design(claim, team_id, design_id, by_design[key], now)
+                self._dispatch_design(claim, design, by_design[stored_id(design)], now)
             except _Deferred:
                 return
             except Exception:
                 # The lease runs out and the rows fall due again; one design's trouble doesn't stop the rest.
-                logger.exception("dispatching nudges of design %s failed", design_id)
+                logger.exception("dispatching nudges of design %s failed", design.id)
 
         # Designs are independent (each holds its own rows' leases): while one waits on Slack, others post.
         with ThreadPoolExecutor(max_workers=DESIGNS_AT_ONCE, thread_name_prefix="mldesign-nudge") as pool:
-            list(pool.map(dispatch_one, by_design))
+            list(pool.map(dispatch_one, designs.values()))
         return len(claimed)
 
     def learn_owner_timezone(self, team_id: str, design_id: int) -> None:
@@ -155,11 +166,7 @@ class Nudger:
 
     # --- one design's due rows ---------------------------------------------------------------------------
 
-    def _dispatch_design(self, claim: str, team_id: str, design_id: int, nudges: list[Nudge], now: datetime) -> None:
-        with read_scope(self._engine) as session:
-            design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
-        if design is None:
-            return  # deleted: its rows went with it
+    def _dispatch_design(self, claim: str, design: Design, nudges: list[Nudge], now: datetime) -> None:
         if not design.reminders_enabled:
             self._conclude(Batch(claim, design, nudges), NudgeStatus.STOPPED, now)
             return
@@ -191,11 +198,15 @@ class Nudger:
             self._mark_sent(Batch(batch.claim, batch.design, found), ts, now, zone)
         # Extend the lease and re-check it just before posting: rows taken over meanwhile are not posted.
         pending = Batch(batch.claim, batch.design, [n for n in batch.nudges if n.id not in already])
-        held = self._hold(pending, send_started_at=now, due_at=now + LEASE)
+        with session_scope(self._engine) as session:  # one transaction: the hold, and what the message shows
+            held = self._hold(pending, session=session, send_started_at=now, due_at=now + LEASE)
+            if not held.nudges:
+                return
+            shown = self._read_shown(session, held.design, held.nudges)
         # One message per design; a catalog with very many revisit questions needs a few (50 blocks each).
         for start in range(0, len(held.nudges), MAX_ITEMS_PER_MESSAGE):
             part = Batch(held.claim, held.design, held.nudges[start : start + MAX_ITEMS_PER_MESSAGE])
-            ts = self._post(part, self._render(part.design, part.nudges), MetadataType.NUDGE, now)
+            ts = self._post(part, self._render(part.design, part.nudges, shown), MetadataType.NUDGE, now)
             if ts is None:
                 return
             self._mark_sent(part, ts, now, zone)
@@ -350,20 +361,30 @@ class Nudger:
             design.owner_tz = tz
         return tz
 
-    def _render(self, design: Design, nudges: Sequence[Nudge]) -> Message:
-        questions = sorted({nudge.question_id for nudge in nudges})
-        with read_scope(self._engine) as session:
-            answers = nudge_repo.answers_shown(
-                session=session, team_id=design.team_id, design_id=stored_id(design), question_ids=questions
-            )
-            confirmed = nudge_repo.last_confirmations(
-                session=session, team_id=design.team_id, design_id=stored_id(design), question_ids=questions
-            )
+    def _render(self, design: Design, nudges: Sequence[Nudge], shown: Shown | None = None) -> Message:
+        if shown is None:
+            with read_scope(self._engine) as session:
+                shown = self._read_shown(session, design, nudges)
         return nudge_message(
             design=design,
             catalog=self._catalogs.of(design),
             nudges=nudges,
-            answers=answers,
+            answers=shown.answers,
+            confirmations=shown.confirmations,
+        )
+
+    @staticmethod
+    def _read_shown(session: Session, design: Design, nudges: Sequence[Nudge]) -> Shown:
+        questions = sorted({nudge.question_id for nudge in nudges})
+        where = {
+            "session": session,
+            "team_id": design.team_id,
+            "design_id": stored_id(design),
+            "question_ids": questions,
+        }
+        confirmed = nudge_repo.last_confirmations(**where)
+        return Shown(
+            answers=nudge_repo.answers_shown(**where),
             confirmations={question_id: Confirmation(at=at, by=by) for question_id, (at, by) in confirmed.items()},
         )
 
@@ -384,13 +405,14 @@ class Nudger:
         if acted_on:
             self.refresh_message(batch.design.team_id, stored_id(batch.design), ts)
 
-    def _hold(self, batch: Batch, **values: Any) -> Batch:
+    def _hold(self, batch: Batch, *, session: Session | None = None, **values: Any) -> Batch:
         """Write to the rows this dispatch still holds, and return them; rows whose lease another dispatch
-        took over (or that someone closed meanwhile) are left alone."""
-        with session_scope(self._engine) as session:
+        took over (or that someone closed meanwhile) are left alone. In ``session`` when given, else in a
+        transaction of its own."""
+        with nullcontext(session) if session is not None else session_scope(self._engine) as writing:
             held = set(
                 nudge_repo.update_held(
-                    session=session,
+                    session=writing,
                     nudge_ids=[_nudge_id(nudge) for nudge in batch.nudges],
                     held_by=batch.claim,
                     values=values,

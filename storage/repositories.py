@@ -28,6 +28,15 @@ def get_design(*, session: Session, team_id: str, design_id: int, for_update: bo
     return session.exec(query).first()
 
 
+def designs_by_id(*, session: Session, keys: Sequence[tuple[str, int]]) -> dict[int, Design]:
+    """Many designs in one query, by (team id, design id): a nudge dispatch loads its whole batch's at once."""
+    if not keys:
+        return {}
+    wanted = dict((design_id, team_id) for team_id, design_id in keys)
+    found = session.exec(select(Design).where(col(Design.id).in_(list(wanted))))
+    return {design.id: design for design in found if design.id is not None and wanted[design.id] == design.team_id}
+
+
 def design_revision(*, session: Session, team_id: str, design_id: int) -> int | None:
     """The design's revision, or None once it is deleted: the publisher's cheap check between Slack calls."""
     return session.exec(select(Design.revision).where(Design.team_id == team_id, Design.id == design_id)).first()

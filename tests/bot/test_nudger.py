@@ -21,7 +21,7 @@ from sandbox import FakeSlack
 from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import session_scope
-from storage.models import Nudge
+from storage.models import Design, Nudge
 from tests.factories import make_design
 
 CHANNEL = "C0MLTEAM"
@@ -96,6 +96,13 @@ def rows(engine, design_id: int) -> list[Nudge]:
         return list(session.exec(select(Nudge).where(Nudge.design_id == design_id).order_by(col(Nudge.id))).all())
 
 
+def design_row(engine, design_id: int) -> Design:
+    with session_scope(engine) as session:
+        design = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+    assert design is not None
+    return design
+
+
 def nudge_posts(slack) -> list[dict]:
     return [
         call
@@ -112,7 +119,7 @@ def test_a_dispatch_whose_lease_was_taken_over_does_not_post(slack, engine, cata
             nudge.claim = "fast"
             session.add(nudge)
 
-    nudger._dispatch_design("slow", "T0SANDBOX", design_id, claimed, MONDAY)
+    nudger._dispatch_design("slow", design_row(engine, design_id), claimed, MONDAY)
 
     assert nudge_posts(slack) == []
     assert {row.claim for row in rows(engine, design_id)} == {"fast"}
@@ -130,7 +137,7 @@ def test_a_snooze_clicked_before_the_give_up_keeps_every_question_scheduled(slac
             now=MONDAY,
         )
 
-    nudger._dispatch_design("dispatch", "T0SANDBOX", design_id, claimed, MONDAY)
+    nudger._dispatch_design("dispatch", design_row(engine, design_id), claimed, MONDAY)
 
     after = rows(engine, design_id)
     assert [row.status for row in after[: len(claimed)]] == ["snoozed"] + ["unanswered"] * (len(claimed) - 1)
@@ -152,7 +159,7 @@ def test_a_lookup_slack_refuses_for_good_fails_the_rows_instead_of_looping(slack
         nudge.send_started_at = MONDAY - timedelta(minutes=10)
     slack.workspace.fail_next("conversations.replies", "channel_not_found")
 
-    nudger._dispatch_design("dispatch", "T0SANDBOX", design_id, claimed, MONDAY)
+    nudger._dispatch_design("dispatch", design_row(engine, design_id), claimed, MONDAY)
 
     closed = rows(engine, design_id)[: len(claimed)]
     assert {(row.status, row.failure) for row in closed} == {("failed", "channel_not_found")}
