@@ -17,7 +17,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -111,10 +110,11 @@ class Nudger:
                 by_design[nudge.design_id].append(nudge)
             # One query for the whole batch's designs; a design deleted meanwhile took its rows with it.
             designs = repo.designs_by_id(session=session, keys=[(n.team_id, n.design_id) for n in claimed])
+            shown = self._read_shown(session, list(designs.values()), claimed)  # read once for the batch
 
         def dispatch_one(design: Design) -> None:
             try:
-                self._dispatch_design(claim, design, by_design[stored_id(design)], now)
+                self._dispatch_design(claim, design, by_design[stored_id(design)], now, shown.get(stored_id(design)))
             except _Deferred:
                 return
             except Exception:
@@ -166,7 +166,10 @@ class Nudger:
 
     # --- one design's due rows ---------------------------------------------------------------------------
 
-    def _dispatch_design(self, claim: str, design: Design, nudges: list[Nudge], now: datetime) -> None:
+    def _dispatch_design(
+        self, claim: str, design: Design, nudges: list[Nudge], now: datetime, shown: Shown | None = None
+    ) -> None:
+        """Act on one design's claimed rows; ``shown`` is what its message shows, when the batch read it."""
         if not design.reminders_enabled:
             self._conclude(Batch(claim, design, nudges), NudgeStatus.STOPPED, now)
             return
@@ -178,7 +181,7 @@ class Nudger:
         to_send, to_remind, to_give_up = phases.values()
         if to_send.nudges:
             if all(n.any_hour for n in to_send.nudges) or in_working_hours(now, zone):
-                self._send(to_send, now, zone)
+                self._send(to_send, now, zone, shown)
             else:
                 self._hold(to_send, due_at=send_window(now, zone), claim=None)
         if to_remind.nudges:
@@ -189,7 +192,7 @@ class Nudger:
         if to_give_up.nudges:
             self._conclude(to_give_up, NudgeStatus.UNANSWERED, now)
 
-    def _send(self, batch: Batch, now: datetime, zone: tzinfo) -> None:
+    def _send(self, batch: Batch, now: datetime, zone: tzinfo, shown: Shown | None) -> None:
         already = self._find_sent(batch, MetadataType.NUDGE, now)
         if already is None:
             return
@@ -198,11 +201,7 @@ class Nudger:
             self._mark_sent(Batch(batch.claim, batch.design, found), ts, now, zone)
         # Extend the lease and re-check it just before posting: rows taken over meanwhile are not posted.
         pending = Batch(batch.claim, batch.design, [n for n in batch.nudges if n.id not in already])
-        with session_scope(self._engine) as session:  # one transaction: the hold, and what the message shows
-            held = self._hold(pending, session=session, send_started_at=now, due_at=now + LEASE)
-            if not held.nudges:
-                return
-            shown = self._read_shown(session, held.design, held.nudges)
+        held = self._hold(pending, send_started_at=now, due_at=now + LEASE)
         # One message per design; a catalog with very many revisit questions needs a few (50 blocks each).
         for start in range(0, len(held.nudges), MAX_ITEMS_PER_MESSAGE):
             part = Batch(held.claim, held.design, held.nudges[start : start + MAX_ITEMS_PER_MESSAGE])
@@ -364,29 +363,35 @@ class Nudger:
     def _render(self, design: Design, nudges: Sequence[Nudge], shown: Shown | None = None) -> Message:
         if shown is None:
             with read_scope(self._engine) as session:
-                shown = self._read_shown(session, design, nudges)
+                shown = self._read_shown(session, [design], nudges).get(stored_id(design))
         return nudge_message(
             design=design,
             catalog=self._catalogs.of(design),
             nudges=nudges,
-            answers=shown.answers,
-            confirmations=shown.confirmations,
+            answers=shown.answers if shown else {},
+            confirmations=shown.confirmations if shown else {},
         )
 
     @staticmethod
-    def _read_shown(session: Session, design: Design, nudges: Sequence[Nudge]) -> Shown:
-        questions = sorted({nudge.question_id for nudge in nudges})
+    def _read_shown(session: Session, designs: Sequence[Design], nudges: Sequence[Nudge]) -> dict[int, Shown]:
+        """What the designs' messages show of these rows' questions: two queries, however many designs."""
         where = {
             "session": session,
-            "team_id": design.team_id,
-            "design_id": stored_id(design),
-            "question_ids": questions,
+            "designs": [(design.team_id, stored_id(design)) for design in designs],
+            "question_ids": sorted({nudge.question_id for nudge in nudges}),
         }
+        answers = nudge_repo.answers_shown(**where)
         confirmed = nudge_repo.last_confirmations(**where)
-        return Shown(
-            answers=nudge_repo.answers_shown(**where),
-            confirmations={question_id: Confirmation(at=at, by=by) for question_id, (at, by) in confirmed.items()},
-        )
+        return {
+            stored_id(design): Shown(
+                answers=answers.get(stored_id(design), {}),
+                confirmations={
+                    question_id: Confirmation(at=at, by=by)
+                    for question_id, (at, by) in confirmed.get(stored_id(design), {}).items()
+                },
+            )
+            for design in designs
+        }
 
     # --- rows --------------------------------------------------------------------------------------
 
@@ -405,14 +410,13 @@ class Nudger:
         if acted_on:
             self.refresh_message(batch.design.team_id, stored_id(batch.design), ts)
 
-    def _hold(self, batch: Batch, *, session: Session | None = None, **values: Any) -> Batch:
+    def _hold(self, batch: Batch, **values: Any) -> Batch:
         """Write to the rows this dispatch still holds, and return them; rows whose lease another dispatch
-        took over (or that someone closed meanwhile) are left alone. In ``session`` when given, else in a
-        transaction of its own."""
-        with nullcontext(session) if session is not None else session_scope(self._engine) as writing:
+        took over (or that someone closed meanwhile) are left alone."""
+        with session_scope(self._engine) as session:
             held = set(
                 nudge_repo.update_held(
-                    session=writing,
+                    session=session,
                     nudge_ids=[_nudge_id(nudge) for nudge in batch.nudges],
                     held_by=batch.claim,
                     values=values,

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -168,21 +169,25 @@ def update_held(*, session: Session, nudge_ids: Sequence[int], held_by: str, val
     return [row_id for (row_id,) in held]
 
 
-_CARRIED = (
-    update(_nudge)
-    .where(_nudge.c.id.in_(bindparam("ids", expanding=True)))
-    .values(message_ts=bindparam("ts"), sent_at=bindparam("at"))
-    .returning(_nudge.c.id)
-)
+def _still_held() -> ColumnElement[bool]:
+    return and_(_nudge.c.claim == bindparam("held_by"), _nudge.c.status == NudgeStatus.SCHEDULED.value)
+
+
+# Every row the message carries gets it; the rows this claim still holds move to "sent" (SET expressions all see
+# the row as it was, so the CASEs test the old claim and status). RETURNING shows each row's status afterwards.
 _SENT = (
     update(_nudge)
-    .where(
-        _nudge.c.id.in_(bindparam("ids", expanding=True)),
-        _nudge.c.claim == bindparam("held_by"),
-        _nudge.c.status == NudgeStatus.SCHEDULED.value,
+    .where(_nudge.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        message_ts=bindparam("ts"),
+        sent_at=bindparam("at", type_=_nudge.c.sent_at.type),
+        status=case((_still_held(), NudgeStatus.SENT.value), else_=_nudge.c.status),
+        due_at=case((_still_held(), bindparam("remind_at", type_=_nudge.c.due_at.type)), else_=_nudge.c.due_at),
+        claim=case((_still_held(), None), else_=_nudge.c.claim),
+        attempts=case((_still_held(), 0), else_=_nudge.c.attempts),
+        send_started_at=case((_still_held(), None), else_=_nudge.c.send_started_at),
     )
-    .values(status=NudgeStatus.SENT.value, due_at=bindparam("remind_at"), claim=None, attempts=0, send_started_at=None)
-    .returning(_nudge.c.id)
+    .returning(_nudge.c.status)
 )
 
 
@@ -190,12 +195,11 @@ def record_sent(
     *, session: Session, nudge_ids: Sequence[int], claim: str, message_ts: str, sent_at: datetime, remind_at: datetime
 ) -> bool:
     """Record the message on every row it carried; the rows this claim still holds move to "sent", due for their
-    reminder. True when some row was acted on meanwhile (a click can beat this write): it keeps its outcome."""
-    connection = session.connection()
-    ids = list(nudge_ids)
-    carried = connection.execute(_CARRIED, {"ids": ids, "ts": message_ts, "at": sent_at}).all()
-    sent = connection.execute(_SENT, {"ids": ids, "held_by": claim, "remind_at": remind_at}).all()
-    return len(sent) < len(carried)
+    reminder, in one statement. True when some row was acted on meanwhile (a click can beat this write): it keeps
+    its outcome."""
+    parameters = {"ids": list(nudge_ids), "ts": message_ts, "at": sent_at, "held_by": claim, "remind_at": remind_at}
+    statuses = session.connection().execute(_SENT, parameters).scalars().all()
+    return any(status != NudgeStatus.SENT.value for status in statuses)
 
 
 @dataclass(frozen=True)
@@ -210,23 +214,28 @@ class ShownAnswer:
 
 _answer: Table = Answer.__table__  # type: ignore[attr-defined]
 _ANSWERS_SHOWN = core_select(
-    _answer.c.question_id, _answer.c.status, _answer.c.text, _answer.c.choices, _answer.c.created_at
+    _answer.c.design_id,
+    _answer.c.question_id,
+    _answer.c.status,
+    _answer.c.text,
+    _answer.c.choices,
+    _answer.c.created_at,
 ).where(
     _answer.c.id.in_(
         core_select(func.max(_answer.c.id))
         .where(
-            _answer.c.team_id == bindparam("team_id"),
-            _answer.c.design_id == bindparam("design_id"),
+            _answer.c.team_id.in_(bindparam("team_ids", expanding=True)),
+            _answer.c.design_id.in_(bindparam("design_ids", expanding=True)),
             _answer.c.question_id.in_(bindparam("question_ids", expanding=True)),
         )
-        .group_by(_answer.c.question_id)
+        .group_by(_answer.c.design_id, _answer.c.question_id)
     )
 )
 _CONFIRMED = (
-    core_select(_nudge.c.question_id, _nudge.c.resolved_at, _nudge.c.resolved_by)
+    core_select(_nudge.c.design_id, _nudge.c.question_id, _nudge.c.resolved_at, _nudge.c.resolved_by)
     .where(
-        _nudge.c.team_id == bindparam("team_id"),
-        _nudge.c.design_id == bindparam("design_id"),
+        _nudge.c.team_id.in_(bindparam("team_ids", expanding=True)),
+        _nudge.c.design_id.in_(bindparam("design_ids", expanding=True)),
         _nudge.c.question_id.in_(bindparam("question_ids", expanding=True)),
         _nudge.c.status == NudgeStatus.CONFIRMED.value,
         _nudge.c.resolved_at.is_not(None),
@@ -234,26 +243,43 @@ _CONFIRMED = (
     .order_by(_nudge.c.resolved_at.desc(), _nudge.c.id.desc())
 )
 
+DesignKey = tuple[str, int]  # (team id, design id)
 
-def answers_shown(
-    *, session: Session, team_id: str, design_id: int, question_ids: Sequence[str]
-) -> dict[str, ShownAnswer]:
-    """The current answers of the questions a revisit brings back (not the design's every answer and its text)."""
-    parameters = {"team_id": team_id, "design_id": design_id, "question_ids": list(question_ids)}
+
+def _of(designs: Sequence[DesignKey], question_ids: Sequence[str]) -> dict[str, list[Any]]:
     return {
-        question_id: ShownAnswer(status, text, list(choices), created_at)
-        for question_id, status, text, choices, created_at in session.connection().execute(_ANSWERS_SHOWN, parameters)
+        "team_ids": sorted({team_id for team_id, _ in designs}),
+        "design_ids": [design_id for _, design_id in designs],
+        "question_ids": sorted(set(question_ids)),
     }
 
 
+def answers_shown(
+    *, session: Session, designs: Sequence[DesignKey], question_ids: Sequence[str]
+) -> dict[int, dict[str, ShownAnswer]]:
+    """The current answers of the questions revisits bring back (not every answer and its text), for many designs
+    in one query (a dispatch batch's): design id -> question id -> answer."""
+    found: dict[int, dict[str, ShownAnswer]] = {}
+    if not designs:
+        return found
+    for design_id, question_id, status, text, choices, created_at in session.connection().execute(
+        _ANSWERS_SHOWN, _of(designs, question_ids)
+    ):
+        found.setdefault(design_id, {})[question_id] = ShownAnswer(status, text, list(choices), created_at)
+    return found
+
+
 def last_confirmations(
-    *, session: Session, team_id: str, design_id: int, question_ids: Sequence[str]
-) -> dict[str, tuple[datetime, str | None]]:
-    """When each of these questions was last confirmed as still holding, and by whom."""
-    found: dict[str, tuple[datetime, str | None]] = {}
-    parameters = {"team_id": team_id, "design_id": design_id, "question_ids": list(question_ids)}
-    for question_id, resolved_at, resolved_by in session.connection().execute(_CONFIRMED, parameters):
-        found.setdefault(question_id, (resolved_at, resolved_by))
+    *, session: Session, designs: Sequence[DesignKey], question_ids: Sequence[str]
+) -> dict[int, dict[str, tuple[datetime, str | None]]]:
+    """When each of these questions was last confirmed as still holding, and by whom, for many designs at once."""
+    found: dict[int, dict[str, tuple[datetime, str | None]]] = {}
+    if not designs:
+        return found
+    for design_id, question_id, resolved_at, resolved_by in session.connection().execute(
+        _CONFIRMED, _of(designs, question_ids)
+    ):
+        found.setdefault(design_id, {}).setdefault(question_id, (resolved_at, resolved_by))
     return found
 
 
