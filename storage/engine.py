@@ -20,6 +20,12 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 2_500
+# Page cache per connection. SQLite's default (2 MiB) filled slowly on each of a process's pooled connections, so a
+# server's memory kept rising for its first tens of thousands of requests (docs/benchmarks.md); and in WAL mode a
+# connection drops its cache whenever another one commits, which here is nearly every request, so a large one bought
+# little. A quarter of a mebibyte holds what an acknowledgement reads; a larger read (a big design's summary) takes
+# its pages again from the operating system's cache.
+SQLITE_PAGE_CACHE_KIB = 256
 POSTGRES_LOCK_TIMEOUT = "2500ms"
 READ_ONLY = "mldesign_read_only"
 
@@ -66,6 +72,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_PAGE_CACHE_KIB}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
