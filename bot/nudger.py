@@ -13,9 +13,10 @@ message, so a bot back from downtime sends one nudge per design, not a burst.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -24,7 +25,6 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot import revisits
 from bot.blocks import Message
@@ -40,6 +40,7 @@ from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import read_scope, session_scope
 from storage.models import Design, Nudge, stored_id
+from storage.nudges import DesignKey
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_START = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
 DESIGNS_AT_ONCE = 4  # designs nudged concurrently by one dispatcher; each takes a database connection
+READ_AHEAD = 2 * DESIGNS_AT_ONCE  # designs whose messages' answers are read together
 MAX_ITEMS_PER_MESSAGE = 15  # three blocks each, plus the intro and "Stop": within Slack's 50
 # Slack can't say who the owner is (deleted, or no users:read): their timezone stays unknown, UTC is used.
 UNKNOWABLE_USER = frozenset({"user_not_found", "user_not_visible", "missing_scope", "not_allowed_token_type"})
@@ -72,6 +74,25 @@ class Shown:
 
     answers: dict[str, nudge_repo.ShownAnswer]
     confirmations: dict[str, Confirmation]
+
+
+class _ReadAhead:
+    """What the messages of a batch's designs show, read for a few designs at a time (one pair of queries instead of
+    one per design) just before the first of them posts, so what a nudge shows is at most seconds old."""
+
+    def __init__(self, read: Callable[[list[DesignKey]], dict[DesignKey, Shown]], order: list[DesignKey]) -> None:
+        self._read = read
+        self._order = order
+        self._position = {key: index for index, key in enumerate(order)}
+        self._ready: dict[DesignKey, Shown] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: DesignKey) -> Shown:
+        with self._lock:
+            if key not in self._ready:
+                start = self._position[key]
+                self._ready |= self._read([k for k in self._order[start : start + READ_AHEAD] if k not in self._ready])
+            return self._ready.pop(key)
 
 
 class Nudger:
@@ -105,25 +126,30 @@ class Nudger:
             claimed = nudge_repo.claim_due(
                 session=session, now=now, lease_until=now + LEASE, claim=claim, limit=nudge_repo.CLAIM_BATCH
             )
-            by_design: dict[int, list[Nudge]] = defaultdict(list)
+            by_design: dict[DesignKey, list[Nudge]] = defaultdict(list)
             for nudge in claimed:
-                by_design[nudge.design_id].append(nudge)
+                by_design[(nudge.team_id, nudge.design_id)].append(nudge)
             # One query for the whole batch's designs; a design deleted meanwhile took its rows with it.
-            designs = repo.designs_by_id(session=session, keys=[(n.team_id, n.design_id) for n in claimed])
-            shown = self._read_shown(session, list(designs.values()), claimed)  # read once for the batch
+            designs = repo.designs_by_id(session=session, keys=list(by_design))
 
-        def dispatch_one(design: Design) -> None:
+        order = list(designs)
+        read_ahead = _ReadAhead(
+            lambda keys: self._read_shown([designs[key] for key in keys], [n for key in keys for n in by_design[key]]),
+            order,
+        )
+
+        def dispatch_one(key: DesignKey) -> None:
             try:
-                self._dispatch_design(claim, design, by_design[stored_id(design)], now, shown.get(stored_id(design)))
+                self._dispatch_design(claim, designs[key], by_design[key], now, read_ahead.take(key))
             except _Deferred:
                 return
             except Exception:
                 # The lease runs out and the rows fall due again; one design's trouble doesn't stop the rest.
-                logger.exception("dispatching nudges of design %s failed", design.id)
+                logger.exception("dispatching nudges of design %s failed", key[1])
 
         # Designs are independent (each holds its own rows' leases): while one waits on Slack, others post.
         with ThreadPoolExecutor(max_workers=DESIGNS_AT_ONCE, thread_name_prefix="mldesign-nudge") as pool:
-            list(pool.map(dispatch_one, designs.values()))
+            list(pool.map(dispatch_one, order))
         return len(claimed)
 
     def learn_owner_timezone(self, team_id: str, design_id: int) -> None:
@@ -169,7 +195,7 @@ class Nudger:
     def _dispatch_design(
         self, claim: str, design: Design, nudges: list[Nudge], now: datetime, shown: Shown | None = None
     ) -> None:
-        """Act on one design's claimed rows; ``shown`` is what its message shows, when the batch read it."""
+        """Act on one design's claimed rows; ``shown`` is what its message shows, when read ahead with others'."""
         if not design.reminders_enabled:
             self._conclude(Batch(claim, design, nudges), NudgeStatus.STOPPED, now)
             return
@@ -362,35 +388,30 @@ class Nudger:
 
     def _render(self, design: Design, nudges: Sequence[Nudge], shown: Shown | None = None) -> Message:
         if shown is None:
-            with read_scope(self._engine) as session:
-                shown = self._read_shown(session, [design], nudges).get(stored_id(design))
+            shown = self._read_shown([design], nudges)[(design.team_id, stored_id(design))]
         return nudge_message(
             design=design,
             catalog=self._catalogs.of(design),
             nudges=nudges,
-            answers=shown.answers if shown else {},
-            confirmations=shown.confirmations if shown else {},
+            answers=shown.answers,
+            confirmations=shown.confirmations,
         )
 
-    @staticmethod
-    def _read_shown(session: Session, designs: Sequence[Design], nudges: Sequence[Nudge]) -> dict[int, Shown]:
-        """What the designs' messages show of these rows' questions: two queries, however many designs."""
-        where = {
-            "session": session,
-            "designs": [(design.team_id, stored_id(design)) for design in designs],
-            "question_ids": sorted({nudge.question_id for nudge in nudges}),
-        }
-        answers = nudge_repo.answers_shown(**where)
-        confirmed = nudge_repo.last_confirmations(**where)
+    def _read_shown(self, designs: Sequence[Design], nudges: Sequence[Nudge]) -> dict[DesignKey, Shown]:
+        """What the designs' messages show beside these rows' questions: two queries, however many designs."""
+        keys = [(design.team_id, stored_id(design)) for design in designs]
+        questions = sorted({nudge.question_id for nudge in nudges})
+        with read_scope(self._engine) as session:
+            answers = nudge_repo.answers_shown(session=session, designs=keys, question_ids=questions)
+            confirmed = nudge_repo.last_confirmations(session=session, designs=keys, question_ids=questions)
         return {
-            stored_id(design): Shown(
-                answers=answers.get(stored_id(design), {}),
+            key: Shown(
+                answers=answers.get(key, {}),
                 confirmations={
-                    question_id: Confirmation(at=at, by=by)
-                    for question_id, (at, by) in confirmed.get(stored_id(design), {}).items()
+                    question_id: Confirmation(at=at, by=by) for question_id, (at, by) in confirmed.get(key, {}).items()
                 },
             )
-            for design in designs
+            for key in keys
         }
 
     # --- rows --------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, update
 from sqlalchemy import select as core_select
@@ -195,8 +194,8 @@ def record_sent(
     *, session: Session, nudge_ids: Sequence[int], claim: str, message_ts: str, sent_at: datetime, remind_at: datetime
 ) -> bool:
     """Record the message on every row it carried; the rows this claim still holds move to "sent", due for their
-    reminder, in one statement. True when some row was acted on meanwhile (a click can beat this write): it keeps
-    its outcome."""
+    reminder, in one statement. True when some carried row now shows anything but "sent" (a click can beat this
+    write, and the row keeps its outcome), so the message is redrawn to show it."""
     parameters = {"ids": list(nudge_ids), "ts": message_ts, "at": sent_at, "held_by": claim, "remind_at": remind_at}
     statuses = session.connection().execute(_SENT, parameters).scalars().all()
     return any(status != NudgeStatus.SENT.value for status in statuses)
@@ -214,6 +213,7 @@ class ShownAnswer:
 
 _answer: Table = Answer.__table__  # type: ignore[attr-defined]
 _ANSWERS_SHOWN = core_select(
+    _answer.c.team_id,
     _answer.c.design_id,
     _answer.c.question_id,
     _answer.c.status,
@@ -232,7 +232,7 @@ _ANSWERS_SHOWN = core_select(
     )
 )
 _CONFIRMED = (
-    core_select(_nudge.c.design_id, _nudge.c.question_id, _nudge.c.resolved_at, _nudge.c.resolved_by)
+    core_select(_nudge.c.team_id, _nudge.c.design_id, _nudge.c.question_id, _nudge.c.resolved_at, _nudge.c.resolved_by)
     .where(
         _nudge.c.team_id.in_(bindparam("team_ids", expanding=True)),
         _nudge.c.design_id.in_(bindparam("design_ids", expanding=True)),
@@ -243,43 +243,47 @@ _CONFIRMED = (
     .order_by(_nudge.c.resolved_at.desc(), _nudge.c.id.desc())
 )
 
-DesignKey = tuple[str, int]  # (team id, design id)
+DesignKey = tuple[str, int]  # (team id, design id): a row of another team never counts for a design
 
 
-def _of(designs: Sequence[DesignKey], question_ids: Sequence[str]) -> dict[str, list[Any]]:
+def _of(designs: Sequence[DesignKey], question_ids: Sequence[str]) -> dict[str, list[object]]:
     return {
         "team_ids": sorted({team_id for team_id, _ in designs}),
-        "design_ids": [design_id for _, design_id in designs],
+        "design_ids": sorted({design_id for _, design_id in designs}),
         "question_ids": sorted(set(question_ids)),
     }
 
 
 def answers_shown(
     *, session: Session, designs: Sequence[DesignKey], question_ids: Sequence[str]
-) -> dict[int, dict[str, ShownAnswer]]:
-    """The current answers of the questions revisits bring back (not every answer and its text), for many designs
-    in one query (a dispatch batch's): design id -> question id -> answer."""
-    found: dict[int, dict[str, ShownAnswer]] = {}
+) -> dict[DesignKey, dict[str, ShownAnswer]]:
+    """The current answers of the questions revisits bring back (not every answer and its text), for a few designs
+    in one query: (team, design) -> question id -> answer."""
+    wanted, found = set(designs), {}
     if not designs:
         return found
-    for design_id, question_id, status, text, choices, created_at in session.connection().execute(
+    for team_id, design_id, question_id, status, text, choices, created_at in session.connection().execute(
         _ANSWERS_SHOWN, _of(designs, question_ids)
     ):
-        found.setdefault(design_id, {})[question_id] = ShownAnswer(status, text, list(choices), created_at)
+        if (team_id, design_id) in wanted:
+            found.setdefault((team_id, design_id), {})[question_id] = ShownAnswer(
+                status, text, list(choices), created_at
+            )
     return found
 
 
 def last_confirmations(
     *, session: Session, designs: Sequence[DesignKey], question_ids: Sequence[str]
-) -> dict[int, dict[str, tuple[datetime, str | None]]]:
-    """When each of these questions was last confirmed as still holding, and by whom, for many designs at once."""
-    found: dict[int, dict[str, tuple[datetime, str | None]]] = {}
+) -> dict[DesignKey, dict[str, tuple[datetime, str | None]]]:
+    """When each of these questions was last confirmed as still holding, and by whom, for a few designs at once."""
+    wanted, found = set(designs), {}
     if not designs:
         return found
-    for design_id, question_id, resolved_at, resolved_by in session.connection().execute(
+    for team_id, design_id, question_id, resolved_at, resolved_by in session.connection().execute(
         _CONFIRMED, _of(designs, question_ids)
     ):
-        found.setdefault(design_id, {}).setdefault(question_id, (resolved_at, resolved_by))
+        if (team_id, design_id) in wanted:
+            found.setdefault((team_id, design_id), {}).setdefault(question_id, (resolved_at, resolved_by))
     return found
 
 

@@ -28,13 +28,18 @@ def get_design(*, session: Session, team_id: str, design_id: int, for_update: bo
     return session.exec(query).first()
 
 
-def designs_by_id(*, session: Session, keys: Sequence[tuple[str, int]]) -> dict[int, Design]:
-    """Many designs in one query, by (team id, design id): a nudge dispatch loads its whole batch's at once."""
+def designs_by_id(*, session: Session, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Design]:
+    """Many designs in one query, by (team id, design id): a nudge dispatch loads its whole batch's at once. A
+    key whose design belongs to another team finds nothing."""
     if not keys:
         return {}
-    wanted = dict((design_id, team_id) for team_id, design_id in keys)
-    found = session.exec(select(Design).where(col(Design.id).in_(list(wanted))))
-    return {design.id: design for design in found if design.id is not None and wanted[design.id] == design.team_id}
+    wanted = set(keys)
+    found = session.exec(select(Design).where(col(Design.id).in_(sorted({design_id for _, design_id in keys}))))
+    return {
+        (design.team_id, design.id): design
+        for design in found
+        if design.id is not None and (design.team_id, design.id) in wanted
+    }
 
 
 def design_revision(*, session: Session, team_id: str, design_id: int) -> int | None:

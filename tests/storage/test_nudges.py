@@ -126,11 +126,15 @@ def test_concurrent_dispatchers_take_each_design_whole(engine):
 def test_recording_a_sent_message_leaves_a_row_someone_acted_on_meanwhile_with_its_outcome(engine):
     seed(engine, due=3)
     held = claim(engine, "a")
+    started = NOW - timedelta(seconds=2)
     with session_scope(engine) as session:  # one was confirmed by a click, one was taken over by another dispatch
-        first, second, _ = nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held)
+        rows = nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held)
+        for row in rows:  # a retried send: the rows carry attempts and the send's start
+            row.attempts, row.send_started_at = 2, started
+        first, second, _ = rows
         first.status, first.claim = "confirmed", None
         second.claim = "b"
-        session.add_all([first, second])
+        session.add_all(rows)
     remind_at = NOW + timedelta(days=3)
 
     with session_scope(engine) as session:
@@ -140,24 +144,46 @@ def test_recording_a_sent_message_leaves_a_row_someone_acted_on_meanwhile_with_i
 
     assert acted_on is True
     with session_scope(engine) as session:
-        rows = {row.id: row for row in nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held)}
-    confirmed, taken_over, sent = (rows[row_id] for row_id in held)
-    assert {row.message_ts for row in rows.values()} == {"171.5"}, "every row the message carries points at it"
-    assert (confirmed.status, confirmed.claim) == ("confirmed", None)
-    assert (taken_over.status, taken_over.claim) == ("scheduled", "b")
-    assert (sent.status, sent.claim, sent.due_at, sent.attempts) == ("sent", None, remind_at, 0)
+        after = {row.id: row for row in nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held)}
+    confirmed, taken_over, sent = (after[row_id] for row_id in held)
+    assert {(row.message_ts, row.sent_at) for row in after.values()} == {("171.5", NOW)}, "all point at the message"
+    lease = NOW + timedelta(minutes=5)
+    assert (confirmed.status, confirmed.claim, confirmed.attempts, confirmed.send_started_at) == (
+        "confirmed",
+        None,
+        2,
+        started,
+    )
+    assert (taken_over.status, taken_over.claim, taken_over.due_at, taken_over.attempts) == ("scheduled", "b", lease, 2)
+    assert taken_over.send_started_at == started
+    assert (sent.status, sent.claim, sent.due_at, sent.attempts, sent.send_started_at) == (
+        "sent",
+        None,
+        remind_at,
+        0,
+        None,
+    )
 
 
 def test_recording_a_message_whose_rows_were_all_still_held_reports_nothing_acted_on(engine):
     seed(engine, due=2)
     held = claim(engine, "a")
+    with session_scope(engine) as session:
+        rows = nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held)
+        for row in rows:
+            row.attempts, row.send_started_at = 1, NOW
+        session.add_all(rows)
+    remind_at = NOW + timedelta(days=3)
 
     with session_scope(engine) as session:
         acted_on = nudge_repo.record_sent(
-            session=session, nudge_ids=held, claim="a", message_ts="171.6", sent_at=NOW, remind_at=NOW
+            session=session, nudge_ids=held, claim="a", message_ts="171.6", sent_at=NOW, remind_at=remind_at
         )
 
     assert acted_on is False
     with session_scope(engine) as session:
         rows = nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held)
-        assert {(row.status, row.message_ts, row.send_started_at) for row in rows} == {("sent", "171.6", None)}
+        assert {
+            (row.status, row.message_ts, row.sent_at, row.claim, row.due_at, row.attempts, row.send_started_at)
+            for row in rows
+        } == {("sent", "171.6", NOW, None, remind_at, 0, None)}

@@ -48,6 +48,18 @@ def test_queries_are_scoped_to_the_team(engine):
         assert repo.get_design(session=session, team_id="T2", design_id=design_id) is None
         assert repo.list_designs(session=session, team_id="T2", channel_id="C1", limit=10) == []
         assert repo.current_answers(session=session, team_id="T2", design_id=design_id) == {}
+        assert repo.designs_by_id(session=session, keys=[("T2", design_id)]) == {}
+
+
+def test_designs_load_many_at_once_each_under_its_own_team(engine):
+    first = add(engine, make_design(team_id="T1", name="Churn model"))
+    second = add(engine, make_design(team_id="T2", name="Fraud model"))
+    with session_scope(engine) as session:
+        found = repo.designs_by_id(session=session, keys=[("T1", first), ("T2", second), ("T1", second)])
+    assert {key: design.name for key, design in found.items()} == {
+        ("T1", first): "Churn model",
+        ("T2", second): "Fraud model",
+    }
 
 
 def test_a_design_name_is_unique_per_channel_but_not_across_channels(engine):
