@@ -38,7 +38,7 @@ from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, in_working_ho
 from flows.nudges import zone as owner_zone
 from storage import nudges as nudge_repo
 from storage import repositories as repo
-from storage.engine import read_scope, session_scope
+from storage.engine import read_scope, session_scope, statement_scope
 from storage.models import Design, Nudge, stored_id
 from storage.nudges import DesignKey
 
@@ -419,7 +419,7 @@ class Nudger:
     def _mark_sent(self, batch: Batch, ts: str, now: datetime, zone: tzinfo) -> None:
         """Record the message on every row it carries. A row someone already acted on (a click can beat
         this write) keeps its outcome, and the message is re-rendered to show it."""
-        with session_scope(self._engine) as session:
+        with statement_scope(self._engine) as session:  # one UPDATE
             acted_on = nudge_repo.record_sent(
                 session=session,
                 nudge_ids=[_nudge_id(nudge) for nudge in batch.nudges],
@@ -434,7 +434,7 @@ class Nudger:
     def _hold(self, batch: Batch, **values: Any) -> Batch:
         """Write to the rows this dispatch still holds, and return them; rows whose lease another dispatch
         took over (or that someone closed meanwhile) are left alone."""
-        with session_scope(self._engine) as session:
+        with statement_scope(self._engine) as session:  # one UPDATE
             held = set(
                 nudge_repo.update_held(
                     session=session,

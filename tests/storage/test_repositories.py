@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from storage import repositories as repo
-from storage.engine import session_scope
+from storage.engine import make_engine, session_scope, statement_scope
 from storage.models import Answer, Design, Prompt, utc_now
 from tests import factories
 
@@ -135,3 +136,18 @@ def test_user_text_is_stored_verbatim(engine):
         repo.add_answer(session=session, design_id=design_id, answer=answer("q1", text))
     with session_scope(engine) as session:
         assert repo.current_answers(session=session, team_id="T1", design_id=design_id)["q1"].text == text
+
+
+def test_a_one_statement_unit_of_work_commits_and_leaves_the_next_unit_of_work_atomic(engine):
+    design_id = add(engine, make_design(name="Churn model"))
+    one_connection = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+    with statement_scope(one_connection) as session:
+        session.connection().execute(update(Design).where(Design.id == design_id).values(name="Fraud model"))
+
+    with pytest.raises(RuntimeError), session_scope(one_connection) as session:  # the same connection, next
+        session.connection().execute(update(Design).where(Design.id == design_id).values(name="Lost"))
+        raise RuntimeError("the unit of work fails after its write")
+    one_connection.dispose()
+
+    with session_scope(engine) as session:
+        assert repo.get_design(session=session, team_id="T1", design_id=design_id).name == "Fraud model"
