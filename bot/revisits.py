@@ -225,7 +225,7 @@ def retime(*, session: Session, catalogs: Catalogs, team_id: str, design_id: int
 
 def _schedule(session: Session, catalog: Catalog, design: Design, now: datetime, *, restart: bool) -> None:
     """Give each revisit question one open nudge; with ``restart``, re-time the ones not sent yet (never
-    sooner than a snooze asked for, never one a dispatcher holds)."""
+    sooner than a snooze asked for, never one a dispatcher holds or someone asked to have now)."""
     answers = repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
     every = _every(design)
     open_by_question = {
@@ -238,7 +238,10 @@ def _schedule(session: Session, catalog: Catalog, design: Design, now: datetime,
             continue
         existing = open_by_question.get(question.id)
         if existing is not None and (
-            existing.status != NudgeStatus.SCHEDULED or not restart or nudge_repo.is_leased(existing, now)
+            existing.status != NudgeStatus.SCHEDULED
+            or not restart
+            or nudge_repo.is_leased(existing, now)
+            or existing.any_hour  # someone asked for it now (`remind … now`): a re-time must not take that back
         ):
             continue
         if existing is not None:

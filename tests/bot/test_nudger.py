@@ -16,7 +16,7 @@ from bot.nudger import Nudger
 from bot.publisher import Publisher
 from bot.revisits import NudgeAction
 from bot.slack_clients import SlackClients
-from flows.nudges import NudgeStatus
+from flows.nudges import NudgeStatus, RemindNow
 from sandbox import FakeSlack
 from storage import nudges as nudge_repo
 from storage import repositories as repo
@@ -178,3 +178,30 @@ def test_one_dispatch_drains_every_due_nudge_not_just_one_batch(slack, engine, c
     assert len(nudge_posts(slack)) == 5, "one message per design, each design once"
     assert len(posted) == 5
     assert all(row.status == NudgeStatus.SENT for design_id in designs for row in rows(engine, design_id))
+
+
+def test_remind_now_is_kept_when_the_owners_timezone_arrives_just_after(slack, engine, catalog, catalogs, nudger):
+    """Right after deployment the owner's timezone is looked up and the revisits re-timed to it; a `remind … now`
+    sent meanwhile must still go out now, not at the next 10:00."""
+    design_id = deployed_design(slack, engine, catalog)
+    with session_scope(engine) as session:  # not due yet: the regular schedule
+        for nudge in nudge_repo.open_nudges(session=session, team_id="T0SANDBOX", design_id=design_id):
+            nudge.due_at = MONDAY + timedelta(days=14)
+            session.add(nudge)
+    with session_scope(engine) as session:
+        revisits.set_reminders(
+            session=session,
+            catalogs=catalogs,
+            team_id="T0SANDBOX",
+            channel_id=CHANNEL,
+            user_id="U0ALICE",
+            name="Churn model",
+            setting=RemindNow(),
+            now=MONDAY,
+        )
+    with session_scope(engine) as session:  # the timezone lookup, started at deployment, finishes now
+        revisits.retime(session=session, catalogs=catalogs, team_id="T0SANDBOX", design_id=design_id, now=MONDAY)
+
+    assert {(row.due_at, row.any_hour) for row in rows(engine, design_id)} == {(MONDAY, True)}
+    nudger.dispatch()
+    assert len(nudge_posts(slack)) == 1
