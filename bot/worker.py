@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import logging
 import os
 import select
@@ -43,7 +44,9 @@ SOCKET_BUFFER = 4 * 1024 * 1024  # jobs queued in the kernel while the worker is
 RESTART_BACKOFF_START = 1.0
 RESTART_BACKOFF_CAP = 30.0
 STOP_TIMEOUT = 15.0
-READY_TIMEOUT = 30.0
+# A worker takes about a second to be ready (it is forked with everything imported). Past this, `serve` answers
+# Slack without it (doing the Slack work itself until the worker is there), and the worker prints where it is.
+READY_TIMEOUT = 10.0
 
 
 class WorkerLink:
@@ -83,6 +86,8 @@ def run_worker(address: str, parent_pid: int, ready: Callable[[], None] | None =
     from storage.schema import SchemaError
 
     _die_with_parent(parent_pid)
+    # A start that takes far too long shows its stacks on stderr (the server's log): a rare hang was seen once.
+    faulthandler.dump_traceback_later(READY_TIMEOUT, exit=False)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
@@ -100,6 +105,7 @@ def run_worker(address: str, parent_pid: int, ready: Callable[[], None] | None =
     inbox.settimeout(0.5)  # to notice SIGTERM, and a parent gone without PR_SET_PDEATHSIG
     freeze_start_up_heap()
     scheduler = start_scheduler(services)
+    faulthandler.cancel_dump_traceback_later()
     logger.info("worker ready")
     if ready is not None:
         ready()
