@@ -87,14 +87,15 @@ def run_worker(address: str, parent_pid: int, ready: Callable[[], None] | None =
 
     _die_with_parent(parent_pid)
     # A start that takes far too long shows its stacks on stderr (the server's log): a rare hang was seen once.
-    faulthandler.dump_traceback_later(READY_TIMEOUT, exit=False)
+    with contextlib.suppress(AttributeError, OSError, RuntimeError, ValueError):  # no real stderr to write to
+        faulthandler.dump_traceback_later(READY_TIMEOUT, exit=False, file=sys.__stderr__)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     try:
         services = build_services(load_settings())
     except (SettingsError, CatalogError, SchemaError) as error:  # `serve` says the same in one line and stops
-        logger.info("the worker did not start: %s", error)
+        logger.debug("the worker did not start: %s", error)
         sys.exit(2)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(address)
@@ -169,6 +170,8 @@ class WorkerProcess:
             code = 0
             try:
                 run_worker(self.address, parent, ready=lambda: _tell(told_ready))
+            except SystemExit as exited:  # a deliberate exit keeps its code
+                code = exited.code if isinstance(exited.code, int) else 1
             except BaseException:
                 logger.exception("the worker failed")
                 code = 1
@@ -205,9 +208,11 @@ class WorkerProcess:
                 return
             if time.monotonic() - started > 60:
                 backoff = RESTART_BACKOFF_START  # it ran a while: a new failure, not a crash loop
-            logger.error("the worker exited (%s); restarting it in %.0f s", code, backoff)
+            # Waited out first: a worker that exits because `serve` is failing to start (bad settings, which
+            # `serve` reports in one line) is not a crash to report.
             if self._stopping.wait(backoff):
                 return
+            logger.error("the worker exited (%s); restarting it", code)
             backoff = min(backoff * 2, RESTART_BACKOFF_CAP)
             self._spawn()
 
