@@ -157,6 +157,8 @@ class Publisher:
         at once: a publisher looks again for changes after letting go, so none is left behind (and the sweep is
         there if it dies)."""
         for _ in range(MAX_ROUNDS):
+            if self._is_paused(team_id):
+                return  # a publish queued before Slack refused the token; the sweep brings it back after the pause
             claim, now = uuid.uuid4().hex, self._clock.now()
             with session_scope(self._engine) as session:
                 if not repo.take_publishing_lease(

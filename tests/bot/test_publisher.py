@@ -125,6 +125,18 @@ def test_a_transient_slack_failure_leaves_the_design_for_the_sweep(slack, engine
     slack.workspace.wait_for(lambda ws: len(ws.messages(CHANNEL)) == 1)
 
 
+def test_a_publish_queued_before_slack_refused_the_token_waits_out_the_pause(slack, engine, catalog, publisher):
+    design_id = new_design(engine, catalog)
+    slack.workspace.fail_next("chat.postMessage", "invalid_auth", times=1000)
+
+    publisher.publish("T0SANDBOX", design_id)  # refused: the workspace's publishing pauses
+    publisher.publish("T0SANDBOX", design_id)  # a sweep had queued this one before the refusal
+
+    assert len(slack.workspace.calls("chat.postMessage")) == 1
+    with session_scope(engine) as session:
+        assert repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)], "left for after the pause"
+
+
 def want_summary(engine, design_id) -> None:
     with session_scope(engine) as session:
         design = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
