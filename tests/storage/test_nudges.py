@@ -123,24 +123,35 @@ def test_concurrent_dispatchers_take_each_design_whole(engine):
         assert sum(1 for ids in claims if ids & design_rows) == 1, "a design's rows came in one claim"
 
 
+def retried(session, held: list[int], *, attempts: int, started: datetime) -> list[Nudge]:
+    """The held rows as a retried send leaves them: with attempts and the send's start."""
+    rows = list(nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held))
+    for row in rows:
+        row.attempts, row.send_started_at = attempts, started
+    session.add_all(rows)
+    return rows
+
+
+def record(engine, held: list[int], *, message_ts: str, remind_at: datetime) -> bool:
+    """Claim "a" records the message it posted for the rows it carried."""
+    with session_scope(engine) as session:
+        return nudge_repo.record_sent(
+            session=session, nudge_ids=held, claim="a", message_ts=message_ts, sent_at=NOW, remind_at=remind_at
+        )
+
+
 def test_recording_a_sent_message_leaves_a_row_someone_acted_on_meanwhile_with_its_outcome(engine):
     seed(engine, due=3)
     held = claim(engine, "a")
     started = NOW - timedelta(seconds=2)
     with session_scope(engine) as session:  # one was confirmed by a click, one was taken over by another dispatch
-        rows = nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held)
-        for row in rows:  # a retried send: the rows carry attempts and the send's start
-            row.attempts, row.send_started_at = 2, started
-        first, second, _ = rows
+        first, second, _ = retried(session, held, attempts=2, started=started)
         first.status, first.claim = "confirmed", None
         second.claim = "b"
-        session.add_all(rows)
+        session.add_all([first, second])
     remind_at = NOW + timedelta(days=3)
 
-    with session_scope(engine) as session:
-        acted_on = nudge_repo.record_sent(
-            session=session, nudge_ids=held, claim="a", message_ts="171.5", sent_at=NOW, remind_at=remind_at
-        )
+    acted_on = record(engine, held, message_ts="171.5", remind_at=remind_at)
 
     assert acted_on is True
     with session_scope(engine) as session:
@@ -169,16 +180,10 @@ def test_recording_a_message_whose_rows_were_all_still_held_reports_nothing_acte
     seed(engine, due=2)
     held = claim(engine, "a")
     with session_scope(engine) as session:
-        rows = nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held)
-        for row in rows:
-            row.attempts, row.send_started_at = 1, NOW
-        session.add_all(rows)
+        retried(session, held, attempts=1, started=NOW)
     remind_at = NOW + timedelta(days=3)
 
-    with session_scope(engine) as session:
-        acted_on = nudge_repo.record_sent(
-            session=session, nudge_ids=held, claim="a", message_ts="171.6", sent_at=NOW, remind_at=remind_at
-        )
+    acted_on = record(engine, held, message_ts="171.6", remind_at=remind_at)
 
     assert acted_on is False
     with session_scope(engine) as session:
