@@ -213,19 +213,26 @@ def open_nudge(*, session: Session, action: NudgeAction) -> tuple[Nudge, Design]
 
 
 def retime(*, session: Session, catalogs: Catalogs, team_id: str, design_id: int, now: datetime) -> None:
-    """Re-time the revisits not sent yet, once the owner's timezone is known (the summary shows the next one)."""
+    """Re-time the revisits not sent yet, once the owner's timezone is known (the summary shows the next one).
+
+    The ones already due stay due: the lookup can finish late (a busy worker, the sandbox's clock moved on), and
+    re-timing from now would put them off to the next working morning. The dispatcher sends them in the owner's
+    working hours."""
     design = repo.get_design(session=session, team_id=team_id, design_id=design_id, for_update=True)
     if design is not None and design.deployed_at is not None and design.reminders_enabled:
-        _schedule(session, catalogs.of(design), design, now, restart=True)
+        _schedule(session, catalogs.of(design), design, now, restart=True, keep_due=True)
         repo.mark_changed(session=session, design=design, now=now)
 
 
 # --- scheduling ----------------------------------------------------------------------------------------
 
 
-def _schedule(session: Session, catalog: Catalog, design: Design, now: datetime, *, restart: bool) -> None:
+def _schedule(
+    session: Session, catalog: Catalog, design: Design, now: datetime, *, restart: bool, keep_due: bool = False
+) -> None:
     """Give each revisit question one open nudge; with ``restart``, re-time the ones not sent yet (never
-    sooner than a snooze asked for, never one a dispatcher holds or someone asked to have now)."""
+    sooner than a snooze asked for, never one a dispatcher holds or someone asked to have now) and, with
+    ``keep_due``, only those not due yet."""
     answers = repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
     every = _every(design)
     open_by_question = {
@@ -242,6 +249,7 @@ def _schedule(session: Session, catalog: Catalog, design: Design, now: datetime,
             or not restart
             or nudge_repo.is_leased(existing, now)
             or existing.any_hour  # someone asked for it now (`remind … now`): a re-time must not take that back
+            or (keep_due and existing.due_at is not None and existing.due_at <= now)
         ):
             continue
         if existing is not None:

@@ -205,3 +205,17 @@ def test_remind_now_is_kept_when_the_owners_timezone_arrives_just_after(slack, e
     assert {(row.due_at, row.any_hour) for row in rows(engine, design_id)} == {(MONDAY, True)}
     nudger.dispatch()
     assert len(nudge_posts(slack)) == 1
+
+
+def test_a_due_revisit_stays_due_when_the_owners_timezone_arrives_late(slack, engine, catalogs, catalog, nudger):
+    """The timezone lookup started at deployment can finish after the first revisits fell due (the sandbox's ⏩
+    right after `deployed`, or a slow worker): re-timing them then must not push them to the next morning."""
+    design_id = deployed_design(slack, engine, catalog)
+    due_before = {row.id: row.due_at for row in rows(engine, design_id)}
+
+    with session_scope(engine) as session:
+        revisits.retime(session=session, catalogs=catalogs, team_id="T0SANDBOX", design_id=design_id, now=MONDAY)
+
+    assert {row.id: row.due_at for row in rows(engine, design_id)} == due_before
+    nudger.dispatch()
+    assert len(nudge_posts(slack)) == 1
