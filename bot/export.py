@@ -87,9 +87,12 @@ def load_document(
     )
 
 
+_NOT_IN_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def filename(design: Design) -> str:
     """A file name safe on every system: the name's letters and digits, or the design id."""
-    slug = re.sub(r"[^a-z0-9]+", "-", design.name.casefold()).strip("-")[:MAX_SLUG].rstrip("-")
+    slug = _NOT_IN_SLUG.sub("-", design.name.casefold()).strip("-")[:MAX_SLUG].rstrip("-")
     return f"{slug or f'design-{design.id}'}-design.md"
 
 

@@ -75,14 +75,18 @@ def render_markdown(template_name: str, **values: Any) -> str:
 
 # Characters that start Markdown syntax anywhere in a line (emphasis, code, links, tables, escapes).
 _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]|~])")
-# Characters that start a block (heading, list, numbered list, rule) at the beginning of a line.
-_MARKDOWN_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))", re.MULTILINE)
+# Characters that start a block (heading, list, numbered list, rule) at the beginning of a line, after its
+# indentation. Spaces and tabs only: with ``\s`` a run of blank lines was tried again from each of its lines.
+_MARKDOWN_LINE_START = re.compile(r"^([ \t]*)([#+\-=]|\d+(?=[.)]))", re.MULTILINE)
+# CommonMark ends a line at a lone carriage return too; Python's ``^`` only after a line feed.
+_LINE_ENDING = re.compile(r"\r\n?")
 
 
 def escape_markdown(text: str) -> str:
     """User text as literal Markdown: HTML and Markdown syntax are escaped so nothing renders as a tag,
-    link, image, heading or table, whatever the text holds."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    link, image, heading or table, whatever the text holds. Line endings become line feeds first, so every
+    line the renderer sees is a line escaped here."""
+    escaped = _LINE_ENDING.sub("\n", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = _MARKDOWN_INLINE.sub(r"\\\1", escaped)
     return _MARKDOWN_LINE_START.sub(lambda match: f"{match[1]}\\{match[2]}", escaped)
 
@@ -95,7 +99,8 @@ def _finalize_markdown(value: Any) -> Any:
 
 def markdown_quote(text: str) -> Markup:
     """A Markdown block quote of user text, every line escaped; blank lines stay inside the quote."""
-    return Markup("\n".join(f"> {escape_markdown(line)}".rstrip() for line in text.split("\n")))
+    lines = _LINE_ENDING.sub("\n", text).split("\n")
+    return Markup("\n".join(f"> {escape_markdown(line)}".rstrip() for line in lines))
 
 
 def slack_date(moment: datetime) -> Markup:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flows.catalog import Catalog
-from flows.review import AnswerFacts, Answers, Finding
+from flows.review import RULE_READS, AnswerFacts, Answers, Finding
 
 MAX_GOAL = 300
 MAX_RISKS = 3
@@ -72,13 +72,16 @@ def _phrase(phrases: Mapping[str, str], chosen: frozenset[str]) -> str | None:
     return next((phrase for option_id, phrase in phrases.items() if option_id in chosen), None)
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+
 def _first_sentence(text: str) -> str | None:
     """The goal's first sentence on one line, cut to a length a paragraph can carry."""
     # Only the opening can make the sentence shown: searching all of a 40,000-character answer cost a millisecond.
     flat = " ".join(text[: MAX_GOAL * 4].split())
-    if len(flat) < MAX_GOAL < len(text):  # an opening that is mostly whitespace: look further
-        flat = " ".join(text.split())
+    if len(flat) < MAX_GOAL < len(text):  # an opening that is mostly whitespace: look further, as far as rules read
+        flat = " ".join(text[:RULE_READS].split())
     if not flat:
         return None
-    sentence = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0]
+    sentence = _SENTENCE_END.split(flat, maxsplit=1)[0]
     return sentence if len(sentence) <= MAX_GOAL else sentence[: MAX_GOAL - 1].rstrip() + "…"

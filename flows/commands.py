@@ -71,14 +71,16 @@ class Delete:
 
 Command = Help | ListDesigns | Start | Status | Summary | Export | Deployed | Remind | Owners | Delete
 
-_TRAILING_DATE = re.compile(r"^(?P<name>.*?)\s+(?P<date>\d{4}-\d{2}-\d{2})$")
-# Slack sends a mention as <@U123> or <@U123|name> in command text (the app's command doesn't escape names).
-_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>")
-_OWNERS_CHANGE = re.compile(r"^(?P<name>.*?)\s+(?P<change>add|remove)\s+(?P<people><@.*)$", re.IGNORECASE)
-_TRAILING_SETTING = re.compile(r"^(?P<name>.*?)\s+(?P<setting>every\s+\S+(?:\s+\S+)?|off|now)$", re.IGNORECASE)
+# Slack sends a mention as <@U123> or <@U123|name> in command text (the app's command doesn't escape names). A name
+# stops at the next < or >, so a mention that never closes is given up on there, not at the end of the text.
+_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,30})(?:\|[^<>]*)?>")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_OWNER_CHANGES = ("add", "remove")
 
 
 def parse_command(text: str) -> Command:
+    """The command ``text`` asks for. Arguments are read word by word (the name first, a date or a setting last):
+    regular expressions with a lazy name tried every split of a long text against every ending, quadratic work."""
     verb, rest = [*text.split(maxsplit=1), "", ""][:2]
     verb = verb.casefold()
     if verb in ("", "help"):
@@ -121,36 +123,45 @@ def name_key(name: str) -> str:
 
 def _deployed(rest: str) -> Deployed:
     """`deployed <name> [YYYY-MM-DD]`: a trailing date is the deployment day, otherwise it is today."""
-    match = _TRAILING_DATE.match(" ".join(rest.split()))
-    if match is None:
+    words = rest.split()
+    if len(words) < 2 or not _ISO_DATE.fullmatch(words[-1]):
         return Deployed(design_name(rest), None)
     try:
-        day = date.fromisoformat(match["date"])
+        day = date.fromisoformat(words[-1])
     except ValueError:
-        raise CommandError(f"“{match['date']}” is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30.") from None
-    return Deployed(design_name(match["name"]), day)
+        raise CommandError(f"“{words[-1]}” is not a date; write it as YYYY-MM-DD, e.g. 2026-11-30.") from None
+    return Deployed(design_name(" ".join(words[:-1])), day)
 
 
 def _remind(rest: str) -> Remind:
     """`remind <name> every 30d | off | now`: the setting comes last, after the design's name."""
-    match = _TRAILING_SETTING.match(" ".join(rest.split()))
-    if match is None:
-        raise CommandError(
-            "Say which design and what to do, e.g. `/mldesign remind Churn model every 30d` (or `off`, `now`)."
-        )
-    return Remind(design_name(match["name"]), match["setting"])
+    words = rest.split()
+    # The longest setting that ends the text ("every 2 weeks", "every 30d", "off"), after a name of one word or more.
+    for start in range(max(len(words) - 3, 1), len(words)):
+        if _is_setting(words[start:]):
+            return Remind(design_name(" ".join(words[:start])), " ".join(words[start:]))
+    raise CommandError(
+        "Say which design and what to do, e.g. `/mldesign remind Churn model every 30d` (or `off`, `now`)."
+    )
+
+
+def _is_setting(words: list[str]) -> bool:
+    first = words[0].casefold()
+    return (first == "every" and len(words) > 1) or (len(words) == 1 and first in ("off", "now"))
 
 
 def _owners(rest: str) -> Owners:
     """`owners <name> [add|remove @person …]`: the people come last, as Slack mentions."""
-    text = " ".join(rest.split())
-    match = _OWNERS_CHANGE.match(text)
-    if match is None:
-        if re.search(r"\s(add|remove)(\s|$)", text, re.IGNORECASE):
+    words = rest.split()
+    changes = [at for at in range(1, len(words)) if words[at].casefold() in _OWNER_CHANGES]
+    at = next((at for at in changes if at + 1 < len(words) and words[at + 1].startswith("<@")), None)
+    if at is None:
+        if changes:
             raise CommandError("Mention the people to add or remove, e.g. `/mldesign owners Churn model add @dana`.")
-        return Owners(design_name(text), None)
-    people = _MENTION.findall(match["people"])
-    leftover = _MENTION.sub("", match["people"]).strip(" ,")
+        return Owners(design_name(rest), None)
+    mentioned = " ".join(words[at + 1 :])
+    people = _MENTION.findall(mentioned)
+    leftover = _MENTION.sub("", mentioned).strip(" ,")
     if not people or leftover:
         raise CommandError("Mention the people to add or remove, e.g. `/mldesign owners Churn model add @dana`.")
-    return Owners(design_name(match["name"]), match["change"].casefold(), tuple(dict.fromkeys(people)))
+    return Owners(design_name(" ".join(words[:at])), words[at].casefold(), tuple(dict.fromkeys(people)))

@@ -152,7 +152,8 @@ def match_options(question: Question, text: str) -> tuple[str, ...]:
     if question.kind is QuestionKind.TEXT:
         return ()
     names = _option_names(question)
-    pieces = [text] if question.kind is QuestionKind.CHOICE else _PIECE_SEPARATOR.split(text)
+    opening = text[:OPTION_READS]
+    pieces = [opening] if question.kind is QuestionKind.CHOICE else _PIECE_SEPARATOR.split(opening)
     chosen: list[str] = []
     for piece in pieces:
         option_id = _leading_option(names, piece)
@@ -161,15 +162,19 @@ def match_options(question: Question, text: str) -> tuple[str, ...]:
     return tuple(chosen)
 
 
+# A reply names its options first ("Batch, nightly is fine"); reading only its opening bounds what a long reply
+# costs the acknowledgement.
+OPTION_READS = 500
 _PIECE_SEPARATOR = re.compile(r"[,;\n]|\band\b", re.IGNORECASE)
-_BOUNDARY = r"(?=\s*(?:$|[,.;:!?()/\-\u2013\u2014]))"
+_LABEL_HEAD_END = re.compile(r",|:")  # an option's short name is its label up to this
+_ENDS_A_NAME = frozenset(",.;:!?()/-\u2013\u2014")  # after a name: the end of the piece, or one of these
 
 
 def _option_names(question: Question) -> dict[str, str]:
     """Each unambiguous name (casefolded) of the question's options, longest first."""
     owners: dict[str, set[str]] = {}
     for option in question.options:
-        head = re.split(r",|:", option.label, maxsplit=1)[0]
+        head = _LABEL_HEAD_END.split(option.label, maxsplit=1)[0]
         for name in {option.label, head, *option.aliases}:
             owners.setdefault(" ".join(name.casefold().split()), set()).add(option.id)
     unique = {name: ids.pop() for name, ids in owners.items() if len(ids) == 1 and name}
@@ -179,6 +184,14 @@ def _option_names(question: Question) -> dict[str, str]:
 def _leading_option(names: dict[str, str], text: str) -> str | None:
     normalized = " ".join(text.casefold().split())
     for name, option_id in names.items():
-        if re.match(re.escape(name) + _BOUNDARY, normalized):
+        if normalized.startswith(name) and _name_ends_at(normalized, len(name)):
             return option_id
     return None
+
+
+def _name_ends_at(normalized: str, at: int) -> bool:
+    """Whether a name that fills ``normalized`` up to ``at`` ends there: at the end, or before punctuation (after
+    a space or not). ``normalized`` has single spaces and none at its end."""
+    if at < len(normalized) and normalized[at] == " ":
+        at += 1
+    return at >= len(normalized) or normalized[at] in _ENDS_A_NAME

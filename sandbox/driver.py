@@ -25,6 +25,9 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 RESPONSE_ACTIONS = ("errors", "update", "push", "clear")
+# Slack waits this long for a slash command's acknowledgement; later, the person sees an operation_timeout error
+# and whatever the app answers is dropped.
+ACK_DEADLINE_SECONDS = 3.0
 
 
 class InvalidAppAnswer(Exception):
@@ -51,11 +54,13 @@ class SlackDriver:
         signing_secret: str,
         fake_base_url: str,
         timeout: float = 10.0,
+        ack_deadline: float = ACK_DEADLINE_SECONDS,
     ) -> None:
         self.workspace = workspace
         self.app_url = app_url
         self.signing_secret = signing_secret
         self.fake_base_url = fake_base_url.rstrip("/") + "/"
+        self.ack_deadline = ack_deadline
         self._http = httpx.Client(timeout=timeout)
 
     def close(self) -> None:
@@ -119,7 +124,11 @@ class SlackDriver:
             "response_url": self._response_url(target),
             "trigger_id": ws.new_trigger_id(person.id),
         }
+        sent = time.monotonic()
         response = self._send("slash_command", urlencode(form).encode(), FORM, form)
+        if time.monotonic() - sent > self.ack_deadline:  # what Slack shows instead of a late answer
+            ws.apply_response(target, {"text": f'{command} failed with the error "operation_timeout"'})
+            return response
         ack = _ack_message(response)
         if ack is not None:
             ws.apply_response(target, ack)

@@ -73,6 +73,24 @@ def test_status_shows_progress_and_the_question_being_asked(slack, driver, catal
     assert catalog.question("domain-experts").prompt in shown
 
 
+def test_status_is_answered_within_slacks_deadline_whatever_the_answers_hold(slack, driver, db, catalog, start_design):
+    """A member once froze the bot for every workspace by editing a reply to a line of dashes: the review's test
+    for answers that say nothing took seconds per answer. The fake drops answers later than Slack's 3 seconds."""
+    thread = start_design("Churn model")
+    while thread.current_id() != "success-metric":  # a question the review reads (is success decided?)
+        thread.click_and_wait(ALICE, "skip_question")
+    reply = thread.answer(BOB, "-" * 2_999 + "x")
+    thread.driver.edit_message(BOB, CHANNEL, reply, "?" * 2_999 + "x")
+    poll_until(lambda: db.answers("Churn model")["success-metric"].text.startswith("?"), what="the edit stored")
+
+    driver.slash_command(BOB, CHANNEL, "status Churn model")
+
+    shown = ephemeral_text(slack, user=BOB)
+    assert "operation_timeout" not in shown
+    assert f"1/{len(catalog.questions)} answered, 4 skipped" in shown
+    assert "0 review findings" in shown  # a line of question marks ending in "x" is an answer, if an odd one
+
+
 def test_status_of_an_unknown_design_says_so(slack, driver):
     driver.slash_command(ALICE, CHANNEL, "status Nope")
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from starlette.responses import JSONResponse, Response
 
 from sandbox import FakeSlack, SlackDriver
 from sandbox.state import SlackError
@@ -66,6 +67,23 @@ def test_slash_command_is_signed_form_encoded_and_ack_shown_ephemerally(
     assert got.data["response_url"].startswith(f"{fake.base_url}response/")
     assert got.data["trigger_id"] and got.data["is_enterprise_install"] == "false"
     assert [e["text"] for e in fake.workspace.ephemerals("C0MLTEAM", "U0ALICE")] == ["Starting a design session..."]
+
+
+def test_a_command_answered_after_slacks_deadline_shows_operation_timeout_not_the_answer(
+    driver: SlackDriver, recorder: RecordingApp, fake: FakeSlack
+) -> None:
+    def slow_ack(data: dict[str, Any]) -> Response:
+        time.sleep(0.3)  # an app that takes longer than Slack waits (the deadline is shortened for the test)
+        return JSONResponse({"text": "Here is your status"})
+
+    recorder.respond = slow_ack
+    driver.ack_deadline = 0.1
+
+    response = driver.slash_command("U0ALICE", "C0MLTEAM", "status churn")
+
+    assert response.status_code == 200
+    shown = [e["text"] for e in fake.workspace.ephemerals("C0MLTEAM", "U0ALICE")]
+    assert shown == ['/mldesign failed with the error "operation_timeout"']
 
 
 def test_empty_ack_then_response_url_reply_in_channel(
