@@ -77,7 +77,8 @@ def render_markdown(template_name: str, **values: Any) -> str:
 _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]|~])")
 # Characters that start a block (heading, list, numbered list, rule) at the beginning of a line, after its
 # indentation. Spaces and tabs only: with ``\s`` a run of blank lines was tried again from each of its lines.
-_MARKDOWN_LINE_START = re.compile(r"^([ \t]*)([#+\-=]|\d+(?=[.)]))", re.MULTILINE)
+# A number's dot or parenthesis is what is escaped: "1\." reads "1.", while "\1." would show its backslash.
+_MARKDOWN_LINE_START = re.compile(r"^([ \t]*)(?:([#+\-=])|(\d+)([.)]))", re.MULTILINE)
 # CommonMark ends a line at a lone carriage return too; Python's ``^`` only after a line feed.
 _LINE_ENDING = re.compile(r"\r\n?")
 
@@ -88,7 +89,12 @@ def escape_markdown(text: str) -> str:
     line the renderer sees is a line escaped here."""
     escaped = _LINE_ENDING.sub("\n", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = _MARKDOWN_INLINE.sub(r"\\\1", escaped)
-    return _MARKDOWN_LINE_START.sub(lambda match: f"{match[1]}\\{match[2]}", escaped)
+    return _MARKDOWN_LINE_START.sub(_escape_line_start, escaped)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    indent, marker, number, after_number = match.groups()
+    return f"{indent}\\{marker}" if marker else f"{indent}{number}\\{after_number}"
 
 
 def _finalize_markdown(value: Any) -> Any:

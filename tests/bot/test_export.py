@@ -64,6 +64,19 @@ def test_user_text_stays_inert_in_markdown(catalog):
     assert "&lt;!channel&gt;" in paragraph
 
 
+@pytest.mark.parametrize("line_end", ["\r", "\r\n", "\n"], ids=["lone-cr", "crlf", "lf"])
+def test_no_line_ending_lets_an_answer_start_markdown_blocks(catalog, line_end):
+    """CommonMark ends a line at a lone carriage return too: each such line is escaped and quoted like any other."""
+    text = line_end.join(["Fine", "# Injected heading", "- a list", "1. numbered", "==="])
+    history = [make_answer(id=1, question_id="goals", text=text, created_at=WHEN)]
+    design = make_design(id=4, created_at=WHEN, updated_at=WHEN)
+
+    markdown = design_document(design=design, catalog=catalog, history=history, exported_at=WHEN).markdown
+
+    assert "\r" not in markdown
+    assert "> Fine\n> \\# Injected heading\n> \\- a list\n> 1\\. numbered\n> \\===\n" in markdown
+
+
 def test_a_deployed_design_lists_its_revisits_with_their_outcomes(catalog):
     design = make_design(id=4, created_at=WHEN, updated_at=WHEN, deployed_at=WHEN, remind_every_days=30)
     revisits = [
