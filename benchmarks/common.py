@@ -26,7 +26,7 @@ import httpx
 from sandbox import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "benchmark-signing-secret"
+SECRET = "benchmark-signing-secret-0123456789"
 TEAM, CHANNEL, USER = "T0SANDBOX", "C0MLTEAM", "U0ALICE"  # the fake Slack's default workspace
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 

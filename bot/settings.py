@@ -11,6 +11,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from flows.catalog import DEFAULT_CATALOG_PATH
 
 
+# Slack's signing secrets are 32 hexadecimal characters; anything shorter is a placeholder or a typo, and a short
+# HMAC key is one an attacker can guess.
+SIGNING_SECRET_LENGTH = 32
+_WHERE_THE_SECRET_IS = "copy the Signing Secret from the app's Basic Information page (App Credentials)"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -53,6 +59,22 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL ending with '/', e.g. https://slack.com/api/")
         return value
 
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _a_real_signing_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value().strip()
+        if not secret:
+            raise ValueError(f"it is empty; {_WHERE_THE_SECRET_IS}")
+        if "..." in secret or "<" in secret:
+            raise ValueError(f"it is the placeholder from .env.example; {_WHERE_THE_SECRET_IS}")
+        if len(secret) < SIGNING_SECRET_LENGTH:
+            raise ValueError(
+                f"it has {len(secret)} characters where Slack's have {SIGNING_SECRET_LENGTH}; {_WHERE_THE_SECRET_IS}"
+            )
+        return SecretStr(secret)
+
     @model_validator(mode="after")
     def _one_way_to_get_tokens(self) -> Self:
         if (self.slack_client_id is None) != (self.slack_client_secret is None):
@@ -94,4 +116,5 @@ def load_settings(**overrides: object) -> Settings:
         problem = error.errors()[0]
         if not problem["loc"]:  # a rule across settings: its message names them
             raise SettingsError(str(problem["msg"]).removeprefix("Value error, ")) from None
-        raise SettingsError(f"{str(problem['loc'][0]).upper()} is invalid: {problem['msg']}") from None
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{str(problem['loc'][0]).upper()} is invalid: {message}") from None

@@ -20,6 +20,7 @@ SLACK_VARIABLES = (
     "SLACK_CLIENT_SECRET",
     "MLDESIGN_CATALOG",
 )
+SIGNING_SECRET = "cli-signing-secret-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +45,7 @@ def run(capsys, *argv: str) -> tuple[int, str]:
         (
             "serve",
             {"SLACK_API_URL": "https://slack.com/api"},
-            "mldesign: SLACK_API_URL is invalid: Value error, must be",
+            "mldesign: SLACK_API_URL is invalid: must be",
         ),
         ("serve", {"PORT": "http"}, "mldesign: PORT is invalid"),
         (
@@ -54,6 +55,17 @@ def run(capsys, *argv: str) -> tuple[int, str]:
         ),
         ("serve", {"SLACK_CLIENT_ID": "1.2"}, "mldesign: SLACK_CLIENT_SECRET is not set"),
         ("serve", {"LOG_FORMAT": "xml"}, "mldesign: LOG_FORMAT is invalid"),
+        ("serve", {"SLACK_SIGNING_SECRET": ""}, "mldesign: SLACK_SIGNING_SECRET is invalid: it is empty; copy"),
+        (
+            "serve",
+            {"SLACK_SIGNING_SECRET": "..."},
+            "mldesign: SLACK_SIGNING_SECRET is invalid: it is the placeholder from .env.example; copy",
+        ),
+        (
+            "serve",
+            {"SLACK_SIGNING_SECRET": "abc123"},
+            "mldesign: SLACK_SIGNING_SECRET is invalid: it has 6 characters where Slack's have 32; copy",
+        ),
     ],
     ids=[
         "no-token",
@@ -64,6 +76,9 @@ def run(capsys, *argv: str) -> tuple[int, str]:
         "token-and-oauth",
         "client-id-without-secret",
         "bad-log-format",
+        "empty-signing-secret",
+        "placeholder-signing-secret",
+        "short-signing-secret",
     ],
 )
 def test_a_missing_or_malformed_setting_stops_start_up_with_one_line(
@@ -79,11 +94,24 @@ def test_a_missing_or_malformed_setting_stops_start_up_with_one_line(
     assert err.count("\n") == 1
 
 
+def test_the_env_example_file_as_it_comes_is_refused_with_what_to_change(capsys, tmp_path):
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())  # the working directory of this test
+
+    code, err = run(capsys, "serve")
+
+    assert code == 2
+    assert err == (
+        "mldesign: SLACK_SIGNING_SECRET is invalid: it is the placeholder from .env.example; "
+        "copy the Signing Secret from the app's Basic Information page (App Credentials)\n"
+    )
+
+
 def test_a_bad_catalog_file_is_named_at_start_up(capsys, monkeypatch, tmp_path):
     catalog = tmp_path / "ours.toml"
     catalog.write_text('id = "ours"\nversion = 1\ntitle = "Ours"\n[[areas]]\nid = "x"\ntitle = "X"\n')
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     monkeypatch.setenv("MLDESIGN_CATALOG", str(catalog))
 
     code, err = run(capsys, "serve")
@@ -96,7 +124,7 @@ def test_a_token_slack_refuses_is_reported_without_echoing_it(capsys, monkeypatc
     assert run(capsys, "db", "upgrade")[0] == 0
     with FakeSlack() as slack:
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-not-the-right-one")
-        monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
         monkeypatch.setenv("SLACK_API_URL", slack.api_url)
 
         code, err = run(capsys, "serve")
@@ -107,7 +135,7 @@ def test_a_token_slack_refuses_is_reported_without_echoing_it(capsys, monkeypatc
 
 def test_serve_refuses_a_database_that_was_never_migrated(capsys, monkeypatch):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
 
     code, err = run(capsys, "serve")
 

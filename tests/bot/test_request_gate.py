@@ -26,7 +26,7 @@ from sandbox import FakeSlack
 from storage.engine import make_engine
 from storage.models import Answer, Design
 
-SECRET = "gate-signing-secret"
+SECRET = "gate-signing-secret-0123456789abcd"
 SERVICES: list[Services] = []  # the running server's, for tests that call its error handler directly
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

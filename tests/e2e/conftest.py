@@ -19,7 +19,7 @@ import pytest
 from sandbox import FakeSlack, SlackDriver
 from tests.e2e.helpers import ALICE, CHANNEL, Database, DesignThread
 
-SIGNING_SECRET = "e2e-signing-secret"
+SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 20
 
