@@ -115,6 +115,8 @@ def set_reminders(
             f"“{design.name}” is not marked as deployed yet, so there is nothing to revisit. "
             f"`/mldesign deployed {design.name}` marks it."
         )
+    if not isinstance(setting, RemindOff) and not design.reminders_enabled:  # an owner stopped them: an owner's call
+        ownership.require(session, design, user_id, OwnerAction.RESTART_REMINDERS)
     match setting:
         case RemindOff():
             ownership.require(session, design, user_id, OwnerAction.STOP_REMINDERS)

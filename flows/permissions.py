@@ -1,5 +1,6 @@
 """Who may do what with a design: anyone in the channel answers; its owners (whoever started it, and the
-people they add) decide what changes its life: deployment, stopping its reminders, its owners, deletion."""
+people they add) decide what changes its life: deployment, stopping its reminders (and turning them back on),
+its owners, deletion."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ class OwnerAction(StrEnum):
 
     MARK_DEPLOYED = "mark it deployed"
     STOP_REMINDERS = "stop its reminders"
+    RESTART_REMINDERS = "turn its reminders back on"
     CHANGE_OWNERS = "change its owners"
     DELETE = "delete it"
 

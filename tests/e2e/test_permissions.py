@@ -38,6 +38,22 @@ def test_someone_who_is_not_an_owner_can_answer_but_not_deploy_or_stop_reminders
     assert {n.status for n in db.nudges("Churn model")} == {"scheduled"}
 
 
+@pytest.mark.parametrize("setting", ["every 1d", "now"])
+def test_only_an_owner_turns_stopped_reminders_back_on(slack, driver, db, start_design, setting):
+    start_design("Churn model", user=ALICE)
+    driver.slash_command(ALICE, CHANNEL, "deployed Churn model")
+    driver.slash_command(ALICE, CHANNEL, "remind Churn model off")
+
+    refused = all_text(driver.slash_command(BOB, CHANNEL, f"remind Churn model {setting}").json())
+
+    assert "Only the owners of *Churn model* can turn its reminders back on: <@U0ALICE>." in refused
+    assert db.design("Churn model").reminders_enabled is False
+    assert {n.status for n in db.nudges("Churn model")} == {"stopped"}
+
+    driver.slash_command(ALICE, CHANNEL, f"remind Churn model {setting}")
+    assert db.design("Churn model").reminders_enabled is True
+
+
 def test_an_owner_adds_another_who_can_then_deploy_and_the_starter_stays_an_owner(slack, driver, db, start_design):
     start_design("Churn model", user=ALICE)
 
