@@ -7,15 +7,21 @@ database wait never stalls other requests.
 from __future__ import annotations
 
 import gc
+import ipaddress
 import logging
 import os
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlencode
 
 import anyio.to_thread
 from apscheduler.schedulers.background import BackgroundScheduler
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
@@ -33,6 +39,11 @@ logger = logging.getLogger(__name__)
 request_logger = logging.getLogger("bot.requests")
 
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger before parsing it
+# Each visit to the install page stores an OAuth state for ten minutes. A person installs once: a few visits a
+# minute from one address is plenty, and keeps anyone from filling the database with states.
+INSTALLS_PER_MINUTE = RateLimitItemPerMinute(10)
+# The workspace an "Add to Slack" link may preselect (`/slack/install?team=T0123`); anything else is dropped.
+TEAM_ID = re.compile(r"[TE][A-Z0-9]{2,30}")
 
 
 def create_web_app(
@@ -76,17 +87,27 @@ def create_web_app(
             headers=bolt_response.first_headers_without_set_cookie(),
         )
 
+    installs = MovingWindowRateLimiter(MemoryStorage()) if bolt_app.oauth_flow is not None else None
+
     async def oauth(request: Request) -> Response:
         """The install link and Slack's redirect back after "Allow" (distribution only)."""
         started = time.perf_counter()
         flow = bolt_app.oauth_flow
-        assert flow is not None
-        bolt_request = BoltRequest(body="", query=request.url.query, headers=dict(request.headers))
-        handle = flow.handle_installation if request.url.path == flow.install_path else flow.handle_callback
+        assert flow is not None and installs is not None
+        installing = request.url.path == flow.install_path
+        if installing and not installs.hit(INSTALLS_PER_MINUTE, "install", client_address(request)):
+            log_request(started, 429, kind=f"oauth {request.url.path}")
+            return PlainTextResponse(
+                "Too many install attempts from your address; try again in a minute.",
+                status_code=429,
+                headers={"Retry-After": "60"},
+            )
+        query = install_query(request.url.query) if installing else request.url.query
+        bolt_request = BoltRequest(body="", query=query, headers=dict(request.headers))
+        handle = flow.handle_installation if installing else flow.handle_callback
         bolt_response = await run_in_threadpool(handle, bolt_request)
         log_request(started, bolt_response.status, kind=f"oauth {request.url.path}")
-        secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
-        return oauth_response(bolt_response, secure=secure)
+        return oauth_response(bolt_response, secure=not is_loopback(request.url.hostname))
 
     async def healthz(_: Request) -> Response:
         try:
@@ -120,9 +141,34 @@ def create_web_app(
     return Starlette(routes=routes, lifespan=lifespan)
 
 
+def client_address(request: Request) -> str:
+    """Who is asking, for the install page's limit: the peer, or the client a trusted proxy names (uvicorn reads
+    X-Forwarded-For from the addresses in FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else "unknown"
+
+
+def install_query(query: str) -> str:
+    """The install page's query as Bolt may see it: Bolt appends ``team`` to Slack's authorize URL unencoded, so
+    anything but a workspace id would smuggle parameters into the "Add to Slack" link."""
+    team = parse_qs(query).get("team", [""])[0]
+    return urlencode({"team": team}) if TEAM_ID.fullmatch(team) else ""
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether the page was asked for on this machine (a developer's http://127.0.0.1 or http://localhost)."""
+    if host is None:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def oauth_response(bolt_response: BoltResponse, *, secure: bool) -> Response:
-    """Bolt's answer with its state cookie. The cookie is Secure behind HTTPS (always, in production); over
-    plain http on a developer's machine a Secure cookie would never come back and every install would fail."""
+    """Bolt's answer with its state cookie. The cookie is Secure everywhere but on this machine: over plain http
+    on a developer's machine a Secure cookie would never come back and every install would fail."""
     response = Response(
         content=bolt_response.body,
         status_code=bolt_response.status,

@@ -43,7 +43,7 @@ from bot.worker import WorkerLink
 from flows.catalog import load_catalog
 from storage import repositories as repo
 from storage.engine import make_engine, read_scope, session_scope
-from storage.installations import installation_store
+from storage.installations import installation_store, prune_expired_states
 from storage.schema import require_current
 
 logger = logging.getLogger(__name__)
@@ -120,11 +120,13 @@ class Services:
             self.jobs.submit(RefreshNudge(team_id=team_id, design_id=design_id, message_ts=message_ts))
 
     def housekeeping(self) -> None:
-        """Drop replay-guard signatures past Slack's window and event ids past its retries, and delete the data
-        of workspaces whose grace period after an uninstall is over."""
+        """Drop replay-guard signatures past Slack's window, event ids past its retries and OAuth states past their
+        ten minutes, and delete the data of workspaces whose grace period after an uninstall is over."""
         now = datetime.now(UTC)
         with self.unit_of_work() as session:
             repo.prune_seen(session=session, requests_before=now - SIGNATURE_LIFETIME, events_before=now - EVENT_MEMORY)
+            if self.settings.distributed:
+                prune_expired_states(session=session, now=now)
         self.purge_uninstalled()
 
     def workspace_uninstalled(self, team_id: str) -> None:

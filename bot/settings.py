@@ -10,7 +10,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.catalog import DEFAULT_CATALOG_PATH
 
-
 # Slack's signing secrets are 32 hexadecimal characters; anything shorter is a placeholder or a typo, and a short
 # HMAC key is one an attacker can guess.
 SIGNING_SECRET_LENGTH = 32

@@ -4,10 +4,12 @@ migrations create and check them like any other table."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine
-from sqlmodel import SQLModel
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, SQLModel
 
 INSTALLATIONS_TABLE = "slack_installations"
 BOTS_TABLE = "slack_bots"
@@ -32,3 +34,10 @@ def oauth_state_store(*, engine: Engine) -> SQLAlchemyOAuthStateStore:
     return SQLAlchemyOAuthStateStore(
         expiration_seconds=OAUTH_STATE_SECONDS, engine=engine, table_name=OAUTH_STATES_TABLE
     )
+
+
+def prune_expired_states(*, session: Session, now: datetime) -> None:
+    """Forget the OAuth states nobody came back with: slack_sdk deletes a state only when it is used, and each
+    visit to the install page stores one. Its column holds naive UTC times."""
+    expired = oauth_states_table.c.expire_at < now.astimezone(UTC).replace(tzinfo=None)
+    session.execute(delete(oauth_states_table).where(expired))
