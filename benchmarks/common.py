@@ -55,6 +55,10 @@ class Body:
     text: str
 
 
+HOOKS_URL = "http://127.0.0.1:9/"  # the response URLs of the benchmarks' requests, which are never used
+UNUSED_RESPONSE_URL = f"{HOOKS_URL}unused"
+
+
 def command(text: str, *, trigger: str) -> Body:
     form = {
         "team_id": TEAM,
@@ -63,7 +67,7 @@ def command(text: str, *, trigger: str) -> Body:
         "command": "/mldesign",
         "text": text,
         "trigger_id": trigger,
-        "response_url": "http://127.0.0.1:9/unused",  # nothing is sent there on these paths
+        "response_url": UNUSED_RESPONSE_URL,  # nothing is sent there on these paths
     }
     return Body(FORM, urlencode(form))
 
@@ -83,7 +87,7 @@ def click(*, block_id: str, action_id: str, value: str, action_ts: str) -> Body:
         "team": {"id": TEAM},
         "channel": {"id": CHANNEL},
         "trigger_id": f"trigger.{action_ts}",
-        "response_url": "http://127.0.0.1:9/unused",
+        "response_url": UNUSED_RESPONSE_URL,
         "actions": [
             {"type": "button", "action_id": action_id, "block_id": block_id, "value": value, "action_ts": action_ts}
         ],
@@ -161,6 +165,7 @@ def bot_environment(*, database: str, api_url: str, token: str, port: int) -> di
         "SLACK_BOT_TOKEN": token,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api_url,
+        "SLACK_HOOKS_URL": HOOKS_URL,
         "DATABASE_URL": database,
         "HOST": "127.0.0.1",
         "PORT": str(port),

@@ -13,7 +13,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -177,12 +176,11 @@ class Exporter:
             self._tell(request, f"I couldn't post the design document ({_reason(error)}). Please try again.")
 
     def _tell(self, request: ExportRequest, text: str) -> None:
-        if not request.response_url:
+        webhook = self._clients.webhook(request.response_url) if request.response_url else None
+        if webhook is None:
             return
         try:
-            WebhookClient(request.response_url).send(
-                text=f":warning: {text}", response_type="ephemeral", replace_original=False
-            )
+            webhook.send(text=f":warning: {text}", response_type="ephemeral", replace_original=False)
         except (SlackClientError, OSError) as error:
             logger.warning("could not tell %s about the export: %s", request.user_id, type(error).__name__)
 

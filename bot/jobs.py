@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.webhook import WebhookClient
 
 from bot.background import KeyedBackground
 from bot.export import ExportRequest
@@ -101,8 +100,11 @@ class Respond(_Job):
         return ("respond", self.response_url, True if self.replace_original else self.text)
 
     def run(self, services: Services) -> None:
+        webhook = services.clients.webhook(self.response_url)
+        if webhook is None:
+            return
         try:
-            WebhookClient(self.response_url).send(
+            webhook.send(
                 text=self.text, blocks=self.blocks, response_type="ephemeral", replace_original=self.replace_original
             )
         except (SlackClientError, OSError) as error:

@@ -20,7 +20,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy import Engine
 
 from bot import blocks
@@ -346,11 +345,10 @@ class Publisher:
         logger.info("design %s removed: cannot post in channel (%s)", snapshot.design_id, code)
         with session_scope(self._engine) as session:
             repo.delete_design(session=session, team_id=design.team_id, design_id=snapshot.design_id)
-        if design.response_url:
+        webhook = self._clients.webhook(design.response_url) if design.response_url else None
+        if webhook is not None:
             try:
-                WebhookClient(design.response_url).send(
-                    text=f":warning: {CHANNEL_ERRORS[code]}", response_type="ephemeral"
-                )
+                webhook.send(text=f":warning: {CHANNEL_ERRORS[code]}", response_type="ephemeral")
             except (SlackClientError, OSError) as webhook_error:
                 logger.warning("could not tell the starter of design %s: %s", snapshot.design_id, webhook_error)
         return True

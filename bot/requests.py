@@ -2,7 +2,8 @@
 
 Anything else gets a 4xx with one line saying why, before any parsing of unsigned text and before any write:
 a missing or wrong signature, a timestamp more than five minutes off, a replay of a request already answered,
-a body that is not UTF-8 or not the JSON or form Slack sends, or one missing the fields the listeners read.
+a body that is not UTF-8 or not the JSON or form Slack sends, one missing the fields the listeners read, or one
+whose response URL is not Slack's (mldesign posts to it: it must never be told where else to send requests).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from bot.replays import REPLAY_REASON
+from bot.slack_clients import SLACK_HOOKS_URL, is_response_url
 
 RETRY_HEADER = "x-slack-retry-num"
 
@@ -36,6 +38,7 @@ def accept(
     headers: Mapping[str, str],
     verifier: SignatureVerifier,
     first_time: Callable[[str], bool],
+    hooks_url: str = SLACK_HOOKS_URL,
 ) -> BoltRequest:
     """The Bolt request for ``raw``, or Rejected. ``first_time(signature)`` remembers a signature and says
     whether it was new: a valid request sent again is a replay (Slack's own retries of events are re-signed, and
@@ -59,7 +62,7 @@ def accept(
     retried_event = RETRY_HEADER in headers and isinstance(parsed, dict) and parsed.get("type") == "event_callback"
     if not retried_event and not first_time(headers.get("x-slack-signature", "")):
         raise Rejected(401, REPLAY_REASON)
-    problem = _problem(parsed)
+    problem = _problem(parsed) or _foreign_response_url(parsed, hooks_url)
     if problem is not None:
         raise Rejected(400, f"malformed request: {problem}")
     try:
@@ -175,6 +178,20 @@ _INTERACTIONS: dict[str, type[_Shape]] = {
     "view_submission": _ViewSubmission,
     "view_closed": _ViewSubmission,
 }
+
+
+def _foreign_response_url(body: dict[str, Any], hooks_url: str) -> str | None:
+    """The field naming a response URL that is not Slack's, if any (a command's, a click's, a modal's)."""
+    named = [("response_url", body.get("response_url"))]
+    urls = body.get("response_urls")
+    for n, entry in enumerate(urls if isinstance(urls, list) else []):
+        if not isinstance(entry, dict):
+            return f"response_urls.{n}: not an object"
+        named.append((f"response_urls.{n}.response_url", entry.get("response_url")))
+    for field, url in named:
+        if url is not None and not (isinstance(url, str) and is_response_url(url, hooks_url)):
+            return f"{field}: not one of Slack's response URLs"
+    return None
 
 
 def _problem(body: Any) -> str | None:

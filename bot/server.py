@@ -62,7 +62,14 @@ def create_web_app(
     def handle(raw: bytes, query: str, headers: dict[str, str]) -> tuple[BoltResponse, dict[str, str]]:
         """In a worker thread: the gate, then Bolt, whose listener stores the signature with its change."""
         try:
-            bolt_request = accept(raw, query=query, headers=headers, verifier=verifier, first_time=first_time)
+            bolt_request = accept(
+                raw,
+                query=query,
+                headers=headers,
+                verifier=verifier,
+                first_time=first_time,
+                hooks_url=services.settings.slack_hooks_url,
+            )
         except Rejected as rejected:
             return BoltResponse(status=rejected.status, body=rejected.reason), {"kind": "request"}
         is_event = bolt_request.body.get("type") == "event_callback"  # deduplicated by event id instead

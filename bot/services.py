@@ -180,10 +180,18 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
         assert settings.slack_client_id is not None
         store = installation_store(engine=engine, client_id=settings.slack_client_id)
         return SlackClients(
-            base_url=settings.slack_api_url, installation_store=store, timeout=settings.slack_timeout_seconds
+            base_url=settings.slack_api_url,
+            installation_store=store,
+            timeout=settings.slack_timeout_seconds,
+            hooks_url=settings.slack_hooks_url,
         )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return SlackClients(base_url=settings.slack_api_url, token=token or "", timeout=settings.slack_timeout_seconds)
+    return SlackClients(
+        base_url=settings.slack_api_url,
+        token=token or "",
+        timeout=settings.slack_timeout_seconds,
+        hooks_url=settings.slack_hooks_url,
+    )
 
 
 def build_services(settings: Settings, *, worker_address: str | None = None) -> Services:

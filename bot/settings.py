@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     slack_redirect_uri: str | None = None
     slack_authorize_url: str = "https://slack.com/oauth/v2/authorize"
     slack_api_url: str = "https://slack.com/api/"
+    # Where Slack's response URLs point: a request naming any other is refused, and nothing is ever sent elsewhere.
+    slack_hooks_url: str = "https://hooks.slack.com/"
     # How long a Web API call may take before it counts as failed (and is retried after a check).
     slack_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
     database_url: str = "sqlite:///mldesign.db"
@@ -51,7 +53,7 @@ class Settings(BaseSettings):
     # Sandbox only: follow the fake Slack's clock, which can be fast-forwarded.
     mldesign_clock_url: str | None = None
 
-    @field_validator("slack_api_url")
+    @field_validator("slack_api_url", "slack_hooks_url")
     @classmethod
     def _ends_with_slash(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")) or not value.endswith("/"):

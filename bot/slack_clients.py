@@ -4,13 +4,18 @@ distributed (OAuth), each team's bot token comes from slack_sdk's installation s
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.webhook import WebhookClient
+
+logger = logging.getLogger(__name__)
 
 WEB_API_TIMEOUT_SECONDS = 10
 # How long a looked-up token is reused before asking the store again (an uninstall also forgets it at once).
@@ -35,6 +40,25 @@ def web_client(*, base_url: str, token: str | None, timeout: float = WEB_API_TIM
     )
 
 
+SLACK_HOOKS_URL = "https://hooks.slack.com/"
+
+
+def is_response_url(url: str, hooks_url: str = SLACK_HOOKS_URL) -> bool:
+    """Whether ``url`` is one of Slack's response URLs (under ``hooks_url``): the only place mldesign posts to that
+    a request names, so a forged request or job can't make it send anywhere else."""
+    try:
+        found, hooks = urlsplit(url), urlsplit(hooks_url)
+        return (
+            found.scheme == hooks.scheme
+            and found.username is None
+            and found.password is None
+            and (found.hostname, found.port) == (hooks.hostname, hooks.port)
+            and found.path.startswith(hooks.path)
+        )
+    except ValueError:  # a port that is no number, brackets that don't close
+        return False
+
+
 class SlackClients:
     def __init__(
         self,
@@ -43,10 +67,12 @@ class SlackClients:
         token: str | None = None,
         installation_store: InstallationStore | None = None,
         timeout: float = WEB_API_TIMEOUT_SECONDS,
+        hooks_url: str = SLACK_HOOKS_URL,
     ) -> None:
         if (token is None) == (installation_store is None):
             raise ValueError("give either one workspace's token or an installation store")
         self._base_url = base_url
+        self._hooks_url = hooks_url
         self._timeout = timeout
         self._store = installation_store
         # Without a token: oauth.v2.access and other calls that take no token (and the single-workspace client).
@@ -70,6 +96,13 @@ class SlackClients:
         with self._lock:
             self._by_team[team_id] = (now, client)
         return client
+
+    def webhook(self, response_url: str) -> WebhookClient | None:
+        """A client for one of Slack's response URLs; None (and a warning) for any other URL."""
+        if not is_response_url(response_url, self._hooks_url):
+            logger.warning("refused to post to a response URL outside SLACK_HOOKS_URL")
+            return None
+        return WebhookClient(response_url, timeout=self._timeout)  # type: ignore[arg-type]  (urllib takes any number)
 
     def is_installed(self, team_id: str) -> bool:
         """Distributed: whether the store holds a token for the workspace. One workspace: a workspace that

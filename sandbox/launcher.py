@@ -92,6 +92,7 @@ def app_environment(
         "SLACK_BOT_TOKEN": fake.workspace.bot_token,
         "SLACK_SIGNING_SECRET": signing_secret,
         "SLACK_API_URL": fake.api_url,
+        "SLACK_HOOKS_URL": fake.hooks_url,
         "HOST": "127.0.0.1",
         "PORT": str(app_port),
         "DATABASE_URL": f"sqlite:///{state_dir / APP_DATABASE}",

@@ -192,6 +192,11 @@ class FakeSlack:
         return f"{self.base_url}api/"
 
     @property
+    def hooks_url(self) -> str:
+        """Where this fake's response URLs point, as Slack's point at https://hooks.slack.com/."""
+        return f"{self.base_url}response/"
+
+    @property
     def clock_url(self) -> str:
         """Where the app reads the sandbox clock (sandbox only; not a Slack method)."""
         return f"{self.base_url}sandbox/clock"

@@ -220,6 +220,59 @@ def test_signed_but_malformed_requests_get_a_400_naming_the_problem(server, body
     assert counts(url) == before
 
 
+CLICK = {
+    "type": "block_actions",
+    "user": {"id": "U0ALICE"},
+    "team": {"id": "T0SANDBOX"},
+    "actions": [{"action_id": "x"}],
+}
+SUBMISSION = {"type": "view_submission", "user": {"id": "U0ALICE"}, "team": {"id": "T0SANDBOX"}, "view": {"id": "V1"}}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (command("start Elsewhere", response_url="http://169.254.169.254/latest/meta-data/"), "response_url"),
+        (command("start Elsewhere", response_url="https://hooks.slack.com.evil.example/commands/1"), "response_url"),
+        (
+            urlencode({"payload": json.dumps(CLICK | {"response_url": "https://hooks.slack.com@evil.example/x"})}),
+            "response_url",
+        ),
+        (
+            urlencode({"payload": json.dumps(SUBMISSION | {"response_urls": [{"response_url": "http://10.0.0.1/"}]})}),
+            "response_urls.0.response_url",
+        ),
+    ],
+    ids=["command-to-a-metadata-service", "command-to-a-look-alike-host", "click-with-userinfo", "modal"],
+)
+def test_a_request_naming_a_response_url_that_is_not_slacks_is_refused(server, body, field):
+    """mldesign posts to a request's response URL: a forged one would make it send requests anywhere (SSRF)."""
+    client, _, url = server
+    raw = body if isinstance(body, bytes) else body.encode()
+    before = counts(url)
+
+    response = client.post(
+        "/slack/events", content=raw, headers={"Content-Type": "application/x-www-form-urlencoded", **signed(raw)}
+    )
+
+    assert (response.status_code, response.text) == (
+        400,
+        f"malformed request: {field}: not one of Slack's response URLs",
+    )
+    assert counts(url) == before
+
+
+def test_a_command_with_slacks_response_url_is_answered(server):
+    client, _, _ = server
+    body = command("help", response_url="https://hooks.slack.com/commands/T0SANDBOX/1/abc")
+
+    response = client.post(
+        "/slack/events", content=body, headers={"Content-Type": "application/x-www-form-urlencoded", **signed(body)}
+    )
+
+    assert response.status_code == 200 and "/mldesign start" in response.text
+
+
 @FUZZ
 @given(
     body=st.binary(max_size=2000),

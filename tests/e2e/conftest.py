@@ -53,6 +53,7 @@ class BotProcess:
         self,
         *,
         api_url: str,
+        hooks_url: str,
         clock_url: str,
         token: str | None,
         database_url: str,
@@ -70,6 +71,7 @@ class BotProcess:
             **inherited,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": api_url,
+            "SLACK_HOOKS_URL": hooks_url,
             "DATABASE_URL": database_url,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
@@ -144,7 +146,12 @@ def bot_for(slack: FakeSlack, database_url: str, log_path: Path, **options: Any)
     """A bot process wired to the fake (its Web API and clock) with the first workspace's token by default."""
     options.setdefault("token", slack.workspace.bot_token)
     return BotProcess(
-        api_url=slack.api_url, clock_url=slack.clock_url, database_url=database_url, log_path=log_path, **options
+        api_url=slack.api_url,
+        hooks_url=slack.hooks_url,
+        clock_url=slack.clock_url,
+        database_url=database_url,
+        log_path=log_path,
+        **options,
     )
 
 
