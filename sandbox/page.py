@@ -7,11 +7,13 @@ the person's published Home view (views.publish) as Slack would.
 
 The static client lives in `sandbox/ui/`; its JSON routes are under `/ui/api/`. Every bad request is answered
 with a 4xx `{"error": ...}`, and every forwarded request returns the app's answer (status and body) so the page
-can say when the app failed.
+can say when the app failed. Only the page itself may use them: any other web page the developer has open could
+otherwise act as them in the sandbox (a cross-site form post, or a DNS name rebound to this machine).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import threading
@@ -55,11 +57,39 @@ class ApiError(Exception):
 Handler = Callable[[Request], Awaitable[dict[str, Any]]]
 
 
+def _foreign(request: Request) -> ApiError | None:
+    """Why a request to the page's API is not from the page, if it isn't: the page is asked for by an address
+    (127.0.0.1, another IP) or as localhost, never by a DNS name a site could rebind to this machine; a browser's
+    Origin must be the page's own; and what the page sends is JSON, which no form of another site can post."""
+    host = request.url.hostname or ""
+    if not _is_address_or_localhost(host):
+        return ApiError(403, f"the sandbox answers only at an IP address or localhost, not at {host!r}")
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        return ApiError(403, "cross-site requests are refused: use the sandbox page itself")
+    if request.method == "POST" and request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return ApiError(415, "the body must be JSON (Content-Type: application/json)")
+    return None
+
+
+def _is_address_or_localhost(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def _json_endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """Turn a handler's dict into JSON and every expected failure into a 4xx/502 JSON error, never a 500."""
 
     async def endpoint(request: Request) -> Response:
         try:
+            refused = _foreign(request)
+            if refused is not None:
+                raise refused
             return JSONResponse(await handler(request), headers=NO_CACHE)
         except ApiError as e:
             return JSONResponse({"error": e.error}, status_code=e.status)
@@ -290,6 +320,9 @@ class Page:
 
     async def events(self, request: Request) -> Response:
         """Server-Sent Events: `change` with the workspace version whenever it moves, keepalives meanwhile."""
+        refused = _foreign(request)
+        if refused is not None:
+            return JSONResponse({"error": refused.error}, status_code=refused.status)
         ws = self.workspace
         closing = self._closing
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -608,8 +609,44 @@ def test_bad_requests_get_a_4xx_json_error(
 
 
 def test_a_body_that_is_not_json_is_400(ui: httpx.Client) -> None:
-    response = ui.post("/ui/api/send", content=b"user=U0ALICE", headers={"Content-Type": "text/plain"})
+    response = ui.post("/ui/api/send", content=b"user=U0ALICE", headers={"Content-Type": "application/json"})
     assert response.status_code == 400 and response.json() == {"error": "the body must be a JSON object"}
+
+
+SEND = {"user": "U0ALICE", "channel": "C0MLTEAM", "text": "/mldesign help"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "error"),
+    [
+        ({"Content-Type": "text/plain"}, 415, "the body must be JSON"),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415, "the body must be JSON"),
+        ({"Origin": "https://evil.example"}, 403, "cross-site requests are refused"),
+        ({"Origin": "null"}, 403, "cross-site requests are refused"),
+        ({"Host": "rebound.evil.example"}, 403, "the sandbox answers only at an IP address or localhost"),
+    ],
+    ids=["text-plain", "form", "another-site", "sandboxed-frame", "dns-rebinding"],
+)
+def test_another_web_page_cannot_act_in_the_sandbox(
+    ui: httpx.Client, recorder: RecordingApp, headers: dict[str, str], status: int, error: str
+) -> None:
+    """Any page open in the developer's browser can post to 127.0.0.1; only the sandbox page itself may act."""
+    sent = ui.post("/ui/api/send", content=json.dumps(SEND), headers={"Content-Type": "application/json", **headers})
+
+    assert sent.status_code == status and sent.json()["error"].startswith(error)
+    assert recorder.received == [], "nothing reached the app"
+    if "Content-Type" not in headers:  # what the page reads is refused to another site too
+        assert ui.get("/ui/api/state", headers=headers).status_code == 403
+        assert ui.get("/ui/api/events", headers=headers).status_code == 403
+
+
+def test_the_page_itself_acts_from_its_own_origin(ui: httpx.Client, recorder: RecordingApp, fake: FakeSlack) -> None:
+    origin = fake.base_url.rstrip("/")
+    for base in (origin, origin.replace("127.0.0.1", "localhost")):
+        host = base.removeprefix("http://")
+        sent = ui.post("/ui/api/send", json=SEND, headers={"Origin": base, "Host": host})
+        assert sent.status_code == 200, sent.text
+    assert len(recorder.received) == 2
 
 
 def test_unknown_user_in_state_is_404(ui: httpx.Client) -> None:
