@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import faulthandler
+import fcntl
 import logging
 import os
 import select
@@ -44,6 +45,17 @@ SOCKET_BUFFER = 4 * 1024 * 1024  # jobs queued in the kernel while the worker is
 RESTART_BACKOFF_START = 1.0
 RESTART_BACKOFF_CAP = 30.0
 STOP_TIMEOUT = 15.0
+# Each `serve` keeps its worker's socket in a directory of its own, locked (flock) for as long as it runs; a
+# directory nobody holds is what a killed `serve` left, and the next one to start removes it.
+DIRECTORY_PREFIX = "mldesign-worker-"
+LOCK_NAME = "serve.lock"
+SOCKET_NAME = "worker.sock"
+# A directory this young may be one another `serve` is still setting up (between creating it and locking it).
+SETTLING_SECONDS = 10.0
+# Before serve locked its directory, it was "mldesign-" and a random suffix, holding only the socket: one nobody
+# answers on, untouched for this long, was left by a killed server (a live one re-binds its socket within 30 s).
+LEGACY_PREFIX = "mldesign-"
+LEGACY_IDLE_SECONDS = 3600.0
 # A worker takes about a second to be ready (it is forked with everything imported). Past this, `serve` answers
 # Slack without it (doing the Slack work itself until the worker is there), and the worker prints where it is.
 READY_TIMEOUT = 10.0
@@ -153,8 +165,10 @@ class WorkerProcess:
     already imported; a restart, with threads running, is a fresh interpreter (`mldesign worker`)."""
 
     def __init__(self) -> None:
-        self._directory = Path(tempfile.mkdtemp(prefix="mldesign-"))  # 0700: only this user can send jobs
-        self.address = str(self._directory / "worker.sock")
+        remove_stale_directories(Path(tempfile.gettempdir()))
+        self._directory = Path(tempfile.mkdtemp(prefix=DIRECTORY_PREFIX))  # 0700: only this user can send jobs
+        self._held = _hold(self._directory / LOCK_NAME)  # released by the kernel however this process ends
+        self.address = str(self._directory / SOCKET_NAME)
         self._child: _Child | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
@@ -230,6 +244,68 @@ class WorkerProcess:
                 child.signal(signal.SIGKILL)
                 child.wait()
         shutil.rmtree(self._directory, ignore_errors=True)
+        os.close(self._held)
+
+
+def remove_stale_directories(parent: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the socket directories that killed servers left in ``parent``; the removed ones."""
+    now = time.time() if now is None else now
+    removed = []
+    for directory in sorted(parent.glob(f"{LEGACY_PREFIX}*")):
+        try:
+            status = directory.lstat()
+        except FileNotFoundError:
+            continue
+        if not directory.is_dir() or directory.is_symlink() or status.st_uid != os.getuid():
+            continue
+        if directory.name.startswith(DIRECTORY_PREFIX):
+            stale = now - status.st_mtime > SETTLING_SECONDS and _unheld(directory / LOCK_NAME)
+        else:
+            stale = now - status.st_mtime > LEGACY_IDLE_SECONDS and _left_by_a_legacy_server(directory)
+        if stale:
+            shutil.rmtree(directory, ignore_errors=True)
+            removed.append(directory)
+    if removed:
+        logger.info("removed %d socket directories left by servers that were killed", len(removed))
+    return removed
+
+
+def _hold(path: Path) -> int:
+    descriptor = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    return descriptor
+
+
+def _unheld(lock: Path) -> bool:
+    """Whether no process holds ``lock`` (taking it for a moment to find out). A missing lock file is not stale:
+    it is either being created or belongs to something else."""
+    try:
+        descriptor = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # held by a running `serve` (EWOULDBLOCK), or not lockable: leave it
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _left_by_a_legacy_server(directory: Path) -> bool:
+    """A directory that holds nothing but a worker socket no process receives on."""
+    if [entry.name for entry in directory.iterdir()] != [SOCKET_NAME]:
+        return False
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        probe.connect(str(directory / SOCKET_NAME))
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return False
 
 
 def _tell(descriptor: int) -> None:

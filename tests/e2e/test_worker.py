@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BotProcess
+from bot.worker import DIRECTORY_PREFIX, SETTLING_SECONDS
+from tests.e2e.conftest import BotProcess, bot_for
 from tests.e2e.helpers import BOB, poll_until, question_number
 
 pytestmark = pytest.mark.sqlite_only  # processes and signals, whatever the database
@@ -82,3 +84,24 @@ def test_work_acknowledged_just_before_a_shutdown_is_done_before_the_server_exit
     assert [question_number(message) for message in thread.questions()] == [1, 2]
     assert thread.current_id() == "domain-experts"
     assert "did not stop" not in bot.log(), "the worker stopped on its own, it was not killed"
+
+
+def test_the_socket_directory_a_killed_server_left_is_removed_when_the_next_one_starts(slack, database_url, tmp_path):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    first = bot_for(slack, database_url, tmp_path / "first.log", environment={"TMPDIR": str(temporary)}).start()
+    (left,) = temporary.glob(f"{DIRECTORY_PREFIX}*")
+    worker = worker_of(first)
+    first.kill()
+    poll_until(lambda: not is_running(worker), what="the worker to stop with the server it belongs to")
+    worker_gone = time.time() - SETTLING_SECONDS - 1
+    os.utime(left, (worker_gone, worker_gone))  # as if it had been a while: a young one may be starting up
+
+    second = bot_for(slack, database_url, tmp_path / "second.log", environment={"TMPDIR": str(temporary)}).start()
+    try:
+        (kept,) = temporary.glob(f"{DIRECTORY_PREFIX}*")
+        assert kept != left and not left.exists()
+        assert "removed 1 socket directories left by servers that were killed" in second.log()
+    finally:
+        second.stop()
+    assert list(temporary.glob(f"{DIRECTORY_PREFIX}*")) == [], "a server that stops removes its own"
