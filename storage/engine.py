@@ -8,7 +8,10 @@ bounded below Slack's three-second window, so a stuck lock fails a request inste
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +32,8 @@ SQLITE_PAGE_CACHE_KIB = 256
 POSTGRES_LOCK_TIMEOUT = "2500ms"
 READ_ONLY = "mldesign_read_only"
 
+logger = logging.getLogger(__name__)
+
 
 def normalize_url(url: str) -> str:
     """Accept the common ``postgres://`` and ``postgresql://`` spellings and use the psycopg 3 driver."""
@@ -38,12 +43,31 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def create_private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file readable by this user alone (0600, as its WAL and shared-memory files then
+    are: SQLite gives them the database's mode), before SQLite would create it with the umask's 0644. The file
+    holds every answer and, when distributed, the workspaces' (encrypted) tokens. An existing file that others
+    can read is left as the operator made it, with a warning."""
+    path = make_url(url).database if url.startswith("sqlite") else None
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077:
+            logger.warning("the database file %s can be read by other users (mode %04o): chmod 600 it", path, mode)
+    except FileNotFoundError:
+        return  # no such directory: SQLite says so in its own words when it connects
+
+
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, **kwargs: Any) -> Engine:
     """An engine whose pool fits the process: ``pool_size`` connections for its request threads, and
     ``max_overflow`` more for background work, so no thread waits on the pool under a normal load."""
     url = normalize_url(url)
     pool = {"pool_size": pool_size, "max_overflow": max_overflow}
     if url.startswith("sqlite"):
+        create_private_sqlite_file(url)
         sqlite_arguments = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         engine = create_engine(url, connect_args=sqlite_arguments, **(pool if ":memory:" not in url else {}), **kwargs)
         _configure_sqlite(engine)

@@ -16,15 +16,16 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspe
 from sqlmodel import SQLModel
 
 from storage import installations, models  # noqa: F401  (register their tables on SQLModel.metadata)
-from storage.engine import normalize_url
+from storage.engine import create_private_sqlite_file, normalize_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from cryptography.fernet import MultiFernet
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration. Serving checks the database against it without importing Alembic, which costs start-up
 # half a second; a test keeps it equal to the head of storage/migrations/versions.
-HEAD = "0007"
+HEAD = "0008"
 # The schema that `create_all` built before migrations existed; such a database is adopted at this revision.
 BASELINE = "0001"
 
@@ -58,6 +59,7 @@ def migration_engine(url: str) -> Engine:
     """A plain engine for DDL. On SQLite its foreign keys stay off, so a batch table copy never cascades
     deletes, and SQLAlchemy (not the driver, which commits before DDL) begins the transaction, so a failed
     migration leaves nothing half done (the documented pysqlite recipe)."""
+    create_private_sqlite_file(normalize_url(url))
     engine = create_engine(normalize_url(url))
     if engine.dialect.name == "sqlite":
 
@@ -81,24 +83,26 @@ def current(engine: Engine) -> str | None:
 
 
 @contextmanager
-def _migrating(url: str) -> Iterator[tuple[Config, Connection]]:
-    """Alembic's configuration bound to one transaction on the database: all of a command, or nothing."""
+def _migrating(url: str, token_cipher: MultiFernet | None = None) -> Iterator[tuple[Config, Connection]]:
+    """Alembic's configuration bound to one transaction on the database: all of a command, or nothing. Migrations
+    that encrypt or decrypt stored Slack tokens find ``token_cipher`` in the configuration's attributes."""
     engine = migration_engine(url)
     try:
         with engine.begin() as connection:
             config = _config()
             config.attributes["connection"] = connection
+            config.attributes["token_cipher"] = token_cipher
             yield config, connection
     finally:
         engine.dispose()
 
 
-def upgrade(url: str, revision: str = "head") -> str:
+def upgrade(url: str, revision: str = "head", *, token_cipher: MultiFernet | None = None) -> str:
     """Migrate the database to ``revision`` in one transaction; returns the revision it is at afterwards."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
-    with _migrating(url) as (config, connection):
+    with _migrating(url, token_cipher) as (config, connection):
         if _predates_migrations(connection):
             command.stamp(config, BASELINE)
         command.upgrade(config, revision)
@@ -107,11 +111,11 @@ def upgrade(url: str, revision: str = "head") -> str:
     return found
 
 
-def downgrade(url: str, revision: str) -> None:
+def downgrade(url: str, revision: str, *, token_cipher: MultiFernet | None = None) -> None:
     """Undo migrations down to ``revision`` ("base" for none): for a rollback to an older release."""
     from alembic import command
 
-    with _migrating(url) as (config, _):
+    with _migrating(url, token_cipher) as (config, _):
         command.downgrade(config, revision)
 
 
