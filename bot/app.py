@@ -26,7 +26,7 @@ from flows.commands import CommandError
 from flows.nudges import ReminderError
 from flows.permissions import NotAnOwner
 from flows.walkthrough import WalkthroughError
-from storage.installations import installation_store, oauth_state_store
+from storage.installations import oauth_state_store
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,8 @@ def _distribution(services: Services) -> dict[str, Any]:
     settings = services.settings
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     client_secret = settings.slack_client_secret.get_secret_value()
-    store = installation_store(engine=services.engine, client_id=settings.slack_client_id)
+    store = services.clients.installation_store
+    assert store is not None, "a distributed app's clients read tokens from the installation store"
     oauth_settings = OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=client_secret,

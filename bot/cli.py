@@ -1,5 +1,5 @@
-"""The `mldesign` command: `serve` (HTTP mode), `socket` (Socket Mode), `sandbox` (a fake Slack) and
-`export` (a design document on standard output)."""
+"""The `mldesign` command: `serve` (HTTP mode), `socket` (Socket Mode), `sandbox` (a fake Slack), `export` (a
+design document on standard output), `manifest`, `db` (migrations) and `keys` (the token encryption keys)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,19 @@ def main(argv: list[str] | None = None) -> int:
     migrations.add_parser("current", help="print the database's schema revision and the code's")
     draft = migrations.add_parser("revision", help="draft the next migration from the models (for developers)")
     draft.add_argument("-m", "--message", required=True, help="what the migration changes")
+    keys = commands.add_parser("keys", help="the keys that encrypt the workspaces' tokens (distribution)")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    key_commands.add_parser("new", help="print a new key, for MLDESIGN_TOKEN_KEYS")
+    key_commands.add_parser(
+        "rotate",
+        help="re-encrypt every stored token with the first key of MLDESIGN_TOKEN_KEYS (after putting a new one first)",
+    )
     arguments = parser.parse_args(argv)
+    if arguments.command == "keys" and arguments.keys_command == "new":
+        from storage.installations import new_key
+
+        print(new_key())
+        return 0
     if arguments.command == "sandbox":
         return run_sandbox(port=arguments.port, state_dir=arguments.state_dir)
     if arguments.command == "manifest":
@@ -65,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_worker_command()
         if arguments.command == "db":
             return database_command(settings, arguments)
+        if arguments.command == "keys":
+            return rotate_keys(settings)
         if arguments.command == "serve":
             if arguments.migrate:
                 migrate(settings, "head")
@@ -152,10 +166,31 @@ def database_command(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def migrate(settings: Settings, revision: str) -> None:
     from storage import schema
+    from storage.installations import token_cipher
 
+    cipher = token_cipher(settings.token_keys()) if settings.token_keys() else None
     with _database_errors():
-        reached = schema.upgrade(settings.database_url, revision)
+        reached = schema.upgrade(settings.database_url, revision, token_cipher=cipher)
     print(f"mldesign: the database is at schema {reached}", flush=True)
+
+
+def rotate_keys(settings: Settings) -> int:
+    """`mldesign keys rotate`: every stored token re-encrypted with the first key, so older keys can be dropped."""
+    from storage.engine import make_engine
+    from storage.installations import UnreadableToken, rotate_tokens, token_cipher
+
+    if not settings.token_keys():
+        raise SettingsError("MLDESIGN_TOKEN_KEYS is not set; it is required for this command.")
+    with _database_errors():
+        engine = make_engine(settings.database_url)
+        try:
+            rotated = rotate_tokens(engine=engine, cipher=token_cipher(settings.token_keys()))
+        except UnreadableToken as error:
+            raise SettingsError(f"MLDESIGN_TOKEN_KEYS: {error}") from None
+        finally:
+            engine.dispose()
+    print(f"mldesign: {rotated} stored secrets are encrypted with the first key; the others can be removed", flush=True)
+    return 0
 
 
 @contextmanager

@@ -37,13 +37,19 @@ from bot.nudger import DESIGNS_AT_ONCE, Nudger
 from bot.ownership import Deleted
 from bot.publisher import Publisher
 from bot.replays import SIGNATURE_LIFETIME, ReplayGuard
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.slack_clients import SlackClients
 from bot.worker import WorkerLink
 from flows.catalog import load_catalog
 from storage import repositories as repo
 from storage.engine import make_engine, read_scope, session_scope
-from storage.installations import installation_store, prune_expired_states
+from storage.installations import (
+    UnreadableToken,
+    check_readable,
+    installation_store,
+    prune_expired_states,
+    token_cipher,
+)
 from storage.schema import require_current
 
 logger = logging.getLogger(__name__)
@@ -178,7 +184,12 @@ def slack_clients(settings: Settings, engine: Engine) -> SlackClients:
     """One workspace's token, or (when distributed) each installed workspace's token from the database."""
     if settings.distributed:
         assert settings.slack_client_id is not None
-        store = installation_store(engine=engine, client_id=settings.slack_client_id)
+        cipher = token_cipher(settings.token_keys())
+        try:
+            check_readable(engine=engine, cipher=cipher)
+        except UnreadableToken as error:
+            raise SettingsError(f"MLDESIGN_TOKEN_KEYS: {error}") from None
+        store = installation_store(engine=engine, client_id=settings.slack_client_id, cipher=cipher)
         return SlackClients(
             base_url=settings.slack_api_url,
             installation_store=store,
@@ -208,10 +219,10 @@ def build_services(settings: Settings, *, worker_address: str | None = None) -> 
         require_current(engine)
         catalogs = Catalogs(engine=engine, current=catalog)
         catalogs.keep_current()
+        clients = slack_clients(settings, engine)
     except BaseException:
         engine.dispose()
         raise
-    clients = slack_clients(settings, engine)
     background = KeyedBackground(max_workers=settings.mldesign_background_workers)
     local = LocalJobs(background)
     jobs: Jobs = local if worker_address is None else WorkerLink(worker_address, fallback=local)

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # often the sweep looks for changes not yet shown in Slack (left by a crash or a Slack outage).
     mldesign_dispatch_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
     mldesign_sweep_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    # Distribution: the keys the workspaces' tokens are encrypted with in the database, comma-separated, newest
+    # first (Fernet keys: `mldesign keys new` makes one). Only the first encrypts; the others still decrypt.
+    mldesign_token_keys: SecretStr | None = None
     # Days a workspace's designs are kept after it uninstalls mldesign (reinstalling within them keeps them).
     mldesign_uninstall_grace_days: Annotated[int, Field(ge=0, le=3650)] = 30
     # Sandbox only: follow the fake Slack's clock, which can be fast-forwarded.
@@ -76,6 +79,21 @@ class Settings(BaseSettings):
             )
         return SecretStr(secret)
 
+    @field_validator("mldesign_token_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        from cryptography.fernet import Fernet  # only when distributed: a single-token install never loads it
+
+        keys = [key.strip() for key in value.get_secret_value().split(",")]
+        for number, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(f"key {number} is not a Fernet key; `mldesign keys new` makes one") from None
+        return SecretStr(",".join(keys))
+
     @model_validator(mode="after")
     def _one_way_to_get_tokens(self) -> Self:
         if (self.slack_client_id is None) != (self.slack_client_secret is None):
@@ -86,12 +104,21 @@ class Settings(BaseSettings):
                 "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set; use the token for one workspace, or "
                 "SLACK_CLIENT_ID/SLACK_CLIENT_SECRET to install in many, not both"
             )
+        if self.slack_client_id is not None and self.mldesign_token_keys is None:
+            raise ValueError(
+                "MLDESIGN_TOKEN_KEYS is not set; distribution keeps each workspace's token in the database, "
+                "encrypted with it: make a key with `mldesign keys new`"
+            )
         return self
 
     def secrets(self) -> list[str]:
         """Every configured secret, for the log filter that masks them."""
         values = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, self.slack_client_secret)
-        return [value.get_secret_value() for value in values if value is not None]
+        return [value.get_secret_value() for value in values if value is not None] + self.token_keys()
+
+    def token_keys(self) -> list[str]:
+        """MLDESIGN_TOKEN_KEYS, newest first (none when not set)."""
+        return self.mldesign_token_keys.get_secret_value().split(",") if self.mldesign_token_keys else []
 
     @property
     def distributed(self) -> bool:

@@ -97,6 +97,11 @@ class SlackClients:
             self._by_team[team_id] = (now, client)
         return client
 
+    @property
+    def installation_store(self) -> InstallationStore | None:
+        """Where the workspaces' tokens are kept (distributed), for Bolt's OAuth flow and authorize."""
+        return self._store
+
     def webhook(self, response_url: str) -> WebhookClient | None:
         """A client for one of Slack's response URLs; None (and a warning) for any other URL."""
         if not is_response_url(response_url, self._hooks_url):

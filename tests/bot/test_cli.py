@@ -19,6 +19,7 @@ SLACK_VARIABLES = (
     "SLACK_CLIENT_ID",
     "SLACK_CLIENT_SECRET",
     "MLDESIGN_CATALOG",
+    "MLDESIGN_TOKEN_KEYS",
 )
 SIGNING_SECRET = "cli-signing-secret-0123456789abcdef"
 
@@ -54,6 +55,17 @@ def run(capsys, *argv: str) -> tuple[int, str]:
             "mldesign: SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set",
         ),
         ("serve", {"SLACK_CLIENT_ID": "1.2"}, "mldesign: SLACK_CLIENT_SECRET is not set"),
+        (
+            "serve",
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c"},
+            "mldesign: MLDESIGN_TOKEN_KEYS is not set; distribution keeps each workspace's token in the database, "
+            "encrypted with it: make a key with `mldesign keys new`",
+        ),
+        (
+            "serve",
+            {"MLDESIGN_TOKEN_KEYS": "pYQ3cW0iJ9d7vG2Kx8n1u5ZtT4aRbL6mE0sHqFjNwCk=, not-a-key"},
+            "mldesign: MLDESIGN_TOKEN_KEYS is invalid: key 2 is not a Fernet key; `mldesign keys new` makes one",
+        ),
         ("serve", {"LOG_FORMAT": "xml"}, "mldesign: LOG_FORMAT is invalid"),
         ("serve", {"SLACK_SIGNING_SECRET": ""}, "mldesign: SLACK_SIGNING_SECRET is invalid: it is empty; copy"),
         (
@@ -75,6 +87,8 @@ def run(capsys, *argv: str) -> tuple[int, str]:
         "port-not-a-number",
         "token-and-oauth",
         "client-id-without-secret",
+        "distributed-without-token-keys",
+        "a-token-key-that-is-no-key",
         "bad-log-format",
         "empty-signing-secret",
         "placeholder-signing-secret",
@@ -192,3 +206,30 @@ def test_env_example_lists_every_setting():
     }
 
     assert listed == {name.upper() for name in Settings.model_fields}
+
+
+def test_keys_new_prints_a_key_that_settings_take(capsys):
+    assert main(["keys", "new"]) == 0
+    key = capsys.readouterr().out.strip()
+
+    assert Settings(slack_signing_secret=SIGNING_SECRET, mldesign_token_keys=key).token_keys() == [key]
+
+
+def test_keys_rotate_says_how_many_secrets_it_re_encrypted(capsys, monkeypatch):
+    assert run(capsys, "db", "upgrade")[0] == 0
+    main(["keys", "new"])
+    monkeypatch.setenv("MLDESIGN_TOKEN_KEYS", capsys.readouterr().out.strip())
+
+    code = main(["keys", "rotate"])
+
+    assert code == 0
+    assert capsys.readouterr().out == (
+        "mldesign: 0 stored secrets are encrypted with the first key; the others can be removed\n"
+    )
+
+
+def test_keys_rotate_without_keys_is_one_line(capsys):
+    code, err = run(capsys, "keys", "rotate")
+
+    assert code == 2
+    assert err == "mldesign: MLDESIGN_TOKEN_KEYS is not set; it is required for this command.\n"

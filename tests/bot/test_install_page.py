@@ -17,7 +17,7 @@ from bot.server import INSTALLS_PER_MINUTE, create_web_app
 from bot.services import Services, build_services
 from bot.settings import Settings
 from sandbox import FakeSlack
-from storage.installations import oauth_states_table
+from storage.installations import new_key, oauth_states_table
 
 SECRET = "install-signing-secret-0123456789ab"
 
@@ -29,6 +29,7 @@ def services(database_url: str) -> Iterator[Services]:
             Settings(
                 slack_client_id="install-client-id",
                 slack_client_secret="install-client-secret",
+                mldesign_token_keys=new_key(),
                 slack_signing_secret=SECRET,
                 slack_api_url=fake.api_url,
                 slack_authorize_url=f"{fake.base_url}oauth/v2/authorize",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from bot.manifest import BOT_SCOPES
@@ -20,6 +21,7 @@ from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, poll_
 from tests.slack_text import all_text
 
 CLIENT_ID, CLIENT_SECRET = "sandbox-client-id", "sandbox-client-secret"
+TOKEN_KEY = "pYQ3cW0iJ9d7vG2Kx8n1u5ZtT4aRbL6mE0sHqFjNwCk="  # a Fernet key, for MLDESIGN_TOKEN_KEYS
 TEAM_A, TEAM_B = "T0SANDBOX", "T0OTHER"
 
 
@@ -41,6 +43,7 @@ def distributed_bot(two_workspaces: FakeSlack, database_url: str, tmp_path: Path
         environment={
             "SLACK_CLIENT_ID": CLIENT_ID,
             "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+            "MLDESIGN_TOKEN_KEYS": TOKEN_KEY,
             "SLACK_AUTHORIZE_URL": f"{two_workspaces.base_url}oauth/v2/authorize",
             "SLACK_REDIRECT_URI": f"http://127.0.0.1:{port}/slack/oauth_redirect",
         },
@@ -65,12 +68,19 @@ def installed(two_workspaces: FakeSlack, distributed_bot: BotProcess) -> dict[st
         driver.close()
 
 
-def bot_tokens(database_url: str) -> dict[str, str]:
+def stored_bot_tokens(database_url: str) -> dict[str, str]:
+    """The slack_bots rows as they are in the database, read with plain SQL."""
     engine = make_engine(database_url)
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT team_id, bot_token FROM slack_bots")).all()
     engine.dispose()
     return {team: token for team, token in rows}
+
+
+def bot_tokens(database_url: str) -> dict[str, str]:
+    """Each workspace's bot token, decrypted with the key the bot was given."""
+    cipher = Fernet(TOKEN_KEY)
+    return {team: cipher.decrypt(stored.encode()).decode() for team, stored in stored_bot_tokens(database_url).items()}
 
 
 def export_button(design_id: int) -> dict:
@@ -102,6 +112,27 @@ def test_the_install_page_stores_a_token_per_workspace_and_each_works_with_its_o
     posts_a = [call for call in a.calls() if call.method == "chat.postMessage"]
     assert posts_a and {call.token for call in posts_a} == {tokens[TEAM_A]}
     assert b.messages(CHANNEL) == [], "nothing of workspace A lands in workspace B"
+
+
+def test_the_tokens_in_the_database_are_encrypted_and_useless_to_anyone_without_the_key(
+    two_workspaces, installed, database_url
+):
+    a, b = two_workspaces.workspaces
+    raw = stored_bot_tokens(database_url)
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        everything = " ".join(
+            str(value)
+            for table in ("slack_bots", "slack_installations")
+            for row in connection.execute(text(f"SELECT * FROM {table}")).all()
+            for value in row
+        )
+    engine.dispose()
+
+    for team, stored in raw.items():
+        assert not stored.startswith("xox") and a.token(stored) is None and b.token(stored) is None
+        assert Fernet(TOKEN_KEY).decrypt(stored.encode()).decode().startswith("xoxb-"), team
+    assert "xox" not in everything, "no token of any kind is stored in clear"
 
 
 def test_one_workspace_never_sees_the_other_designs_through_any_door(two_workspaces, installed, database_url):
