@@ -55,3 +55,21 @@ def test_text_lines_keep_request_fields_on_the_same_line():
 
     assert printed.endswith("WARNING bot.test slack request team=T1 kind=event message status=200")
     assert "\n" not in printed
+
+
+def test_the_token_encryption_keys_are_masked_like_every_configured_secret():
+    from bot.settings import Settings
+    from storage.installations import new_key
+
+    old, new = new_key(), new_key()
+    settings = Settings(
+        slack_client_id="1.2",
+        slack_client_secret="client-secret-123456",
+        slack_signing_secret="signing-secret-0123456789abcdefghij",
+        mldesign_token_keys=f"{new},{old}",
+    )
+    line = record("keys were %s", f"{new},{old}")
+
+    Redactor(settings.secrets()).filter(line)
+
+    assert line.getMessage() == "keys were [redacted],[redacted]"
