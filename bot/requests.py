@@ -23,7 +23,7 @@ from bot.slack_clients import SLACK_HOOKS_URL, is_response_url
 RETRY_HEADER = "x-slack-retry-num"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: Python and pytest set an exception's traceback as an attribute
 class Rejected(Exception):
     """The request is refused with ``status``; ``reason`` is the one line the sender sees."""
 

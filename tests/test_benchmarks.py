@@ -12,7 +12,7 @@ from slack_sdk.signature import SignatureVerifier
 from benchmarks import __main__ as runner
 from benchmarks import summary
 from benchmarks.ack import Requests
-from benchmarks.common import SECRET, Check, Outcome, _percentile, signature_headers
+from benchmarks.common import HOOKS_URL, SECRET, Check, Outcome, _percentile, signature_headers
 from bot.requests import accept
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:4100/slack/events
@@ -41,6 +41,7 @@ def test_every_benchmark_request_passes_mldesigns_gate_as_a_distinct_request(kin
             headers=headers,
             verifier=SignatureVerifier(SECRET),
             first_time=lambda signature: signature not in seen and not seen.add(signature),
+            hooks_url=HOOKS_URL,
         )
         assert accepted.body  # parsed, signed and of a shape the listeners read
 
