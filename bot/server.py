@@ -34,6 +34,7 @@ from starlette.routing import Route
 from bot.requests import Rejected, accept
 from bot.services import Services
 from bot.worker import ADDRESS_VARIABLE
+from storage.installations import count_live_states
 
 logger = logging.getLogger(__name__)
 request_logger = logging.getLogger("bot.requests")
@@ -42,6 +43,9 @@ MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything 
 # Each visit to the install page stores an OAuth state for ten minutes. A person installs once: a few visits a
 # minute from one address is plenty, and keeps anyone from filling the database with states.
 INSTALLS_PER_MINUTE = RateLimitItemPerMinute(10)
+# However many addresses ask, no more installs than this wait for people to come back from Slack at once: a
+# workspace installs in a minute, so this is far more than any launch day, and bounds the states stored.
+MAX_PENDING_INSTALLS = 1_000
 # The workspace an "Add to Slack" link may preselect (`/slack/install?team=T0123`); anything else is dropped.
 TEAM_ID = re.compile(r"[TE][A-Z0-9]{2,30}")
 
@@ -96,25 +100,37 @@ def create_web_app(
 
     installs = MovingWindowRateLimiter(MemoryStorage()) if bolt_app.oauth_flow is not None else None
 
+    def refuse_install(request: Request) -> str | None:
+        """Why this visit to the install page is turned away, if it is: too many from its address, or too many
+        installs pending at once (each visit stores an OAuth state)."""
+        assert installs is not None
+        if not installs.hit(INSTALLS_PER_MINUTE, "install", client_network(request)):
+            return "Too many install attempts from your address; try again in a minute."
+        with services.read_only() as session:
+            pending = count_live_states(session=session, now=datetime.now(UTC))
+        if pending >= MAX_PENDING_INSTALLS:
+            logger.warning("install page refused: %d installs pending, the most there may be", pending)
+            return "Too many installs are in progress right now; try again in a few minutes."
+        return None
+
     async def oauth(request: Request) -> Response:
         """The install link and Slack's redirect back after "Allow" (distribution only)."""
         started = time.perf_counter()
         flow = bolt_app.oauth_flow
         assert flow is not None and installs is not None
         installing = request.url.path == flow.install_path
-        if installing and not installs.hit(INSTALLS_PER_MINUTE, "install", client_address(request)):
+        refusal = await run_in_threadpool(refuse_install, request) if installing else None
+        if refusal is not None:
             log_request(started, 429, kind=f"oauth {request.url.path}")
-            return PlainTextResponse(
-                "Too many install attempts from your address; try again in a minute.",
-                status_code=429,
-                headers={"Retry-After": "60"},
-            )
+            return PlainTextResponse(refusal, status_code=429, headers={"Retry-After": "60"})
         query = install_query(request.url.query) if installing else request.url.query
         bolt_request = BoltRequest(body="", query=query, headers=dict(request.headers))
         handle = flow.handle_installation if installing else flow.handle_callback
         bolt_response = await run_in_threadpool(handle, bolt_request)
         log_request(started, bolt_response.status, kind=f"oauth {request.url.path}")
-        return oauth_response(bolt_response, secure=not is_loopback(request.url.hostname))
+        return oauth_response(
+            bolt_response, secure=cookie_must_be_secure(request, services.settings.slack_redirect_uri)
+        )
 
     async def healthz(_: Request) -> Response:
         try:
@@ -148,10 +164,20 @@ def create_web_app(
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def client_address(request: Request) -> str:
+def client_network(request: Request) -> str:
     """Who is asking, for the install page's limit: the peer, or the client a trusted proxy names (uvicorn reads
-    X-Forwarded-For from the addresses in FORWARDED_ALLOW_IPS)."""
-    return request.client.host if request.client else "unknown"
+    X-Forwarded-For from the addresses in FORWARDED_ALLOW_IPS). An IPv6 client counts by its /64, the block one
+    subscriber is given, so switching addresses within it gains nothing."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def install_query(query: str) -> str:
@@ -159,6 +185,16 @@ def install_query(query: str) -> str:
     anything but a workspace id would smuggle parameters into the "Add to Slack" link."""
     team = parse_qs(query).get("team", [""])[0]
     return urlencode({"team": team}) if TEAM_ID.fullmatch(team) else ""
+
+
+def cookie_must_be_secure(request: Request, redirect_uri: str | None) -> bool:
+    """The OAuth state cookie is Secure unless the page is plainly a developer's own: asked for over http, on
+    this machine, neither behind a TLS proxy (X-Forwarded-Proto) nor sending people back to an https redirect."""
+    if request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").casefold() == "https":
+        return True
+    if redirect_uri is not None and redirect_uri.startswith("https://"):
+        return True
+    return not is_loopback(request.url.hostname)
 
 
 def is_loopback(host: str | None) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
@@ -45,11 +45,18 @@ SLACK_HOOKS_URL = "https://hooks.slack.com/"
 
 def is_response_url(url: str, hooks_url: str = SLACK_HOOKS_URL) -> bool:
     """Whether ``url`` is one of Slack's response URLs (under ``hooks_url``): the only place mldesign posts to that
-    a request names, so a forged request or job can't make it send anywhere else."""
+    a request names, so a forged request or job can't make it send anywhere else. It is read as urllib will
+    send it: printable ASCII only (urlsplit drops tabs and line breaks that the request would keep), and no dot
+    segment that would climb out of the hooks' path."""
+    if not url.isascii() or any(ord(character) <= 0x20 or ord(character) == 0x7F for character in url):
+        return False
     try:
         found, hooks = urlsplit(url), urlsplit(hooks_url)
+        segments = unquote(found.path).split("/")
         return (
-            found.scheme == hooks.scheme
+            "." not in segments
+            and ".." not in segments
+            and found.scheme == hooks.scheme
             and found.username is None
             and found.password is None
             and (found.hostname, found.port) == (hooks.hostname, hooks.port)

@@ -22,6 +22,7 @@ import select
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -165,7 +166,10 @@ class WorkerProcess:
     already imported; a restart, with threads running, is a fresh interpreter (`mldesign worker`)."""
 
     def __init__(self) -> None:
-        remove_stale_directories(Path(tempfile.gettempdir()))
+        try:
+            remove_stale_directories(Path(tempfile.gettempdir()))
+        except OSError as error:  # tidying up is never a reason not to start
+            logger.warning("could not look for socket directories left by killed servers: %s", error)
         self._directory = Path(tempfile.mkdtemp(prefix=DIRECTORY_PREFIX))  # 0700: only this user can send jobs
         self._held = _hold(self._directory / LOCK_NAME)  # released by the kernel however this process ends
         self.address = str(self._directory / SOCKET_NAME)
@@ -254,14 +258,14 @@ def remove_stale_directories(parent: Path, *, now: float | None = None) -> list[
     for directory in sorted(parent.glob(f"{LEGACY_PREFIX}*")):
         try:
             status = directory.lstat()
-        except FileNotFoundError:
+            if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.getuid():  # a link, a file, another user's
+                continue
+            if directory.name.startswith(DIRECTORY_PREFIX):
+                stale = now - status.st_mtime > SETTLING_SECONDS and _unheld(directory / LOCK_NAME)
+            else:
+                stale = now - status.st_mtime > LEGACY_IDLE_SECONDS and _left_by_a_legacy_server(directory)
+        except OSError:  # removed meanwhile by another server starting, or not ours to read
             continue
-        if not directory.is_dir() or directory.is_symlink() or status.st_uid != os.getuid():
-            continue
-        if directory.name.startswith(DIRECTORY_PREFIX):
-            stale = now - status.st_mtime > SETTLING_SECONDS and _unheld(directory / LOCK_NAME)
-        else:
-            stale = now - status.st_mtime > LEGACY_IDLE_SECONDS and _left_by_a_legacy_server(directory)
         if stale:
             shutil.rmtree(directory, ignore_errors=True)
             removed.append(directory)

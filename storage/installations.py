@@ -5,20 +5,24 @@ migrations create and check them like any other table.
 Every token (bot, user, refresh) and the incoming webhook URL are encrypted at rest with Fernet (AES-128-CBC and
 HMAC-SHA256, from ``cryptography``) under the keys in MLDESIGN_TOKEN_KEYS: a copy of the database, a backup or a
 leaked dump holds no credential that works in Slack without the key. The first key encrypts; the others only
-decrypt, so a key is rotated by putting a new one first and running `mldesign keys rotate`.
+decrypt, so a key is rotated by putting a new one first and running `mldesign keys rotate`, which also encrypts
+any value an older mldesign wrote in clear.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Connection, Dialect, Engine, Table, Text, delete, select, update
+from sqlalchemy import Connection, Dialect, Engine, Table, Text, delete, func, select, update
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # cryptography is imported where tokens are handled: a single-token install never needs it
     from cryptography.fernet import MultiFernet
@@ -81,10 +85,12 @@ class EncryptedText(TypeDecorator[str]):
         return None if value is None else self.cipher.encrypt(value.encode()).decode()
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        """The stored value decrypted; one still in clear (written by an older mldesign during a rolling upgrade,
+        say) is read as it is, and `mldesign keys rotate` encrypts it."""
         from cryptography.fernet import InvalidToken
 
-        if value is None:
-            return None
+        if value is None or not value.startswith(ENCRYPTED_PREFIX):
+            return value
         try:
             return self.cipher.decrypt(value.encode()).decode()
         except InvalidToken:
@@ -114,6 +120,12 @@ def oauth_state_store(*, engine: Engine) -> SQLAlchemyOAuthStateStore:
     return SQLAlchemyOAuthStateStore(
         expiration_seconds=OAUTH_STATE_SECONDS, engine=engine, table_name=OAUTH_STATES_TABLE
     )
+
+
+def count_live_states(*, session: Session, now: datetime) -> int:
+    """How many installs are under way: OAuth states issued and not yet used or expired."""
+    live = oauth_states_table.c.expire_at >= now.astimezone(UTC).replace(tzinfo=None)
+    return session.execute(select(func.count()).select_from(oauth_states_table).where(live)).scalar_one()
 
 
 def prune_expired_states(*, session: Session, now: datetime) -> None:
@@ -157,11 +169,13 @@ def encrypt_clear(cipher: MultiFernet) -> Transform:
 
 
 def rotate_to_first_key(cipher: MultiFernet) -> Transform:
-    """A transform that re-encrypts a value with the first key (after a new key was put first)."""
-
+    """A transform that re-encrypts a value with the first key (after a new key was put first), and encrypts one
+    still in clear."""
     from cryptography.fernet import InvalidToken
 
     def rotate(value: str) -> str:
+        if not value.startswith(ENCRYPTED_PREFIX):
+            return cipher.encrypt(value.encode()).decode()
         try:
             return cipher.rotate(value.encode()).decode()
         except InvalidToken:
@@ -181,10 +195,13 @@ def rotate_tokens(*, engine: Engine, cipher: MultiFernet) -> int:
 
 def check_readable(*, engine: Engine, cipher: MultiFernet) -> None:
     """Fail (UnreadableToken) if the configured keys can't decrypt every stored secret; at start-up, so a removed
-    key is one line then, not a failed request later."""
+    key is one line then, not a failed request later. Secrets still in clear are named in a warning."""
     decrypt = EncryptedText(cipher).process_result_value
     with engine.connect() as connection:
         for table in (installations_table, bots_table):
             for row in connection.execute(select(*(table.c[name] for name in SECRET_COLUMNS[table.name]))):
                 for value in row:
                     decrypt(value, connection.dialect)
+        clear = count_clear_secrets(connection)
+    if clear:
+        logger.warning("%d stored Slack tokens are in clear: `mldesign keys rotate` encrypts them", clear)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, insert, select
 from starlette.testclient import TestClient
 
 from bot.app import create_app
-from bot.server import INSTALLS_PER_MINUTE, create_web_app
+from bot.server import INSTALLS_PER_MINUTE, MAX_PENDING_INSTALLS, create_web_app
 from bot.services import Services, build_services
 from bot.settings import Settings
 from sandbox import FakeSlack
@@ -73,6 +73,13 @@ def test_the_state_cookie_is_secure_everywhere_but_on_this_machine(web_app, host
     assert ("Secure" in cookie) is secure
 
 
+def test_behind_a_tls_proxy_that_asks_for_127_0_0_1_the_cookie_stays_secure(web_app):
+    """nginx passes its upstream's address as the Host by default; X-Forwarded-Proto tells the truth."""
+    response = client(web_app, host="127.0.0.1:3000").get("/slack/install", headers={"X-Forwarded-Proto": "https"})
+
+    assert "Secure" in response.headers["set-cookie"]
+
+
 def test_a_team_in_the_install_link_is_kept_only_when_it_is_a_workspace_id(web_app):
     page = client(web_app)
 
@@ -95,6 +102,30 @@ def test_one_address_asking_for_the_install_page_again_and_again_is_told_to_wait
     assert "try again in a minute" in refused.text
     assert other.get("/slack/install").status_code == 200
     assert states(services.engine) == INSTALLS_PER_MINUTE.amount + 1
+
+
+def test_addresses_of_one_ipv6_block_share_the_limit(web_app):
+    """One subscriber holds a whole /64: a new address from it per visit gains nothing."""
+    answers = [
+        client(web_app, address=f"2001:db8:1:2::{n:x}").get("/slack/install").status_code
+        for n in range(1, INSTALLS_PER_MINUTE.amount + 3)
+    ]
+
+    assert answers.count(200) == INSTALLS_PER_MINUTE.amount and answers[-1] == 429
+    assert client(web_app, address="2001:db8:1:3::1").get("/slack/install").status_code == 200
+
+
+def test_no_more_installs_than_the_most_pending_are_started_from_however_many_addresses(web_app, services):
+    soon = (datetime.now(UTC) + timedelta(minutes=5)).replace(tzinfo=None)
+    with services.engine.begin() as connection:
+        connection.execute(
+            insert(oauth_states_table), [{"state": f"s-{n}", "expire_at": soon} for n in range(MAX_PENDING_INSTALLS)]
+        )
+
+    refused = client(web_app, address="192.0.2.77").get("/slack/install")
+
+    assert refused.status_code == 429 and "Too many installs are in progress right now" in refused.text
+    assert states(services.engine) == MAX_PENDING_INSTALLS
 
 
 def test_housekeeping_forgets_the_states_nobody_came_back_with(web_app, services):

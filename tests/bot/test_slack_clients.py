@@ -24,6 +24,12 @@ from bot.slack_clients import SlackClients, is_response_url
         ("http://169.254.169.254/latest/meta-data/", False),
         ("https://[::1/", False),
         ("", False),
+        ("https://hooks.sla\tck.com/actions/1", False),  # urlsplit drops the tab; the request would not
+        ("https://hooks.slack.com/actions/1\r\nHost: evil.example", False),
+        ("https://hooks.slack.com/actions/é", False),
+        ("https://hooks.slack.com/actions/../../services/T1/B1/x", False),
+        ("https://hooks.slack.com/actions/%2e%2e/services/T1/B1/x", False),
+        ("https://hooks.slack.com/actions/./1", False),
     ],
 )
 def test_only_slacks_response_urls_are_allowed(url, allowed):
@@ -33,6 +39,7 @@ def test_only_slacks_response_urls_are_allowed(url, allowed):
 def test_a_fake_slack_names_its_own_hooks_and_only_those():
     assert is_response_url("http://127.0.0.1:4000/response/42", "http://127.0.0.1:4000/response/")
     assert not is_response_url("http://127.0.0.1:4000/api/chat.postMessage", "http://127.0.0.1:4000/response/")
+    assert not is_response_url("http://127.0.0.1:4000/response/../api/x", "http://127.0.0.1:4000/response/")
     assert not is_response_url("http://127.0.0.1:4001/response/42", "http://127.0.0.1:4000/response/")
 
 

@@ -91,3 +91,18 @@ def test_what_is_not_a_server_socket_directory_is_never_touched(tmp_path):
 
     assert remove_stale_directories(tmp_path, now=NOW) == []
     assert sandbox.exists() and bench.exists() and target.exists()
+
+
+def test_a_directory_removed_by_another_server_meanwhile_is_passed_over(tmp_path, monkeypatch):
+    """Two servers starting at once may both find a stale directory; the second finds it gone, and starts anyway."""
+    gone = directory(tmp_path, "mldesign-abc123de", age=LEGACY_IDLE_SECONDS + 1, files=(SOCKET_NAME,))
+    iterdir = Path.iterdir
+
+    def removed_meanwhile(self: Path):
+        if self == gone:
+            raise FileNotFoundError(self)
+        return iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", removed_meanwhile)
+
+    assert remove_stale_directories(tmp_path, now=NOW) == []

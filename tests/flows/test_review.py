@@ -10,7 +10,7 @@ import pytest
 from flows.assessment import assess
 from flows.brief import stakeholder_brief
 from flows.catalog import Catalog, parse_catalog
-from flows.review import RULES, Severity, readiness, review
+from flows.review import RULES, Severity, readiness, review, says_nothing
 
 
 @dataclass(frozen=True)
@@ -213,3 +213,32 @@ def test_brief_of_a_fresh_design_is_empty(catalog):
 def test_brief_shortens_a_long_goal(catalog):
     brief = stakeholder_brief(catalog, {"goals": Given("x" * 5000)}, [])
     assert brief.goal is not None and len(brief.goal) == 300 and brief.goal.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("text", "nothing"),
+    [
+        ("none", True),
+        ("N/A", True),
+        ("n/a.", True),
+        ("TBD", True),
+        ("tbd!!", True),
+        ("Not sure?", True),
+        ("don\u2019t know", True),
+        ("Not yet", True),
+        ("No, we only use purchased data", True),
+        ("  --- none", True),
+        ("-", True),
+        ("?", True),
+        ("...", True),
+        ("\N{SHRUG}", True),
+        ("-" * 3_000 + " we have a plan", True),  # only the first 3,000 characters are read
+        ("nobody has asked", False),
+        ("nah", False),
+        ("TBD by Friday: Dana owns it", False),
+        ("We log outcomes nightly", False),
+        ("-" * 2_999 + "x", False),
+    ],
+)
+def test_an_answer_says_nothing_when_it_is_empty_of_words_or_a_no(text, nothing):
+    assert says_nothing(text) is nothing

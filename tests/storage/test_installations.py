@@ -3,6 +3,7 @@ when an older database is migrated, re-encrypted when a key is rotated, and refu
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import pytest
@@ -14,6 +15,7 @@ from storage.engine import make_engine
 from storage.installations import (
     BOTS_TABLE,
     INSTALLATIONS_TABLE,
+    SECRET_COLUMNS,
     UnreadableToken,
     bots_table,
     check_readable,
@@ -35,12 +37,19 @@ def raw(engine: Engine, table: str, column: str) -> list[str | None]:
         return [value for (value,) in connection.execute(text(f"SELECT {column} FROM {table} ORDER BY id"))]
 
 
-def installation(team_id: str = "T0ONE") -> Installation:
+USER_TOKEN = "xoxp-1234567890-0987654321-1122334455-aabbccddeeff00112233445566778899"
+WEBHOOK = "https://hooks.slack.com/services/T0ONE/B0HOOK/abcdefghijklmnopqrstuvwx"
+
+
+def installation(team_id: str = "T0ONE", bot_token: str = BOT_TOKEN) -> Installation:
     return Installation(
         app_id="A0APP",
         team_id=team_id,
         user_id="U0ALICE",
-        bot_token=BOT_TOKEN,
+        user_token=USER_TOKEN,
+        user_refresh_token=REFRESH_TOKEN,
+        incoming_webhook_url=WEBHOOK,
+        bot_token=bot_token,
         bot_refresh_token=REFRESH_TOKEN,
         bot_id="B0BOT",
         bot_user_id="U0BOT",
@@ -54,15 +63,61 @@ def test_a_saved_installation_is_encrypted_in_its_rows_and_read_back_in_clear(en
 
     store.save(installation())
 
-    for table in (INSTALLATIONS_TABLE, BOTS_TABLE):
-        (stored,) = raw(engine, table, "bot_token")
-        (refresh,) = raw(engine, table, "bot_refresh_token")
-        assert stored is not None and stored.startswith("gAAAAA") and BOT_TOKEN not in stored
-        assert refresh is not None and REFRESH_TOKEN not in refresh and len(refresh) > 200  # wider than slack_sdk's
+    for table, columns in SECRET_COLUMNS.items():
+        for column in columns:
+            (stored,) = raw(engine, table, column)
+            assert stored is not None and stored.startswith("gAAAAA"), (table, column)
+            assert not {BOT_TOKEN, REFRESH_TOKEN, USER_TOKEN, WEBHOOK} & {stored}
+    (refresh,) = raw(engine, BOTS_TABLE, "bot_refresh_token")
+    assert refresh is not None and len(refresh) > 200  # wider than slack_sdk's own columns
     bot = store.find_bot(enterprise_id=None, team_id="T0ONE")
-    found = store.find_installation(enterprise_id=None, team_id="T0ONE")
+    found = store.find_installation(enterprise_id=None, team_id="T0ONE", user_id="U0ALICE")
     assert bot is not None and (bot.bot_token, bot.bot_refresh_token) == (BOT_TOKEN, REFRESH_TOKEN)
-    assert found is not None and found.bot_token == BOT_TOKEN
+    assert found is not None
+    assert (found.bot_token, found.user_token, found.incoming_webhook_url) == (BOT_TOKEN, USER_TOKEN, WEBHOOK)
+
+
+def test_an_installation_saved_again_is_updated_encrypted(engine):
+    """A token refresh saves the same installation again: slack_sdk updates its row in place."""
+    store = installation_store(engine=engine, client_id="C1", cipher=token_cipher([KEY]))
+    store.save(installation())
+
+    store.save(installation(bot_token="xoxb-refreshed-token-0000000000"))
+
+    assert len(raw(engine, BOTS_TABLE, "bot_token")) == 1
+    (stored,) = raw(engine, BOTS_TABLE, "bot_token")
+    assert stored is not None and stored.startswith("gAAAAA") and "refreshed" not in stored
+    bot = store.find_bot(enterprise_id=None, team_id="T0ONE")
+    assert bot is not None and bot.bot_token == "xoxb-refreshed-token-0000000000"
+
+
+def test_a_token_written_in_clear_by_an_older_release_still_works_and_rotating_encrypts_it(engine, caplog):
+    """During a rolling upgrade an old process may still save an install in clear."""
+    with engine.begin() as connection:
+        connection.execute(
+            insert(bots_table),
+            [
+                {
+                    "client_id": "C1",
+                    "app_id": "A0",
+                    "team_id": "T0OLD",
+                    "bot_token": BOT_TOKEN,
+                    "installed_at": datetime.now(),
+                }
+            ],
+        )
+    store = installation_store(engine=engine, client_id="C1", cipher=token_cipher([KEY]))
+
+    with caplog.at_level(logging.WARNING, logger="storage.installations"):
+        check_readable(engine=engine, cipher=token_cipher([KEY]))
+    bot = store.find_bot(enterprise_id=None, team_id="T0OLD")
+    rotated = rotate_tokens(engine=engine, cipher=token_cipher([KEY]))
+
+    assert "1 stored Slack tokens are in clear: `mldesign keys rotate` encrypts them" in caplog.text
+    assert bot is not None and bot.bot_token == BOT_TOKEN
+    assert rotated == 1
+    (stored,) = raw(engine, BOTS_TABLE, "bot_token")
+    assert stored is not None and stored.startswith("gAAAAA")
 
 
 def test_a_store_with_only_another_key_refuses_to_read_the_tokens(engine):
@@ -82,7 +137,7 @@ def test_rotating_re_encrypts_every_token_with_the_new_key_so_the_old_one_can_go
 
     rotated = rotate_tokens(engine=engine, cipher=token_cipher([OTHER_KEY, KEY]))
 
-    assert rotated == 4  # the bot token and its refresh token, in both tables
+    assert rotated == 7  # every secret column: five of the installation's, two of the bot's
     assert raw(engine, BOTS_TABLE, "bot_token") != before
     check_readable(engine=engine, cipher=token_cipher([OTHER_KEY]))
     bot = installation_store(engine=engine, client_id="C1", cipher=token_cipher([OTHER_KEY])).find_bot(

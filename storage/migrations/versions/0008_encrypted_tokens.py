@@ -16,6 +16,8 @@ from alembic import context, op
 from storage.installations import (
     ENCRYPTED_PREFIX,
     SECRET_COLUMNS,
+    EncryptedText,
+    UnreadableToken,
     count_clear_secrets,
     encrypt_clear,
     reencrypt_secrets,
@@ -56,10 +58,11 @@ def downgrade() -> None:
         if stored:
             raise SchemaError(f"{stored} Slack tokens are encrypted; set MLDESIGN_TOKEN_KEYS to decrypt them first")
     else:
-        reencrypt_secrets(
-            connection,
-            lambda value: cipher.decrypt(value.encode()).decode() if value.startswith(ENCRYPTED_PREFIX) else value,
-        )
+        read = EncryptedText(cipher).process_result_value
+        try:
+            reencrypt_secrets(connection, lambda value: read(value, connection.dialect) or value)
+        except UnreadableToken as error:
+            raise SchemaError(f"MLDESIGN_TOKEN_KEYS: {error}") from None
     for table, columns in SECRET_COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column in columns:
