@@ -19,9 +19,6 @@ from urllib.parse import parse_qs, urlencode
 
 import anyio.to_thread
 from apscheduler.schedulers.background import BackgroundScheduler
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
@@ -42,7 +39,7 @@ request_logger = logging.getLogger("bot.requests")
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger before parsing it
 # Each visit to the install page stores an OAuth state for ten minutes. A person installs once: a few visits a
 # minute from one address is plenty, and keeps anyone from filling the database with states.
-INSTALLS_PER_MINUTE = RateLimitItemPerMinute(10)
+INSTALLS_PER_MINUTE = 10
 # However many addresses ask, no more installs than this wait for people to come back from Slack at once: a
 # workspace installs in a minute, so this is far more than any launch day, and bounds the states stored.
 MAX_PENDING_INSTALLS = 1_000
@@ -98,13 +95,13 @@ def create_web_app(
             headers=bolt_response.first_headers_without_set_cookie(),
         )
 
-    installs = MovingWindowRateLimiter(MemoryStorage()) if bolt_app.oauth_flow is not None else None
+    installs = install_limiter() if bolt_app.oauth_flow is not None else None
 
     def refuse_install(request: Request) -> str | None:
         """Why this visit to the install page is turned away, if it is: too many from its address, or too many
         installs pending at once (each visit stores an OAuth state)."""
         assert installs is not None
-        if not installs.hit(INSTALLS_PER_MINUTE, "install", client_network(request)):
+        if not installs(client_network(request)):
             return "Too many install attempts from your address; try again in a minute."
         with services.read_only() as session:
             pending = count_live_states(session=session, now=datetime.now(UTC))
@@ -162,6 +159,17 @@ def create_web_app(
             Route(flow.redirect_uri_path, oauth, methods=["GET"]),
         ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def install_limiter() -> Callable[[str], bool]:
+    """Whether one more visit from an address fits INSTALLS_PER_MINUTE (a moving window, in this process's memory).
+    ``limits`` is imported here: a single-workspace install never needs it, and it costs start-up 45 ms."""
+    from limits import RateLimitItemPerMinute
+    from limits.storage import MemoryStorage
+    from limits.strategies import MovingWindowRateLimiter
+
+    limiter, limit = MovingWindowRateLimiter(MemoryStorage()), RateLimitItemPerMinute(INSTALLS_PER_MINUTE)
+    return lambda address: limiter.hit(limit, "install", address)
 
 
 def client_network(request: Request) -> str:
