@@ -1,14 +1,21 @@
-# The two commands of the README: `make run` and `make test`. Each sets up .venv from pyproject.toml first.
+# The two commands of the README: `make run` and `make test`. Each sets up .venv from the lock first: exactly the
+# versions (and file hashes) in requirements-test.txt, which `make lock` refreshes from pyproject.toml.
 VENV ?= .venv
 PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
+PIP = $(VENV)/bin/pip install --quiet --disable-pip-version-check
 
-.PHONY: setup run test lint chromium bench
+.PHONY: setup run test lint chromium bench lock
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): requirements-test.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PIP) --require-hashes -r requirements-test.txt
+	$(PIP) --no-deps -e .
 	touch $(INSTALLED)
+
+# After changing a dependency in pyproject.toml: resolve again on PyPI and commit both lock files.
+lock:
+	scripts/lock
 
 setup: $(INSTALLED)
 

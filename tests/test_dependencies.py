@@ -1,5 +1,6 @@
-"""What a deploy installs: the declared minimums leave out the releases with published vulnerabilities, and the
-environment the tests run in holds releases past them."""
+"""What a deploy installs: the lock files pin every declared dependency at a version the declaration allows, the
+tests run on the versions the deploy runs, and the declared minimums leave out releases with published
+vulnerabilities."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = ROOT / "pyproject.toml"
 # The last vulnerable release of each, and the advisory it is affected by.
 VULNERABLE = [
     pytest.param("jinja2", "3.1.5", id="jinja2-CVE-2025-27516-sandbox-escape"),
@@ -19,9 +22,39 @@ VULNERABLE = [
 ]
 
 
-def declared() -> dict[str, Requirement]:
-    dependencies = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
-    return {requirement.name.lower(): requirement for requirement in map(Requirement, dependencies)}
+def declared(extra: str | None = None) -> dict[str, Requirement]:
+    project = tomllib.loads(PYPROJECT.read_text())["project"]
+    dependencies = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    return {canonicalize_name(requirement.name): requirement for requirement in map(Requirement, dependencies)}
+
+
+def locked(name: str) -> dict[str, str]:
+    """The pins of a lock file (package: version), each with its hashes."""
+    pins = {}
+    lines = (ROOT / name).read_text().splitlines()
+    for number, line in enumerate(lines):
+        if line and not line.startswith((" ", "#")):
+            package, version = line.split(" ", 1)[0].split("==")
+            assert "--hash=sha256:" in lines[number + 1], f"{package} in {name} has no hash"
+            pins[canonicalize_name(package)] = version
+    return pins
+
+
+@pytest.mark.parametrize(("lock", "extra"), [("requirements.txt", None), ("requirements-test.txt", "test")])
+def test_every_declared_dependency_is_pinned_at_a_version_it_allows(lock, extra):
+    pins = locked(lock)
+
+    for name, requirement in declared(extra).items():
+        assert name in pins, f"{name} is declared in pyproject.toml but not locked: run `make lock`"
+        assert requirement.specifier.contains(pins[name], prereleases=True), f"{name}=={pins[name]} in {lock}"
+
+
+def test_the_tests_run_on_the_versions_a_deploy_runs():
+    runtime, test = locked("requirements.txt"), locked("requirements-test.txt")
+
+    assert {name: test.get(name) for name in runtime} == runtime
+    for name, pinned in runtime.items():  # and this environment holds them
+        assert version(name) == pinned, f"{name}: {version(name)} installed, {pinned} locked: run `make setup`"
 
 
 @pytest.mark.parametrize(("package", "last_vulnerable"), VULNERABLE)
