@@ -4,8 +4,10 @@ vulnerabilities."""
 
 from __future__ import annotations
 
+import ast
+import sys
 import tomllib
-from importlib.metadata import version
+from importlib.metadata import packages_distributions, version
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,30 @@ def test_no_release_with_a_published_vulnerability_can_be_installed(package, las
 
     assert not requirement.specifier.contains(last_vulnerable)
     assert requirement.specifier.contains(version(package)), f"the installed {package} is outside what is declared"
+
+
+def test_the_shipped_code_imports_only_what_the_runtime_lock_installs():
+    """The test tools bring packages of their own (Playwright brought greenlet): code that relies on one works in
+    CI and dies in a deploy. Every import in the shipped packages, inside functions too, must come from the
+    standard library, the project, or a distribution in requirements.txt (or one they install)."""
+    shipped = ("bot", "flows", "storage", "sandbox", "templates")
+    runtime = set(locked("requirements.txt"))
+    providers = packages_distributions()
+    missing = set()
+    for package in shipped:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                modules = (
+                    [alias.name for alias in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module]
+                    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+                    else []
+                )
+                for module in modules:
+                    top = module.split(".")[0]
+                    if top in sys.stdlib_module_names or top in shipped:
+                        continue
+                    if not {canonicalize_name(name) for name in providers.get(top, [])} & runtime:
+                        missing.add(f"{top} ({path.relative_to(ROOT)})")
+    assert missing == set()
