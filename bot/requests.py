@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt import BoltRequest
@@ -31,6 +32,17 @@ class Rejected(Exception):
     reason: str
 
 
+class SslCheck(Exception):
+    """Slack's check of the request URL's certificate: an unsigned form with ``ssl_check=1``, answered with a bare
+    200 and nothing else (Bolt does the same before verifying signatures)."""
+
+
+def is_ssl_check(body: str, content_type: str | None) -> bool:
+    if not (content_type or "").startswith("application/x-www-form-urlencoded") or len(body) > 1_000:
+        return False
+    return parse_qs(body).get("ssl_check") == ["1"]
+
+
 def accept(
     raw: bytes,
     *,
@@ -40,13 +52,15 @@ def accept(
     first_time: Callable[[str], bool],
     hooks_url: str = SLACK_HOOKS_URL,
 ) -> BoltRequest:
-    """The Bolt request for ``raw``, or Rejected. ``first_time(signature)`` remembers a signature and says
-    whether it was new: a valid request sent again is a replay (Slack's own retries of events are re-signed, and
-    are deduplicated by event id anyway). See bot.replays for the stored half of the guard."""
+    """The Bolt request for ``raw``, or Rejected (or SslCheck). ``first_time(signature)`` remembers a signature and
+    says whether it was new: a valid request sent again is a replay (Slack's own retries of events are re-signed,
+    and are deduplicated by event id anyway). See bot.replays for the stored half of the guard."""
     try:
         body = raw.decode("utf-8")  # Slack signs UTF-8 text; other bytes can't be verified, nor be Slack's
     except UnicodeDecodeError:
         raise Rejected(400, "request body is not UTF-8") from None
+    if is_ssl_check(body, headers.get("content-type")):
+        raise SslCheck
     try:
         valid = verifier.is_valid_request(body, dict(headers))
     except (ValueError, TypeError):  # a timestamp that is no number, a signature that is no text
@@ -112,6 +126,7 @@ class _BlockActions(_Interaction):
 
 class _View(_Shape):
     id: str
+    type: str  # Bolt reads it on every view payload (workflow steps)
     callback_id: str | None = None
     private_metadata: str | None = None
     state: dict[str, dict[str, dict[str, dict[str, Any]]]] | None = None
@@ -168,6 +183,10 @@ class _EventCallback(_Shape):
     event: dict[str, Any]
 
 
+class _UrlVerification(_Shape):
+    challenge: str  # echoed back when the app's request URL is set
+
+
 _EVENTS: dict[str, type[_Shape]] = {
     "message": _MessageEvent,
     "pin_removed": _PinRemoved,
@@ -199,6 +218,8 @@ def _problem(body: Any) -> str | None:
     if not isinstance(body, dict):
         return "the body is not an object"
     kind = body.get("type")
+    if kind is not None and not isinstance(kind, str):
+        return "type: not a string"
     try:
         if "command" in body:
             _Command.model_validate(body)
@@ -211,8 +232,8 @@ def _problem(body: Any) -> str | None:
                 shape.model_validate(envelope.event)
         elif kind in _INTERACTIONS:
             _INTERACTIONS[kind].model_validate(body)
-        elif kind in ("url_verification", "ssl_check") or body.get("ssl_check"):
-            return None
+        elif kind == "url_verification":
+            _UrlVerification.model_validate(body)
         else:
             return "not a request type mldesign handles" if kind else "neither a command, an event nor an interaction"
     except ValidationError as error:

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.requests import Rejected, accept
+from bot.requests import Rejected, SslCheck, accept
 from bot.services import Services
 from bot.worker import ADDRESS_VARIABLE
 from storage.installations import count_live_states
@@ -73,6 +73,8 @@ def create_web_app(
             )
         except Rejected as rejected:
             return BoltResponse(status=rejected.status, body=rejected.reason), {"kind": "request"}
+        except SslCheck:
+            return BoltResponse(status=200, body=""), {"kind": "ssl_check"}
         is_event = bolt_request.body.get("type") == "event_callback"  # deduplicated by event id instead
         with services.replays.answering(None if is_event else headers.get("x-slack-signature")):
             return bolt_app.dispatch(bolt_request), describe(bolt_request.body)

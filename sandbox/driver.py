@@ -88,6 +88,15 @@ class SlackDriver:
         self._log("raw", body.decode(errors="replace"), response)
         return response
 
+    def ssl_check(self) -> httpx.Response:
+        """Slack's periodic check of the app's certificate: an unsigned form with ssl_check=1 (and the app's old
+        verification token), which an app answers with a bare 200."""
+        form = {"ssl_check": "1", "token": self.workspace.verification_token}
+        headers = {"Content-Type": FORM, "User-Agent": USER_AGENT}
+        response = self._http.post(self.app_url, content=urlencode(form).encode(), headers=headers)
+        self._log("ssl_check", form, response)
+        return response
+
     def _send(
         self, kind: str, body: bytes, content_type: str, logged: Any, extra: dict[str, str] | None = None
     ) -> httpx.Response:

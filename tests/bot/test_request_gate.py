@@ -226,7 +226,12 @@ CLICK = {
     "team": {"id": "T0SANDBOX"},
     "actions": [{"action_id": "x"}],
 }
-SUBMISSION = {"type": "view_submission", "user": {"id": "U0ALICE"}, "team": {"id": "T0SANDBOX"}, "view": {"id": "V1"}}
+SUBMISSION = {
+    "type": "view_submission",
+    "user": {"id": "U0ALICE"},
+    "team": {"id": "T0SANDBOX"},
+    "view": {"id": "V1", "type": "modal"},
+}
 
 
 @pytest.mark.parametrize(
@@ -288,6 +293,162 @@ def test_unsigned_random_bodies_get_401_and_write_nothing(server, body, content_
         expected = 400  # not UTF-8: not Slack's, and not even verifiable
 
     assert post(client, body, {}, content_type) == expected
+    assert counts(url) == before
+
+
+# A well-formed request of every kind the bot reads, for type confusion: each field in turn made another JSON type.
+VIEW = {
+    "id": "V1",
+    "type": "modal",
+    "callback_id": "nudge_update_form",
+    "private_metadata": json.dumps({"design_id": 1, "question_id": "goals", "nudge_id": 1}),
+    "state": {"values": {"answer_text": {"answer_text": {"type": "plain_text_input", "value": "x"}}}},
+}
+PERSON = {"user": {"id": "U0ALICE", "team_id": "T0SANDBOX"}, "team": {"id": "T0SANDBOX"}}
+
+
+def _click(action_id: str) -> dict:
+    action = {"action_id": action_id, "block_id": "choices:1:goals", "value": "1", "action_ts": "1.1"}
+    return PERSON | {
+        "type": "block_actions",
+        "channel": {"id": "C0MLTEAM"},
+        "trigger_id": "1.2",
+        "container": {"message_ts": "1.0"},
+        "message": {"ts": "1.0", "thread_ts": "1.0"},
+        "actions": [action | {"selected_option": {"value": "x"}, "selected_options": [{"value": "x"}]}],
+    }
+
+
+def _event(inner: dict) -> dict:
+    return {"type": "event_callback", "team_id": "T0SANDBOX", "event_id": "Ev1", "event_time": 1, "event": inner}
+
+
+REPLY = {
+    "type": "message",
+    "channel": "C0MLTEAM",
+    "user": "U0ALICE",
+    "text": "hi",
+    "ts": "1.000001",
+    "thread_ts": "1.0",
+}
+KINDS: dict[str, tuple[str, dict]] = {
+    "command": (
+        "form",
+        {"team_id": "T0SANDBOX", "user_id": "U0ALICE", "channel_id": "C0MLTEAM", "command": "/mldesign"},
+    ),
+    "reply": ("json", _event(REPLY)),
+    "edit": (
+        "json",
+        _event({"type": "message", "subtype": "message_changed", "channel": "C0MLTEAM", "message": REPLY}),
+    ),
+    "home": ("json", _event({"type": "app_home_opened", "user": "U0ALICE", "tab": "home"})),
+    "unpin": (
+        "json",
+        _event({"type": "pin_removed", "channel_id": "C0MLTEAM", "item": {"type": "message", "message": {"ts": "1"}}}),
+    ),
+    "tokens_revoked": ("json", _event({"type": "tokens_revoked", "tokens": {"bot": ["U0BOT"]}})),
+    "app_uninstalled": ("json", _event({"type": "app_uninstalled"})),
+    **{f"click {action}": ("payload", _click(action)) for action in ("choose_option:x", "skip_question", "nudge_stop")},
+    **{f"click {action}": ("payload", _click(action)) for action in ("select_options", "export_design")},
+    "view_submission": ("payload", PERSON | {"type": "view_submission", "view": VIEW}),
+    "view_closed": ("payload", PERSON | {"type": "view_closed", "view": VIEW}),
+    "url_verification": ("json", {"type": "url_verification", "challenge": "abc", "token": "t"}),
+}
+CONFUSIONS = [{"a": 1}, [1], 1.5, None, "x"]  # an object, a list, a number, null, a string
+
+
+def fields(value: object, path: tuple = ()) -> list[tuple]:
+    """Every path into ``value``: each key of each object and each item of each list, at any depth."""
+    found = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += [(*path, key), *fields(inner, (*path, key))]
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += [(*path, index), *fields(inner, (*path, index))]
+    return found
+
+
+def confused(base: dict, path: tuple, value: object) -> dict:
+    changed = json.loads(json.dumps(base))
+    target = changed
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return changed
+
+
+def encoded(encoding: str, envelope: dict) -> tuple[bytes, str]:
+    envelope = envelope | {"nonce": time.monotonic_ns()}  # a fresh body each time: never refused as a replay
+    if encoding == "json":
+        return json.dumps(envelope).encode(), "application/json"
+    if encoding == "payload":
+        return urlencode({"payload": json.dumps(envelope)}).encode(), "application/x-www-form-urlencoded"
+    form = {key: value if isinstance(value, str) else json.dumps(value) for key, value in envelope.items()}
+    return urlencode(form).encode(), "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_field_of_any_type_in_any_kind_of_request_gets_a_500(server, kind):
+    """Every field of a well-formed request, in turn, as an object, a list, a number, null and a string."""
+    client, _, _ = server
+    encoding, base = KINDS[kind]
+    failures = []
+
+    for path in fields(base):
+        for value in CONFUSIONS:
+            body, content_type = encoded(encoding, confused(base, path, value))
+            status = post(client, body, signed(body), content_type)
+            if status >= 500:
+                failures.append(f"{'.'.join(map(str, path))} = {value!r}: {status}")
+
+    assert failures == []
+
+
+@pytest.mark.parametrize(
+    ("envelope", "reason"),
+    [
+        ({"type": {"a": 1}, "team_id": "T1"}, "malformed request: type: not a string"),
+        ({"type": ["block_actions"]}, "malformed request: type: not a string"),
+        ({"type": "url_verification"}, "malformed request: challenge: Field required"),
+        (PERSON | {"type": "view_submission", "view": VIEW | {"type": None}}, "malformed request: view.type"),
+    ],
+    ids=["object-as-type", "list-as-type", "url-verification-without-challenge", "view-without-type"],
+)
+@pytest.mark.parametrize("encoding", ["json", "payload"])
+def test_a_mistyped_field_gets_a_400_naming_it(server, envelope, reason, encoding):
+    client, _, _ = server
+    body, content_type = encoded(encoding, envelope)
+
+    response = client.post("/slack/events", content=body, headers={"Content-Type": content_type, **signed(body)})
+
+    assert response.status_code == 400 and response.text.startswith(reason)
+
+
+@FUZZ
+@given(data=st.data())
+def test_signed_envelopes_of_every_kind_with_any_fields_confused_never_get_a_500(server, data):
+    client, _, _ = server
+    kind = data.draw(st.sampled_from(sorted(KINDS)))
+    encoding, envelope = KINDS[kind]
+    for path in data.draw(st.lists(st.sampled_from(fields(envelope)), min_size=1, max_size=3, unique=True)):
+        try:
+            envelope = confused(envelope, path, data.draw(json_values))
+        except (KeyError, IndexError, TypeError):  # an earlier change took this path's parent away
+            continue
+    body, content_type = encoded(encoding, envelope)
+
+    assert post(client, body, signed(body), content_type) < 500
+
+
+def test_an_ssl_check_is_answered_200_without_a_signature_and_nothing_else(server):
+    client, _, url = server
+    before = counts(url)
+    body = b"ssl_check=1&token=legacy&command=%2Fmldesign&text=start+Sneaky&team_id=T0SANDBOX"
+
+    response = client.post("/slack/events", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    assert (response.status_code, response.text) == (200, "")
     assert counts(url) == before
 
 

@@ -79,6 +79,13 @@ def test_bots_own_messages_and_chatter_outside_design_threads_are_ignored(slack,
     assert all(d.status == 200 for d in slack.workspace.deliveries("event"))
 
 
+def test_slacks_ssl_check_is_answered_with_a_bare_200_and_changes_nothing(slack, driver, db):
+    response = driver.ssl_check()
+
+    assert (response.status_code, response.text) == (200, "")
+    assert db.count_designs() == 0
+
+
 def post_command(driver, text: str, headers: dict[str, str]):
     body = urlencode(
         {

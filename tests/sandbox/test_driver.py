@@ -86,6 +86,15 @@ def test_a_command_answered_after_slacks_deadline_shows_operation_timeout_not_th
     assert shown == ['/mldesign failed with the error "operation_timeout"']
 
 
+def test_an_ssl_check_is_an_unsigned_form_with_ssl_check_1(driver: SlackDriver, recorder: RecordingApp) -> None:
+    driver.ssl_check()
+
+    got = recorder.last
+    assert got.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert "x-slack-signature" not in got.headers and "x-slack-request-timestamp" not in got.headers
+    assert got.data == {"ssl_check": "1", "token": "sandbox-verification-token"}
+
+
 def test_empty_ack_then_response_url_reply_in_channel(
     driver: SlackDriver, recorder: RecordingApp, fake: FakeSlack
 ) -> None:
