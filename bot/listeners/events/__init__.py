@@ -3,7 +3,12 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.listeners.events.home import app_home_opened
-from bot.listeners.events.installs import app_uninstalled, single_workspace_uninstalled, tokens_revoked
+from bot.listeners.events.installs import (
+    app_uninstalled,
+    single_workspace_tokens_revoked,
+    single_workspace_uninstalled,
+    tokens_revoked,
+)
 from bot.listeners.events.messages import message_event
 from bot.listeners.events.pins import pin_removed
 from bot.services import Services
@@ -18,4 +23,5 @@ def register(app: App, services: Services) -> None:
         app.event("tokens_revoked")(tokens_revoked(app, services))
         app.event("app_uninstalled")(app_uninstalled(app, services))
     else:
+        app.event("tokens_revoked")(single_workspace_tokens_revoked)
         app.event("app_uninstalled")(single_workspace_uninstalled(services))

@@ -5,12 +5,15 @@ the deletion of the workspace's data after the grace period (MLDESIGN_UNINSTALL_
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext
 
 from bot.services import Services
+
+logger = logging.getLogger(__name__)
 
 
 def tokens_revoked(app: App, services: Services) -> Callable[..., None]:
@@ -44,3 +47,12 @@ def single_workspace_uninstalled(services: Services) -> Callable[..., None]:
         services.workspace_uninstalled(str(body["team_id"]))
 
     return handle_app_uninstalled
+
+
+def single_workspace_tokens_revoked(body: dict[str, Any]) -> None:
+    """With one bot token, Slack still says when it is revoked (first, on an uninstall): nothing is stored to delete,
+    but the operator should know, and Slack must get its 200 or it retries the event."""
+    logger.warning(
+        "Slack revoked mldesign's token in workspace %s: set a new SLACK_BOT_TOKEN to post there again",
+        body.get("team_id"),
+    )
