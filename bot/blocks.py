@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import ActionId, BlockKind, QuestionBlockRef
-from bot.rendering import escape_mrkdwn, render, truncate_text
+from bot.rendering import escape_mrkdwn, render, truncate_mrkdwn
 from flows.catalog import Catalog, Question, QuestionKind
 from flows.walkthrough import Progress
 from storage.models import Answer, Design
@@ -49,11 +49,11 @@ def to_dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
 
 
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=truncate_text(text, SECTION_LIMIT)))
+    return SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(text, SECTION_LIMIT)))
 
 
 def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=truncate_text(text, SECTION_LIMIT))])
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate_mrkdwn(text, SECTION_LIMIT))])
 
 
 def progress_bar(progress: Progress) -> str:

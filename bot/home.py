@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from bot.blocks import SECTION_LIMIT
 from bot.catalogs import Catalogs
 from bot.ids import ActionId
-from bot.rendering import render, truncate_text
+from bot.rendering import render, truncate_mrkdwn
 from bot.slack_clients import SlackClients
 from flows import walkthrough
 from flows.assessment import assess
@@ -71,7 +71,7 @@ def home_view(*, viewer: str, entries: list[HomeEntry], hidden: int = 0) -> dict
 
 
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=truncate_text(text, SECTION_LIMIT)))
+    return SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(text, SECTION_LIMIT)))
 
 
 def _buttons(entry: HomeEntry) -> ActionsBlock:

@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks import SECTION_LIMIT, Message, to_dicts
 from bot.ids import ActionId, CallbackId, InputId
-from bot.rendering import escape_mrkdwn, one_line, render, truncate_text
+from bot.rendering import escape_mrkdwn, one_line, render, truncate_mrkdwn, truncate_text
 from flows.catalog import Catalog, QuestionKind
 from flows.nudges import NudgeStatus
 from storage.models import Answer, Design, Nudge
@@ -68,7 +68,7 @@ def nudge_message(
     intro = render(
         "nudge_intro.j2", owner=design.started_by, count=len(nudges), name=design.name, deployed_at=design.deployed_at
     )
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=truncate_text(intro, SECTION_LIMIT)))]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(intro, SECTION_LIMIT)))]
     for nudge in nudges:
         blocks += _item(catalog, nudge, answers.get(nudge.question_id), confirmations.get(nudge.question_id))
     if any(NudgeStatus(nudge.status).is_open for nudge in nudges):
@@ -98,7 +98,7 @@ def reminder_message(*, design: Design, catalog: Catalog, nudges: Sequence[Nudge
         name=design.name,
         give_up_at=give_up_at,
     )
-    text = truncate_text(text, SECTION_LIMIT)
+    text = truncate_mrkdwn(text, SECTION_LIMIT)
     return Message(text=text, blocks=to_dicts([SectionBlock(text=MarkdownTextObject(text=text))]))
 
 
@@ -123,8 +123,8 @@ def _item(catalog: Catalog, nudge: Nudge, answer: ShownAnswer | None, confirmed:
         failure=nudge.failure or "",
     )
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=truncate_text(body, SECTION_LIMIT))),
-        ContextBlock(elements=[MarkdownTextObject(text=truncate_text(state, SECTION_LIMIT))]),
+        SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(body, SECTION_LIMIT))),
+        ContextBlock(elements=[MarkdownTextObject(text=truncate_mrkdwn(state, SECTION_LIMIT))]),
     ]
     if NudgeStatus(nudge.status).is_open and question is not None:
         value = str(nudge.id)

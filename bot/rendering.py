@@ -135,6 +135,22 @@ def truncate_text(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def truncate_mrkdwn(text: str, limit: int) -> str:
+    """Cut rendered mrkdwn to ``limit`` with a visible ellipsis, never inside an escape (``&amp;``) or a token
+    (``<@U…>``, ``<url|label>``, ``<!date^…>``): half of one would show as raw text or break the message. User text
+    is cut before it is escaped (``truncate_text`` in the templates); this is for the rendered whole."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    entity = head.rfind("&", max(0, len(head) - 4))  # &amp; &lt; &gt;: at most four characters before the cut
+    if entity != -1 and ";" not in head[entity:]:
+        head = head[:entity]
+    token = head.rfind("<")
+    if token != -1 and ">" not in head[token:]:
+        head = head[:token]
+    return head.rstrip() + "…"
+
+
 def unescape_slack(text: str) -> str:
     """Slack sends message text with ``&``, ``<`` and ``>`` escaped; store what the person actually typed.
     NUL is the one character dropped: no person types it, and PostgreSQL text cannot hold it."""

@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks import SECTION_LIMIT, Message, to_dicts
 from bot.ids import ActionId, BlockId
-from bot.rendering import escape_mrkdwn, one_line, render, truncate_text
+from bot.rendering import escape_mrkdwn, one_line, render, truncate_mrkdwn, truncate_text
 from flows.assessment import Assessment
 from flows.catalog import Catalog, Question
 from flows.walkthrough import AnswerStatus, Progress
@@ -226,7 +226,7 @@ def _pack(lines: Iterable[str], limit: int = SECTION_LIMIT) -> list[str]:
     """Join lines into as few section texts as fit the limit; a line longer than the limit is cut."""
     packed: list[str] = []
     for line in lines:
-        line = truncate_text(line, limit)
+        line = truncate_mrkdwn(line, limit)
         if packed and len(packed[-1]) + 1 + len(line) <= limit:
             packed[-1] += "\n" + line
         else:
@@ -235,7 +235,7 @@ def _pack(lines: Iterable[str], limit: int = SECTION_LIMIT) -> list[str]:
 
 
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=truncate_text(text, SECTION_LIMIT)))
+    return SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(text, SECTION_LIMIT)))
 
 
 def _texts(blocks: Iterable[Block]) -> Iterable[str]:

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from bot.logs import Redactor
-from bot.rendering import blockquote, escape_markdown, markdown_quote, unescape_slack
+from bot.rendering import blockquote, escape_markdown, markdown_quote, truncate_mrkdwn, unescape_slack
 from flows.assessment import assess
 from flows.catalog import QuestionKind, load_catalog
 from flows.commands import CommandError, parse_command
@@ -270,6 +270,7 @@ READERS: dict[str, Callable[[str], object]] = {
     "blockquote": blockquote,
     "escape_markdown": escape_markdown,
     "markdown_quote": markdown_quote,
+    "truncate_mrkdwn": lambda text: truncate_mrkdwn(text, 3_000),
     "redact": REDACTOR.redact,
 }
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot import blocks
 from bot.home import HomeEntry
-from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, render, unescape_slack
+from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, render, truncate_mrkdwn, unescape_slack
 from bot.summary import RevisitEntry
 from flows.brief import Brief
 from flows.review import AreaReadiness, Finding, Readiness, Severity
@@ -183,3 +183,18 @@ def test_an_answer_is_quoted_line_by_line_with_its_text_escaped():
         "question_state.j2", answer=answer, chosen=[], is_current=False, has_options=False, is_multi=False
     )
     assert rendered == ":white_check_mark: <@U1> answered\n>a &lt;!here&gt;\n>b &amp; c"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x" * 7 + " &amp; more", "x" * 7 + "…"),  # the cut falls inside the escape: it goes whole
+        ("x" * 8 + "&lt;", "x" * 8 + "…"),
+        ("see <@U0ALICE> now", "see…"),  # inside a mention
+        ("on <!date^1764400000^{date_short}|2025-11-29>", "on…"),  # inside a date token
+        ("ok &amp; <@U1> fine", "ok &amp;…"),  # whole tokens before the cut are kept
+        ("short", "short"),
+    ],
+)
+def test_rendered_text_is_never_cut_inside_an_escape_or_a_token(text, expected):
+    assert truncate_mrkdwn(text, 11 if "date" not in text else 20) == expected
