@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,9 +79,16 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _OWNER_CHANGES = ("add", "remove")
 
 
-def parse_command(text: str) -> Command:
-    """The command ``text`` asks for. Arguments are read word by word (the name first, a date or a setting last):
-    regular expressions with a lazy name tried every split of a long text against every ending, quadratic work."""
+def mentioned_ids(slack_text: str) -> frozenset[str]:
+    """The people Slack itself marked as mentioned in command text as it arrives, before unescaping: there, a
+    mention a person typed out by hand is ``&lt;@U…&gt;``, which unescaping would make look like a real one."""
+    return frozenset(_MENTION.findall(slack_text))
+
+
+def parse_command(text: str, *, mentioned: Collection[str] | None = None) -> Command:
+    """The command ``text`` asks for; ``mentioned`` (from ``mentioned_ids``) are the only people an owner change
+    may name. Arguments are read word by word (the name first, a date or a setting last): regular expressions
+    with a lazy name tried every split of a long text against every ending, quadratic work."""
     verb, rest = [*text.split(maxsplit=1), "", ""][:2]
     verb = verb.casefold()
     if verb in ("", "help"):
@@ -100,7 +108,7 @@ def parse_command(text: str) -> Command:
     if verb == "remind":
         return _remind(rest)
     if verb == "owners":
-        return _owners(rest)
+        return _owners(rest, mentioned)
     if verb == "delete":
         return Delete(design_name(rest))
     raise CommandError(f"I don't know the command “{verb}”.")
@@ -150,7 +158,7 @@ def _is_setting(words: list[str]) -> bool:
     return (first == "every" and len(words) > 1) or (len(words) == 1 and first in ("off", "now"))
 
 
-def _owners(rest: str) -> Owners:
+def _owners(rest: str, mentioned: Collection[str] | None) -> Owners:
     """`owners <name> [add|remove @person …]`: the people come last, as Slack mentions."""
     words = rest.split()
     changes = [at for at in range(1, len(words)) if words[at].casefold() in _OWNER_CHANGES]
@@ -159,9 +167,9 @@ def _owners(rest: str) -> Owners:
         if changes:
             raise CommandError("Mention the people to add or remove, e.g. `/mldesign owners Churn model add @dana`.")
         return Owners(design_name(rest), None)
-    mentioned = " ".join(words[at + 1 :])
-    people = _MENTION.findall(mentioned)
-    leftover = _MENTION.sub("", mentioned).strip(" ,")
-    if not people or leftover:
+    named = " ".join(words[at + 1 :])
+    people = _MENTION.findall(named)
+    leftover = _MENTION.sub("", named).strip(" ,")
+    if not people or leftover or (mentioned is not None and not set(people) <= set(mentioned)):
         raise CommandError("Mention the people to add or remove, e.g. `/mldesign owners Churn model add @dana`.")
     return Owners(design_name(" ".join(words[:at])), words[at].casefold(), tuple(dict.fromkeys(people)))

@@ -72,6 +72,17 @@ def test_an_owner_adds_another_who_can_then_deploy_and_the_starter_stays_an_owne
     assert "The owners of *Churn model*: <@U0ALICE>." in removed
 
 
+def test_a_mention_typed_out_by_hand_never_makes_anyone_an_owner(slack, driver, db, start_design):
+    """Slack escapes what a person types: `<@U0CAROL>` typed out arrives as `&lt;@U0CAROL&gt;`, unlike a mention."""
+    start_design("Churn model", user=ALICE)
+
+    refused = all_text(driver.slash_command(ALICE, CHANNEL, "owners Churn model add &lt;@U0CAROL&gt;").json())
+    listed = all_text(driver.slash_command(ALICE, CHANNEL, "owners Churn model").json())
+
+    assert "Mention the people to add or remove" in refused
+    assert "The owners of *Churn model*: <@U0ALICE>." in listed
+
+
 def test_delete_asks_first_keeps_on_keep_and_removes_everything_on_delete(slack, driver, db, start_design):
     thread = start_design("Churn model", user=ALICE)
     thread.answer(BOB, "Two analysts score accounts weekly.")

@@ -16,6 +16,7 @@ from flows.commands import (
     Start,
     Status,
     Summary,
+    mentioned_ids,
     name_key,
     parse_command,
 )
@@ -76,3 +77,14 @@ def test_bad_commands_explain_themselves(text, message):
 
 def test_names_compare_without_case_or_extra_spaces():
     assert name_key("Churn  Model") == name_key("churn model")
+
+
+def test_only_the_people_slack_marked_as_mentions_can_be_made_owners():
+    """Slack sends a typed-out <@U0EVE> as &lt;@U0EVE&gt;: unescaped, it would look like a real mention."""
+    typed = "owners Churn model add &lt;@U0EVE&gt;"
+
+    assert mentioned_ids(typed) == frozenset()
+    with pytest.raises(CommandError, match="Mention the people to add or remove"):
+        parse_command("owners Churn model add <@U0EVE>", mentioned=mentioned_ids(typed))
+    real = "owners Churn model add <@U0BOB|bob>"
+    assert parse_command(real, mentioned=mentioned_ids(real)) == Owners("Churn model", "add", ("U0BOB",))

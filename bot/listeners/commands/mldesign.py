@@ -29,6 +29,7 @@ from flows.commands import (
     Start,
     Status,
     Summary,
+    mentioned_ids,
     parse_command,
 )
 from flows.nudges import RemindNow, RemindOff, parse_reminder
@@ -56,7 +57,8 @@ def mldesign_command(services: Services) -> Callable[..., None]:
         invocation = Invocation(
             command["team_id"], command["channel_id"], command["user_id"], command.get("response_url")
         )
-        parsed = parse_command(unescape_slack(command.get("text", "")))
+        raw = command.get("text", "")
+        parsed = parse_command(unescape_slack(raw), mentioned=mentioned_ids(raw))
         reply, after = HANDLERS[type(parsed)](services, invocation, parsed)
         if reply is None:
             ack()
