@@ -110,7 +110,8 @@ def question_message(
     ]
     assert design.id is not None
     if question.options:
-        ref = QuestionBlockRef(BlockKind.CHOICES, design.id, question.id)
+        version = answer.id if answer is not None and answer.id is not None else 0
+        ref = QuestionBlockRef(BlockKind.CHOICES, design.id, question.id, version)
         blocks.append(ActionsBlock(block_id=ref.block_id(), elements=_choice_elements(question, chosen_ids)))
     blocks.append(
         _context(

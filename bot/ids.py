@@ -61,16 +61,20 @@ CHOOSE_PATTERN = re.compile(rf"^{ActionId.CHOOSE}:")
 
 @dataclass(frozen=True)
 class QuestionBlockRef:
-    """Which design and question an interactive block belongs to, carried in its ``block_id``."""
+    """Which design and question an interactive block belongs to, carried in its ``block_id``. ``version`` names the
+    answer the block shows: Slack's clients keep a select's state per block_id, so a block whose selection changed
+    under the same id would go on showing (and sending) the old pick."""
 
     kind: BlockKind
     design_id: int
     question_id: str
+    version: int | None = None
 
     def block_id(self) -> str:
-        return f"{self.kind}:{self.design_id}:{self.question_id}"
+        ref = f"{self.kind}:{self.design_id}:{self.question_id}"
+        return ref if self.version is None else f"{ref}:{self.version}"
 
     @classmethod
     def parse(cls, block_id: str) -> QuestionBlockRef:
-        kind, design_id, question_id = block_id.split(":", 2)
-        return cls(BlockKind(kind), int(design_id), question_id)
+        kind, design_id, question_id, *version = block_id.split(":", 3)
+        return cls(BlockKind(kind), int(design_id), question_id, int(version[0]) if version else None)

@@ -318,6 +318,7 @@ class Workspace:
         self._used_triggers: set[str] = set()
         self._response_targets: dict[str, ResponseTarget] = {}
         self._calls: list[Call] = []
+        self._problems: list[str] = []
         self._deliveries: list[Delivery] = []
         self._faults: dict[str, Fault] = {}
         self._delays: dict[str, Delay] = {}
@@ -1318,6 +1319,16 @@ class Workspace:
                 for e in self._ephemerals
                 if channel_id in (None, e["channel"]) and user in (None, e["user"])
             ]
+
+    def flag(self, problem: str) -> None:
+        """Record something Slack accepts but people would see broken (a stale menu, say), for tests to assert on."""
+        with self._cond:
+            self._problems.append(problem)
+
+    def problems(self) -> list[str]:
+        """What the app did that Slack accepts and its clients show wrongly (see ``flag``)."""
+        with self._cond:
+            return list(self._problems)
 
     def calls(self, method: str | None = None) -> list[Call]:
         """Logged Web API calls, optionally of one method."""

@@ -233,8 +233,34 @@ def chat_update(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
     if not text and blocks is None:
         raise SlackError("no_text")
     new_text = text if "text" in p.data else None
-    _, message = ws.update_message(channel.id, ts, text=new_text, blocks=blocks, metadata=metadata, editor=ws.bot.id)
+    previous, message = ws.update_message(
+        channel.id, ts, text=new_text, blocks=blocks, metadata=metadata, editor=ws.bot.id
+    )
+    for block_id, action_id in stale_selections(previous.get("blocks") or [], message.get("blocks") or []):
+        ws.flag(
+            f"chat.update of {ts} changed the selection of {action_id!r} in block {block_id!r} without a new block_id:"
+            " Slack's clients keep showing the old one, and the next pick carries it"
+        )
     return {"channel": channel.id, "ts": ts, "text": message["text"], "message": message}
+
+
+def stale_selections(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(block_id, action_id) of each select whose initial selection changed while its block kept its block_id.
+    Slack's clients keep an element's state per block_id, so they go on showing the selection it had."""
+    old, new = _selections(before), _selections(after)
+    return sorted(key for key in old.keys() & new.keys() if old[key] != new[key])
+
+
+def _selections(blocks: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[str, ...]]:
+    found = {}
+    for block in blocks:
+        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
+        for element in elements:
+            if isinstance(element, dict) and "select" in str(element.get("type", "")):
+                chosen = element.get("initial_options") or [element.get("initial_option")]
+                values = tuple(sorted(str(option.get("value")) for option in chosen if isinstance(option, dict)))
+                found[(str(block.get("block_id")), str(element.get("action_id")))] = values
+    return found
 
 
 def chat_post_ephemeral(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:

@@ -138,8 +138,14 @@ class BotProcess:
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
+    """The strict fake Slack; what the bot did that Slack accepts but shows people wrongly fails the test too."""
     with FakeSlack() as fake:
         yield fake
+        assert_nothing_shown_wrongly(fake)
+
+
+def assert_nothing_shown_wrongly(fake: FakeSlack) -> None:
+    assert [problem for workspace in fake.workspaces for problem in workspace.problems()] == []
 
 
 def bot_for(slack: FakeSlack, database_url: str, log_path: Path, **options: Any) -> BotProcess:

@@ -24,7 +24,7 @@ def question_id_of(message: dict[str, Any]) -> str | None:
     for block in message.get("blocks", []):
         block_id = block.get("block_id", "")
         if block_id.startswith(("nav:", "choices:")):
-            return block_id.split(":", 2)[2]
+            return block_id.split(":")[2]
     return None
 
 

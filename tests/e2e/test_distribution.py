@@ -16,7 +16,7 @@ from bot.manifest import BOT_SCOPES
 from sandbox import FakeSlack, SlackDriver
 from sandbox.state import Workspace
 from storage.engine import make_engine
-from tests.e2e.conftest import SIGNING_SECRET, BotProcess, bot_for, free_port
+from tests.e2e.conftest import SIGNING_SECRET, BotProcess, assert_nothing_shown_wrongly, bot_for, free_port
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, poll_until
 from tests.slack_text import all_text
 
@@ -30,6 +30,7 @@ def two_workspaces() -> Iterator[FakeSlack]:
     other = Workspace(team_id=TEAM_B, team_name="Other", team_domain="other", bot_token="xoxb-other-token")
     with FakeSlack(workspaces=[Workspace(), other], client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as fake:
         yield fake
+        assert_nothing_shown_wrongly(fake)
 
 
 @pytest.fixture

@@ -75,6 +75,27 @@ def test_chat_update_changes_text_and_marks_edited(client: WebClient, fake: Fake
     assert [b["type"] for b in stored["blocks"]] == ["section", "actions"], "blocks kept when not sent"
 
 
+def _menu(block_id: str, chosen: str | None) -> list[dict]:
+    options = [{"text": {"type": "plain_text", "text": name}, "value": name} for name in ("batch", "stream")]
+    select = {"type": "static_select", "action_id": "pick", "options": options}
+    if chosen is not None:
+        select["initial_option"] = next(option for option in options if option["value"] == chosen)
+    return [{"type": "actions", "block_id": block_id, "elements": [select]}]
+
+
+def test_an_update_that_changes_a_selection_under_the_same_block_id_is_flagged(client: WebClient, fake: FakeSlack):
+    """Slack's clients keep a select's state per block_id: they would go on showing the old pick."""
+    ts = client.chat_postMessage(channel="C0MLTEAM", text="q", blocks=_menu("choices:1", None))["ts"]
+
+    client.chat_update(channel="C0MLTEAM", ts=ts, text="q", blocks=_menu("choices:1", None))  # unchanged: fine
+    client.chat_update(channel="C0MLTEAM", ts=ts, text="q", blocks=_menu("choices:1:b", "batch"))  # new id: fine
+    assert fake.workspace.problems() == []
+    client.chat_update(channel="C0MLTEAM", ts=ts, text="q", blocks=_menu("choices:1:b", "stream"))
+
+    (problem,) = fake.workspace.problems()
+    assert "changed the selection of 'pick' in block 'choices:1:b' without a new block_id" in problem
+
+
 def test_bot_cannot_update_or_delete_a_persons_message(client: WebClient, fake: FakeSlack) -> None:
     human = fake.workspace.post_message("C0MLTEAM", user="U0ALICE", text="mine")
     with pytest.raises(SlackApiError) as update:
