@@ -1,9 +1,9 @@
-"""The pinned design summary: every area's answers, the review's findings and readiness, a plain-language
-brief, in one Block Kit message that fits Slack's limits for any design.
+"""The pinned design summary, compact enough to read at a glance: readiness by area, the open review findings, a
+plain-language brief, the key decisions (the choice answers), what is skipped or still open, and the buttons.
+Every answer in full is one click away, in the design document (the export).
 
-Long answers are cut to an excerpt (the export has them in full). When a catalog is so large that even
-short excerpts overflow the 50-block limit, the excerpts shrink, and as a last resort the trailing
-questions are left out with a pointer to the export.
+It fits Slack's limits for any design: 50 blocks, and at most ``TEXT_BUDGET`` characters of text in its blocks
+(Slack refuses about 12,000 in all, undocumented). When the lists don't fit, their tail gives way to a pointer.
 """
 
 from __future__ import annotations
@@ -26,17 +26,17 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks import SECTION_LIMIT, Message, to_dicts
 from bot.ids import ActionId, BlockId
-from bot.rendering import escape_mrkdwn, one_line, render, truncate_mrkdwn, truncate_text
+from bot.rendering import escape_mrkdwn, render, truncate_mrkdwn, truncate_text
 from flows.assessment import Assessment
 from flows.catalog import Catalog, Question
 from flows.walkthrough import AnswerStatus, Progress
 from storage.models import Answer, Design
 
 MAX_BLOCKS = 50
-MAX_MESSAGE_TEXT = 40_000
-# Excerpt lengths tried in turn until the summary fits: a glance first, then shorter, then none.
-EXCERPT_LENGTHS = (280, 100, 0)
-MAX_CHOICES_SHOWN = 200
+# The text in the summary's blocks, all told: Slack refuses a message with about 12,000 (refusals were reported from
+# 11,341 counted characters), so a summary keeps well below, whatever the catalog and the answers.
+TEXT_BUDGET = 10_000
+MAX_CHOICES_SHOWN = 150
 MAX_LOG = 10  # the latest revisits: the summary is a glance
 
 
@@ -104,9 +104,9 @@ def summary_message(summary: SummaryInput) -> Message:
             ]
         ),
     ]
-    room = MAX_BLOCKS - len(head) - len(tail) - 1  # the divider before the areas
-    used_text = sum(len(text) for text in _texts(head + tail))
-    body = _areas_that_fit(summary, blocks_left=room, text_left=MAX_MESSAGE_TEXT - used_text)
+    room = MAX_BLOCKS - len(head) - len(tail) - 1  # the divider before the lists
+    used_text = text_in(head + tail)
+    body = _lists_that_fit(summary, blocks_left=room, text_left=TEXT_BUDGET - used_text)
     fallback = (
         f"Design summary of {design.name}: readiness {assessment.readiness.percent}%, "
         f"{len(assessment.findings)} review findings"
@@ -126,34 +126,23 @@ def _buttons(design: Design) -> list[ButtonElement]:
     return buttons
 
 
-def _areas_that_fit(summary: SummaryInput, *, blocks_left: int, text_left: int) -> list[Block]:
-    """Each area as sections of question lines, with excerpts as long as the limits allow."""
-    areas: list[list[Line]] = []
-    for excerpt_length in EXCERPT_LENGTHS:
-        areas = [_area_lines(summary, area.id, excerpt_length) for area in summary.catalog.areas]
-        texts = [text for lines in areas for text in _pack(line.text for line in lines)]
-        if len(texts) <= blocks_left and sum(map(len, texts)) <= text_left:
-            return [_section(text) for text in texts]
-    # Even bare lines overflow (a catalog of hundreds of questions): show what fits, point to the rest.
-    sections: list[str] = []
-    shown = used = 0
-    room_blocks, room_text = blocks_left - 1, text_left - SECTION_LIMIT  # keep room for the pointer
-    for lines in areas:
-        for position, line in enumerate(lines):
-            joins = position > 0 and len(sections[-1]) + 1 + len(line.text) <= SECTION_LIMIT
-            if len(sections) + (0 if joins else 1) > room_blocks or used + len(line.text) + 1 > room_text:
-                break
-            if joins:
-                sections[-1] += "\n" + line.text
-            else:
-                sections.append(line.text)
-            used += len(line.text) + 1
-            shown += line.questions
-        else:
-            continue
-        break
-    more = render("summary_more.j2", count=len(summary.catalog.questions) - shown, name=summary.design.name)
-    return [*(_section(text) for text in sections), _section(more)]
+def _lists_that_fit(summary: SummaryInput, *, blocks_left: int, text_left: int) -> list[Block]:
+    """The key decisions, then the skipped and open questions, as sections; what doesn't fit gives way, last line
+    first, to a pointer to the design document."""
+    lines = _list_lines(summary)
+    sections = _pack(line.text for line in lines)
+    if len(sections) <= blocks_left and sum(map(len, sections)) <= text_left:
+        return [_section(text) for text in sections]
+    kept = list(lines)
+    while kept:
+        left_out = sum(line.questions for line in lines) - sum(line.questions for line in kept)
+        more = render("summary_more.j2", count=left_out, name=summary.design.name)
+        sections = _pack([*(line.text for line in kept), more])
+        if len(sections) <= blocks_left and sum(map(len, sections)) <= text_left:
+            return [_section(text) for text in sections]
+        kept.pop()
+    everything = sum(line.questions for line in lines)
+    return [_section(render("summary_more.j2", count=everything, name=summary.design.name))]
 
 
 @dataclass(frozen=True)
@@ -162,18 +151,19 @@ class Line:
     questions: int  # how many questions the line accounts for, to say how many a cut summary leaves out
 
 
-def _area_lines(summary: SummaryInput, area_id: str, excerpt_length: int) -> list[Line]:
-    """The area's heading, a line per answered question, then the skipped and open ones named together."""
-    readiness = next(area for area in summary.assessment.readiness.areas if area.area_id == area_id)
-    area = next(area for area in summary.catalog.areas if area.id == area_id)
-    lines = [Line(render("summary_area.j2", area=readiness), 0)]
-    lines += [
-        Line(_entry(summary, question, excerpt_length), 1)
-        for question in area.questions
-        if _status(summary, question.id) == AnswerStatus.ANSWERED
+def _list_lines(summary: SummaryInput) -> list[Line]:
+    """A line per decision (a choice answered), then the skipped and the open questions named together."""
+    questions = summary.catalog.questions
+    decisions = [
+        Line(_decision(summary, question), 1)
+        for question in questions
+        if question.options
+        and _status(summary, question.id) == AnswerStatus.ANSWERED
+        and summary.answers[question.id].choices
     ]
+    lines = [Line("*Key decisions*", 0), *decisions] if decisions else []
     for kind, status in (("skipped", AnswerStatus.SKIPPED), ("open", None)):
-        titles = [question.short_title for question in area.questions if _status(summary, question.id) == status]
+        titles = [question.short_title for question in questions if _status(summary, question.id) == status]
         for group in _groups(titles):
             lines.append(Line(render("summary_unsettled.j2", kind=kind, titles=group), len(group)))
     return lines
@@ -198,28 +188,14 @@ def _status(summary: SummaryInput, question_id: str) -> AnswerStatus | None:
     return AnswerStatus(answer.status) if answer is not None else None
 
 
-def _entry(summary: SummaryInput, question: Question, excerpt_length: int) -> str:
+def _decision(summary: SummaryInput, question: Question) -> str:
     answer = summary.answers[question.id]
     return render(
-        "summary_entry.j2",
+        "summary_decision.j2",
         title=question.short_title,
-        answer=answer,
         flagged=bool(summary.assessment.findings_for(question.id)),
         chosen=truncate_text(", ".join(question.labels(answer.choices)), MAX_CHOICES_SHOWN),
-        excerpt=_excerpt(answer.text, excerpt_length),
     )
-
-
-def _excerpt(text: str, length: int) -> str:
-    """The start of an answer on one line, cut visibly; only a prefix is read, since answers can be 40,000
-    characters long and the summary is rebuilt on every change."""
-    if not text.strip():
-        return ""
-    if length == 0:
-        return "…"
-    prefix = text[: length * 4]
-    flat = truncate_text(one_line(prefix), length)
-    return flat if len(prefix) == len(text) or flat.endswith("…") else flat + "…"
 
 
 def _pack(lines: Iterable[str], limit: int = SECTION_LIMIT) -> list[str]:
@@ -238,9 +214,17 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(text, SECTION_LIMIT)))
 
 
-def _texts(blocks: Iterable[Block]) -> Iterable[str]:
-    for block in blocks:
-        if isinstance(block, SectionBlock) and block.text is not None:
-            yield block.text.text
-        elif isinstance(block, ContextBlock):
-            yield from (element.text for element in block.elements if isinstance(element, MarkdownTextObject))
+def text_in(blocks: Iterable[Block]) -> int:
+    """The characters of text the blocks hold, counted as Slack counts them: every text field, buttons included."""
+    return _text_fields(to_dicts(list(blocks)))
+
+
+def _text_fields(value: object) -> int:
+    if isinstance(value, list):
+        return sum(_text_fields(item) for item in value)
+    if not isinstance(value, dict):
+        return 0
+    own = value.get("text")
+    return (len(own) if isinstance(own, str) else 0) + sum(
+        _text_fields(inner) for inner in value.values() if isinstance(inner, dict | list)
+    )

@@ -61,7 +61,8 @@ def test_a_finished_walkthrough_pins_one_summary_with_findings_and_readiness(sla
     summary = summaries(slack)[0]
     shown = all_text(summary)
     assert "Design summary" in shown
-    assert "*Current manual process*: Two analysts score accounts by hand." in shown
+    assert "Walkthrough complete: 2 answered, 29 skipped, of 31 questions." in shown
+    assert "Two analysts score accounts by hand." not in shown, "text answers are in the design document"
     assert "*Readiness 0%*" in shown and "held back by" in shown
     assert "No meaningful baseline" in shown and "No feedback loop" in shown
     assert "The goal, in the team's words: “Cut churn by 10%.”" in shown
@@ -73,17 +74,21 @@ def test_a_finished_walkthrough_pins_one_summary_with_findings_and_readiness(sla
         Block.parse(block).validate_json()
 
 
+ML_ONLY = "*Success measure*: Only an ML metric, e.g. accuracy or AUC"
+BUSINESS = "*Success measure*: Business metric, e.g. revenue, cost, time saved"
+
+
 def test_an_edited_answer_updates_the_summary_in_place(slack, driver, db, start_design):
     thread = start_design("Churn model")
-    finish(thread, {"manual-process": "By hand in a spreadsheet."})
-    thread.wait_until(lambda: len(summaries(slack)) == 1)
+    finish(thread, {"success-metric": "Only an ML metric, for now."})
+    thread.wait_until(lambda: len(summaries(slack)) == 1 and ML_ONLY in all_text(summaries(slack)[0]))
     summary_ts = summaries(slack)[0]["ts"]
-    reply_ts = next(m["ts"] for m in thread.replies() if m.get("text") == "By hand in a spreadsheet.")
+    reply_ts = next(m["ts"] for m in thread.replies() if m.get("text") == "Only an ML metric, for now.")
     channel_messages = len(slack.workspace.messages(CHANNEL))
 
-    driver.edit_message(BOB, CHANNEL, reply_ts, "Two analysts, four hours every Monday.")
+    driver.edit_message(BOB, CHANNEL, reply_ts, "Business metric: hours saved a week.")
 
-    thread.wait_until(lambda: "Two analysts, four hours every Monday." in all_text(summaries(slack)[0]))
+    thread.wait_until(lambda: BUSINESS in all_text(summaries(slack)[0]))
     thread.settle()
     assert [message["ts"] for message in summaries(slack)] == [summary_ts]
     assert len(slack.workspace.messages(CHANNEL)) == channel_messages, "nothing new in the channel"
@@ -93,7 +98,7 @@ def test_an_edited_answer_updates_the_summary_in_place(slack, driver, db, start_
 
 def test_a_removed_pin_is_pinned_again_when_the_summary_next_changes(slack, driver, db, start_design):
     thread = start_design("Churn model")
-    finish(thread, {"manual-process": "By hand."})
+    finish(thread, {"success-metric": "Only an ML metric."})
     thread.wait_until(lambda: len(summaries(slack)) == 1 and pinned(slack))
     summary_ts = summaries(slack)[0]["ts"]
 
@@ -102,10 +107,10 @@ def test_a_removed_pin_is_pinned_again_when_the_summary_next_changes(slack, driv
     assert response.status_code == 200
     thread.wait_until(lambda: not db.design("Churn model").summary_pinned)
     assert pinned(slack) == set(), "a person's unpin is respected until the summary changes"
-    reply_ts = next(m["ts"] for m in thread.replies() if m.get("text") == "By hand.")
-    driver.edit_message(BOB, CHANNEL, reply_ts, "By hand, weekly.")
+    reply_ts = next(m["ts"] for m in thread.replies() if m.get("text") == "Only an ML metric.")
+    driver.edit_message(BOB, CHANNEL, reply_ts, "Business metric, in hours saved.")
     thread.wait_until(lambda: pinned(slack) == {summary_ts})
-    assert "By hand, weekly." in all_text(summaries(slack)[0])
+    assert BUSINESS in all_text(summaries(slack)[0])
     assert [message["ts"] for message in summaries(slack)] == [summary_ts]
 
 
@@ -138,7 +143,7 @@ def test_summary_on_request_mid_walkthrough_follows_each_answer(slack, driver, s
     thread.wait_until(lambda: len(summaries(slack)) == 1 and pinned(slack))
     assert "Walkthrough in progress" in all_text(summaries(slack)[0])
     thread.answer(BOB, "Spreadsheets.")
-    thread.wait_until(lambda: "*Current manual process*: Spreadsheets." in all_text(summaries(slack)[0]))
+    thread.wait_until(lambda: "Walkthrough in progress: 1 answered, 0 skipped" in all_text(summaries(slack)[0]))
     assert len(summaries(slack)) == 1
 
 

@@ -386,3 +386,24 @@ def test_apps_uninstall_without_a_connected_app_just_revokes(client: WebClient, 
     with pytest.raises(SlackApiError) as after:
         client.chat_postMessage(channel="C0MLTEAM", text="still here?")
     assert after.value.response["error"] == "token_revoked" and fake.workspace.messages("C0MLTEAM") == []
+
+
+def test_a_message_whose_blocks_hold_too_much_text_is_refused(client: WebClient, fake: FakeSlack) -> None:
+    """Undocumented: Slack refuses about 12,000 characters of text across a message's blocks (reported from 11,341,
+    counted over every text field); the fake refuses above 11,000, in posts and updates alike."""
+
+    def sections(characters: int) -> list[dict]:
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 2_750}}] * (characters // 2_750)
+
+    button = {"type": "button", "action_id": "b", "text": {"type": "plain_text", "text": "y" * 10}}
+    ts = client.chat_postMessage(channel="C0MLTEAM", text="fits", blocks=sections(11_000))["ts"]
+    over = [*sections(11_000), {"type": "actions", "elements": [button]}]  # a button's label counts too
+
+    for call in (
+        lambda: client.chat_postMessage(channel="C0MLTEAM", text="too long", blocks=over),
+        lambda: client.chat_update(channel="C0MLTEAM", ts=ts, text="too long", blocks=over),
+    ):
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        assert refused.value.response["error"] == "msg_blocks_too_long"
+    assert fake.workspace.message("C0MLTEAM", ts)["text"] == "fits"
