@@ -28,6 +28,7 @@ from bot.catalogs import Catalogs
 from bot.clock import Clock
 from bot.ids import MetadataType
 from bot.jobs import Jobs, Publish
+from bot.rendering import render
 from bot.slack_clients import NotInstalled, SlackClients
 from bot.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message
 from flows import walkthrough
@@ -325,7 +326,12 @@ class Publisher:
             if ts is not None:
                 return ts, False
         self._record(design, **{claim: self._clock.now()})
-        return self._post(design, build(), event_type, payload, thread_ts=thread_ts), True
+        try:
+            return self._post(design, build(), event_type, payload, thread_ts=thread_ts), True
+        except SlackApiError as error:
+            if not is_transient(error):  # Slack said no: nothing was posted, so there is nothing to look for later
+                self._record(design, **{claim: None})
+            raise
 
     def _update_parent(self, snapshot: Snapshot) -> None:
         design = snapshot.design
@@ -462,8 +468,35 @@ class Publisher:
     # --- the pinned summary ---------------------------------------------------------------------------
 
     def _publish_summary(self, snapshot: Snapshot) -> None:
-        """Keep one summary per design, pinned: update it in place, post a new one if a person deleted it,
-        and pin it again if a person unpinned it."""
+        """Keep one summary per design, pinned: update it in place, post a new one if a person deleted it, and pin
+        it again if a person unpinned it. A summary Slack refuses leaves the rest of the design published (its
+        progress, its questions) and its owner told once, in the thread, what happened and what to do."""
+        design = snapshot.design
+        try:
+            self._post_or_update_summary(snapshot)
+        except SlackApiError as error:
+            if is_transient(error) or _code(error) in TOKEN_ERRORS:
+                raise
+            logger.warning("Slack refused the summary of design %s: %s", design.id, _describe(error))
+            if design.summary_refused != _code(error):
+                self._tell_summary_refused(design, _code(error) or "refused")
+            return
+        if design.summary_refused is not None:
+            self._record(design, summary_refused=None)
+
+    def _tell_summary_refused(self, design: Design, code: str) -> None:
+        text = render("summary_refused.j2", owner=design.started_by, name=design.name, code=code)
+        try:
+            self._slack(design).chat_postMessage(
+                channel=design.channel_id, thread_ts=design.parent_ts, text=text, unfurl_links=False
+            )
+        except SlackApiError as error:
+            if is_transient(error):
+                raise
+            logger.warning("could not tell the owner of design %s about its summary: %s", design.id, _describe(error))
+        self._record(design, summary_refused=code)
+
+    def _post_or_update_summary(self, snapshot: Snapshot) -> None:
         design = snapshot.design
         message = summary_message(self._summary_input(snapshot))
         if design.summary_ts is not None:

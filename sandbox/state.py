@@ -172,6 +172,7 @@ class Fault:
     http_status: int | None
     retry_after: int | None
     times: int
+    matching: Callable[[dict[str, Any]], bool] | None = None  # only calls whose arguments it accepts
 
 
 @dataclass
@@ -1191,20 +1192,22 @@ class Workspace:
         http_status: int | None = None,
         retry_after: int | None = 1,
         times: int = 1,
+        matching: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         """Make the next `times` calls of `method` fail with a Slack error or an HTTP status (e.g. 429);
-        `times=0` clears what was scripted for `method`. A call also delayed (`delay_next`) fails after its delay."""
+        `times=0` clears what was scripted for `method`. A call also delayed (`delay_next`) fails after its delay.
+        With `matching`, only calls whose arguments it accepts fail (say, the posts of one kind of message)."""
         with self._cond:
             if times <= 0:
                 self._faults.pop(method, None)
                 return
-            self._faults[method] = Fault(error, http_status, retry_after, times)
+            self._faults[method] = Fault(error, http_status, retry_after, times, matching)
 
-    def take_fault(self, method: str) -> Fault | None:
-        """Consume one scripted failure for `method`, if any is pending."""
+    def take_fault(self, method: str, arguments: dict[str, Any] | None = None) -> Fault | None:
+        """Consume one scripted failure for `method`, if any is pending (and accepts these arguments)."""
         with self._cond:
             fault = self._faults.get(method)
-            if fault is None:
+            if fault is None or (fault.matching is not None and not fault.matching(arguments or {})):
                 return None
             fault.times -= 1
             if fault.times <= 0:

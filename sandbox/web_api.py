@@ -644,7 +644,7 @@ def create_web_api(
                 if needed:
                     headers["X-Accepted-OAuth-Scopes"] = ",".join(needed)
                 check_scopes(ws, known, needed)
-                await _play_scripted(ws, method, stopping)
+                await _play_scripted(ws, method, stopping, arguments=args)
                 body = {"ok": True} | methods[method](ws, Params(args, token), str(request.base_url))
         except MissingScope as e:
             body = {"ok": False, "error": e.error} | e.fields()
@@ -780,7 +780,9 @@ class _Reset(Exception):
     """A call to drop unanswered: scripted with reset_next, or delayed while the fake stopped."""
 
 
-async def _play_scripted(ws: Workspace, method: str, stopping: Shutdown, *, failures: bool = True) -> None:
+async def _play_scripted(
+    ws: Workspace, method: str, stopping: Shutdown, *, failures: bool = True, arguments: dict[str, Any] | None = None
+) -> None:
     """Play what `ws` scripted for this call of `method`: its delay, then raise _Reset or _Fault if one is due.
 
     All are taken on arrival, so concurrent calls take them in order; a reset call takes no failure, as it is
@@ -788,7 +790,7 @@ async def _play_scripted(ws: Workspace, method: str, stopping: Shutdown, *, fail
     (response URLs), only delays and resets apply.
     """
     reset, delay = ws.take_reset(method), ws.take_delay(method)
-    fault = ws.take_fault(method) if failures and not reset else None
+    fault = ws.take_fault(method, arguments) if failures and not reset else None
     if delay > 0 and not await stopping.sleep(delay):
         raise _Reset
     if reset:

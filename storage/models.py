@@ -81,6 +81,8 @@ class Design(DesignBase, table=True):
     summary_ts: str | None = Field(default=None, max_length=32)
     summary_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     summary_pinned: bool = False
+    # Slack's error when it last refused the summary (its owner was told, once); None once a summary goes out.
+    summary_refused: str | None = Field(default=None, max_length=64)
     # After deployment: when, whether its decisions are revisited, at which cadence, in whose timezone.
     deployed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reminders_enabled: bool = True

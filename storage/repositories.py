@@ -410,6 +410,7 @@ def record_publication(*, session: Session, team_id: str, design_id: int, **colu
         "summary_ts",
         "summary_claimed_at",
         "summary_pinned",
+        "summary_refused",
     }
     if not columns.keys() <= allowed:
         raise ValueError(f"not publisher columns: {sorted(columns.keys() - allowed)}")

@@ -147,6 +147,29 @@ def test_summary_on_request_mid_walkthrough_follows_each_answer(slack, driver, s
     assert len(summaries(slack)) == 1
 
 
+def test_a_summary_slack_refuses_holds_nothing_else_up_and_its_owner_is_told_once(slack, driver, db, start_design):
+    """Any refusal (here msg_blocks_too_long, three times running): the progress stays current, no history is
+    searched for a post that never happened, and the owner hears of it once, in the thread."""
+    thread = start_design("Churn model")
+    is_summary = lambda args: (args.get("metadata") or {}).get("event_type") == SUMMARY  # noqa: E731
+    slack.workspace.fail_next("chat.postMessage", error="msg_blocks_too_long", times=3, matching=is_summary)
+
+    driver.slash_command(ALICE, CHANNEL, "summary Churn model")
+    thread.wait_until(lambda: db.design("Churn model").summary_refused == "msg_blocks_too_long")
+    thread.answer(BOB, "Spreadsheets.")
+    thread.answer(BOB, "Two analysts.")
+
+    told = [reply for reply in thread.replies() if "Slack refused the pinned summary" in all_text(reply)]
+    assert len(told) == 1 and "<@U0ALICE>" in all_text(told[0]) and "`msg_blocks_too_long`" in all_text(told[0])
+    assert "2/31 answered" in all_text(thread.parent), "the parent's progress is current"
+    assert slack.workspace.calls("conversations.history") == []
+    assert summaries(slack) == []
+
+    thread.answer(BOB, "Nobody pushes back.")  # Slack takes the summary again: it is posted and pinned, once
+    thread.wait_until(lambda: len(summaries(slack)) == 1 and pinned(slack))
+    poll_until(lambda: db.design("Churn model").summary_refused is None, what="the refusal forgotten")
+
+
 def test_a_summary_for_an_unknown_design_is_a_clear_ephemeral_answer(slack, driver):
     response = driver.slash_command(ALICE, CHANNEL, "summary nothing here")
 

@@ -305,3 +305,19 @@ def test_response_and_upload_urls_can_be_delayed_and_reset(fake: FakeSlack) -> N
     file = bare.files_upload_v2(content="# Design", filename="design.md", channel="C0MLTEAM")["file"]
     assert [m["files"][0]["id"] for m in ws.messages("C0MLTEAM")] == [file["id"]]
     assert [c.response.get("reset", False) for c in ws.calls("upload_url")] == [True, False]
+
+
+def test_a_failure_can_be_scripted_for_the_calls_of_one_kind_only(fake: FakeSlack, client: WebClient) -> None:
+    """Say, the posts of one kind of message: the others go through meanwhile."""
+    summary = {"event_type": "summary", "event_payload": {}}
+    fake.workspace.fail_next(
+        "chat.postMessage", error="msg_blocks_too_long", matching=lambda args: args.get("metadata") == summary
+    )
+
+    client.chat_postMessage(channel="C0MLTEAM", text="a question")
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C0MLTEAM", text="the summary", metadata=summary)
+    client.chat_postMessage(channel="C0MLTEAM", text="the summary again", metadata=summary)
+
+    assert refused.value.response["error"] == "msg_blocks_too_long"
+    assert _texts(fake) == ["a question", "the summary again"]
