@@ -69,7 +69,13 @@ CHANNEL_ERRORS = {
     "not_in_channel": "I'm not a member of this channel. Invite me with `/invite @mldesign`, then start again.",
     "channel_not_found": "I can't see this channel. Invite me with `/invite @mldesign`, then start again.",
     "is_archived": "This channel is archived, so I can't post the design here.",
+    "restricted_action": "This workspace doesn't let me post in this channel. Start the design in a channel where "
+    "apps may post, or ask an admin to allow it.",
+    "cannot_reply_to_message": "Slack won't let me reply in threads here, and a design's questions live in its "
+    "thread. Start it in another channel.",
 }
+# Any other refusal of a design's first message: nothing of it reached the channel, so it is removed like the above.
+FIRST_POST_REFUSED = "Slack refused the design's first message (`{code}`), so nothing was started. Please try again."
 
 
 @dataclass(frozen=True)
@@ -346,7 +352,7 @@ class Publisher:
         """A design whose first post can't go out in this channel is removed and its starter told why."""
         code = error.response.get("error") if isinstance(error, SlackApiError) else None
         design = snapshot.design
-        if design.parent_ts is not None or code not in CHANNEL_ERRORS:
+        if design.parent_ts is not None or is_transient(error) or code in TOKEN_ERRORS:
             return False
         logger.info("design %s removed: cannot post in channel (%s)", snapshot.design_id, code)
         with session_scope(self._engine) as session:
@@ -354,7 +360,8 @@ class Publisher:
         webhook = self._clients.webhook(design.response_url) if design.response_url else None
         if webhook is not None:
             try:
-                webhook.send(text=f":warning: {CHANNEL_ERRORS[code]}", response_type="ephemeral")
+                explanation = CHANNEL_ERRORS.get(code or "") or FIRST_POST_REFUSED.format(code=code or "error")
+                webhook.send(text=f":warning: {explanation}", response_type="ephemeral")
             except (SlackClientError, OSError) as webhook_error:
                 logger.warning("could not tell the starter of design %s: %s", snapshot.design_id, webhook_error)
         return True

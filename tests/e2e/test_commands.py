@@ -118,6 +118,25 @@ def test_a_channel_the_bot_cannot_post_in_gets_an_explanation_and_no_design(slac
     assert slack.workspace.messages(CHANNEL) == []
 
 
+@pytest.mark.parametrize(
+    ("error", "explanation"),
+    [
+        ("restricted_action", "This workspace doesn't let me post in this channel"),
+        ("cannot_reply_to_message", "Slack won't let me reply in threads here"),
+        ("invalid_blocks", "Slack refused the design's first message (`invalid_blocks`), so nothing was started"),
+    ],
+)
+def test_a_first_post_slack_refuses_is_explained_and_leaves_no_design(slack, driver, database_url, error, explanation):
+    slack.workspace.fail_next("chat.postMessage", error)
+
+    driver.slash_command(ALICE, CHANNEL, "start Churn model")
+
+    slack.workspace.wait_for(lambda ws: ws.ephemerals(channel=CHANNEL, user=ALICE))
+    assert explanation in ephemeral_text(slack)
+    poll_until(lambda: Database(database_url).count_designs() == 0, what="the design without a parent removed")
+    assert slack.workspace.messages(CHANNEL) == []
+
+
 def test_with_one_token_an_uninstall_deletes_the_workspace_data_after_the_grace_period(
     slack, driver, database_url, start_design
 ):
