@@ -81,6 +81,7 @@ def hostile_values() -> dict[str, Any]:
     )
     return {
         "name": HOSTILE,
+        "code": HOSTILE,
         "message": HOSTILE,
         "help": HOSTILE,
         "prompt": HOSTILE,
