@@ -27,6 +27,11 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 MAX_PUSHED_VIEWS = 3
+TRIGGER_LIFETIME_SECONDS = 3.0  # a trigger_id opens a view only this soon after the click or command
+# Since 2025, an app distributed outside the Marketplace reads history and replies once a minute, 15 at a time.
+DISTRIBUTED_READ_METHODS = frozenset({"conversations.history", "conversations.replies"})
+DISTRIBUTED_READ_INTERVAL_SECONDS = 60.0
+DISTRIBUTED_READ_LIMIT = 15
 MAX_CLOCK_STEP_SECONDS = 366 * 24 * 3600
 STATE_FORMAT = 1
 # By extension: (mimetype, Slack's filetype, Slack's pretty_type); anything else is guessed, or Slack's "binary".
@@ -145,6 +150,8 @@ class Token:
 
     `scopes` are the bot scopes granted at install, which limit what it may call (sandbox/scopes.py); the
     configured token has none recorded and may do anything. `installer` is the person who approved the install.
+    `distributed` marks a token of an app distributed outside the Marketplace (one an OAuth install issued):
+    Slack holds its history and replies reads to one call a minute of at most 15 messages.
     """
 
     token: str
@@ -152,6 +159,7 @@ class Token:
     installer: str | None = None
     issued_at: float = 0.0
     revoked: bool = False
+    distributed: bool = False
 
 
 @dataclass(frozen=True)
@@ -317,6 +325,9 @@ class Workspace:
         self._view_owners: dict[str, str] = {}
         self._triggers: dict[str, str] = {}
         self._used_triggers: set[str] = set()
+        self._trigger_issued: dict[str, float] = {}  # real (monotonic) time: Slack's 3 s are wall-clock seconds
+        self.trigger_lifetime_seconds = TRIGGER_LIFETIME_SECONDS
+        self._read_slots: dict[str, float] = {}  # a distributed app's last history/replies read, per method
         self._response_targets: dict[str, ResponseTarget] = {}
         self._calls: list[Call] = []
         self._problems: list[str] = []
@@ -450,11 +461,14 @@ class Workspace:
         with self._cond:
             return [copy.copy(t) for t in self._tokens.values()]
 
-    def issue_token(self, scopes: tuple[str, ...] | list[str], installer: str | None = None) -> Token:
-        """A new unique bot token with the granted `scopes`, as an OAuth install hands out."""
+    def issue_token(
+        self, scopes: tuple[str, ...] | list[str], installer: str | None = None, *, distributed: bool = True
+    ) -> Token:
+        """A new unique bot token with the granted `scopes`, as an OAuth install hands out (to an app distributed
+        outside the Marketplace unless `distributed=False`: an internal app, or one listed in the Marketplace)."""
         with self._cond:
             value = f"xoxb-{self.team_id.lower()}-{secrets.token_hex(12)}"
-            issued = Token(value, tuple(scopes), installer, self.now())
+            issued = Token(value, tuple(scopes), installer, self.now(), distributed=distributed)
             self._tokens[value] = issued
             self._changed()
             return copy.copy(issued)
@@ -494,11 +508,23 @@ class Workspace:
             return f"Ev0SANDBOX{self._event_seq:06d}"
 
     def new_trigger_id(self, user: str) -> str:
-        """A trigger_id the bot may exchange once for views.open/views.push."""
+        """A trigger_id the bot may exchange once for views.open/views.push, within TRIGGER_LIFETIME_SECONDS."""
         trigger_id = f"{secrets.randbelow(10**10)}.{secrets.randbelow(10**10)}.{secrets.token_hex(16)}"
         with self._cond:
             self._triggers[trigger_id] = user
+            self._trigger_issued[trigger_id] = time.monotonic()
         return trigger_id
+
+    def take_read_slot(self, method: str) -> float:
+        """A distributed app's history or replies read: 0 if it may go now (and it takes the minute's one call),
+        else the seconds until the next is allowed. Counted on the sandbox clock, per workspace and method."""
+        with self._cond:
+            now = self.now()
+            last = self._read_slots.get(method)
+            if last is not None and now - last < DISTRIBUTED_READ_INTERVAL_SECONDS:
+                return DISTRIBUTED_READ_INTERVAL_SECONDS - (now - last)
+            self._read_slots[method] = now
+            return 0.0
 
     # -- directory -------------------------------------------------------------------------------------
 
@@ -1017,11 +1043,14 @@ class Workspace:
     # -- views -----------------------------------------------------------------------------------------
 
     def _consume_trigger(self, trigger_id: str) -> str:
-        """A trigger_id works once, like Slack's; returns the user it was issued for."""
+        """A trigger_id works once and for three seconds, like Slack's; returns the user it was issued for."""
         if trigger_id in self._used_triggers:
             raise SlackError("exchanged_trigger_id")
         if trigger_id not in self._triggers:
             raise SlackError("invalid_trigger_id")
+        issued = self._trigger_issued.get(trigger_id)
+        if issued is not None and time.monotonic() - issued > self.trigger_lifetime_seconds:
+            raise SlackError("expired_trigger_id")
         self._used_triggers.add(trigger_id)
         return self._triggers[trigger_id]
 

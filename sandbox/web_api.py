@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Callable, Sequence
 from email import policy
 from email.parser import BytesParser
@@ -37,7 +38,16 @@ from starlette.routing import Route
 from sandbox.faults import ConnectionReset, Shutdown
 from sandbox.oauth import OAuthApp
 from sandbox.scopes import MissingScope, check_scopes, needed_scopes
-from sandbox.state import Fault, ResponseTarget, SlackError, Token, Workspace, ts_key
+from sandbox.state import (
+    DISTRIBUTED_READ_LIMIT,
+    DISTRIBUTED_READ_METHODS,
+    Fault,
+    ResponseTarget,
+    SlackError,
+    Token,
+    Workspace,
+    ts_key,
+)
 
 MAX_BLOCKS = 50
 MAX_TEXT = 40_000
@@ -60,9 +70,10 @@ class Params:
     """A method's arguments with Slack's lenient coercions (form values are strings, JSON ones are not),
     and the token they came with (for the methods about tokens themselves)."""
 
-    def __init__(self, data: dict[str, Any], token: str = "") -> None:
+    def __init__(self, data: dict[str, Any], token: str = "", *, max_limit: int | None = None) -> None:
         self.data = data
         self.token = token
+        self.max_limit = max_limit  # the most a page may hold for this caller (a distributed app's reads: 15)
 
     def string(self, name: str, default: str = "") -> str:
         """A string argument ("" when absent)."""
@@ -188,6 +199,8 @@ def _visible(message: dict[str, Any], include_metadata: bool) -> dict[str, Any]:
 def _page(items: list[dict[str, Any]], p: Params, default_limit: int) -> dict[str, Any]:
     """Cursor pagination: an opaque cursor encodes the offset into `items`."""
     limit = max(1, p.integer("limit", default_limit))
+    if p.max_limit is not None:
+        limit = min(limit, p.max_limit)
     cursor = p.string("cursor")
     try:
         offset = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
@@ -417,12 +430,10 @@ def conversations_open(ws: Workspace, p: Params, base_url: str) -> dict[str, Any
     return {"channel": {"id": ws.open_dm(users[0]).id}}
 
 
-def conversations_history(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
-    """Top-level messages, newest first, within (oldest, latest)."""
-    channel = ws.channel(p.string("channel"))
+def _in_range(p: Params) -> Callable[[str], bool]:
+    """Whether a message's ts lies within the call's (oldest, latest), ends included with `inclusive`."""
     inclusive = p.flag("inclusive")
     oldest, latest = p.string("oldest"), p.string("latest")
-    include_metadata = p.flag("include_all_metadata")
 
     def in_range(ts: str) -> bool:
         key = ts_key(ts)
@@ -430,18 +441,29 @@ def conversations_history(ws: Workspace, p: Params, base_url: str) -> dict[str, 
         below = not latest or (key <= ts_key(latest) if inclusive else key < ts_key(latest))
         return above and below
 
+    return in_range
+
+
+def conversations_history(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+    """Top-level messages, newest first, within (oldest, latest)."""
+    channel = ws.channel(p.string("channel"))
+    include_metadata = p.flag("include_all_metadata")
+    in_range = _in_range(p)
     messages = [_visible(m, include_metadata) for m in reversed(ws.messages(channel.id)) if in_range(m["ts"])]
     return _page(messages, p, default_limit=100)
 
 
 def conversations_replies(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
-    """A thread: its parent then the replies, oldest first."""
+    """A thread: its parent then the replies within (oldest, latest), oldest first. The parent always leads
+    the first page, as Slack returns it whatever the range, so it takes one of the page's places."""
     channel = ws.channel(p.string("channel"))
     ts = p.string("ts")
     asked = ws.message(channel.id, ts)
     thread_ts = asked.get("thread_ts", ts) if asked else ts
     parent = ws.message(channel.id, thread_ts)
-    thread = ([parent] if parent else []) + ws.replies(channel.id, thread_ts)
+    in_range = _in_range(p)
+    replies = [m for m in ws.replies(channel.id, thread_ts) if in_range(m["ts"])]
+    thread = ([parent] if parent else []) + replies
     if not thread:
         raise SlackError("thread_not_found")
     include_metadata = p.flag("include_all_metadata")
@@ -645,7 +667,12 @@ def create_web_api(
                     headers["X-Accepted-OAuth-Scopes"] = ",".join(needed)
                 check_scopes(ws, known, needed)
                 await _play_scripted(ws, method, stopping, arguments=args)
-                body = {"ok": True} | methods[method](ws, Params(args, token), str(request.base_url))
+                max_limit = None
+                if known.distributed and method in DISTRIBUTED_READ_METHODS:
+                    _take_read_slot(ws, method)
+                    max_limit = DISTRIBUTED_READ_LIMIT
+                params = Params(args, token, max_limit=max_limit)
+                body = {"ok": True} | methods[method](ws, params, str(request.base_url))
         except MissingScope as e:
             body = {"ok": False, "error": e.error} | e.fields()
         except SlackError as e:
@@ -774,6 +801,13 @@ class _Fault(Exception):
     def __init__(self, fault: Fault) -> None:
         super().__init__(fault.error)
         self.fault = fault
+
+
+def _take_read_slot(ws: Workspace, method: str) -> None:
+    """A distributed app's history or replies read beyond one a minute: Slack's 429 with its Retry-After."""
+    wait = ws.take_read_slot(method)
+    if wait > 0:
+        raise _Fault(Fault("ratelimited", http_status=429, retry_after=math.ceil(wait), times=1))
 
 
 class _Reset(Exception):

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from sandbox import FakeSlack, SlackDriver
 from sandbox.scopes import BOT_SCOPES
-from sandbox.state import Channel
+from sandbox.state import DISTRIBUTED_READ_INTERVAL_SECONDS, DISTRIBUTED_READ_METHODS, Channel
 from sandbox.web_api import METHODS
 from tests.sandbox.recording_app import RecordingApp
 
@@ -37,6 +37,8 @@ def _install(fake: FakeSlack, scope: str) -> str:
 
 
 def _call(fake: FakeSlack, token: str, method: str, **args: str) -> httpx.Response:
+    if method in DISTRIBUTED_READ_METHODS:  # these installs are a distributed app's: one read a minute
+        fake.workspace.clock_offset_seconds += DISTRIBUTED_READ_INTERVAL_SECONDS
     return httpx.post(f"{fake.api_url}{method}", data=args, headers={"Authorization": f"Bearer {token}"})
 
 

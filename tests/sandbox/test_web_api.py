@@ -407,3 +407,76 @@ def test_a_message_whose_blocks_hold_too_much_text_is_refused(client: WebClient,
             call()
         assert refused.value.response["error"] == "msg_blocks_too_long"
     assert fake.workspace.message("C0MLTEAM", ts)["text"] == "fits"
+
+
+def test_a_trigger_opens_a_view_only_within_three_seconds(client: WebClient, fake: FakeSlack) -> None:
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Update"}, "blocks": []}
+    assert fake.workspace.trigger_lifetime_seconds == 3.0, "Slack's triggers last three seconds"
+    fake.workspace.trigger_lifetime_seconds = 0.0  # every trigger is already too old
+    late = fake.workspace.new_trigger_id("U0ALICE")
+
+    with pytest.raises(SlackApiError) as expired:
+        client.views_open(trigger_id=late, view=modal)
+
+    assert expired.value.response["error"] == "expired_trigger_id"
+    assert fake.workspace.open_modals("U0ALICE") == []
+
+
+def _distributed_client(fake: FakeSlack) -> WebClient:
+    """A client with a token an OAuth install issued: an app distributed outside the Marketplace."""
+    token = fake.workspace.issue_token(("chat:write", "channels:history", "groups:history"), "U0ALICE").token
+    return WebClient(token=token, base_url=fake.api_url)
+
+
+@pytest.mark.parametrize("method", ["conversations_history", "conversations_replies"])
+def test_a_distributed_app_reads_once_a_minute_and_fifteen_messages_at_most(
+    client: WebClient, fake: FakeSlack, method: str
+) -> None:
+    parent = client.chat_postMessage(channel="C0MLTEAM", text="parent")["ts"]
+    for n in range(20):
+        client.chat_postMessage(channel="C0MLTEAM", text=f"reply {n}", thread_ts=parent)
+        client.chat_postMessage(channel="C0MLTEAM", text=f"top {n}")
+    distributed = _distributed_client(fake)
+    read = getattr(distributed, method)
+
+    first = read(channel="C0MLTEAM", ts=parent, limit=200)
+    with pytest.raises(SlackApiError) as limited:
+        read(channel="C0MLTEAM", ts=parent, limit=200, cursor=first["response_metadata"]["next_cursor"])
+    fake.workspace.clock_offset_seconds += 60
+    default = read(channel="C0MLTEAM", ts=parent)
+
+    assert len(first["messages"]) == 15 and first["has_more"] is True
+    assert limited.value.response.status_code == 429
+    assert limited.value.response["error"] == "ratelimited"
+    assert 1 <= int(limited.value.response.headers["Retry-After"]) <= 60
+    assert len(default["messages"]) == 15, "15 is the default as well as the most"
+
+
+def test_the_read_limits_are_per_method_and_spare_internal_apps(client: WebClient, fake: FakeSlack) -> None:
+    parent = client.chat_postMessage(channel="C0MLTEAM", text="parent")["ts"]
+    for n in range(20):
+        client.chat_postMessage(channel="C0MLTEAM", text=f"reply {n}", thread_ts=parent)
+    distributed = _distributed_client(fake)
+    internal_token = fake.workspace.issue_token(("channels:history",), "U0ALICE", distributed=False).token
+    internal = WebClient(token=internal_token, base_url=fake.api_url)
+
+    distributed.conversations_replies(channel="C0MLTEAM", ts=parent)
+    history = distributed.conversations_history(channel="C0MLTEAM")
+    many = [len(internal.conversations_replies(channel="C0MLTEAM", ts=parent)["messages"]) for _ in range(3)]
+
+    assert [m["text"] for m in history["messages"]] == ["parent"]
+    assert many == [21, 21, 21], "an internal app's reads keep Tier 3 limits"
+    assert len(client.conversations_replies(channel="C0MLTEAM", ts=parent, limit=200)["messages"]) == 21
+
+
+def test_replies_keep_to_oldest_and_latest_with_the_parent_first(client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C0MLTEAM", text="parent")["ts"]
+    stamps = [client.chat_postMessage(channel="C0MLTEAM", text=f"r{n}", thread_ts=parent)["ts"] for n in range(5)]
+
+    window = client.conversations_replies(channel="C0MLTEAM", ts=parent, oldest=stamps[1], latest=stamps[3])
+    inclusive = client.conversations_replies(
+        channel="C0MLTEAM", ts=parent, oldest=stamps[1], latest=stamps[3], inclusive=True
+    )
+
+    assert [m["text"] for m in window["messages"]] == ["parent", "r2"]
+    assert [m["text"] for m in inclusive["messages"]] == ["parent", "r1", "r2", "r3"]
