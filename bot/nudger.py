@@ -32,7 +32,7 @@ from bot.catalogs import Catalogs
 from bot.clock import Clock
 from bot.ids import MetadataType
 from bot.nudge_blocks import Confirmation, nudge_message, reminder_message
-from bot.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher, thread_messages
+from bot.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher, posted_around
 from bot.slack_clients import NotInstalled, SlackClients
 from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, in_working_hours, send_window
 from flows.nudges import zone as owner_zone
@@ -345,9 +345,17 @@ class Nudger:
         if not any(n.send_started_at for n in batch.nudges) or design.parent_ts is None:
             return {}
         wanted = {n.id for n in batch.nudges}
+        started = [n.send_started_at for n in batch.nudges if n.send_started_at]
         found: dict[int | None, str] = {}
         try:
-            for message in thread_messages(self._slack(design), design.channel_id, design.parent_ts):
+            thread = posted_around(
+                self._slack(design),
+                design.channel_id,
+                thread_ts=design.parent_ts,
+                since=min(started),
+                until=max(started),
+            )
+            for message in thread:
                 metadata = message.get("metadata") or {}
                 if metadata.get("event_type") != kind:
                     continue

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -43,7 +42,14 @@ from storage.models import Answer, Design, Prompt, stored_id
 logger = logging.getLogger(__name__)
 
 CHECKMARK = "white_check_mark"
-MAX_LOOKUP_PAGES = 10
+# A post a crash left unrecorded is looked for in one read, never a scan: a distributed app may read a channel's
+# history or a thread once a minute, 15 messages at a time (Slack's limits since 2025 outside the Marketplace).
+LOOKUP_LIMIT = 15
+# The read covers the moment the attempt was recorded, widened by this much before it (this process's clock and
+# Slack's may differ) and by POST_WINDOW after it (the post goes out at once, or after a timeout and a couple of
+# rate-limit waits).
+CLOCK_MARGIN = timedelta(minutes=1)
+POST_WINDOW = timedelta(minutes=3)
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 # Fixed by a person (a new token, a scope): keep the work for the sweep instead of dropping it.
 AUTH_ERRORS = frozenset(
@@ -323,11 +329,9 @@ class Publisher:
         payload = {"design_id": design.id}
         claimed_at = getattr(design, claim)
         if claimed_at is not None:
-            if thread_ts is None:
-                oldest = (claimed_at - timedelta(minutes=5)).timestamp()
-                found = self._history(design, oldest=f"{oldest:.6f}")
-            else:
-                found = self._replies(design)
+            found = posted_around(
+                self._reader(design), design.channel_id, thread_ts=thread_ts, since=claimed_at, until=claimed_at
+            )
             ts = self._find_posted(found, event_type, payload)
             if ts is not None:
                 return ts, False
@@ -379,18 +383,23 @@ class Publisher:
         payload = {"design_id": snapshot.design_id, "step": design.step}
         ts = None
         if prompt is None:
+            now = self._clock.now()
             prompt = Prompt(
                 design_id=snapshot.design_id,
                 team_id=design.team_id,
                 step=design.step,
                 question_id=question.id,
-                created_at=self._clock.now(),
+                created_at=now,
+                post_started_at=now,
             )
             with session_scope(self._engine) as session:
                 if not repo.claim_prompt(session=session, prompt=prompt):
                     return  # another publisher posts this step
         else:
-            ts = self._find_posted(self._replies(design), MetadataType.PROMPT, payload)
+            ts = self._find_posted(self._prompts_posted(design, [prompt]), MetadataType.PROMPT, payload)
+            if ts is None:  # the attempt now is the one a later lookup must cover
+                prompt.post_started_at = self._clock.now()
+                self._save_prompt(prompt)
         if ts is None:
             message = blocks.question_message(
                 design=design, catalog=snapshot.catalog, question=question, answer=answer, is_current=True
@@ -409,7 +418,7 @@ class Publisher:
         stale = [p for p in snapshot.prompts if p.message_ts is None and p.step != design.step]
         if not stale:
             return
-        thread = list(self._replies(design))
+        thread = self._prompts_posted(design, stale)
         for prompt in stale:
             payload = {"design_id": snapshot.design_id, "step": prompt.step}
             ts = self._find_posted(thread, MetadataType.PROMPT, payload)
@@ -634,15 +643,13 @@ class Publisher:
             logger.warning("no permalink for %s/%s: %s", design.channel_id, ts, _describe(error))
             return None
 
-    def _history(self, design: Design, oldest: str) -> Iterator[dict[str, Any]]:
-        client = self._reader(design)
-        return _pages(
-            partial(client.conversations_history, channel=design.channel_id, oldest=oldest, include_all_metadata=True)
-        )
-
-    def _replies(self, design: Design) -> Iterator[dict[str, Any]]:
+    def _prompts_posted(self, design: Design, prompts: list[Prompt]) -> list[dict[str, Any]]:
+        """The thread's messages around the moments these prompts' posts were attempted, in one read."""
         assert design.parent_ts is not None
-        return thread_messages(self._reader(design), design.channel_id, design.parent_ts)
+        started = [prompt.post_started_at or prompt.created_at for prompt in prompts]
+        return posted_around(
+            self._reader(design), design.channel_id, thread_ts=design.parent_ts, since=min(started), until=max(started)
+        )
 
     @staticmethod
     def _find_posted(messages: Iterable[dict[str, Any]], event_type: str, payload: dict[str, Any]) -> str | None:
@@ -653,20 +660,25 @@ class Publisher:
         return None
 
 
-def thread_messages(client: WebClient, channel: str, thread_ts: str) -> Iterator[dict[str, Any]]:
-    """A thread's messages with their metadata, so a post a crash left unrecorded can be found again."""
-    return _pages(partial(client.conversations_replies, channel=channel, ts=thread_ts, include_all_metadata=True))
-
-
-def _pages(method: Callable[..., Any]) -> Iterator[dict[str, Any]]:
-    """Messages across pages, following the cursor a bounded number of times."""
-    cursor = None
-    for _ in range(MAX_LOOKUP_PAGES):
-        response = method(limit=200, cursor=cursor)
-        yield from response.get("messages", [])
-        cursor = (response.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return
+def posted_around(
+    client: WebClient, channel: str, *, thread_ts: str | None, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """The messages of a channel (or of one thread) posted while attempts recorded between ``since`` and ``until``
+    may have gone out, with their metadata: one call of at most LOOKUP_LIMIT messages. A thread lists them oldest
+    first, so a post made at the start of the window comes first; a channel lists them newest first, and a post is
+    missed only if more than LOOKUP_LIMIT others reached the channel within the window."""
+    window = {
+        "oldest": f"{(since - CLOCK_MARGIN).timestamp():.6f}",
+        "latest": f"{(until + POST_WINDOW).timestamp():.6f}",
+        "inclusive": True,
+        "limit": LOOKUP_LIMIT,
+        "include_all_metadata": True,
+    }
+    if thread_ts is None:
+        response = client.conversations_history(channel=channel, **window)
+    else:
+        response = client.conversations_replies(channel=channel, ts=thread_ts, **window)
+    return list(response.get("messages") or [])
 
 
 def _code(error: Exception) -> str | None:

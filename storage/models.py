@@ -117,6 +117,9 @@ class Prompt(SQLModel, table=True):
     rendered_answer_id: int | None = None
     rendered_current: bool = True
     created_at: datetime = _timestamp()
+    # When the post was last sent (or is about to be): a crash between sending and storing its ts is settled by
+    # looking for the post around this moment.
+    post_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AnswerBase(SQLModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +12,7 @@ from sqlmodel import Session
 from bot.background import KeyedBackground
 from bot.clock import SystemClock
 from bot.jobs import LocalJobs
+from bot.manifest import BOT_SCOPES
 from bot.publisher import Publisher
 from bot.slack_clients import SlackClients
 from sandbox import FakeSlack
@@ -214,3 +216,93 @@ def test_a_design_never_looks_published_while_its_publishing_lease_is_held_even_
     assert seen[-1][0] == seen[-1][1], "the design was published"
     assert [state for state in seen if state[0] >= state[1] and state[2] is not None] == []
     assert len(slack.workspace.calls()) == calls, "the second publish changed nothing in Slack"
+
+
+class FakeSlackClock:
+    """The bot's clock on the fake's: timestamps of the bot and of Slack stay comparable when the fake's moves."""
+
+    def __init__(self, fake: FakeSlack) -> None:
+        self._fake = fake
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self._fake.workspace.now(), UTC)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+@pytest.fixture
+def distributed(slack, engine, catalogs):
+    """A publisher holding a token an OAuth install issued: Slack's limits for a distributed app apply to it
+    (one history or replies read a minute, at most 15 messages)."""
+    token = slack.workspace.issue_token(BOT_SCOPES, "U0ALICE").token
+    clients = SlackClients(base_url=slack.api_url, token=token)
+    background = KeyedBackground(max_workers=2)
+    jobs = LocalJobs(background)
+    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=FakeSlackClock(slack))
+    jobs.attach(SimpleNamespace(publisher=publisher))
+    yield publisher
+    background.shutdown()
+
+
+def chat(slack, count: int, *, thread_ts: str | None = None) -> None:
+    """People talking in the channel (or in a thread)."""
+    for n in range(count):
+        slack.workspace.post_message(CHANNEL, user="U0BOB", text=f"talk {n}", thread_ts=thread_ts)
+
+
+def forget_question_ts(engine, design_id: int) -> None:
+    """The crash window: the question went out, but its ts never reached the database."""
+    with session_scope(engine) as session:
+        prompt = repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1)
+        prompt.message_ts = None
+        session.add(prompt)
+        design = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+        repo.mark_changed(session=session, design=design, now=utc_now())
+
+
+def test_a_question_lost_in_a_crash_is_found_in_one_bounded_read_of_a_long_thread(slack, engine, catalog, distributed):
+    design_id = new_design(engine, catalog)
+    distributed.publish("T0SANDBOX", design_id)
+    parent_ts = load(engine, design_id).parent_ts
+    chat(slack, 40, thread_ts=parent_ts)  # an hour of talk in the thread before the question is asked (again)
+    slack.workspace.shared_clock.advance(3600)
+    slack.workspace.delete_message(CHANNEL, slack.workspace.replies(CHANNEL, parent_ts)[0]["ts"])
+    with session_scope(engine) as session:
+        session.exec(Prompt.__table__.delete().where(Prompt.__table__.c.design_id == design_id))
+        unpublished(session, design_id)
+    distributed.publish("T0SANDBOX", design_id)
+    posted = slack.workspace.replies(CHANNEL, parent_ts)[-1]["ts"]
+    forget_question_ts(engine, design_id)
+
+    distributed.publish("T0SANDBOX", design_id)
+
+    [read] = slack.workspace.calls("conversations.replies")
+    assert read.response["ok"] and int(read.params["limit"]) <= 15
+    bot_replies = [m["ts"] for m in slack.workspace.replies(CHANNEL, parent_ts) if m.get("user") != "U0BOB"]
+    assert bot_replies == [posted], "found again, not posted twice"
+    with session_scope(engine) as session:
+        assert repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1).message_ts == posted
+
+
+def test_a_parent_lost_in_a_crash_is_found_in_one_read_of_the_minutes_around_its_post(
+    slack, engine, catalog, distributed
+):
+    chat(slack, 40)  # a busy channel, hours before
+    slack.workspace.shared_clock.advance(3 * 3600)
+    design_id = new_design(engine, catalog)
+    distributed.publish("T0SANDBOX", design_id)
+    posted = load(engine, design_id).parent_ts
+    chat(slack, 5)  # and a few messages right after the design's post
+    with session_scope(engine) as session:
+        repo.record_publication(session=session, team_id="T0SANDBOX", design_id=design_id, parent_ts=None)
+        session.exec(Prompt.__table__.delete().where(Prompt.__table__.c.design_id == design_id))
+        unpublished(session, design_id)
+
+    distributed.publish("T0SANDBOX", design_id)
+
+    [read] = slack.workspace.calls("conversations.history")
+    assert read.response["ok"] and int(read.params["limit"]) <= 15
+    assert float(read.params["oldest"]) > float(slack.workspace.messages(CHANNEL)[39]["ts"]), "hours ago is not read"
+    assert [m["ts"] for m in slack.workspace.messages(CHANNEL) if m.get("user") != "U0BOB"] == [posted]
+    assert load(engine, design_id).parent_ts == posted
