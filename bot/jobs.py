@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 class _Job(BaseModel):
     model_config = ConfigDict(frozen=True)
+    # A person is waiting on it, a form's trigger expires three seconds after the click: it runs in its own lane,
+    # never behind publishes that may be waiting out a rate limit.
+    interactive: ClassVar[bool] = False
 
     @property
     def key(self) -> Hashable:
@@ -88,6 +91,8 @@ class PublishHome(_Job):
 class Respond(_Job):
     """An ephemeral message through a response URL: in place of the one clicked on, or beside it."""
 
+    interactive: ClassVar[bool] = True
+
     kind: Literal["respond"] = "respond"
     response_url: str
     text: str
@@ -114,6 +119,8 @@ class Respond(_Job):
 class TellInThread(_Job):
     """An ephemeral message to one person in a channel or thread, for what has no response URL (a reply)."""
 
+    interactive: ClassVar[bool] = True
+
     kind: Literal["tell"] = "tell"
     team_id: str
     channel_id: str
@@ -137,6 +144,8 @@ class TellInThread(_Job):
 
 class OpenForm(_Job):
     """Open a modal within its trigger's three seconds; if Slack refuses, say so through the response URL."""
+
+    interactive: ClassVar[bool] = True
 
     kind: Literal["form"] = "form"
     team_id: str
@@ -237,11 +246,13 @@ class Jobs(Protocol):
 
 
 class LocalJobs:
-    """Jobs run here, in a bounded pool keyed by each job's key: the worker's own, and the web process's when it
-    has no worker (tests, Socket Mode) or its worker can't be reached."""
+    """Jobs run here, in bounded pools keyed by each job's key: the worker's own, and the web process's when it
+    has no worker (tests, Socket Mode) or its worker can't be reached. Interactive jobs (a form to open, a message
+    to show) have a lane of their own, so a slow or rate-limited publish never holds up a person's click."""
 
-    def __init__(self, background: KeyedBackground) -> None:
+    def __init__(self, background: KeyedBackground, interactive: KeyedBackground | None = None) -> None:
         self._background = background
+        self._interactive = interactive or background
         self._services: Services | None = None
 
     def attach(self, services: Services) -> None:
@@ -251,4 +262,10 @@ class LocalJobs:
     def submit(self, job: Job) -> None:
         services = self._services
         assert services is not None, "attach() the services before submitting jobs"
-        self._background.submit(job.key, lambda: job.run(services))
+        lane = self._interactive if job.interactive else self._background
+        lane.submit(job.key, lambda: job.run(services))
+
+    def shutdown(self) -> None:
+        """Let queued and running work finish (for a while), then stop both lanes."""
+        for lane in dict.fromkeys((self._interactive, self._background)):
+            lane.shutdown()

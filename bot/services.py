@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 
 # Slack retries an event for about an hour; a day covers any duplicate delivery.
 EVENT_MEMORY = timedelta(days=1)
+# Threads for the work a person waits on (forms, ephemeral answers), beside MLDESIGN_BACKGROUND_WORKERS.
+INTERACTIVE_WORKERS = 2
 
 
 @dataclass
@@ -65,7 +67,7 @@ class Services:
     catalogs: Catalogs
     clients: SlackClients
     jobs: Jobs  # Slack work after the acknowledgement: to the worker process, or run here
-    background: KeyedBackground  # where this process runs jobs itself
+    local_jobs: LocalJobs  # where this process runs jobs itself
     publisher: Publisher
     exporter: Exporter
     nudger: Nudger
@@ -175,7 +177,7 @@ class Services:
     def close(self) -> None:
         if isinstance(self.jobs, WorkerLink):
             self.jobs.close()
-        self.background.shutdown()
+        self.local_jobs.shutdown()
         self.clock.close()
         self.engine.dispose()
 
@@ -213,7 +215,7 @@ def build_services(settings: Settings, *, worker_address: str | None = None) -> 
         settings.database_url,
         pool_size=settings.mldesign_threads,
         # background work, the designs of two dispatches at once (a tick and `remind now`), the sweeps
-        max_overflow=settings.mldesign_background_workers + 2 * DESIGNS_AT_ONCE + 4,
+        max_overflow=settings.mldesign_background_workers + INTERACTIVE_WORKERS + 2 * DESIGNS_AT_ONCE + 4,
     )
     try:
         require_current(engine)
@@ -223,8 +225,10 @@ def build_services(settings: Settings, *, worker_address: str | None = None) -> 
     except BaseException:
         engine.dispose()
         raise
-    background = KeyedBackground(max_workers=settings.mldesign_background_workers)
-    local = LocalJobs(background)
+    local = LocalJobs(
+        KeyedBackground(max_workers=settings.mldesign_background_workers),
+        interactive=KeyedBackground(max_workers=INTERACTIVE_WORKERS),
+    )
     jobs: Jobs = local if worker_address is None else WorkerLink(worker_address, fallback=local)
     clock: Clock = SharedClock(settings.mldesign_clock_url) if settings.mldesign_clock_url else SystemClock()
     publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=clock)
@@ -237,7 +241,7 @@ def build_services(settings: Settings, *, worker_address: str | None = None) -> 
         catalogs=catalogs,
         clients=clients,
         jobs=jobs,
-        background=background,
+        local_jobs=local,
         publisher=publisher,
         exporter=exporter,
         nudger=nudger,

@@ -24,7 +24,9 @@ from bot.jobs import (
     TidyDeleted,
 )
 from bot.ownership import Deleted
+from bot.slack_clients import SlackClients
 from bot.worker import _take
+from sandbox import FakeSlack
 
 EVERY_KIND = [
     Publish(team_id="T1", design_id=7),
@@ -71,3 +73,32 @@ def test_a_datagram_that_is_no_job_is_dropped_and_logged_and_a_job_runs(caplog):
     assert published == [("T1", 7)]
     assert caplog.text.count("a job it doesn't know") == 3
     background.shutdown()
+
+
+MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "Update"}, "blocks": []}
+
+
+def test_a_form_opens_within_its_trigger_while_every_background_worker_waits_on_slack():
+    """Publishes waiting on Slack (here a slow history read; a rate limit's Retry-After is the same) fill the
+    background lane; the form a person clicked for still opens within the three seconds of its trigger."""
+    background, interactive = KeyedBackground(max_workers=2), KeyedBackground(max_workers=1)
+    jobs = LocalJobs(background, interactive=interactive)
+    with FakeSlack() as slack:
+        clients = SlackClients(base_url=slack.api_url, token=slack.workspace.bot_token)
+
+        def slow_publish(team_id: str, design_id: int) -> None:
+            clients.for_team(team_id).conversations_history(channel="C0MLTEAM")
+
+        jobs.attach(SimpleNamespace(clients=clients, publisher=SimpleNamespace(publish=slow_publish)))
+        slack.workspace.delay_next("conversations.history", 30, times=4)
+        for design_id in range(4):
+            jobs.submit(Publish(team_id="T0SANDBOX", design_id=design_id))
+        trigger = slack.workspace.new_trigger_id("U0ALICE")
+
+        jobs.submit(OpenForm(team_id="T0SANDBOX", trigger_id=trigger, view=MODAL, response_url=None))
+
+        slack.workspace.wait_for(lambda ws: ws.open_modals("U0ALICE"), timeout=3)
+        [opened] = slack.workspace.calls("views.open")
+        assert opened.response["ok"], opened.response
+        assert slack.workspace.calls("conversations.history") == [], "the publishes were still waiting"
+    jobs.shutdown()
