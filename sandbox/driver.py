@@ -129,10 +129,12 @@ class SlackDriver:
             "command": command,
             "text": text,
             "api_app_id": ws.app_id,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if ws.is_enterprise_install else "false",
             "response_url": self._response_url(target),
             "trigger_id": ws.new_trigger_id(person.id),
         }
+        if ws.enterprise is not None:
+            form |= {"enterprise_id": ws.enterprise["id"], "enterprise_name": ws.enterprise["name"]}
         sent = time.monotonic()
         response = self._send("slash_command", urlencode(form).encode(), FORM, form)
         if time.monotonic() - sent > self.ack_deadline:  # what Slack shows instead of a late answer
@@ -155,11 +157,12 @@ class SlackDriver:
         """Wrap `event` in an event_callback envelope and deliver it (as a retry if `retry_num` is set)."""
         ws = self.workspace
         event = {"event_ts": event.get("ts") or ws.next_ts(), **event}
+        org_wide = ws.is_enterprise_install
         envelope = {
             "token": ws.verification_token,
             "team_id": ws.team_id,
             "context_team_id": ws.team_id,
-            "context_enterprise_id": None,
+            "context_enterprise_id": ws.enterprise_id,
             "api_app_id": ws.app_id,
             "event": event,
             "type": "event_callback",
@@ -167,16 +170,18 @@ class SlackDriver:
             "event_time": int(float(event["event_ts"])),
             "authorizations": [
                 {
-                    "enterprise_id": None,
-                    "team_id": ws.team_id,
+                    "enterprise_id": ws.enterprise_id,
+                    "team_id": None if org_wide else ws.team_id,  # an org-wide install is the organization's
                     "user_id": ws.bot.id,
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": org_wide,
                 }
             ],
             "is_ext_shared_channel": False,
             "event_context": "4-" + base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="),
         }
+        if ws.enterprise_id is not None:
+            envelope["enterprise_id"] = ws.enterprise_id
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
@@ -372,8 +377,8 @@ class SlackDriver:
             "container": container,
             "trigger_id": ws.new_trigger_id(person.id),
             "team": {"id": ws.team_id, "domain": ws.team_domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "enterprise": ws.enterprise,
+            "is_enterprise_install": ws.is_enterprise_install,
             "channel": {"id": conversation.id, "name": conversation.name},
             "state": {"values": state},
             "response_url": self._response_url(target),
@@ -407,8 +412,8 @@ class SlackDriver:
             "container": {"type": "view", "view_id": view_id},
             "trigger_id": ws.new_trigger_id(person.id),
             "team": {"id": ws.team_id, "domain": ws.team_domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "enterprise": ws.enterprise,
+            "is_enterprise_install": ws.is_enterprise_install,
             "view": view,
             "actions": [action],
         }
@@ -438,8 +443,8 @@ class SlackDriver:
             "trigger_id": ws.new_trigger_id(person.id),
             "view": view,
             "response_urls": [],
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "enterprise": ws.enterprise,
+            "is_enterprise_install": ws.is_enterprise_install,
         }
         body = urlencode({"payload": json.dumps(payload)}).encode()
         response = self._send("view_submission", body, FORM, payload)
@@ -475,8 +480,8 @@ class SlackDriver:
             "token": ws.verification_token,
             "view": view,
             "is_cleared": bool(view["clear_on_close"]),
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "enterprise": ws.enterprise,
+            "is_enterprise_install": ws.is_enterprise_install,
         }
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self._send("view_closed", body, FORM, payload)

@@ -37,6 +37,7 @@ APPROVE_PATH = "/oauth/v2/authorize/approve"
 CANCEL_PATH = "/oauth/v2/authorize/cancel"
 FORM = "application/x-www-form-urlencoded"
 FLOW_PARAMS = ("client_id", "scope", "user_scope", "redirect_uri", "state", "team", "user")
+ORG_WIDE = "enterprise_install"  # Allow's flag for an org-wide install (an Enterprise Grid admin's choice)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Grant:
     user_scopes: tuple[str, ...]
     redirect_uri: str
     issued_at: float
+    enterprise_install: bool = False
 
 
 class FlowError(Exception):
@@ -165,6 +167,12 @@ class OAuthApp:
         if user_scopes:
             parts += ["<h2>On your behalf</h2>", _list("user-scopes", [f"<code>{_e(s)}</code>" for s in user_scopes])]
         parts.append(f'<p><a id="cancel" href="{_e(cancel)}">Cancel</a> <a id="allow" href="{_e(allow)}">Allow</a></p>')
+        if ws.enterprise is not None:
+            org_wide = f"{allow}&{urlencode({ORG_WIDE: '1'})}"
+            parts.append(
+                f'<p>Or, as an admin of {_e(ws.enterprise["name"])}: <a id="allow-org" href="{_e(org_wide)}">'
+                "Allow in every workspace of the organization</a></p>"
+            )
         if others:
             links = [f'<a class="switch" href="{_e(url)}">{name}</a>' for name, url in others.items()]
             parts += ["<h2>Install to another workspace</h2>", _list("workspaces", links)]
@@ -191,8 +199,11 @@ class OAuthApp:
             installer = self._installer(ws, params.get("user", ""))
         except FlowError as error:
             return _error_page(str(error))
+        org_wide = params.get(ORG_WIDE) in ("1", "true")
+        if org_wide and ws.enterprise is None:
+            return _error_page(f"{ws.team_name} belongs to no Enterprise Grid organization: install it alone.")
         code = f"{secrets.randbelow(10**12)}.{secrets.randbelow(10**12)}.{secrets.token_hex(32)}"
-        grant = Grant(code, ws.team_id, installer.id, scopes, user_scopes, params["redirect_uri"], ws.now())
+        grant = Grant(code, ws.team_id, installer.id, scopes, user_scopes, params["redirect_uri"], ws.now(), org_wide)
         with self._lock:
             self._grants[code] = grant
         back = {"code": code} | ({"state": params["state"]} if "state" in params else {})
@@ -242,7 +253,11 @@ class OAuthApp:
                 raise SlackError("bad_redirect_uri")
             self._used.add(code)
             del self._grants[code]
-        token = ws.issue_token(grant.scopes, grant.user)
+        token = ws.issue_token(grant.scopes, grant.user, enterprise_install=grant.enterprise_install)
+        if grant.enterprise_install:  # one token for the organization: every workspace of it honours it
+            for other in self.workspaces:
+                if other is not ws and other.enterprise_id == ws.enterprise_id:
+                    other.adopt_token(token)
         return {
             "app_id": ws.app_id,
             "authed_user": {"id": grant.user},
@@ -250,9 +265,10 @@ class OAuthApp:
             "token_type": "bot",
             "access_token": token.token,
             "bot_user_id": ws.bot.id,
-            "team": {"id": ws.team_id, "name": ws.team_name},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            # An org-wide install belongs to the organization, not to the workspace it was approved from.
+            "team": None if grant.enterprise_install else {"id": ws.team_id, "name": ws.team_name},
+            "enterprise": ws.enterprise,
+            "is_enterprise_install": grant.enterprise_install,
         }
 
 

@@ -160,6 +160,7 @@ class Token:
     issued_at: float = 0.0
     revoked: bool = False
     distributed: bool = False
+    enterprise_install: bool = False  # an org-wide install's: one token for every workspace of the organization
 
 
 @dataclass(frozen=True)
@@ -303,10 +304,15 @@ class Workspace:
         bot_user_id: str = "U0BOT",
         bot_id: str = "B0BOT",
         clock: Clock | None = None,
+        enterprise_id: str | None = None,
+        enterprise_name: str | None = None,
     ) -> None:
         self.team_id = team_id
         self.team_name = team_name
         self.team_domain = team_domain
+        # An Enterprise Grid workspace belongs to an organization: its requests carry the organization's id.
+        self.enterprise_id = enterprise_id
+        self.enterprise_name = enterprise_name or (enterprise_id and f"{team_name} organization")
         self.app_id = "A0SANDBOX"
         self.verification_token = "sandbox-verification-token"
         self.bot = User(bot_user_id, "mldesign", "mldesign", is_bot=True, bot_id=bot_id)
@@ -462,13 +468,29 @@ class Workspace:
             return [copy.copy(t) for t in self._tokens.values()]
 
     def issue_token(
-        self, scopes: tuple[str, ...] | list[str], installer: str | None = None, *, distributed: bool = True
+        self,
+        scopes: tuple[str, ...] | list[str],
+        installer: str | None = None,
+        *,
+        distributed: bool = True,
+        enterprise_install: bool = False,
     ) -> Token:
         """A new unique bot token with the granted `scopes`, as an OAuth install hands out (to an app distributed
-        outside the Marketplace unless `distributed=False`: an internal app, or one listed in the Marketplace)."""
+        outside the Marketplace unless `distributed=False`: an internal app, or one listed in the Marketplace).
+        With `enterprise_install`, an org-wide install's token (the other workspaces adopt it: `adopt_token`)."""
+        if enterprise_install and self.enterprise_id is None:
+            raise SlackError("not_an_enterprise")
         with self._cond:
-            value = f"xoxb-{self.team_id.lower()}-{secrets.token_hex(12)}"
-            issued = Token(value, tuple(scopes), installer, self.now(), distributed=distributed)
+            holder = self.enterprise_id if enterprise_install and self.enterprise_id else self.team_id
+            value = f"xoxb-{holder.lower()}-{secrets.token_hex(12)}"
+            issued = Token(
+                value,
+                tuple(scopes),
+                installer,
+                self.now(),
+                distributed=distributed,
+                enterprise_install=enterprise_install,
+            )
             self._tokens[value] = issued
             self._changed()
             return copy.copy(issued)
@@ -482,6 +504,25 @@ class Workspace:
             found.revoked = True
             self._changed()
             return True
+
+    def adopt_token(self, token: Token) -> None:
+        """Honour a token another workspace of the organization issued (an org-wide install's)."""
+        with self._cond:
+            self._tokens[token.token] = copy.copy(token)
+            self._changed()
+
+    @property
+    def is_enterprise_install(self) -> bool:
+        """Whether the app works here through an org-wide install (a live token of one)."""
+        with self._cond:
+            return any(t.enterprise_install and not t.revoked for t in self._tokens.values())
+
+    @property
+    def enterprise(self) -> dict[str, str] | None:
+        """The organization as Slack's payloads describe it (`enterprise`), None outside Enterprise Grid."""
+        if self.enterprise_id is None:
+            return None
+        return {"id": self.enterprise_id, "name": self.enterprise_name or self.enterprise_id}
 
     def revoke_tokens(self) -> list[str]:
         """Stop honouring every token, as uninstalling the app does; returns those that were still valid."""
@@ -514,6 +555,11 @@ class Workspace:
             self._triggers[trigger_id] = user
             self._trigger_issued[trigger_id] = time.monotonic()
         return trigger_id
+
+    def has_trigger(self, trigger_id: str) -> bool:
+        """Whether this workspace issued `trigger_id` (used or not)."""
+        with self._cond:
+            return trigger_id in self._triggers
 
     def take_read_slot(self, method: str) -> float:
         """A distributed app's history or replies read: 0 if it may go now (and it takes the minute's one call),
@@ -1391,6 +1437,8 @@ class Workspace:
                         "bot_token": self.bot_token,
                         "bot_user_id": self.bot.id,
                         "bot_id": self.bot.bot_id,
+                        "enterprise_id": self.enterprise_id,
+                        "enterprise_name": self.enterprise_name,
                     },
                     "tokens": [asdict(t) for t in self._tokens.values()],
                     "users": [asdict(u) for u in self._users.values() if u.id != self.bot.id],

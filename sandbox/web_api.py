@@ -216,6 +216,7 @@ def _page(items: list[dict[str, Any]], p: Params, default_limit: int) -> dict[st
 
 def auth_test(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
     """Who the token belongs to."""
+    known = ws.token(p.token)
     return {
         "url": base_url,
         "team": ws.team_name,
@@ -223,8 +224,8 @@ def auth_test(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
         "team_id": ws.team_id,
         "user_id": ws.bot.id,
         "bot_id": ws.bot.bot_id,
-        "is_enterprise_install": False,
-    }
+        "is_enterprise_install": known is not None and known.enterprise_install,
+    } | ({"enterprise_id": ws.enterprise_id} if ws.enterprise_id else {})
 
 
 def auth_revoke(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
@@ -582,13 +583,17 @@ class Directory:
         """The fake's first workspace."""
         return self.workspaces[0]
 
-    def by_token(self, token: str) -> tuple[Workspace | None, Token | None]:
-        """The workspace that issued `token` and what it knows of it, or (None, None)."""
-        for ws in list(self.workspaces):
-            found = ws.token(token)
-            if found is not None:
-                return ws, found
-        return None, None
+    def by_token(self, token: str, args: dict[str, Any] | None = None) -> tuple[Workspace | None, Token | None]:
+        """The workspace a call with `token` acts in and what it knows of the token, or (None, None).
+
+        An org-wide install's token works in every workspace of the organization: the call acts in the one
+        holding what it names (its channel, trigger, user or team), as Slack's ids are unique across an org."""
+        holders = [(ws, found) for ws in list(self.workspaces) if (found := ws.token(token)) is not None]
+        if len(holders) > 1 and args:
+            for ws, found in holders:
+                if _names_something_of(ws, args):
+                    return ws, found
+        return holders[0] if holders else (None, None)
 
     def by_response_url(self, token: str) -> tuple[Workspace, ResponseTarget | None]:
         """The workspace that issued a response URL and its target (the first workspace and None if none did)."""
@@ -605,6 +610,20 @@ class Directory:
     def by_team(self, team_id: str) -> Workspace | None:
         """The workspace with that team id, or None."""
         return next((ws for ws in list(self.workspaces) if ws.team_id == team_id), None)
+
+
+def _names_something_of(ws: Workspace, args: dict[str, Any]) -> bool:
+    """Whether a call's arguments name a team, channel, trigger or user of `ws`."""
+    if args.get("team_id") == ws.team_id:
+        return True
+    channel = args.get("channel")
+    if isinstance(channel, str) and channel and any(c.id == channel for c in ws.channels()):
+        return True
+    trigger = args.get("trigger_id")
+    if isinstance(trigger, str) and ws.has_trigger(trigger):
+        return True
+    user = args.get("user") or args.get("user_id")
+    return isinstance(user, str) and any(u.id == user for u in ws.users())
 
 
 def create_web_api(
@@ -628,7 +647,11 @@ def create_web_api(
         """Uninstall the app from the token's workspace: every token of it stops working."""
         assert oauth is not None
         oauth.check_client(p.string("client_id"), p.string("client_secret"))
+        known = ws.token(p.token)
         ws.revoke_tokens()
+        if known is not None and known.enterprise_install:  # uninstalled from the whole organization
+            for other in list(directory.workspaces):
+                other.revoke_token(p.token)
         return {}
 
     methods: dict[str, Handler] = METHODS | {"apps.uninstall": apps_uninstall}
@@ -654,7 +677,7 @@ def create_web_api(
                     raise SlackError("unknown_method")
                 if not token:
                     raise SlackError("not_authed")
-                owner, known = directory.by_token(token)
+                owner, known = directory.by_token(token, args)
                 if owner is None or known is None:
                     raise SlackError("invalid_auth")
                 ws = owner
