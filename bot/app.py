@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
@@ -53,9 +53,23 @@ def create_app(services: Services) -> App:
         logger=bolt_logger,
         **(_distribution(services) if settings.distributed else {}),
     )
+    if settings.distributed:
+        app.use(_remember_org_installs(services))
     register_listeners(app, services)
     app.error(error_handler(services))
     return app
+
+
+def _remember_org_installs(services: Services) -> Callable[..., BoltResponse]:
+    """Slack keeps an org-wide install (Enterprise Grid) under the organization, not the workspace: a request it
+    authorized tells which workspace it serves, so background work there finds the organization's token."""
+
+    def remember(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:
+        if context.is_enterprise_install and context.enterprise_id and context.team_id:
+            services.clients.served_by_org(context.team_id, context.enterprise_id)
+        return next()
+
+    return remember
 
 
 def _installed(services: Services) -> Callable[[SuccessArgs], BoltResponse]:

@@ -207,7 +207,9 @@ class Publisher:
         try:
             self._publish(snapshot)
         except (SlackApiError, SlackClientError, OSError) as error:
-            if _code(error) in TOKEN_ERRORS:
+            if _code(error) in TOKEN_ERRORS or isinstance(error, NotInstalled):
+                # No token that works (revoked, or none stored for the workspace): nothing is removed or marked
+                # published; the workspace's publishing pauses, and an uninstall's grace period decides the rest.
                 self.forget_token(team_id)
                 self._pause_team(team_id, error)
                 return None
@@ -226,10 +228,10 @@ class Publisher:
         wait = min(previous * 2, AUTH_BACKOFF_CAP)
         self._paused[team_id] = (self._clock.now() + wait, wait)
         logger.error(
-            "Slack refuses mldesign's token for workspace %s (%s): publishing paused for %s; reinstall the app or"
-            " fix its scopes",
+            "mldesign has no token Slack accepts for workspace %s (%s): publishing paused for %s; reinstall the app"
+            " or fix its scopes",
             team_id,
-            _code(error),
+            _code(error) or type(error).__name__,
             wait,
         )
 

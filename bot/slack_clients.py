@@ -12,8 +12,9 @@ from urllib.parse import unquote, urlsplit
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.webhook import WebhookClient
+
+from storage.installations import EncryptedInstallationStore
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class SlackClients:
         *,
         base_url: str,
         token: str | None = None,
-        installation_store: InstallationStore | None = None,
+        installation_store: EncryptedInstallationStore | None = None,
         timeout: float = WEB_API_TIMEOUT_SECONDS,
         hooks_url: str = SLACK_HOOKS_URL,
     ) -> None:
@@ -85,6 +86,7 @@ class SlackClients:
         # Without a token: oauth.v2.access and other calls that take no token (and the single-workspace client).
         self.shared = web_client(base_url=base_url, token=token, timeout=timeout)
         self._by_team: dict[str, tuple[float, WebClient]] = {}
+        self._org_teams: set[tuple[str, str]] = set()  # (team, enterprise) this process has stored
         self._lock = threading.Lock()
 
     def for_team(self, team_id: str) -> WebClient:
@@ -95,7 +97,7 @@ class SlackClients:
             cached = self._by_team.get(team_id)
         if cached is not None and now - cached[0] < TOKEN_CACHE_SECONDS:
             return cached[1]
-        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
+        bot = self._store.find_team_bot(team_id)
         if bot is None or not bot.bot_token:
             self.forget(team_id)
             raise NotInstalled(f"mldesign is not installed in workspace {team_id}")
@@ -104,8 +106,29 @@ class SlackClients:
             self._by_team[team_id] = (now, client)
         return client
 
+    def served_by_org(self, team_id: str, enterprise_id: str) -> None:
+        """A request from ``team_id`` came through its organization's org-wide install: remember that (once per
+        process), so background work for the workspace finds the organization's token."""
+        if self._store is None or (team_id, enterprise_id) in self._org_teams:
+            return
+        self._store.remember_org_team(team_id, enterprise_id)
+        with self._lock:
+            self._org_teams.add((team_id, enterprise_id))
+
+    def org_uninstalled(self, enterprise_id: str) -> list[str]:
+        """An organization removed its org-wide install: the workspaces it served (each forgotten here)."""
+        if self._store is None:
+            return []
+        teams = self._store.org_teams(enterprise_id)
+        self._store.forget_org_teams(enterprise_id)
+        with self._lock:
+            self._org_teams = {known for known in self._org_teams if known[1] != enterprise_id}
+        for team_id in teams:
+            self.forget(team_id)
+        return teams
+
     @property
-    def installation_store(self) -> InstallationStore | None:
+    def installation_store(self) -> EncryptedInstallationStore | None:
         """Where the workspaces' tokens are kept (distributed), for Bolt's OAuth flow and authorize."""
         return self._store
 
@@ -121,7 +144,7 @@ class SlackClients:
         uninstalled comes back only with a new token, and a restart (see ``workspace_returned``)."""
         if self._store is None:
             return False
-        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
+        bot = self._store.find_team_bot(team_id)
         return bot is not None and bool(bot.bot_token)
 
     def forget(self, team_id: str) -> None:

@@ -153,11 +153,14 @@ class SlackDriver:
         event_id: str | None = None,
         retry_num: int | None = None,
         retry_reason: str = "http_timeout",
+        *,
+        org_wide: bool | None = None,
     ) -> httpx.Response:
-        """Wrap `event` in an event_callback envelope and deliver it (as a retry if `retry_num` is set)."""
+        """Wrap `event` in an event_callback envelope and deliver it (as a retry if `retry_num` is set). It is
+        authorized as the workspace's install is (org-wide or not), unless `org_wide` says otherwise."""
         ws = self.workspace
         event = {"event_ts": event.get("ts") or ws.next_ts(), **event}
-        org_wide = ws.is_enterprise_install
+        org_wide = ws.is_enterprise_install if org_wide is None else org_wide
         envelope = {
             "token": ws.verification_token,
             "team_id": ws.team_id,
@@ -311,13 +314,17 @@ class SlackDriver:
     def uninstall_app(self) -> tuple[httpx.Response, httpx.Response]:
         """Someone removes the app from the workspace: every token of it stops working (`token_revoked`), then
         the app hears `tokens_revoked` and `app_uninstalled`, in Slack's order. Returns the app's two answers."""
+        org_wide = self.workspace.is_enterprise_install
         self.workspace.revoke_tokens()
-        return self.send_uninstall_events()
+        return self.send_uninstall_events(org_wide=org_wide)
 
-    def send_uninstall_events(self) -> tuple[httpx.Response, httpx.Response]:
-        """Deliver what Slack sends once the app is uninstalled: `tokens_revoked` (the bot's), `app_uninstalled`."""
-        revoked = self.send_event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [self.workspace.bot.id]}})
-        return revoked, self.send_event({"type": "app_uninstalled"})
+    def send_uninstall_events(self, *, org_wide: bool = False) -> tuple[httpx.Response, httpx.Response]:
+        """Deliver what Slack sends once the app is uninstalled: `tokens_revoked` (the bot's), `app_uninstalled`;
+        with `org_wide`, as the organization's org-wide install (the tokens are revoked by then)."""
+        revoked = self.send_event(
+            {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [self.workspace.bot.id]}}, org_wide=org_wide
+        )
+        return revoked, self.send_event({"type": "app_uninstalled"}, org_wide=org_wide)
 
     def bot_message(
         self, channel: str, text: str, thread_ts: str | None = None, bot_id: str = "B0OTHER"

@@ -256,14 +256,14 @@ class FakeSlack:
         self._drivers.append(driver)
         return driver
 
-    def _uninstalled(self, workspace: Workspace) -> None:
+    def _uninstalled(self, workspace: Workspace, org_wide: bool) -> None:
         """After apps.uninstall, tell the app: through the page's driver, else the newest one for that workspace."""
         candidates = [self._app_driver, *reversed(self._drivers)]
         driver = next((d for d in candidates if d is not None and d.workspace is workspace), None)
         if driver is not None:
             # An app that is down (or a driver closed by stop()) just misses the events, as it would with Slack.
             with contextlib.suppress(httpx.HTTPError, RuntimeError):
-                driver.send_uninstall_events()
+                driver.send_uninstall_events(org_wide=org_wide)
 
     def authorize_url(
         self, scope: str, redirect_uri: str, state: str = "", user_scope: str = "", team: str | None = None
@@ -274,14 +274,21 @@ class FakeSlack:
         return str(httpx.URL(self.base_url + AUTHORIZE_PATH.lstrip("/"), params=params))
 
     def install_app(
-        self, install_url: str, *, workspace: Workspace | None = None, user: str | None = None, timeout: float = 10.0
+        self,
+        install_url: str,
+        *,
+        workspace: Workspace | None = None,
+        user: str | None = None,
+        org_wide: bool = False,
+        timeout: float = 10.0,
     ) -> httpx.Response:
         """Click through the app's install as a person would, in a browser that keeps cookies.
 
         GETs the app's install page (`install_url`, e.g. its /slack/install), follows its "Add to Slack" link
         (or redirect) to this fake's authorize page for `workspace` (default: the first) as `user` (default:
-        its first person), presses Allow and follows the redirect back to the app; returns the app's last
-        answer. LookupError if the install page links to no authorize URL; RuntimeError if the fake refuses.
+        its first person), presses Allow (with `org_wide`, an Enterprise Grid admin's Allow for every workspace
+        of the organization) and follows the redirect back to the app; returns the app's last answer.
+        LookupError if the install page links to no authorize URL; RuntimeError if the fake refuses.
         """
         target = workspace or self.workspace
         with httpx.Client(timeout=timeout) as browser:
@@ -293,7 +300,7 @@ class FakeSlack:
             if user is not None:
                 params["user"] = user
             page = browser.get(self.base_url + AUTHORIZE_PATH.lstrip("/"), params=params)
-            allow = _link(page.text, link_id="allow")
+            allow = _link(page.text, link_id="allow-org" if org_wide else "allow")
             if page.status_code != 200 or allow is None:
                 raise RuntimeError(f"the fake refused the install ({page.status_code}): {page.text[:500]}")
             approved = browser.get(allow)

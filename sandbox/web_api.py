@@ -629,14 +629,14 @@ def _names_something_of(ws: Workspace, args: dict[str, Any]) -> bool:
 def create_web_api(
     workspaces: Workspace | Sequence[Workspace],
     oauth: OAuthApp | None = None,
-    on_uninstall: Callable[[Workspace], None] | None = None,
+    on_uninstall: Callable[[Workspace, bool], None] | None = None,
     shutdown: Shutdown | None = None,
 ) -> Starlette:
     """Build the ASGI app serving Slack's Web API, response URLs and files for `workspaces`.
 
     `oauth` (the app's client id and secret, and the install codes) serves oauth.v2.access and checks
-    apps.uninstall's credentials; `on_uninstall(workspace)` runs after apps.uninstall has answered, to tell the
-    app (FakeSlack delivers the tokens_revoked and app_uninstalled events there). Setting `shutdown` ends
+    apps.uninstall's credentials; `on_uninstall(workspace, org_wide)` runs after apps.uninstall has answered, to
+    tell the app (FakeSlack delivers the tokens_revoked and app_uninstalled events there). Setting `shutdown` ends
     scripted delays at once (dropping those calls), so the server can stop without waiting them out.
     """
     directory = Directory([workspaces] if isinstance(workspaces, Workspace) else workspaces)
@@ -662,6 +662,7 @@ def create_web_api(
         headers: dict[str, str] = {}
         status = 200
         ws, token = directory.first, ""
+        known: Token | None = None
         reset = False
         try:
             args = await _read_args(request)
@@ -712,7 +713,7 @@ def create_web_api(
             return ConnectionReset()
         background = None
         if method == "apps.uninstall" and body["ok"] and on_uninstall is not None:
-            background = BackgroundTask(on_uninstall, ws)
+            background = BackgroundTask(on_uninstall, ws, known is not None and known.enterprise_install)
         return JSONResponse(body, status_code=status, headers=headers, background=background)
 
     async def respond(request: Request) -> Response:

@@ -16,9 +16,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Connection, Dialect, Engine, Table, Text, delete, func, select, update
+from sqlalchemy import Column, Connection, Dialect, Engine, String, Table, Text, delete, desc, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:  # cryptography is imported where tokens are handled: a single
 INSTALLATIONS_TABLE = "slack_installations"
 BOTS_TABLE = "slack_bots"
 OAUTH_STATES_TABLE = "slack_oauth_states"
+ORG_TEAMS_TABLE = "slack_org_teams"
 OAUTH_STATE_SECONDS = 600
 # What in slack_sdk's tables would let someone act in Slack: kept encrypted, in text columns wide enough for it.
 SECRET_COLUMNS = {
@@ -52,6 +55,14 @@ installations_table = _with_secret_columns(
 )
 bots_table = _with_secret_columns(SQLAlchemyInstallationStore.build_bots_table(SQLModel.metadata, BOTS_TABLE), Text())
 oauth_states_table = SQLAlchemyOAuthStateStore.build_oauth_states_table(SQLModel.metadata, OAUTH_STATES_TABLE)
+# Which organization's org-wide install serves a workspace: Slack stores such an install under the organization
+# alone (no team), while mldesign's work is per workspace. Learned from the workspace's requests.
+org_teams_table = Table(
+    ORG_TEAMS_TABLE,
+    SQLModel.metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("enterprise_id", String(32), nullable=False, index=True),
+)
 
 
 class UnreadableToken(Exception):
@@ -110,6 +121,51 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         # The store built its own copy of the tables; the same ones, with encrypting secret columns.
         _with_secret_columns(self.installations, EncryptedText(cipher))
         _with_secret_columns(self.bots, EncryptedText(cipher))
+
+    def find_team_bot(self, team_id: str) -> Bot | None:
+        """The bot token that serves a workspace: its own install (in an Enterprise Grid organization or not),
+        else the org-wide install of the organization it belongs to."""
+        c = self.bots.c
+        own = (
+            select(c.enterprise_id)
+            .where(c.client_id == self.client_id, c.team_id == team_id, c.bot_token.is_not(None))
+            .order_by(desc(c.installed_at))
+            .limit(1)
+        )
+        org = select(org_teams_table.c.enterprise_id).where(org_teams_table.c.team_id == team_id)
+        with self.engine.connect() as connection:
+            installed = connection.execute(own).first()
+            enterprise_id = connection.execute(org).scalar_one_or_none()
+        if installed is not None:
+            return self.find_bot(enterprise_id=installed.enterprise_id, team_id=team_id)
+        if enterprise_id is not None:
+            return self.find_bot(enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True)
+        return None
+
+    def remember_org_team(self, team_id: str, enterprise_id: str) -> None:
+        """A workspace is served by its organization's org-wide install."""
+        table = org_teams_table
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(table).where(table.c.team_id == team_id).values(enterprise_id=enterprise_id)
+            ).rowcount
+            if not changed:
+                try:
+                    with connection.begin_nested():
+                        connection.execute(table.insert().values(team_id=team_id, enterprise_id=enterprise_id))
+                except IntegrityError:
+                    pass  # another process remembered it at the same moment
+
+    def forget_org_teams(self, enterprise_id: str) -> None:
+        """The organization's org-wide install is gone: its workspaces are served by it no more."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(org_teams_table).where(org_teams_table.c.enterprise_id == enterprise_id))
+
+    def org_teams(self, enterprise_id: str) -> list[str]:
+        """The workspaces known to be served by an organization's org-wide install."""
+        query = select(org_teams_table.c.team_id).where(org_teams_table.c.enterprise_id == enterprise_id)
+        with self.engine.connect() as connection:
+            return list(connection.execute(query).scalars())
 
 
 def installation_store(*, engine: Engine, client_id: str, cipher: MultiFernet) -> EncryptedInstallationStore:

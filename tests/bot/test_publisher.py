@@ -18,6 +18,7 @@ from bot.slack_clients import SlackClients
 from sandbox import FakeSlack
 from storage import repositories as repo
 from storage.engine import make_engine, read_scope, session_scope
+from storage.installations import installation_store, new_key, token_cipher
 from storage.models import Design, Prompt, utc_now
 from tests.factories import make_design
 
@@ -306,3 +307,22 @@ def test_a_parent_lost_in_a_crash_is_found_in_one_read_of_the_minutes_around_its
     assert float(read.params["oldest"]) > float(slack.workspace.messages(CHANNEL)[39]["ts"]), "hours ago is not read"
     assert [m["ts"] for m in slack.workspace.messages(CHANNEL) if m.get("user") != "U0BOB"] == [posted]
     assert load(engine, design_id).parent_ts == posted
+
+
+def test_a_workspace_without_a_token_keeps_its_design_for_later_instead_of_removing_it(
+    slack, engine, catalog, catalogs
+):
+    """No stored token serves the workspace (a lookup that fails, an uninstall under way): nothing is removed or
+    marked published, and its starter is not told the channel refused the post."""
+    store = installation_store(engine=engine, client_id="C1", cipher=token_cipher([new_key()]))
+    clients = SlackClients(base_url=slack.api_url, installation_store=store)
+    jobs = LocalJobs(KeyedBackground(max_workers=1))
+    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=SystemClock())
+    design_id = new_design(engine, catalog)
+
+    publisher.publish("T0SANDBOX", design_id)
+
+    assert slack.workspace.calls() == []
+    with session_scope(engine) as session:
+        assert repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)]
+    jobs.shutdown()

@@ -196,3 +196,36 @@ def test_migrating_clear_tokens_without_a_key_stops_and_changes_nothing(empty_da
     with engine.connect() as connection:
         assert connection.execute(select(bots_table.c.team_id)).scalars().all() == ["T0ONE"]
     engine.dispose()
+
+
+def grid_installation(*, team_id: str | None, enterprise_id: str, bot_token: str, org_wide: bool) -> Installation:
+    return Installation(
+        app_id="A0APP",
+        enterprise_id=enterprise_id,
+        team_id=team_id,
+        user_id="U0ALICE",
+        bot_token=bot_token,
+        bot_id="B0BOT",
+        bot_user_id="U0BOT",
+        bot_scopes="commands,chat:write",
+        is_enterprise_install=org_wide,
+        installed_at=datetime(2026, 12, 1, 10, 0).timestamp(),
+    )
+
+
+def test_a_workspace_finds_its_own_grid_install_and_else_its_organizations_org_wide_one(engine):
+    store = installation_store(engine=engine, client_id="C1", cipher=token_cipher([KEY]))
+    store.save(grid_installation(team_id="T0ML", enterprise_id="E0ACME", bot_token="xoxb-ml", org_wide=False))
+    store.save(grid_installation(team_id=None, enterprise_id="E0ACME", bot_token="xoxb-acme", org_wide=True))
+
+    before = store.find_team_bot("T0SALES")
+    store.remember_org_team("T0SALES", "E0ACME")
+    store.remember_org_team("T0SALES", "E0ACME")  # a second process learns it too
+
+    own, served = store.find_team_bot("T0ML"), store.find_team_bot("T0SALES")
+    assert own is not None and own.bot_token == "xoxb-ml", "a workspace's own install wins"
+    assert before is None, "an org-wide install serves only the workspaces it was seen serving"
+    assert served is not None and served.bot_token == "xoxb-acme"
+    assert store.org_teams("E0ACME") == ["T0SALES"]
+    store.forget_org_teams("E0ACME")
+    assert store.find_team_bot("T0SALES") is None and store.find_team_bot("T0UNKNOWN") is None

@@ -32,9 +32,15 @@ def app_uninstalled(app: App, services: Services) -> Callable[..., None]:
 
     def handle_app_uninstalled(context: BoltContext) -> None:
         delete_installation(context=context)
-        if context.team_id:
-            services.clients.forget(context.team_id)
-            services.workspace_uninstalled(context.team_id)
+        teams = [context.team_id] if context.team_id else []
+        store = services.clients.installation_store
+        if context.is_enterprise_install and context.enterprise_id and store is not None:
+            # An org-wide install is kept under the organization alone: it goes, and every workspace it served.
+            store.delete_all(enterprise_id=context.enterprise_id, team_id=None)
+            teams += services.clients.org_uninstalled(context.enterprise_id)
+        for team_id in dict.fromkeys(teams):
+            services.clients.forget(team_id)
+            services.workspace_uninstalled(team_id)
 
     return handle_app_uninstalled
 
