@@ -23,6 +23,7 @@ from bot.slack_clients import NotInstalled, SlackClients
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog
+from flows.walkthrough import AnswerStatus
 from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import read_scope
@@ -55,7 +56,11 @@ def design_document(
     by_question: dict[str, list[Answer]] = {}
     for answer in history:
         by_question.setdefault(answer.question_id, []).append(answer)
-    current = {question_id: versions[-1] for question_id, versions in by_question.items()}
+    current = {
+        question_id: versions[-1]
+        for question_id, versions in by_question.items()
+        if versions[-1].status != AnswerStatus.WITHDRAWN  # its reply was deleted: open again
+    }
     assessment = assess(catalog, current)
     markdown = render_markdown(
         "export.md.j2",

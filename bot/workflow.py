@@ -46,6 +46,10 @@ class ReplyEdit(ThreadMessage):
     """A reply edited by ``user_id``: a new version of the answer it gave."""
 
 
+class ReplyDeletion(ThreadMessage):
+    """A reply deleted (Slack doesn't say by whom; ``user_id`` is its author): the answer it gave is withdrawn."""
+
+
 @dataclass(frozen=True)
 class QuestionAction:
     """A click on a question's buttons or selects, identified by ``interaction_id`` to ignore duplicates."""
@@ -189,6 +193,34 @@ def record_edit(*, session: Session, catalogs: Catalogs, edit: ReplyEdit, now: d
         author_id=edit.user_id,
         source_ts=edit.ts,
         reacted=reacted,
+        now=now,
+    )
+    walks.mark_changed(session=session, team_id=design.team_id, design_id=design.id, now=now)
+    return design.id
+
+
+def record_deletion(*, session: Session, deletion: ReplyDeletion, now: datetime) -> int | None:
+    """A deleted reply withdraws the answer it gave, if that is still its question's answer: the question is open
+    again and the history keeps what the reply said. A reply whose answer was replaced since changes nothing."""
+    design = walks.lock_walkthrough_by_thread(
+        session=session, team_id=deletion.team_id, channel_id=deletion.channel_id, thread_ts=deletion.thread_ts
+    )
+    if design is None:
+        return None
+    question_id = walks.question_answered_by(
+        session=session, team_id=deletion.team_id, design_id=design.id, source_ts=deletion.ts
+    )
+    if question_id is None or not _claim(session, deletion.team_id, deletion.event_id, now):
+        return None
+    walks.add_answer(
+        session=session,
+        team_id=deletion.team_id,
+        design_id=design.id,
+        question_id=question_id,
+        status=AnswerStatus.WITHDRAWN,
+        author_id=deletion.user_id,
+        source_ts=deletion.ts,
+        reacted=True,  # its message is gone: nothing to react to
         now=now,
     )
     walks.mark_changed(session=session, team_id=design.team_id, design_id=design.id, now=now)

@@ -20,6 +20,8 @@ from flows.catalog import Catalog, Question, QuestionKind
 class AnswerStatus(StrEnum):
     ANSWERED = "answered"
     SKIPPED = "skipped"
+    # The reply that answered was deleted: the question is open again, and the history keeps what was said.
+    WITHDRAWN = "withdrawn"
 
 
 class WalkthroughError(Exception):

@@ -121,7 +121,8 @@ _STATUSES_OF = core_select(_answer.c.design_id, _answer.c.question_id, _answer.c
             _answer.c.design_id.in_(bindparam("design_ids", expanding=True)),
         )
         .group_by(_answer.c.design_id, _answer.c.question_id)
-    )
+    ),
+    _answer.c.status != AnswerStatus.WITHDRAWN.value,
 )
 
 
@@ -228,7 +229,7 @@ def current_answers(*, session: Session, team_id: str, design_id: int) -> dict[s
         .where(Answer.team_id == team_id, Answer.design_id == design_id)
         .group_by(col(Answer.question_id))
     )
-    rows = session.exec(select(Answer).where(col(Answer.id).in_(latest))).all()
+    rows = session.exec(select(Answer).where(col(Answer.id).in_(latest), Answer.status != AnswerStatus.WITHDRAWN)).all()
     return {answer.question_id: answer for answer in rows}
 
 
@@ -242,7 +243,10 @@ def current_answers_of(*, session: Session, team_id: str, design_ids: Sequence[i
     found: dict[int, dict[str, Answer]] = {design_id: {} for design_id in design_ids}
     if not design_ids:
         return found
-    for answer in session.exec(select(Answer).where(col(Answer.id).in_(_latest_answers(team_id, design_ids)))).all():
+    current = select(Answer).where(
+        col(Answer.id).in_(_latest_answers(team_id, design_ids)), Answer.status != AnswerStatus.WITHDRAWN
+    )
+    for answer in session.exec(current).all():
         found[answer.design_id][answer.question_id] = answer
     return found
 

@@ -88,7 +88,13 @@ _CURRENT = select(
     _answer.c.choices,
     _answer.c.author_id,
     _answer.c.text != "",
-).where(_answer.c.id.in_(_LATEST_IDS))
+).where(_answer.c.id.in_(_LATEST_IDS), _answer.c.status != AnswerStatus.WITHDRAWN.value)
+# The question whose current answer a reply gave (so deleting the reply withdraws it).
+_ANSWERED_BY = select(_answer.c.question_id).where(
+    _answer.c.id.in_(_LATEST_IDS),
+    _answer.c.source_ts == bindparam("source_ts"),
+    _answer.c.status != AnswerStatus.WITHDRAWN.value,
+)
 _TEXT = select(_answer.c.text).where(_answer.c.team_id == bindparam("team_id"), _answer.c.id == bindparam("answer_id"))
 _FROM_MESSAGE = (
     select(_answer.c.question_id, _answer.c.text, _answer.c.reacted)
@@ -198,6 +204,11 @@ def answer_from_message(
     """(question id, text, reacted) of the latest answer a thread reply gave, so an edit updates that question."""
     row = _run(session, _FROM_MESSAGE, team_id=team_id, design_id=design_id, source_ts=source_ts).first()
     return None if row is None else (row[0], row[1], bool(row[2]))
+
+
+def question_answered_by(*, session: Session, team_id: str, design_id: int, source_ts: str) -> str | None:
+    """The question whose current answer the reply ``source_ts`` gave, if any."""
+    return _run(session, _ANSWERED_BY, team_id=team_id, design_id=design_id, source_ts=source_ts).scalar()
 
 
 def add_answer(

@@ -246,3 +246,45 @@ def test_the_summarys_export_button_posts_the_document(slack, driver, start_desi
     assert response.status_code == 200
     thread.wait_until(lambda: any(m.get("files") for m in thread.replies()))
     assert "exported by <@U0BOB>" in next(m for m in thread.replies() if m.get("files"))["text"]
+
+
+def test_deleting_an_answering_reply_withdraws_its_answer_and_the_thread_summary_and_export_follow(
+    slack, driver, db, start_design
+):
+    thread = start_design("Churn model")
+    finish(thread, {"success-metric": "Only an ML metric, for now."})
+    thread.wait_until(lambda: len(summaries(slack)) == 1 and ML_ONLY in all_text(summaries(slack)[0]))
+    reply_ts = next(m["ts"] for m in thread.replies() if m.get("text") == "Only an ML metric, for now.")
+    question = next(m for m in thread.questions() if "Only an ML metric, for now." in all_text(m))
+
+    response = driver.delete_message(BOB, CHANNEL, reply_ts)
+
+    assert response.status_code == 200
+    thread.wait_until(lambda: ML_ONLY not in all_text(summaries(slack)[0]))
+    thread.settle()
+    assert "success-metric" not in db.answers("Churn model"), "the question is open again"
+    history = db.history("Churn model", "success-metric")
+    assert [(a.status, a.text) for a in history] == [("answered", "Only an ML metric, for now."), ("withdrawn", "")]
+    shown = slack.workspace.message(CHANNEL, question["ts"])
+    assert shown is not None and "Only an ML metric, for now." not in all_text(shown)
+    driver.slash_command(ALICE, CHANNEL, "export churn model")
+    thread.wait_until(lambda: exported(slack))
+    document = exported(slack)[0]
+    assert "Not answered: the reply that answered it was deleted on" in document
+    assert "withdrawn (its reply was deleted)" not in document, "the withdrawal is the current state, not history"
+    assert "> Only an ML metric, for now." in document, "the history keeps what was said"
+
+
+def test_deleting_a_reply_whose_answer_was_replaced_since_changes_nothing(slack, driver, db, start_design):
+    thread = start_design("Churn model")
+    reply_ts = thread.answer(BOB, "Two analysts, by hand.")
+    thread.click(ALICE, "previous_question")
+    thread.wait_until(lambda: thread.current_id() == "manual-process")
+    thread.answer(ALICE, "A spreadsheet and two analysts.")
+    before = db.history("Churn model", "manual-process")
+
+    driver.delete_message(BOB, CHANNEL, reply_ts)
+
+    thread.settle()
+    assert db.answers("Churn model")["manual-process"].text == "A spreadsheet and two analysts."
+    assert db.history("Churn model", "manual-process") == before

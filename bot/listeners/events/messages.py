@@ -1,4 +1,5 @@
-"""Thread replies answer the design's questions; edits of those replies update the answers."""
+"""Thread replies answer the design's questions; edits of those replies update the answers, and deleting one
+withdraws its answer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from bot import workflow
 from bot.rendering import unescape_slack
 from bot.services import Services
-from bot.workflow import ReplyEdit, ThreadReply
+from bot.workflow import ReplyDeletion, ReplyEdit, ThreadReply
 
 ANSWER_SUBTYPES = (None, "thread_broadcast", "file_share")
 
@@ -23,6 +24,8 @@ def message_event(services: Services) -> Callable[..., None]:
                 design_id = workflow.record_reply(
                     session=session, catalogs=services.catalogs, reply=parsed, now=services.clock.now()
                 )
+            elif isinstance(parsed, ReplyDeletion):
+                design_id = workflow.record_deletion(session=session, deletion=parsed, now=services.clock.now())
             else:
                 design_id = workflow.record_edit(
                     session=session, catalogs=services.catalogs, edit=parsed, now=services.clock.now()
@@ -33,21 +36,30 @@ def message_event(services: Services) -> Callable[..., None]:
     return handle_message
 
 
-def parse_message_event(event: dict[str, Any], *, team_id: str, event_id: str) -> ThreadReply | ReplyEdit | None:
-    """A person's reply in a thread, or an edit of one; None for everything the bot should not act on."""
+def parse_message_event(
+    event: dict[str, Any], *, team_id: str, event_id: str
+) -> ThreadReply | ReplyEdit | ReplyDeletion | None:
+    """A person's reply in a thread, an edit of one or its deletion; None for everything the bot should not act
+    on."""
     subtype = event.get("subtype")
     if subtype in ANSWER_SUBTYPES:
         message = event
     elif subtype == "message_changed":
         message = event.get("message") or {}
+    elif subtype == "message_deleted":
+        message = event.get("previous_message") or {}
     else:
         return None
+    if not isinstance(message, dict):
+        return None
     thread_ts, ts, user_id = message.get("thread_ts"), message.get("ts"), message.get("user")
-    if message.get("bot_id") or not (thread_ts and ts and user_id) or thread_ts == ts:
+    if message.get("bot_id") or not all(isinstance(v, str) and v for v in (thread_ts, ts, user_id)) or thread_ts == ts:
         return None
     text = unescape_slack(message.get("text") or "")
     channel_id = event["channel"]
     if subtype == "message_changed":
         editor = (message.get("edited") or {}).get("user", user_id)
         return ReplyEdit(team_id, channel_id, thread_ts, ts, editor, text, event_id)
+    if subtype == "message_deleted":
+        return ReplyDeletion(team_id, channel_id, thread_ts, ts, user_id, text, event_id)
     return ThreadReply(team_id, channel_id, thread_ts, ts, user_id, text, event_id)
