@@ -60,6 +60,11 @@ BOT_SCOPES: dict[str, str | Mapping[str, str] | None] = {
     "views.push": None,
     "views.update": None,
     "views.publish": None,
+    "canvases.create": "canvases:write",
+    "canvases.edit": "canvases:write",
+    "canvases.access.set": "canvases:write",
+    "canvases.delete": "canvases:write",
+    "canvases.sections.lookup": "canvases:read",
 }
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
+from sandbox.canvases import ACCESS_LEVELS, Canvas, CanvasRefused, apply_change, lookup, split_sections
+
 MAX_PUSHED_VIEWS = 3
 TRIGGER_LIFETIME_SECONDS = 3.0  # a trigger_id opens a view only this soon after the click or command
 # Since 2025, an app distributed outside the Marketplace reads history and replies once a minute, 15 at a time.
@@ -343,6 +345,10 @@ class Workspace:
         self._resets: dict[str, int] = {}
         self._view_errors: dict[str, dict[str, str]] = {}
         self._files: dict[str, dict[str, Any]] = {}
+        self._canvases: dict[str, Canvas] = {}
+        # Slack's free plan allows only canvases tabbed in a channel; an admin may switch canvases off altogether.
+        self.free_plan = False
+        self.canvases_disabled = False
         self._last_ts_us = 0
         self._event_seq = 0
         self.version = 0
@@ -1245,6 +1251,97 @@ class Workspace:
         with self._cond:
             return dict(self._view_errors.get(view_id, {}))
 
+    # -- canvases --------------------------------------------------------------------------------------
+
+    def create_canvas(self, *, title: str, markdown: str, channel_id: str | None = None) -> str:
+        """canvases.create: a standalone canvas owned by the bot (tabbed in `channel_id` if given); its id."""
+        with self._cond:
+            self._canvases_allowed()
+            if channel_id:
+                channel_id = self.channel(channel_id).id
+            elif self.free_plan:
+                raise SlackError("free_teams_cannot_create_non_tabbed_canvases")
+            canvas = Canvas("F0" + secrets.token_hex(5).upper(), title, self.bot.id, self.now(), channel_id=channel_id)
+            canvas.sections = split_sections(markdown)
+            if channel_id:
+                canvas.access[channel_id] = "write"
+            self._canvases[canvas.id] = canvas
+            self._changed()
+            return canvas.id
+
+    def edit_canvas(self, canvas_id: str, changes: Any) -> None:
+        """canvases.edit: exactly one change, as Slack accepts today."""
+        with self._cond:
+            canvas = self._editable_canvas(canvas_id)
+            if not isinstance(changes, list) or len(changes) != 1:
+                raise SlackError("invalid_arguments")
+            try:
+                apply_change(canvas, changes[0])
+            except CanvasRefused as refused:
+                raise SlackError(refused.error) from None
+            self._changed()
+
+    def lookup_canvas_sections(self, canvas_id: str, criteria: Any) -> list[str]:
+        """canvases.sections.lookup: the ids of the sections matching `criteria`."""
+        with self._cond:
+            self._canvases_allowed()
+            canvas = self._canvases.get(canvas_id)
+            if canvas is None:
+                raise SlackError("canvas_not_found")
+            try:
+                return lookup(canvas, criteria)
+            except CanvasRefused as refused:
+                raise SlackError(refused.error) from None
+
+    def set_canvas_access(self, canvas_id: str, level: str, channel_ids: list[str], user_ids: list[str]) -> None:
+        """canvases.access.set: who may read or write the canvas (channels or people, not both)."""
+        with self._cond:
+            canvas = self._editable_canvas(canvas_id)
+            if level not in ACCESS_LEVELS or bool(channel_ids) == bool(user_ids):
+                raise SlackError("invalid_arguments")
+            if level == "owner" and channel_ids:
+                raise SlackError("invalid_arguments")
+            for channel_id in channel_ids:
+                canvas.access[self.channel(channel_id).id] = level
+            for user_id in user_ids:
+                canvas.access[self.user(user_id).id] = level
+            self._changed()
+
+    def delete_canvas(self, canvas_id: str) -> None:
+        """canvases.delete (or a person deleting it in Slack)."""
+        with self._cond:
+            if self._canvases.pop(canvas_id, None) is None:
+                raise SlackError("canvas_not_found")
+            self._changed()
+
+    def canvas(self, canvas_id: str) -> dict[str, Any] | None:
+        """A canvas as the tests see it: title, markdown, its sections (id, type, markdown), access, edits."""
+        with self._cond:
+            canvas = self._canvases.get(canvas_id)
+            if canvas is None:
+                return None
+            sections = [{"id": s.id, "type": s.type, "markdown": s.markdown} for s in canvas.sections]
+            return canvas.to_json() | {"sections": sections}
+
+    def canvases(self) -> list[dict[str, Any]]:
+        """Every canvas, oldest first."""
+        with self._cond:
+            ids = list(self._canvases)
+        return [c for c in map(self.canvas, ids) if c is not None]
+
+    def _canvases_allowed(self) -> None:
+        if self.canvases_disabled:
+            raise SlackError("canvas_disabled_user_team")
+
+    def _editable_canvas(self, canvas_id: str) -> Canvas:
+        self._canvases_allowed()
+        canvas = self._canvases.get(canvas_id)
+        if canvas is None:
+            raise SlackError("canvas_not_found")
+        if self.free_plan and canvas.channel_id is None:
+            raise SlackError("free_teams_cannot_edit_standalone_canvases")
+        return canvas
+
     # -- call log and faults ---------------------------------------------------------------------------
 
     def record_call(self, method: str, params: dict[str, Any], response: dict[str, Any], token: str = "") -> None:
@@ -1452,6 +1549,7 @@ class Workspace:
                     "view_owners": self._view_owners,
                     "view_errors": self._view_errors,
                     "files": {k: _file_to_json(f) for k, f in self._files.items()},
+                    "canvases": [c.to_json() for c in self._canvases.values()],
                     "response_targets": {k: asdict(t) for k, t in self._response_targets.items()},
                     "clock_offset_seconds": self.clock_offset_seconds,
                     "last_ts_us": self._last_ts_us,
@@ -1480,6 +1578,7 @@ class Workspace:
         ws._view_owners = dict(data["view_owners"])
         ws._view_errors = dict(data.get("view_errors", {}))
         ws._files = {k: _file_from_json(f) for k, f in data.get("files", {}).items()}
+        ws._canvases = {c["id"]: Canvas.from_json(c) for c in data.get("canvases", [])}
         ws._response_targets = {k: ResponseTarget(**t) for k, t in data["response_targets"].items()}
         ws.clock_offset_seconds = float(data["clock_offset_seconds"])
         ws._last_ts_us = int(data["last_ts_us"])

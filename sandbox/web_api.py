@@ -32,9 +32,10 @@ from urllib.parse import parse_qsl, quote
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from sandbox.canvases import CanvasRefused, canvas_html, document_markdown
 from sandbox.faults import ConnectionReset, Shutdown
 from sandbox.oauth import OAuthApp
 from sandbox.scopes import MissingScope, check_scopes, needed_scopes
@@ -494,6 +495,59 @@ def views_publish(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
     return {"view": ws.publish_view(p.string("user_id"), _view(p))}
 
 
+def _id_list(p: Params, name: str) -> list[str]:
+    """A list of ids sent as a JSON array or as comma-separated text."""
+    value = p.data.get(name)
+    if value in (None, ""):
+        return []
+    if isinstance(value, str) and not value.lstrip().startswith("["):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    items = p.structured(name, "invalid_arguments")
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise SlackError("invalid_arguments")
+    return items
+
+
+def canvases_create(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+    """A standalone canvas, with Markdown content (and tabbed in a channel with `channel_id`)."""
+    content = p.structured("document_content", "invalid_arguments")
+    markdown = "" if content is None else _markdown_of(content)
+    canvas_id = ws.create_canvas(title=p.string("title"), markdown=markdown, channel_id=p.string("channel_id") or None)
+    return {"canvas_id": canvas_id}
+
+
+def canvases_edit(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+    """One change to a canvas."""
+    ws.edit_canvas(p.string("canvas_id"), p.structured("changes", "invalid_arguments"))
+    return {}
+
+
+def canvases_sections_lookup(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+    """The ids of the canvas's sections that match the criteria."""
+    ids = ws.lookup_canvas_sections(p.string("canvas_id"), p.structured("criteria", "invalid_arguments"))
+    return {"sections": [{"id": section_id} for section_id in ids]}
+
+
+def canvases_access_set(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+    """Who may read or write a canvas."""
+    ws.set_canvas_access(
+        p.string("canvas_id"), p.string("access_level"), _id_list(p, "channel_ids"), _id_list(p, "user_ids")
+    )
+    return {}
+
+
+def canvases_delete(ws: Workspace, p: Params, base_url: str) -> dict[str, Any]:
+    ws.delete_canvas(p.string("canvas_id"))
+    return {}
+
+
+def _markdown_of(content: Any) -> str:
+    try:
+        return document_markdown(content)
+    except CanvasRefused as refused:
+        raise SlackError(refused.error) from None
+
+
 METHODS: dict[str, Handler] = {
     "auth.test": auth_test,
     "auth.revoke": auth_revoke,
@@ -519,6 +573,11 @@ METHODS: dict[str, Handler] = {
     "views.push": views_push,
     "views.update": views_update,
     "views.publish": views_publish,
+    "canvases.create": canvases_create,
+    "canvases.edit": canvases_edit,
+    "canvases.sections.lookup": canvases_sections_lookup,
+    "canvases.access.set": canvases_access_set,
+    "canvases.delete": canvases_delete,
 }
 
 
@@ -807,8 +866,19 @@ def create_web_api(
             return PlainTextResponse("file_not_found", status_code=404)
         return RedirectResponse(f"/files-pri/{workspace.team_id}-{file_id}/{quote(name, safe='')}")
 
+    async def canvas_page(request: Request) -> Response:
+        """A canvas as a person opens it from Slack (`/docs/<team>/<canvas>`): its title and sections, escaped."""
+        workspace = directory.by_team(request.path_params["team_id"])
+        canvas = workspace.canvas(request.path_params["canvas_id"]) if workspace is not None else None
+        if canvas is None:
+            return PlainTextResponse("canvas_not_found", status_code=404)
+        return HTMLResponse(
+            canvas_html(canvas), headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+        )
+
     return Starlette(
         routes=[
+            Route("/docs/{team_id}/{canvas_id}", canvas_page, methods=["GET"]),
             Route("/api/{method}", api, methods=["GET", "POST"]),
             Route("/response/{token}", respond, methods=["POST"]),
             Route("/upload/v1/{file_id}", upload, methods=["POST"]),
