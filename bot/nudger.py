@@ -346,6 +346,7 @@ class Nudger:
             return {}
         wanted = {n.id for n in batch.nudges}
         started = [n.send_started_at for n in batch.nudges if n.send_started_at]
+        may_have_gone = {n.id for n in batch.nudges if n.send_started_at}
         found: dict[int | None, str] = {}
         try:
             thread = posted_around(
@@ -362,6 +363,8 @@ class Nudger:
                 for nudge_id in (metadata.get("event_payload") or {}).get("nudge_ids", []):
                     if nudge_id in wanted:
                         found[nudge_id] = str(message["ts"])
+                if may_have_gone <= found.keys():
+                    break  # every row whose send had started is accounted for: no further page is read
         except (SlackApiError, SlackClientError, OSError) as error:
             logger.warning("could not check for nudges already sent in design %s: %s", design.id, _describe(error))
             self._failed(batch, error, now)

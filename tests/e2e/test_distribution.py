@@ -248,7 +248,9 @@ def test_an_uninstalled_workspace_data_is_deleted_after_the_grace_period_and_onl
     assert kept_within_grace == 1
     poll_until(lambda: Database(database_url, TEAM_B).count_designs() == 0, what="workspace B's data deleted")
     assert Database(database_url, TEAM_A).count_designs() == 1, "the other workspace keeps everything"
-    assert "deleted the data of workspace T0OTHER (1 designs)" in distributed_bot.log()
+    poll_until(  # logged just after the deletion commits
+        lambda: "deleted the data of workspace T0OTHER (1 designs)" in distributed_bot.log(), what="the deletion logged"
+    )
 
 
 @pytest.mark.sqlite_only  # Slack-side behaviour; the install and isolation tests cover PostgreSQL

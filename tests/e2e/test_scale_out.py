@@ -125,8 +125,8 @@ def seed_due_nudges(slack: FakeSlack, db: Database, catalog) -> datetime:
                 slack.workspace.post_message(
                     CHANNEL, text="revisit", bot_id="B0BOT", thread_ts=parent["ts"], metadata=metadata
                 )
-                for row in rows:
-                    row.send_started_at = now - timedelta(minutes=6)
+                for row in rows:  # its send began as it took the five-minute lease, which just ran out
+                    row.send_started_at = now - timedelta(minutes=5)
     return now
 
 
