@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
@@ -18,7 +19,7 @@ from sqlmodel import Session
 
 from bot.catalogs import Catalogs
 from bot.clock import Clock
-from bot.rendering import escape_mrkdwn, render_markdown
+from bot.rendering import escape_markdown, escape_mrkdwn, render_markdown
 from bot.slack_clients import NotInstalled, SlackClients
 from flows import walkthrough
 from flows.assessment import assess
@@ -33,6 +34,10 @@ logger = logging.getLogger(__name__)
 
 MAX_SLUG = 60
 MAX_REVISITS = 500
+# Slack's canvases hold at most 1 MiB of Markdown. Answers may take this much of it, before escaping and quoting
+# (which can double a hostile text); past it the longest are cut, visibly, and the export keeps them whole.
+CANVAS_ANSWER_BUDGET = 450_000
+CUT_NOTE = " … (cut here to fit the canvas: the Markdown export has it in full)"
 
 
 @dataclass(frozen=True)
@@ -50,9 +55,11 @@ def design_document(
     exported_at: datetime,
     person: Callable[[str], str] = str,
     revisits: Sequence[Nudge] = (),
+    canvas: bool = False,
 ) -> DesignDocument:
     """Render the document from a design, all versions of its answers (oldest first) and, once deployed,
-    its revisits with their outcomes (newest first)."""
+    its revisits with their outcomes (newest first). With ``canvas``, in the Markdown a Slack canvas shows: no
+    HTML, people as canvas mentions, and the history left to the export."""
     by_question: dict[str, list[Answer]] = {}
     for answer in history:
         by_question.setdefault(answer.question_id, []).append(answer)
@@ -76,6 +83,7 @@ def design_document(
         exported_at=exported_at,
         person=person,
         revisits=revisits,
+        canvas=canvas,
     )
     return DesignDocument(filename=filename(design), title=f"{design.name}: ML design document", markdown=markdown)
 
@@ -92,6 +100,44 @@ def load_document(
 
 
 _NOT_IN_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def canvas_document(*, session: Session, catalog: Catalog, design: Design, now: datetime) -> DesignDocument:
+    """The design document as its canvas shows it: every answer in full, people as canvas mentions."""
+    assert design.id is not None
+    history = fit_canvas(repo.all_answers(session=session, team_id=design.team_id, design_id=design.id))
+    revisits = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=design.id, limit=MAX_REVISITS)
+    return design_document(
+        design=design,
+        catalog=catalog,
+        history=history,
+        exported_at=now,
+        person=canvas_mention,
+        revisits=revisits,
+        canvas=True,
+    )
+
+
+def fit_canvas(history: Sequence[Answer], budget: int = CANVAS_ANSWER_BUDGET) -> list[Answer]:
+    """The answers with the current ones cut to an equal share of ``budget`` when together they exceed it (the
+    canvas shows only current answers; earlier versions are left to the export)."""
+    current = {answer.question_id: answer for answer in history}
+    if sum(len(answer.text) for answer in current.values()) <= budget:
+        return list(history)
+    share = budget // max(len(current), 1)
+    cut = {answer.id for answer in current.values() if len(answer.text) > share}
+    return [
+        answer.model_copy(update={"text": answer.text[: share - len(CUT_NOTE)] + CUT_NOTE})
+        if answer.id in cut
+        else answer
+        for answer in history
+    ]
+
+
+def canvas_mention(user_id: str) -> str:
+    """A person in a canvas: Slack's canvas Markdown mentions a user as ``![](@U…)`` (an id that is no Slack id
+    stays text)."""
+    return Markup(f"![](@{user_id})") if user_id.isalnum() and user_id.isascii() else escape_markdown(user_id)
 
 
 def filename(design: Design) -> str:

@@ -16,6 +16,7 @@ class ActionId(StrEnum):
     BACK = "previous_question"
     EXPORT = "export_design"  # on the summary: post the Markdown design document
     OPEN_THREAD = "open_thread"  # a link button; Slack still sends its click, which only needs an ack
+    OPEN_CANVAS = "open_canvas"  # a link button to the design's canvas, like OPEN_THREAD
     MARK_DEPLOYED = "mark_deployed"
     NUDGE_CONFIRM = "nudge_confirm"
     NUDGE_UPDATE = "nudge_update"

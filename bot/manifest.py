@@ -21,6 +21,7 @@ BOT_SCOPES = (
     "reactions:write",  # ✅ on a reply that answered a question (reactions.add)
     "users:read",  # the owner's timezone, for revisits at working hours (users.info)
     "files:write",  # the Markdown design document (files_upload_v2)
+    "canvases:write",  # the design in full, in a canvas kept current (canvases.create, .edit, .access.set)
 )
 BOT_EVENTS = (
     "message.channels",  # thread replies and their edits, in public channels

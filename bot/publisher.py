@@ -8,6 +8,7 @@ process died in between, so a restart neither loses nor doubles a question.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import threading
 import uuid
@@ -25,6 +26,7 @@ from bot import blocks
 from bot.blocks import Message
 from bot.catalogs import Catalogs
 from bot.clock import Clock
+from bot.export import canvas_document
 from bot.ids import MetadataType
 from bot.jobs import Jobs, Publish
 from bot.rendering import render
@@ -42,14 +44,15 @@ from storage.models import Answer, Design, Prompt, stored_id
 logger = logging.getLogger(__name__)
 
 CHECKMARK = "white_check_mark"
-# A post a crash left unrecorded is looked for in one read, never a scan: a distributed app may read a channel's
-# history or a thread once a minute, 15 messages at a time (Slack's limits since 2025 outside the Marketplace).
+# A post a crash left unrecorded is looked for in a bounded read, never a scan: a distributed app may read a
+# channel's history or a thread once a minute, 15 messages at a time (Slack's limits since 2025 outside the
+# Marketplace). One read covers the minutes around the recorded attempt; only a channel or thread busier than 15
+# messages in them is read a page further, at most LOOKUP_READS pages in all.
 LOOKUP_LIMIT = 15
-# The read covers the moment the attempt was recorded, widened by this much before it (this process's clock and
-# Slack's may differ) and by POST_WINDOW after it (the post goes out at once, or after a timeout and a couple of
-# rate-limit waits).
-CLOCK_MARGIN = timedelta(minutes=1)
-POST_WINDOW = timedelta(minutes=3)
+LOOKUP_READS = 3
+# The read starts this much before the attempt was recorded (this process's clock and Slack's, kept by NTP, differ
+# by far less) and ends POST_WINDOW after it: a post goes out while its lease is held, plus a timeout.
+CLOCK_MARGIN = timedelta(seconds=1)
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 # Fixed by a person (a new token, a scope): keep the work for the sweep instead of dropping it.
 AUTH_ERRORS = frozenset(
@@ -80,6 +83,24 @@ CHANNEL_ERRORS = {
     "cannot_reply_to_message": "Slack won't let me reply in threads here, and a design's questions live in its "
     "thread. Start it in another channel.",
 }
+# Slack won't keep a canvas for this design (a free workspace, canvases switched off, the scope not granted): the
+# summary points to the Markdown export instead, and a canvas is tried again a day later.
+CANVAS_REFUSED = frozenset(
+    {
+        "free_teams_cannot_create_non_tabbed_canvases",
+        "free_teams_cannot_edit_standalone_canvases",
+        "canvas_disabled_user_team",
+        "canvas_creation_failed",
+        "canvas_editing_failed",
+        "missing_scope",
+        "restricted_action",
+        "not_allowed_token_type",
+        "access_denied",
+        "invalid_arguments",
+    }
+)
+CANVAS_GONE = frozenset({"canvas_not_found", "canvas_deleted"})  # a person deleted it: a new one is made
+CANVAS_RETRY = timedelta(days=1)
 # Any other refusal of a design's first message: nothing of it reached the channel, so it is removed like the above.
 FIRST_POST_REFUSED = "Slack refused the design's first message (`{code}`), so nothing was started. Please try again."
 
@@ -127,6 +148,7 @@ AUTH_BACKOFF_START = timedelta(minutes=1)
 AUTH_BACKOFF_CAP = timedelta(hours=1)
 # Changes arriving while a publish runs are published by the same run, a few rounds at most (then the sweep).
 MAX_ROUNDS = 5
+POST_WINDOW = LEASE + timedelta(minutes=1)
 
 
 class LeaseLost(Exception):
@@ -150,6 +172,7 @@ class Publisher:
         self._clock = clock
         self._held = threading.local()  # the lease claim of the publish running in this thread
         self._paused: dict[str, tuple[datetime, timedelta]] = {}  # workspaces whose token Slack refuses
+        self._workspace_urls: dict[str, str] = {}  # each workspace's address, for canvas links
 
     def schedule(self, team_id: str, design_id: int) -> None:
         self._jobs.submit(Publish(team_id=team_id, design_id=design_id))
@@ -262,6 +285,7 @@ class Publisher:
         if design.current_question_id is None and design.closing_ts is None:
             self._post_closing(snapshot)
         if design.summary_wanted:
+            self._publish_canvas(snapshot)
             self._publish_summary(snapshot)
         if not posted_parent:
             self._update_parent(snapshot)
@@ -420,7 +444,7 @@ class Publisher:
         stale = [p for p in snapshot.prompts if p.message_ts is None and p.step != design.step]
         if not stale:
             return
-        thread = self._prompts_posted(design, stale)
+        thread = list(self._prompts_posted(design, stale))
         for prompt in stale:
             payload = {"design_id": snapshot.design_id, "step": prompt.step}
             ts = self._find_posted(thread, MetadataType.PROMPT, payload)
@@ -482,6 +506,66 @@ class Publisher:
             thread_ts=design.parent_ts,
         )
         self._record(design, closing_ts=ts)
+
+    # --- the design's canvas --------------------------------------------------------------------------
+
+    def _publish_canvas(self, snapshot: Snapshot) -> None:
+        """Keep the design in full in a canvas, made with the summary and replaced whenever the document it shows
+        changes. Slack's canvas sections are single elements with ids that change on every edit, and only headings
+        can be looked up, so an answer of several paragraphs can't be swapped on its own: the document is replaced
+        in one edit, and only when it differs from what the canvas shows (by digest)."""
+        design, now = snapshot.design, self._clock.now()
+        if (
+            design.canvas_refused is not None
+            and design.canvas_refused_at
+            and now - design.canvas_refused_at < CANVAS_RETRY
+        ):
+            return
+        with read_scope(self._engine) as session:
+            document = canvas_document(session=session, catalog=snapshot.catalog, design=design, now=now)
+        digest = hashlib.sha256(document.markdown.encode()).hexdigest()
+        if design.canvas_id is not None and design.canvas_digest == digest and design.canvas_refused is None:
+            return
+        content = {"type": "markdown", "markdown": document.markdown}
+        try:
+            if design.canvas_id is not None:
+                self._slack(design).canvases_edit(
+                    canvas_id=design.canvas_id, changes=[{"operation": "replace", "document_content": content}]
+                )
+            else:
+                self._create_canvas(design, document.title, content)
+        except SlackApiError as error:
+            code = _code(error)
+            if code in CANVAS_GONE and design.canvas_id is not None:
+                logger.info("the canvas of design %s was deleted; making a new one", design.id)
+                self._record(design, canvas_id=None, canvas_url=None, canvas_digest=None)
+                self._create_canvas(design, document.title, content)
+            elif code in CANVAS_REFUSED:
+                logger.info("Slack refused a canvas for design %s (%s): the export stands in", design.id, code)
+                self._record(design, canvas_refused=code, canvas_refused_at=now)
+                return
+            else:
+                raise
+        self._record(design, canvas_digest=digest, canvas_refused=None, canvas_refused_at=None)
+
+    def _create_canvas(self, design: Design, title: str, content: dict[str, str]) -> None:
+        """A new standalone canvas the design's channel may read, recorded with its link."""
+        client = self._slack(design)
+        canvas_id = str(client.canvases_create(title=title, document_content=content)["canvas_id"])
+        self._record(design, canvas_id=canvas_id, canvas_url=self._canvas_url(design, canvas_id), canvas_digest=None)
+        client.canvases_access_set(canvas_id=canvas_id, access_level="read", channel_ids=[design.channel_id])
+
+    def _canvas_url(self, design: Design, canvas_id: str) -> str | None:
+        """A canvas's link: the workspace's address (auth.test, asked once per workspace) + docs/<team>/<canvas>."""
+        workspace = self._workspace_urls.get(design.team_id)
+        if workspace is None:
+            try:
+                workspace = str(self._reader(design).auth_test()["url"])
+            except SlackApiError as error:
+                logger.warning("no link for the canvas of design %s: %s", design.id, _describe(error))
+                return None
+            self._workspace_urls[design.team_id] = workspace
+        return f"{workspace.rstrip('/')}/docs/{design.team_id}/{canvas_id}"
 
     # --- the pinned summary ---------------------------------------------------------------------------
 
@@ -645,7 +729,7 @@ class Publisher:
             logger.warning("no permalink for %s/%s: %s", design.channel_id, ts, _describe(error))
             return None
 
-    def _prompts_posted(self, design: Design, prompts: list[Prompt]) -> list[dict[str, Any]]:
+    def _prompts_posted(self, design: Design, prompts: list[Prompt]) -> Iterator[dict[str, Any]]:
         """The thread's messages around the moments these prompts' posts were attempted, in one read."""
         assert design.parent_ts is not None
         started = [prompt.post_started_at or prompt.created_at for prompt in prompts]
@@ -664,23 +748,28 @@ class Publisher:
 
 def posted_around(
     client: WebClient, channel: str, *, thread_ts: str | None, since: datetime, until: datetime
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
     """The messages of a channel (or of one thread) posted while attempts recorded between ``since`` and ``until``
-    may have gone out, with their metadata: one call of at most LOOKUP_LIMIT messages. A thread lists them oldest
-    first, so a post made at the start of the window comes first; a channel lists them newest first, and a post is
-    missed only if more than LOOKUP_LIMIT others reached the channel within the window."""
-    window = {
+    may have gone out, with their metadata, read as they are needed: a page of LOOKUP_LIMIT, and a further one
+    only while the post is not found and the window holds more, LOOKUP_READS pages at most. A thread lists them
+    oldest first, so a post made as the attempt began comes first; a channel lists them newest first."""
+    window: dict[str, Any] = {
         "oldest": f"{(since - CLOCK_MARGIN).timestamp():.6f}",
         "latest": f"{(until + POST_WINDOW).timestamp():.6f}",
         "inclusive": True,
         "limit": LOOKUP_LIMIT,
         "include_all_metadata": True,
     }
-    if thread_ts is None:
-        response = client.conversations_history(channel=channel, **window)
-    else:
-        response = client.conversations_replies(channel=channel, ts=thread_ts, **window)
-    return list(response.get("messages") or [])
+    cursor = None
+    for _ in range(LOOKUP_READS):
+        if thread_ts is None:
+            response = client.conversations_history(channel=channel, cursor=cursor, **window)
+        else:
+            response = client.conversations_replies(channel=channel, ts=thread_ts, cursor=cursor, **window)
+        yield from response.get("messages") or []
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
 
 
 def _code(error: Exception) -> str | None:

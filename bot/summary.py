@@ -1,6 +1,7 @@
 """The pinned design summary, compact enough to read at a glance: readiness by area, the open review findings, a
 plain-language brief, the key decisions (the choice answers), what is skipped or still open, and the buttons.
-Every answer in full is one click away, in the design document (the export).
+Every answer in full is one click away: in the design's canvas, kept current, or where Slack refuses canvases in
+the design document (the export).
 
 It fits Slack's limits for any design: 50 blocks, and at most ``TEXT_BUDGET`` characters of text in its blocks
 (Slack refuses about 12,000 in all, undocumented). When the lists don't fit, their tail gives way to a pointer.
@@ -100,7 +101,15 @@ def summary_message(summary: SummaryInput) -> Message:
         ActionsBlock(block_id=BlockId.SUMMARY_ACTIONS, elements=_buttons(design)),
         ContextBlock(
             elements=[
-                MarkdownTextObject(text=render("summary_footer.j2", name=design.name, updated_at=design.updated_at))
+                MarkdownTextObject(
+                    text=render(
+                        "summary_footer.j2",
+                        name=design.name,
+                        updated_at=design.updated_at,
+                        canvas=design.canvas_url is not None and design.canvas_refused is None,
+                        canvas_refused=design.canvas_refused,
+                    )
+                )
             ]
         ),
     ]
@@ -117,6 +126,10 @@ def summary_message(summary: SummaryInput) -> Message:
 def _buttons(design: Design) -> list[ButtonElement]:
     assert design.id is not None
     buttons = [ButtonElement(text="Export as Markdown", action_id=ActionId.EXPORT, value=str(design.id))]
+    if design.canvas_url and design.canvas_refused is None:
+        buttons.insert(
+            0, ButtonElement(text="Open the full design", action_id=ActionId.OPEN_CANVAS, url=design.canvas_url)
+        )
     if design.deployed_at is None:
         buttons.insert(
             0, ButtonElement(text="Mark as deployed", action_id=ActionId.MARK_DEPLOYED, value=str(design.id))

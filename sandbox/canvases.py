@@ -34,6 +34,7 @@ OPERATIONS = frozenset(
 )
 NEEDS_SECTION = frozenset({"insert_after", "insert_before", "delete"})
 ACCESS_LEVELS = frozenset({"read", "write", "owner"})
+MAX_MARKDOWN = 1_048_576  # characters of Markdown a canvas holds (Slack documents 1 MiB)
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 
 

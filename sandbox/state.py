@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from sandbox.canvases import ACCESS_LEVELS, Canvas, CanvasRefused, apply_change, lookup, split_sections
+from sandbox.canvases import (
+    ACCESS_LEVELS,
+    MAX_MARKDOWN,
+    Canvas,
+    CanvasRefused,
+    apply_change,
+    lookup,
+    split_sections,
+)
 
 MAX_PUSHED_VIEWS = 3
 TRIGGER_LIFETIME_SECONDS = 3.0  # a trigger_id opens a view only this soon after the click or command
@@ -1261,6 +1269,8 @@ class Workspace:
                 channel_id = self.channel(channel_id).id
             elif self.free_plan:
                 raise SlackError("free_teams_cannot_create_non_tabbed_canvases")
+            if len(markdown) > MAX_MARKDOWN:
+                raise SlackError("canvas_creation_failed")  # Slack's answer when it can't make the canvas
             canvas = Canvas("F0" + secrets.token_hex(5).upper(), title, self.bot.id, self.now(), channel_id=channel_id)
             canvas.sections = split_sections(markdown)
             if channel_id:
@@ -1275,10 +1285,14 @@ class Workspace:
             canvas = self._editable_canvas(canvas_id)
             if not isinstance(changes, list) or len(changes) != 1:
                 raise SlackError("invalid_arguments")
+            before = list(canvas.sections), canvas.title, canvas.edits
             try:
                 apply_change(canvas, changes[0])
             except CanvasRefused as refused:
                 raise SlackError(refused.error) from None
+            if len(canvas.markdown) > MAX_MARKDOWN:
+                canvas.sections, canvas.title, canvas.edits = before
+                raise SlackError("canvas_editing_failed")
             self._changed()
 
     def lookup_canvas_sections(self, canvas_id: str, criteria: Any) -> list[str]:

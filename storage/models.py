@@ -83,6 +83,13 @@ class Design(DesignBase, table=True):
     summary_pinned: bool = False
     # Slack's error when it last refused the summary (its owner was told, once); None once a summary goes out.
     summary_refused: str | None = Field(default=None, max_length=64)
+    # The design in full, in a Slack canvas kept current: its id and link, the digest of the document it shows,
+    # and Slack's error when it refused canvases here (tried again a day later; the export stands in meanwhile).
+    canvas_id: str | None = Field(default=None, max_length=32)
+    canvas_url: str | None = Field(default=None, max_length=500)
+    canvas_digest: str | None = Field(default=None, max_length=64)
+    canvas_refused: str | None = Field(default=None, max_length=64)
+    canvas_refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # After deployment: when, whether its decisions are revisited, at which cadence, in whose timezone.
     deployed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reminders_enabled: bool = True

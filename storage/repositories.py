@@ -415,6 +415,11 @@ def record_publication(*, session: Session, team_id: str, design_id: int, **colu
         "summary_claimed_at",
         "summary_pinned",
         "summary_refused",
+        "canvas_id",
+        "canvas_url",
+        "canvas_digest",
+        "canvas_refused",
+        "canvas_refused_at",
     }
     if not columns.keys() <= allowed:
         raise ValueError(f"not publisher columns: {sorted(columns.keys() - allowed)}")

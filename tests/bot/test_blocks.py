@@ -82,6 +82,8 @@ def hostile_values() -> dict[str, Any]:
     return {
         "name": HOSTILE,
         "code": HOSTILE,
+        "canvas": True,
+        "canvas_refused": HOSTILE,
         "message": HOSTILE,
         "help": HOSTILE,
         "prompt": HOSTILE,

@@ -25,6 +25,9 @@ METHOD_SCOPES = {
     "files_upload_v2": "files:write",
     "views_open": None,
     "views_publish": None,
+    "canvases_create": "canvases:write",
+    "canvases_edit": "canvases:write",
+    "canvases_access_set": "canvases:write",
 }
 EVENT_SCOPES = {
     "message.channels": "channels:history",
@@ -37,7 +40,7 @@ EVENT_SCOPES = {
 
 
 def web_api_methods_called() -> set[str]:
-    families = "|".join(("chat", "conversations", "pins", "reactions", "users", "files", "views"))
+    families = "|".join(("chat", "conversations", "pins", "reactions", "users", "files", "views", "canvases"))
     pattern = re.compile(r"\.(" + families + r")_([A-Za-z0-9_]+)\(")
     found: set[str] = set()
     for path in (ROOT / "bot").rglob("*.py"):

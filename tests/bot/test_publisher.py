@@ -326,3 +326,30 @@ def test_a_workspace_without_a_token_keeps_its_design_for_later_instead_of_remov
     with session_scope(engine) as session:
         assert repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)]
     jobs.shutdown()
+
+
+def test_canvases_refused_are_tried_again_a_day_later(slack, engine, catalog, catalogs):
+    clients = SlackClients(base_url=slack.api_url, token=slack.workspace.bot_token)
+    jobs = LocalJobs(KeyedBackground(max_workers=1))
+    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=FakeSlackClock(slack))
+    design_id = new_design(engine, catalog)
+    slack.workspace.canvases_disabled = True
+    want_summary(engine, design_id)
+
+    publisher.publish("T0SANDBOX", design_id)
+    slack.workspace.canvases_disabled = False  # an admin switches canvases on
+    want_summary(engine, design_id)  # a change within the day
+    publisher.publish("T0SANDBOX", design_id)
+    refused = load(engine, design_id)
+    slack.workspace.shared_clock.advance(25 * 3600)
+    want_summary(engine, design_id)
+    publisher.publish("T0SANDBOX", design_id)
+
+    assert refused.canvas_refused == "canvas_disabled_user_team" and refused.canvas_id is None
+    assert len(slack.workspace.calls("canvases.create")) == 2, "once refused, once a day later"
+    design = load(engine, design_id)
+    [canvas] = slack.workspace.canvases()
+    assert (design.canvas_id, design.canvas_refused) == (canvas["id"], None)
+    summary = slack.workspace.message(CHANNEL, design.summary_ts)
+    assert summary is not None and design.canvas_url in str(summary["blocks"])
+    jobs.shutdown()

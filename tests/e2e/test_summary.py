@@ -196,6 +196,8 @@ def test_a_design_with_maximal_answers_fits_slacks_limits(slack, start_design):
             assert len(block["text"]["text"]) <= 3000
     assert "…" in all_text(summary)
     assert not [call for call in slack.workspace.calls() if call.response.get("ok") is False]
+    [canvas] = slack.workspace.canvases()  # accepted by the fake, which holds Slack's 1 MiB limit
+    assert canvas["markdown"].count("cut here to fit the canvas: the Markdown export has it in full") == 31
 
 
 def test_an_injection_attempt_stays_inert_in_summary_stakeholder_text_and_export(slack, driver, start_design):

@@ -140,3 +140,19 @@ def test_canvases_survive_a_restart_of_the_fake(client: WebClient, fake: FakeSla
 
     canvas = restored.canvas(canvas_id)
     assert canvas is not None and (canvas["title"], canvas["markdown"]) == ("Kept", DOCUMENT)
+
+
+def test_a_canvas_holds_at_most_one_mebibyte_of_markdown(client: WebClient, fake: FakeSlack) -> None:
+    canvas_id = client.canvases_create(title="t", document_content=markdown("small"))["canvas_id"]
+    too_big = markdown("x" * (1_048_576 + 1))
+
+    create = error_of(lambda: client.canvases_create(title="t", document_content=too_big))
+    edit = error_of(
+        lambda: client.canvases_edit(
+            canvas_id=canvas_id, changes=[{"operation": "insert_at_end", "document_content": too_big}]
+        )
+    )
+
+    assert (create, edit) == ("canvas_creation_failed", "canvas_editing_failed")
+    canvas = fake.workspace.canvas(canvas_id)
+    assert canvas is not None and canvas["markdown"] == "small" and canvas["edits"] == 0

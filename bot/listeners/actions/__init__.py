@@ -21,6 +21,7 @@ def register(app: App, services: Services) -> None:
     app.action(ActionId.DONE)(finish_question(services))
     app.action(ActionId.EXPORT)(export_design(services))
     app.action(ActionId.OPEN_THREAD)(open_thread)
+    app.action(ActionId.OPEN_CANVAS)(open_thread)
     app.action(ActionId.MARK_DEPLOYED)(mark_deployed(services))
     app.action(ActionId.NUDGE_CONFIRM)(resolve_nudge(services, NudgeStatus.CONFIRMED))
     app.action(ActionId.NUDGE_SNOOZE)(resolve_nudge(services, NudgeStatus.SNOOZED))
