@@ -153,6 +153,12 @@ def test_the_pinned_summary_shows_findings_readiness_and_exports(page: Page, tmp
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
 
+    with page.context.expect_page() as opened:
+        summary.locator("[data-action-id='open_canvas']").click()
+    canvas = opened.value
+    expect(canvas.locator("#canvas")).to_contain_text("Two analysts score accounts in a spreadsheet every Monday.")
+    expect(canvas.locator("#canvas-title")).to_contain_text("Churn model")
+    canvas.close()
     summary.locator("[data-action-id='export_design']").click()
 
     expect(thread).to_contain_text("churn-model-design.md")
