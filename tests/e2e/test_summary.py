@@ -269,6 +269,9 @@ def test_deleting_an_answering_reply_withdraws_its_answer_and_the_thread_summary
     assert [(a.status, a.text) for a in history] == [("answered", "Only an ML metric, for now."), ("withdrawn", "")]
     shown = slack.workspace.message(CHANNEL, question["ts"])
     assert shown is not None and "Only an ML metric, for now." not in all_text(shown)
+    [canvas] = slack.workspace.canvases()
+    assert "Only an ML metric, for now." not in canvas["markdown"], "the canvas follows"
+    assert "Not answered: the reply that answered it was deleted on" in canvas["markdown"]
     driver.slash_command(ALICE, CHANNEL, "export churn model")
     thread.wait_until(lambda: exported(slack))
     document = exported(slack)[0]
