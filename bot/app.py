@@ -76,9 +76,14 @@ def _installed(services: Services) -> Callable[[SuccessArgs], BoltResponse]:
     """An install went through: a workspace that had uninstalled keeps its designs (its grace period ends)."""
 
     def on_success(args: SuccessArgs) -> BoltResponse:
-        if args.installation.team_id:
-            services.workspace_returned(args.installation.team_id)
-            services.clients.forget(args.installation.team_id)  # a new token replaces any cached one
+        installation = args.installation
+        teams = [installation.team_id] if installation.team_id else []
+        if installation.is_enterprise_install and installation.enterprise_id:
+            # An org-wide install comes back for every workspace it was seen serving before.
+            teams += services.clients.org_teams(installation.enterprise_id)
+        for team_id in dict.fromkeys(teams):
+            services.workspace_returned(team_id)
+            services.clients.forget(team_id)  # a new token replaces any cached one
         return args.default.success(args)
 
     return on_success

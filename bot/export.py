@@ -34,8 +34,11 @@ logger = logging.getLogger(__name__)
 
 MAX_SLUG = 60
 MAX_REVISITS = 500
-# Slack's canvases hold at most 1 MiB of Markdown. Answers may take this much of it, before escaping and quoting
-# (which can double a hostile text); past it the longest are cut, visibly, and the export keeps them whole.
+# Slack's canvases hold at most 1 MiB of Markdown (counted here in UTF-8 bytes, the stricter reading, with room to
+# spare). Answers share a budget; past it the longest are cut, visibly, and the export keeps them whole. Escaping
+# can make a hostile text five times longer (& is &amp;), so the rendered document is measured, and the budget
+# halved until it fits.
+CANVAS_MAX_BYTES = 1_000_000
 CANVAS_ANSWER_BUDGET = 450_000
 CUT_NOTE = " … (cut here to fit the canvas: the Markdown export has it in full)"
 
@@ -105,17 +108,22 @@ _NOT_IN_SLUG = re.compile(r"[^a-z0-9]+")
 def canvas_document(*, session: Session, catalog: Catalog, design: Design, now: datetime) -> DesignDocument:
     """The design document as its canvas shows it: every answer in full, people as canvas mentions."""
     assert design.id is not None
-    history = fit_canvas(repo.all_answers(session=session, team_id=design.team_id, design_id=design.id))
+    history = repo.all_answers(session=session, team_id=design.team_id, design_id=design.id)
     revisits = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=design.id, limit=MAX_REVISITS)
-    return design_document(
-        design=design,
-        catalog=catalog,
-        history=history,
-        exported_at=now,
-        person=canvas_mention,
-        revisits=revisits,
-        canvas=True,
-    )
+    budget = CANVAS_ANSWER_BUDGET
+    while True:
+        document = design_document(
+            design=design,
+            catalog=catalog,
+            history=fit_canvas(history, budget),
+            exported_at=now,
+            person=canvas_mention,
+            revisits=revisits,
+            canvas=True,
+        )
+        if len(document.markdown.encode()) <= CANVAS_MAX_BYTES or budget < 1_000:
+            return document
+        budget //= 2
 
 
 def fit_canvas(history: Sequence[Answer], budget: int = CANVAS_ANSWER_BUDGET) -> list[Answer]:
@@ -127,7 +135,7 @@ def fit_canvas(history: Sequence[Answer], budget: int = CANVAS_ANSWER_BUDGET) ->
     share = budget // max(len(current), 1)
     cut = {answer.id for answer in current.values() if len(answer.text) > share}
     return [
-        answer.model_copy(update={"text": answer.text[: share - len(CUT_NOTE)] + CUT_NOTE})
+        answer.model_copy(update={"text": answer.text[: max(share - len(CUT_NOTE), 0)] + CUT_NOTE})
         if answer.id in cut
         else answer
         for answer in history

@@ -51,8 +51,10 @@ CHECKMARK = "white_check_mark"
 LOOKUP_LIMIT = 15
 LOOKUP_READS = 3
 # The read starts this much before the attempt was recorded (this process's clock and Slack's, kept by NTP, differ
-# by far less) and ends POST_WINDOW after it: a post goes out while its lease is held, plus a timeout.
+# by far less) and ends a while after it: the publisher posts at once (a timeout and a couple of rate-limit waits at
+# most: OWN_POST_WINDOW); a nudge goes out while its dispatcher's lease is held (POST_WINDOW).
 CLOCK_MARGIN = timedelta(seconds=1)
+OWN_POST_WINDOW = timedelta(minutes=2)
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 # Fixed by a person (a new token, a scope): keep the work for the sweep instead of dropping it.
 AUTH_ERRORS = frozenset(
@@ -83,22 +85,8 @@ CHANNEL_ERRORS = {
     "cannot_reply_to_message": "Slack won't let me reply in threads here, and a design's questions live in its "
     "thread. Start it in another channel.",
 }
-# Slack won't keep a canvas for this design (a free workspace, canvases switched off, the scope not granted): the
-# summary points to the Markdown export instead, and a canvas is tried again a day later.
-CANVAS_REFUSED = frozenset(
-    {
-        "free_teams_cannot_create_non_tabbed_canvases",
-        "free_teams_cannot_edit_standalone_canvases",
-        "canvas_disabled_user_team",
-        "canvas_creation_failed",
-        "canvas_editing_failed",
-        "missing_scope",
-        "restricted_action",
-        "not_allowed_token_type",
-        "access_denied",
-        "invalid_arguments",
-    }
-)
+# Slack won't keep a canvas for this design (a free workspace, canvases switched off, the scope not granted, any
+# other refusal): the summary points to the Markdown export instead, and a canvas is tried again a day later.
 CANVAS_GONE = frozenset({"canvas_not_found", "canvas_deleted"})  # a person deleted it: a new one is made
 CANVAS_RETRY = timedelta(days=1)
 # Any other refusal of a design's first message: nothing of it reached the channel, so it is removed like the above.
@@ -356,7 +344,12 @@ class Publisher:
         claimed_at = getattr(design, claim)
         if claimed_at is not None:
             found = posted_around(
-                self._reader(design), design.channel_id, thread_ts=thread_ts, since=claimed_at, until=claimed_at
+                self._reader(design),
+                design.channel_id,
+                thread_ts=thread_ts,
+                since=claimed_at,
+                until=claimed_at,
+                after=OWN_POST_WINDOW,
             )
             ts = self._find_posted(found, event_type, payload)
             if ts is not None:
@@ -513,7 +506,10 @@ class Publisher:
         """Keep the design in full in a canvas, made with the summary and replaced whenever the document it shows
         changes. Slack's canvas sections are single elements with ids that change on every edit, and only headings
         can be looked up, so an answer of several paragraphs can't be swapped on its own: the document is replaced
-        in one edit, and only when it differs from what the canvas shows (by digest)."""
+        in one edit, and only when it differs from what the canvas shows (by digest).
+
+        Nothing here holds up the summary: Slack overloaded or the token refused is retried like any post, and any
+        other refusal stands in for "no canvas here" (the summary points to the export) until a day later."""
         design, now = snapshot.design, self._clock.now()
         if (
             design.canvas_refused is not None
@@ -521,48 +517,57 @@ class Publisher:
             and now - design.canvas_refused_at < CANVAS_RETRY
         ):
             return
+        try:
+            self._keep_canvas(snapshot, now)
+        except SlackApiError as error:
+            if is_transient(error) or _code(error) in TOKEN_ERRORS:
+                raise
+            code = _code(error) or "refused"
+            logger.info("Slack refused a canvas for design %s (%s): the export stands in", design.id, code)
+            self._record(design, canvas_refused=code[:64], canvas_refused_at=now)
+
+    def _keep_canvas(self, snapshot: Snapshot, now: datetime) -> None:
+        design = snapshot.design
         with read_scope(self._engine) as session:
             document = canvas_document(session=session, catalog=snapshot.catalog, design=design, now=now)
         digest = hashlib.sha256(document.markdown.encode()).hexdigest()
-        if design.canvas_id is not None and design.canvas_digest == digest and design.canvas_refused is None:
-            return
         content = {"type": "markdown", "markdown": document.markdown}
-        try:
-            if design.canvas_id is not None:
+        if design.canvas_id is not None and design.canvas_digest != digest:
+            try:
                 self._slack(design).canvases_edit(
-                    canvas_id=design.canvas_id, changes=[{"operation": "replace", "document_content": content}]
+                    canvas_id=design.canvas_id,
+                    team_id=design.team_id,
+                    changes=[{"operation": "replace", "document_content": content}],
                 )
-            else:
-                self._create_canvas(design, document.title, content)
-        except SlackApiError as error:
-            code = _code(error)
-            if code in CANVAS_GONE and design.canvas_id is not None:
+            except SlackApiError as error:
+                if _code(error) not in CANVAS_GONE:
+                    raise
                 logger.info("the canvas of design %s was deleted; making a new one", design.id)
-                self._record(design, canvas_id=None, canvas_url=None, canvas_digest=None)
-                self._create_canvas(design, document.title, content)
-            elif code in CANVAS_REFUSED:
-                logger.info("Slack refused a canvas for design %s (%s): the export stands in", design.id, code)
-                self._record(design, canvas_refused=code, canvas_refused_at=now)
-                return
-            else:
-                raise
+                self._record(design, canvas_id=None, canvas_url=None, canvas_digest=None, canvas_shared=False)
+        if design.canvas_id is None:
+            canvas = self._slack(design).canvases_create(
+                title=document.title, document_content=content, team_id=design.team_id
+            )
+            self._record(design, canvas_id=str(canvas["canvas_id"]), canvas_url=None, canvas_shared=False)
+        assert design.canvas_id is not None
         self._record(design, canvas_digest=digest, canvas_refused=None, canvas_refused_at=None)
-
-    def _create_canvas(self, design: Design, title: str, content: dict[str, str]) -> None:
-        """A new standalone canvas the design's channel may read, recorded with its link."""
-        client = self._slack(design)
-        canvas_id = str(client.canvases_create(title=title, document_content=content)["canvas_id"])
-        self._record(design, canvas_id=canvas_id, canvas_url=self._canvas_url(design, canvas_id), canvas_digest=None)
-        client.canvases_access_set(canvas_id=canvas_id, access_level="read", channel_ids=[design.channel_id])
+        if not design.canvas_shared:  # the channel reads it; until Slack agrees, the summary doesn't link it
+            self._slack(design).canvases_access_set(
+                canvas_id=design.canvas_id, team_id=design.team_id, access_level="read", channel_ids=[design.channel_id]
+            )
+            self._record(design, canvas_shared=True)
+        if design.canvas_url is None:
+            self._record(design, canvas_url=self._canvas_url(design, design.canvas_id))
 
     def _canvas_url(self, design: Design, canvas_id: str) -> str | None:
-        """A canvas's link: the workspace's address (auth.test, asked once per workspace) + docs/<team>/<canvas>."""
+        """A canvas's link: the workspace's address (auth.test, asked once per workspace) + docs/<team>/<canvas>;
+        None while Slack can't say (the next publish asks again)."""
         workspace = self._workspace_urls.get(design.team_id)
         if workspace is None:
             try:
                 workspace = str(self._reader(design).auth_test()["url"])
-            except SlackApiError as error:
-                logger.warning("no link for the canvas of design %s: %s", design.id, _describe(error))
+            except (SlackApiError, SlackClientError, OSError) as error:
+                logger.warning("no link for the canvas of design %s yet: %s", design.id, _describe(error))
                 return None
             self._workspace_urls[design.team_id] = workspace
         return f"{workspace.rstrip('/')}/docs/{design.team_id}/{canvas_id}"
@@ -734,7 +739,12 @@ class Publisher:
         assert design.parent_ts is not None
         started = [prompt.post_started_at or prompt.created_at for prompt in prompts]
         return posted_around(
-            self._reader(design), design.channel_id, thread_ts=design.parent_ts, since=min(started), until=max(started)
+            self._reader(design),
+            design.channel_id,
+            thread_ts=design.parent_ts,
+            since=min(started),
+            until=max(started),
+            after=OWN_POST_WINDOW,
         )
 
     @staticmethod
@@ -747,7 +757,13 @@ class Publisher:
 
 
 def posted_around(
-    client: WebClient, channel: str, *, thread_ts: str | None, since: datetime, until: datetime
+    client: WebClient,
+    channel: str,
+    *,
+    thread_ts: str | None,
+    since: datetime,
+    until: datetime,
+    after: timedelta = POST_WINDOW,
 ) -> Iterator[dict[str, Any]]:
     """The messages of a channel (or of one thread) posted while attempts recorded between ``since`` and ``until``
     may have gone out, with their metadata, read as they are needed: a page of LOOKUP_LIMIT, and a further one
@@ -755,7 +771,7 @@ def posted_around(
     oldest first, so a post made as the attempt began comes first; a channel lists them newest first."""
     window: dict[str, Any] = {
         "oldest": f"{(since - CLOCK_MARGIN).timestamp():.6f}",
-        "latest": f"{(until + POST_WINDOW).timestamp():.6f}",
+        "latest": f"{(until + after).timestamp():.6f}",
         "inclusive": True,
         "limit": LOOKUP_LIMIT,
         "include_all_metadata": True,

@@ -160,6 +160,9 @@ class Services:
             with self.unit_of_work() as session:
                 designs = repo.purge_workspace(session=session, team_id=team_id, now=self.clock.now())
             if designs is not None:
+                store = self.clients.installation_store
+                if store is not None:
+                    store.forget_org_team(team_id)
                 logger.info("deleted the data of workspace %s (%s designs), its grace period over", team_id, designs)
 
     @contextmanager

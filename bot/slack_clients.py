@@ -86,7 +86,9 @@ class SlackClients:
         # Without a token: oauth.v2.access and other calls that take no token (and the single-workspace client).
         self.shared = web_client(base_url=base_url, token=token, timeout=timeout)
         self._by_team: dict[str, tuple[float, WebClient]] = {}
-        self._org_teams: set[tuple[str, str]] = set()  # (team, enterprise) this process has stored
+        # (team, enterprise) -> when this process last stored it: stored again after TOKEN_CACHE_SECONDS, so a row
+        # another process removed meanwhile comes back with the next request.
+        self._org_teams: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
     def for_team(self, team_id: str) -> WebClient:
@@ -109,20 +111,21 @@ class SlackClients:
     def served_by_org(self, team_id: str, enterprise_id: str) -> None:
         """A request from ``team_id`` came through its organization's org-wide install: remember that (once per
         process), so background work for the workspace finds the organization's token."""
-        if self._store is None or (team_id, enterprise_id) in self._org_teams:
+        now = time.monotonic()
+        with self._lock:
+            stored = self._org_teams.get((team_id, enterprise_id))
+        if self._store is None or (stored is not None and now - stored < TOKEN_CACHE_SECONDS):
             return
         self._store.remember_org_team(team_id, enterprise_id)
         with self._lock:
-            self._org_teams.add((team_id, enterprise_id))
+            self._org_teams[(team_id, enterprise_id)] = now
 
-    def org_uninstalled(self, enterprise_id: str) -> list[str]:
-        """An organization removed its org-wide install: the workspaces it served (each forgotten here)."""
+    def org_teams(self, enterprise_id: str) -> list[str]:
+        """The workspaces an organization's org-wide install was seen serving (each forgotten here, so the next
+        job there looks its token up again: after an org-wide uninstall or reinstall)."""
         if self._store is None:
             return []
         teams = self._store.org_teams(enterprise_id)
-        self._store.forget_org_teams(enterprise_id)
-        with self._lock:
-            self._org_teams = {known for known in self._org_teams if known[1] != enterprise_id}
         for team_id in teams:
             self.forget(team_id)
         return teams

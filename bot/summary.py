@@ -106,7 +106,7 @@ def summary_message(summary: SummaryInput) -> Message:
                         "summary_footer.j2",
                         name=design.name,
                         updated_at=design.updated_at,
-                        canvas=design.canvas_url is not None and design.canvas_refused is None,
+                        canvas=_links_canvas(design),
                         canvas_refused=design.canvas_refused,
                     )
                 )
@@ -126,7 +126,7 @@ def summary_message(summary: SummaryInput) -> Message:
 def _buttons(design: Design) -> list[ButtonElement]:
     assert design.id is not None
     buttons = [ButtonElement(text="Export as Markdown", action_id=ActionId.EXPORT, value=str(design.id))]
-    if design.canvas_url and design.canvas_refused is None:
+    if _links_canvas(design):
         buttons.insert(
             0, ButtonElement(text="Open the full design", action_id=ActionId.OPEN_CANVAS, url=design.canvas_url)
         )
@@ -137,6 +137,11 @@ def _buttons(design: Design) -> list[ButtonElement]:
     if design.permalink:
         buttons.append(ButtonElement(text="Open the thread", action_id=ActionId.OPEN_THREAD, url=design.permalink))
     return buttons
+
+
+def _links_canvas(design: Design) -> bool:
+    """The summary links the canvas once the channel may read it and Slack has not refused it since."""
+    return bool(design.canvas_url) and design.canvas_shared and design.canvas_refused is None
 
 
 def _lists_that_fit(summary: SummaryInput, *, blocks_left: int, text_left: int) -> list[Block]:

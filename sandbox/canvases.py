@@ -172,7 +172,9 @@ def lookup(canvas: Canvas, criteria: Any) -> list[str]:
     if types is None and text is None:
         raise CanvasRefused("invalid_arguments")
     if types is not None and (
-        not isinstance(types, list) or not 1 <= len(types) <= 3 or not set(types) <= SECTION_TYPES
+        not isinstance(types, list)
+        or not 1 <= len(types) <= 3
+        or not all(isinstance(kind, str) and kind in SECTION_TYPES for kind in types)
     ):
         raise CanvasRefused("invalid_arguments")
     if text is not None and (not isinstance(text, str) or not text):

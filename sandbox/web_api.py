@@ -642,17 +642,26 @@ class Directory:
         """The fake's first workspace."""
         return self.workspaces[0]
 
-    def by_token(self, token: str, args: dict[str, Any] | None = None) -> tuple[Workspace | None, Token | None]:
+    def by_token(
+        self, token: str, args: dict[str, Any] | None = None, method: str = ""
+    ) -> tuple[Workspace | None, Token | None]:
         """The workspace a call with `token` acts in and what it knows of the token, or (None, None).
 
         An org-wide install's token works in every workspace of the organization: the call acts in the one
-        holding what it names (its channel, trigger, user or team), as Slack's ids are unique across an org."""
+        holding what it names (its team_id, channel, trigger, user or canvas), as Slack's ids are unique across an
+        org. Slack wants `team_id` from such a token wherever nothing else says which workspace: a call that
+        names none is refused (`invalid_arguments`), never guessed."""
         holders = [(ws, found) for ws in list(self.workspaces) if (found := ws.token(token)) is not None]
-        if len(holders) > 1 and args:
-            for ws, found in holders:
-                if _names_something_of(ws, args):
-                    return ws, found
-        return holders[0] if holders else (None, None)
+        if len(holders) <= 1:
+            return holders[0] if holders else (None, None)
+        args = args or {}
+        for ws, found in holders:
+            if _names_something_of(ws, args):
+                return ws, found
+        org_wide = any(found.enterprise_install for _, found in holders)
+        if org_wide and method not in ORG_LEVEL_METHODS and not WORKSPACE_ARGUMENTS & args.keys():
+            raise SlackError("invalid_arguments")
+        return holders[0]  # what it names is in none of them: the method says so (channel_not_found, …)
 
     def by_response_url(self, token: str) -> tuple[Workspace, ResponseTarget | None]:
         """The workspace that issued a response URL and its target (the first workspace and None if none did)."""
@@ -671,6 +680,24 @@ class Directory:
         return next((ws for ws in list(self.workspaces) if ws.team_id == team_id), None)
 
 
+# What tells an org-wide token's call which workspace it is for; the methods about the token or the app need none.
+WORKSPACE_ARGUMENTS = frozenset(
+    {
+        "team_id",
+        "channel",
+        "channel_id",
+        "channel_ids",
+        "trigger_id",
+        "user",
+        "user_id",
+        "users",
+        "canvas_id",
+        "view_id",
+    }
+)
+ORG_LEVEL_METHODS = frozenset({"auth.test", "auth.revoke", "apps.uninstall"})
+
+
 def _names_something_of(ws: Workspace, args: dict[str, Any]) -> bool:
     """Whether a call's arguments name a team, channel, trigger or user of `ws`."""
     if args.get("team_id") == ws.team_id:
@@ -682,7 +709,10 @@ def _names_something_of(ws: Workspace, args: dict[str, Any]) -> bool:
     if isinstance(trigger, str) and ws.has_trigger(trigger):
         return True
     user = args.get("user") or args.get("user_id")
-    return isinstance(user, str) and any(u.id == user for u in ws.users())
+    if isinstance(user, str) and any(u.id == user for u in ws.users()):
+        return True
+    canvas = args.get("canvas_id")
+    return isinstance(canvas, str) and ws.canvas(canvas) is not None
 
 
 def create_web_api(
@@ -737,7 +767,7 @@ def create_web_api(
                     raise SlackError("unknown_method")
                 if not token:
                     raise SlackError("not_authed")
-                owner, known = directory.by_token(token, args)
+                owner, known = directory.by_token(token, args, method)
                 if owner is None or known is None:
                     raise SlackError("invalid_auth")
                 ws = owner

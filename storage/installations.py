@@ -156,10 +156,10 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
                 except IntegrityError:
                     pass  # another process remembered it at the same moment
 
-    def forget_org_teams(self, enterprise_id: str) -> None:
-        """The organization's org-wide install is gone: its workspaces are served by it no more."""
+    def forget_org_team(self, team_id: str) -> None:
+        """A workspace's data is gone (its grace period over): so is which organization served it."""
         with self.engine.begin() as connection:
-            connection.execute(delete(org_teams_table).where(org_teams_table.c.enterprise_id == enterprise_id))
+            connection.execute(delete(org_teams_table).where(org_teams_table.c.team_id == team_id))
 
     def org_teams(self, enterprise_id: str) -> list[str]:
         """The workspaces known to be served by an organization's org-wide install."""

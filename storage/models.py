@@ -88,6 +88,7 @@ class Design(DesignBase, table=True):
     canvas_id: str | None = Field(default=None, max_length=32)
     canvas_url: str | None = Field(default=None, max_length=500)
     canvas_digest: str | None = Field(default=None, max_length=64)
+    canvas_shared: bool = False  # the channel may read it (canvases.access.set went through)
     canvas_refused: str | None = Field(default=None, max_length=64)
     canvas_refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # After deployment: when, whether its decisions are revisited, at which cadence, in whose timezone.

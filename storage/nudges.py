@@ -17,6 +17,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from flows.nudges import NudgeStatus
+from flows.walkthrough import AnswerStatus
 from storage.models import Answer, Design, Nudge
 
 OPEN = tuple(status for status in NudgeStatus if status.is_open)
@@ -229,7 +230,8 @@ _ANSWERS_SHOWN = core_select(
             _answer.c.question_id.in_(bindparam("question_ids", expanding=True)),
         )
         .group_by(_answer.c.design_id, _answer.c.question_id)
-    )
+    ),
+    _answer.c.status != AnswerStatus.WITHDRAWN.value,  # a deleted reply's answer is no decision to show
 )
 _CONFIRMED = (
     core_select(_nudge.c.team_id, _nudge.c.design_id, _nudge.c.question_id, _nudge.c.resolved_at, _nudge.c.resolved_by)

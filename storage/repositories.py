@@ -418,6 +418,7 @@ def record_publication(*, session: Session, team_id: str, design_id: int, **colu
         "canvas_id",
         "canvas_url",
         "canvas_digest",
+        "canvas_shared",
         "canvas_refused",
         "canvas_refused_at",
     }

@@ -97,7 +97,7 @@ _ANSWERED_BY = select(_answer.c.question_id).where(
 )
 _TEXT = select(_answer.c.text).where(_answer.c.team_id == bindparam("team_id"), _answer.c.id == bindparam("answer_id"))
 _FROM_MESSAGE = (
-    select(_answer.c.question_id, _answer.c.text, _answer.c.reacted)
+    select(_answer.c.question_id, _answer.c.text, _answer.c.reacted, _answer.c.status)
     .where(
         _answer.c.team_id == bindparam("team_id"),
         _answer.c.design_id == bindparam("design_id"),
@@ -201,9 +201,12 @@ def answer_text(*, session: Session, team_id: str, answer_id: int) -> str:
 def answer_from_message(
     *, session: Session, team_id: str, design_id: int, source_ts: str
 ) -> tuple[str, str, bool] | None:
-    """(question id, text, reacted) of the latest answer a thread reply gave, so an edit updates that question."""
+    """(question id, text, reacted) of the latest answer a thread reply gave, so an edit updates that question;
+    None for a reply whose answer was withdrawn (the reply was deleted: a late edit of it brings nothing back)."""
     row = _run(session, _FROM_MESSAGE, team_id=team_id, design_id=design_id, source_ts=source_ts).first()
-    return None if row is None else (row[0], row[1], bool(row[2]))
+    if row is None or row[3] == AnswerStatus.WITHDRAWN.value:
+        return None
+    return row[0], row[1], bool(row[2])
 
 
 def question_answered_by(*, session: Session, team_id: str, design_id: int, source_ts: str) -> str | None:

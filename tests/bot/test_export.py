@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.cli import main
-from bot.export import design_document, filename
+from bot.export import CUT_NOTE, canvas_mention, design_document, filename, fit_canvas
 from storage import schema
 from storage.engine import make_engine
 from storage.models import Nudge
@@ -45,8 +45,43 @@ def test_every_answer_is_in_full_with_its_history_findings_and_readiness(catalog
     assert "**No rollback plan yet**" in markdown
     assert "Skipped by" in markdown
     assert "- **No rollback** (risk): There is no way back" in markdown
+    assert re.search(r"\(risk\): [^\n]*<br>\n  Concerns: ", markdown), "a finding's concerns on their own line"
+    assert "&lt;br&gt;" not in markdown
     assert "| Readiness | **0%**, held back by Getting the goods: data |" in markdown
     assert markdown.count("\n### ") == len(catalog.questions)
+
+
+def test_the_canvas_shows_current_answers_with_people_as_mentions_and_no_html(catalog):
+    history = [
+        make_answer(id=1, question_id="goals", text="First goal", created_at=WHEN, author_id="U1"),
+        make_answer(id=2, question_id="goals", text=HOSTILE, created_at=WHEN, author_id="U2"),
+        make_answer(id=3, question_id="rollback", choices=["none"], created_at=WHEN, author_id="U2"),
+    ]
+
+    markdown = design_document(
+        design=make_design(id=4, created_at=WHEN, updated_at=WHEN),
+        catalog=catalog,
+        history=history,
+        exported_at=WHEN,
+        person=canvas_mention,
+        canvas=True,
+    ).markdown
+
+    assert "Answered by ![](@U2) on" in markdown
+    assert "<details>" not in markdown and "<br>" not in markdown and "<script>" not in markdown
+    assert "_1 earlier version: the Markdown export (`/mldesign export Churn model`) has the history._" in markdown
+    assert "> First goal" not in markdown, "earlier versions are the export's"
+    assert "(risk): There is no way back" in markdown and " — Concerns: " in markdown
+
+
+def test_the_canvas_is_cut_to_slacks_limit_and_says_where_the_rest_is():
+    answers = [make_answer(id=n, question_id=f"q{n}", text="&" * 100_000) for n in range(30)]
+
+    fitted = fit_canvas(answers, budget=300_000)
+
+    assert all(len(answer.text) == 10_000 for answer in fitted)
+    assert all(answer.text.endswith(CUT_NOTE) for answer in fitted)
+    assert fit_canvas(answers[:2], budget=300_000) == answers[:2], "what fits is kept whole"
 
 
 def test_user_text_stays_inert_in_markdown(catalog):

@@ -353,3 +353,30 @@ def test_canvases_refused_are_tried_again_a_day_later(slack, engine, catalog, ca
     summary = slack.workspace.message(CHANNEL, design.summary_ts)
     assert summary is not None and design.canvas_url in str(summary["blocks"])
     jobs.shutdown()
+
+
+def test_a_canvas_slack_wont_share_holds_up_nothing_and_is_shared_later_without_a_second_canvas(
+    slack, engine, catalog, catalogs
+):
+    clients = SlackClients(base_url=slack.api_url, token=slack.workspace.bot_token)
+    jobs = LocalJobs(KeyedBackground(max_workers=1))
+    publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=FakeSlackClock(slack))
+    design_id = new_design(engine, catalog)
+    want_summary(engine, design_id)
+    slack.workspace.fail_next("canvases.access.set", "restricted_action")
+
+    publisher.publish("T0SANDBOX", design_id)
+    first = load(engine, design_id)
+    summary = slack.workspace.message(CHANNEL, first.summary_ts)
+    slack.workspace.shared_clock.advance(25 * 3600)
+    want_summary(engine, design_id)
+    publisher.publish("T0SANDBOX", design_id)
+    later = load(engine, design_id)
+
+    assert summary is not None and "open_canvas" not in str(summary["blocks"]), "no link the channel can't open"
+    assert (first.canvas_shared, first.canvas_refused) == (False, "restricted_action")
+    assert later.canvas_shared and later.canvas_refused is None and later.canvas_id == first.canvas_id
+    assert len(slack.workspace.calls("canvases.create")) == 1
+    updated = slack.workspace.message(CHANNEL, later.summary_ts)
+    assert updated is not None and later.canvas_url and later.canvas_url in str(updated["blocks"])
+    jobs.shutdown()

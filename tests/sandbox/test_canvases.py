@@ -156,3 +156,12 @@ def test_a_canvas_holds_at_most_one_mebibyte_of_markdown(client: WebClient, fake
     assert (create, edit) == ("canvas_creation_failed", "canvas_editing_failed")
     canvas = fake.workspace.canvas(canvas_id)
     assert canvas is not None and canvas["markdown"] == "small" and canvas["edits"] == 0
+
+
+def test_malformed_lookup_criteria_are_refused_not_a_server_error(client: WebClient) -> None:
+    canvas_id = client.canvases_create(title="t", document_content=markdown(DOCUMENT))["canvas_id"]
+
+    for criteria in ({"section_types": [{}]}, {"section_types": ["h4"]}, {}, {"contains_text": 7}, []):
+        assert error_of(lambda c=criteria: client.canvases_sections_lookup(canvas_id=canvas_id, criteria=c)) == (
+            "invalid_arguments"
+        )

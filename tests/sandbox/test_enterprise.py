@@ -17,7 +17,7 @@ from sandbox.state import Channel, Workspace
 from tests.sandbox.recording_app import SIGNING_SECRET, RecordingApp
 
 REDIRECT = "https://app.example/slack/oauth_redirect"
-FLOW = {"client_id": "sandbox-client-id", "scope": "chat:write,commands", "redirect_uri": REDIRECT}
+FLOW = {"client_id": "sandbox-client-id", "scope": "chat:write,commands,canvases:write", "redirect_uri": REDIRECT}
 
 
 @pytest.fixture
@@ -132,3 +132,18 @@ def test_requests_from_a_grid_workspace_carry_its_enterprise(
     assert event["team_id"] == "T0ML", "the workspace it happened in"
     assert click["enterprise"] == {"id": "E0ACME", "name": "Acme"}
     assert click["is_enterprise_install"] is org_wide and click["team"]["id"] == "T0ML"
+
+
+def test_an_org_wide_token_must_say_which_workspace_a_call_is_for(org: FakeSlack) -> None:
+    token = _install(org, "T0ML", enterprise_install="1")["access_token"]
+    client = WebClient(token=token, base_url=org.api_url)
+
+    with pytest.raises(SlackApiError) as unnamed:
+        client.canvases_create(title="Design")
+    in_sales = client.canvases_create(title="Design", team_id="T0SALES")["canvas_id"]
+    client.canvases_access_set(canvas_id=in_sales, access_level="read", channel_ids=["C0DEALS"])
+
+    assert unnamed.value.response["error"] == "invalid_arguments", "Slack wants team_id from an org-wide token"
+    sales_canvas = org.workspace_of("T0SALES").canvas(in_sales)
+    assert sales_canvas is not None and sales_canvas["access"] == {"C0DEALS": "read"}
+    assert org.workspace_of("T0ML").canvases() == []

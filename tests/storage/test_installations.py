@@ -227,5 +227,5 @@ def test_a_workspace_finds_its_own_grid_install_and_else_its_organizations_org_w
     assert before is None, "an org-wide install serves only the workspaces it was seen serving"
     assert served is not None and served.bot_token == "xoxb-acme"
     assert store.org_teams("E0ACME") == ["T0SALES"]
-    store.forget_org_teams("E0ACME")
+    store.forget_org_team("T0SALES")
     assert store.find_team_bot("T0SALES") is None and store.find_team_bot("T0UNKNOWN") is None

@@ -37,7 +37,7 @@ def app_uninstalled(app: App, services: Services) -> Callable[..., None]:
         if context.is_enterprise_install and context.enterprise_id and store is not None:
             # An org-wide install is kept under the organization alone: it goes, and every workspace it served.
             store.delete_all(enterprise_id=context.enterprise_id, team_id=None)
-            teams += services.clients.org_uninstalled(context.enterprise_id)
+            teams += services.clients.org_teams(context.enterprise_id)
         for team_id in dict.fromkeys(teams):
             services.clients.forget(team_id)
             services.workspace_uninstalled(team_id)

@@ -27,11 +27,19 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("canvas_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
         batch_op.add_column(sa.Column("canvas_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True))
         batch_op.add_column(sa.Column("canvas_digest", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.add_column(sa.Column("canvas_shared", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("canvas_refused", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
         batch_op.add_column(sa.Column("canvas_refused_at", storage.models.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("design", schema=None) as batch_op:
-        for column in ("canvas_refused_at", "canvas_refused", "canvas_digest", "canvas_url", "canvas_id"):
+        for column in (
+            "canvas_refused_at",
+            "canvas_refused",
+            "canvas_shared",
+            "canvas_digest",
+            "canvas_url",
+            "canvas_id",
+        ):
             batch_op.drop_column(column)
