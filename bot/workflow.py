@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.catalogs import Catalogs
-from bot.errors import DesignExists, DesignNotFound, InvalidChoice
-from flows import walkthrough
+from bot.errors import DesignExists, DesignNotFound, InvalidChoice, TemplatedError
+from flows import replies, walkthrough
 from flows.catalog import Catalog, QuestionKind
 from flows.commands import name_key
 from flows.walkthrough import AnswerStatus, WalkState
@@ -38,8 +38,11 @@ class ThreadMessage:
     event_id: str
 
 
+@dataclass(frozen=True)
 class ThreadReply(ThreadMessage):
-    """A new reply: an answer to the question above it."""
+    """A new reply: an answer to the question above it, unless it is discussion (``flows.replies``)."""
+
+    discussion: bool = False
 
 
 class ReplyEdit(ThreadMessage):
@@ -139,15 +142,17 @@ def record_reply(*, session: Session, catalogs: Catalogs, reply: ThreadReply, no
     design = walks.lock_walkthrough_by_thread(
         session=session, team_id=reply.team_id, channel_id=reply.channel_id, thread_ts=reply.thread_ts
     )
-    if design is None or not _claim(session, reply.team_id, reply.event_id, now):
-        return None
+    if design is None or reply.discussion or not _claim(session, reply.team_id, reply.event_id, now):
+        return None  # discussion never moves the walkthrough
     catalog = catalogs.of(design)
     posted = walks.posted_questions(session=session, team_id=design.team_id, design_id=design.id)
     if design.closing_ts is not None:
         posted.append((design.closing_ts, _CLOSED))
     target = walkthrough.question_for_reply(posted, reply.ts)
     question_id = design.current_question_id if target is None else target
-    if question_id is None or question_id == _CLOSED or question_id not in catalog:
+    if question_id == _CLOSED:
+        return _record_late_reply(session, catalog, design, reply, now)
+    if question_id is None or question_id not in catalog:
         return None
     current = walks.current_answers(session=session, team_id=design.team_id, design_id=design.id)
     walks.add_answer(
@@ -163,6 +168,39 @@ def record_reply(*, session: Session, catalogs: Catalogs, reply: ThreadReply, no
         now=now,
     )
     _move(session, design, walkthrough.answer(catalog, _walk_state(design, current), question_id), now)
+    return design.id
+
+
+def _record_late_reply(
+    session: Session, catalog: Catalog, design: Walkthrough, reply: ThreadReply, now: datetime
+) -> int | None:
+    """After the closing message a reply answers the question it names by number ("7: …"); any other is told how,
+    never dropped in silence."""
+    named = replies.named_question(reply.text, len(catalog.questions))
+    if named is None:
+        found = repo.get_design(session=session, team_id=design.team_id, design_id=design.id)
+        raise TemplatedError(
+            "late_reply.j2",
+            "The walkthrough has ended: start a reply with a question's number to answer it.",
+            name=found.name if found is not None else "this design",
+            example=min(len(catalog.questions), 7),
+        )
+    number, text = named
+    question_id = catalog.questions[number - 1].id
+    current = walks.current_answers(session=session, team_id=design.team_id, design_id=design.id)
+    walks.add_answer(
+        session=session,
+        team_id=reply.team_id,
+        design_id=design.id,
+        question_id=question_id,
+        status=AnswerStatus.ANSWERED,
+        text=text,
+        choices=_choices_from_text(catalog, question_id, text, current.get(question_id)),
+        author_id=reply.user_id,
+        source_ts=reply.ts,
+        now=now,
+    )
+    walks.mark_changed(session=session, team_id=design.team_id, design_id=design.id, now=now)
     return design.id
 
 

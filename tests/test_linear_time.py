@@ -29,6 +29,7 @@ from flows.assessment import assess
 from flows.catalog import QuestionKind, load_catalog
 from flows.commands import CommandError, parse_command
 from flows.nudges import ReminderError, parse_reminder
+from flows.replies import is_discussion, named_question
 from flows.review import says_nothing
 from flows.walkthrough import match_options
 
@@ -262,6 +263,9 @@ READERS: dict[str, Callable[[str], object]] = {
     # a reply read as a choice, on the acknowledgement path
     "match_options multi": lambda text: match_options(MULTI, text),
     "match_options choice": lambda text: match_options(CHOICE, text),
+    # every thread reply: discussion or an answer, and after the end the question it names
+    "is_discussion": is_discussion,
+    "named_question": lambda text: named_question(text, 31),
     # `/mldesign …` on the acknowledgement path
     **{f"command {verb}": _command(verb) for verb in ("start", "deployed", "remind", "owners", "frobnicate")},
     "parse_reminder": _reminder,

@@ -83,6 +83,7 @@ def hostile_values() -> dict[str, Any]:
         "name": HOSTILE,
         "code": HOSTILE,
         "canvas": True,
+        "example": 7,
         "canvas_refused": HOSTILE,
         "message": HOSTILE,
         "help": HOSTILE,

@@ -140,8 +140,12 @@ HOSTILE_NAME = "Churn <!channel> <https://evil.example|x> & {{ 7*7 }}"
 
 
 def test_user_text_is_stored_verbatim_and_echoed_inert(slack, driver, db, start_design):
+    """A new reply with mentions is discussion (flows.replies); an answer edited takes any text, so that is how the
+    hostile text becomes an answer here."""
     thread = start_design(HOSTILE_NAME)
-    thread.answer(BOB, HOSTILE)
+    reply = thread.answer(BOB, "By hand, for now.")
+    driver.edit_message(BOB, CHANNEL, reply, HOSTILE)
+    thread.wait_until(lambda: db.answers(HOSTILE_NAME)["manual-process"].text == HOSTILE)
     driver.slash_command(ALICE, CHANNEL, "list")
     driver.slash_command(ALICE, CHANNEL, f"status {HOSTILE_NAME}")
     thread.wait_until(lambda: "<@U0BOB> answered" in all_text(thread.questions()[0]))

@@ -200,10 +200,20 @@ def test_a_design_with_maximal_answers_fits_slacks_limits(slack, start_design):
     assert canvas["markdown"].count("cut here to fit the canvas: the Markdown export has it in full") == 31
 
 
-def test_an_injection_attempt_stays_inert_in_summary_stakeholder_text_and_export(slack, driver, start_design):
+def test_an_injection_attempt_stays_inert_in_summary_stakeholder_text_and_export(slack, driver, db, start_design):
+    """New replies with mentions are discussion (flows.replies); edited answers take any text, so the hostile
+    answers arrive as edits."""
     thread = start_design(HOSTILE)
-    finish(thread, {"manual-process": HOSTILE, "goals": HOSTILE + " Then more."})
-    thread.wait_until(lambda: len(summaries(slack)) == 1)
+    finish(thread, {"manual-process": "By hand.", "goals": "Cut churn."})
+    for question_id, text, hostile in (
+        ("manual-process", "By hand.", HOSTILE),
+        ("goals", "Cut churn.", HOSTILE + " Then more."),
+    ):
+        reply = next(m["ts"] for m in thread.replies() if m.get("text") == text)
+        driver.edit_message(BOB, CHANNEL, reply, hostile)
+        thread.wait_until(lambda q=question_id, h=hostile: db.answers(HOSTILE)[q].text == h)
+    thread.settle()
+    thread.wait_until(lambda: len(summaries(slack)) == 1 and "&lt;!channel&gt;" in all_text(summaries(slack)[0]))
     summary = summaries(slack)[0]
 
     assert_inert(summary)

@@ -230,6 +230,9 @@ def test_replies_after_the_closing_message_are_conversation_not_answers(slack, d
 
     assert db.answers("Churn model")["value-communication"].status == "skipped"
     assert thread.reactions(ts) == []
+    thread.wait_until(lambda: slack.workspace.ephemerals(channel=CHANNEL, user=BOB))
+    told = slack.workspace.ephemerals(channel=CHANNEL, user=BOB)
+    assert "start a reply with its number" in all_text(told[-1]), "never dropped in silence"
     assert len([m for m in thread.replies() if m.get("metadata", {}).get("event_type") == "mldesign_closing"]) == 1
 
 

@@ -10,6 +10,7 @@ from bot import workflow
 from bot.rendering import unescape_slack
 from bot.services import Services
 from bot.workflow import ReplyDeletion, ReplyEdit, ThreadReply
+from flows import replies
 
 ANSWER_SUBTYPES = (None, "thread_broadcast", "file_share")
 
@@ -55,11 +56,13 @@ def parse_message_event(
     thread_ts, ts, user_id = message.get("thread_ts"), message.get("ts"), message.get("user")
     if message.get("bot_id") or not all(isinstance(v, str) and v for v in (thread_ts, ts, user_id)) or thread_ts == ts:
         return None
-    text = unescape_slack(message.get("text") or "")
+    raw = message.get("text") or ""
+    text = unescape_slack(raw if isinstance(raw, str) else "")
     channel_id = event["channel"]
     if subtype == "message_changed":
         editor = (message.get("edited") or {}).get("user", user_id)
         return ReplyEdit(team_id, channel_id, thread_ts, ts, editor, text, event_id)
     if subtype == "message_deleted":
         return ReplyDeletion(team_id, channel_id, thread_ts, ts, user_id, text, event_id)
-    return ThreadReply(team_id, channel_id, thread_ts, ts, user_id, text, event_id)
+    discussion = replies.is_discussion(raw if isinstance(raw, str) else "")
+    return ThreadReply(team_id, channel_id, thread_ts, ts, user_id, text, event_id, discussion=discussion)

@@ -1,0 +1,56 @@
+"""A thread a team can talk in: discussion is not an answer, and a reply after the end is never dropped silently."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.helpers import ALICE, BOB, CHANNEL
+from tests.slack_text import all_text
+
+pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
+
+
+def test_discussion_leaves_the_walkthrough_where_it_was_and_the_rule_is_on_the_question(slack, db, start_design):
+    thread = start_design("Fraud triage")
+    discussion = [
+        "<@U0CAROL> do you know who does this today? I'll wait…",  # mentions someone
+        "Should we ask the support team first?",  # ends with a question mark
+        "&gt; aside: the spreadsheet lives on the shared drive",  # starts with ">" (Slack sends it escaped)
+        "note: Carol is out until Monday",
+    ]
+
+    said = [thread.reply(BOB, text) for text in discussion]
+    thread.settle()
+
+    assert "manual-process" not in db.answers("Fraud triage")
+    assert thread.current_id() == "manual-process" and len(thread.questions()) == 1
+    assert all(thread.reactions(ts) == [] for ts in said)
+    assert "are discussion, not answers" in all_text(thread.current())
+    answered = thread.answer(BOB, "Two analysts triage flagged payments by hand every morning.")
+    assert db.answers("Fraud triage")["manual-process"].text.startswith("Two analysts")
+    thread.wait_until(lambda: thread.reactions(answered) == ["white_check_mark"])
+
+
+def test_a_late_reply_is_told_how_to_answer_and_one_naming_a_question_answers_it(slack, db, catalog, start_design):
+    thread = start_design("Fraud triage")
+    for _ in catalog.questions:
+        thread.click_and_wait(ALICE, "skip_question")
+    assert thread.closing() is not None
+
+    thanks = thread.reply(BOB, "Thanks everyone, great session")
+    thread.wait_until(lambda: slack.workspace.ephemerals(channel=CHANNEL, user=BOB))
+    late = thread.reply(BOB, "1: Two analysts triage flagged payments by hand")
+    thread.settle()
+
+    told = all_text(slack.workspace.ephemerals(channel=CHANNEL, user=BOB)[-1])
+    assert "has ended" in told and "start a reply with its number" in told and "Fraud triage" in told
+    assert thread.reactions(thanks) == []
+    answer = db.answers("Fraud triage")["manual-process"]
+    assert (answer.status, answer.text, answer.author_id) == (
+        "answered",
+        "Two analysts triage flagged payments by hand",
+        BOB,
+    )
+    thread.wait_until(lambda: thread.reactions(late) == ["white_check_mark"])
+    first_question = thread.questions()[0]
+    thread.wait_until(lambda: "answered" in all_text(slack.workspace.message(CHANNEL, first_question["ts"]) or {}))
