@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 from bot.ids import ActionId, BlockKind, QuestionBlockRef
 from bot.rendering import escape_mrkdwn, render, truncate_mrkdwn
 from flows.catalog import Catalog, Question, QuestionKind
-from flows.walkthrough import Progress
+from flows.walkthrough import AnswerStatus, Progress
 from storage.models import Answer, Design
 
 MAX_BUTTONS = 5
@@ -125,6 +125,13 @@ def question_message(
             )
         )
     )
+    if answer is not None and answer.status == AnswerStatus.ANSWERED and answer.source_ts and answer.id is not None:
+        undo = ButtonElement(text="Undo: it was discussion", action_id=ActionId.UNDO_ANSWER, value=question.id)
+        blocks.append(
+            ActionsBlock(
+                block_id=QuestionBlockRef(BlockKind.UNDO, design.id, question.id, answer.id).block_id(), elements=[undo]
+            )
+        )
     if is_current:
         ref = QuestionBlockRef(BlockKind.NAVIGATION, design.id, question.id)
         navigation = [ButtonElement(text="Skip", action_id=ActionId.SKIP, value=question.id)]

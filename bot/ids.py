@@ -17,6 +17,7 @@ class ActionId(StrEnum):
     EXPORT = "export_design"  # on the summary: post the Markdown design document
     OPEN_THREAD = "open_thread"  # a link button; Slack still sends its click, which only needs an ack
     OPEN_CANVAS = "open_canvas"  # a link button to the design's canvas, like OPEN_THREAD
+    UNDO_ANSWER = "undo_answer"  # on a question a reply answered: that reply was discussion, ask again
     MARK_DEPLOYED = "mark_deployed"
     NUDGE_CONFIRM = "nudge_confirm"
     NUDGE_UPDATE = "nudge_update"
@@ -40,6 +41,7 @@ class InputId(StrEnum):
 class BlockKind(StrEnum):
     CHOICES = "choices"
     NAVIGATION = "nav"
+    UNDO = "undo"  # its version is the answer it undoes
 
 
 class BlockId(StrEnum):

@@ -359,6 +359,32 @@ def go_back(*, session: Session, catalogs: Catalogs, action: QuestionAction, now
     return design.id
 
 
+def undo_answer(
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, answer_id: int | None, now: datetime
+) -> int | None:
+    """A reply was taken as an answer but was discussion: its answer is withdrawn (the history keeps it) and the
+    question asked again. Only the answer the clicked message showed is undone, never one given since."""
+    design = _load_for_action(session, catalogs, action, now)
+    if design is None:
+        return None
+    current = walks.current_answers(session=session, team_id=action.team_id, design_id=design.id)
+    shown = current.get(action.question_id)
+    if shown is None or shown.status != AnswerStatus.ANSWERED or shown.id != answer_id:
+        raise InvalidChoice("That answer has changed since this message was shown, so nothing was undone.")
+    walks.add_answer(
+        session=session,
+        team_id=action.team_id,
+        design_id=design.id,
+        question_id=action.question_id,
+        status=AnswerStatus.WITHDRAWN,
+        author_id=action.user_id,
+        reacted=True,
+        now=now,
+    )
+    _move(session, design, walkthrough.reask(_walk_state(design, current), action.question_id), now)
+    return design.id
+
+
 def _move(session: Session, design: Walkthrough, state: WalkState, now: datetime) -> None:
     walks.move(
         session=session,

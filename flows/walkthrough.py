@@ -113,6 +113,12 @@ def back(catalog: Catalog, state: WalkState, question_id: str) -> WalkState:
     return WalkState(current=catalog.questions[position - 1].id, step=state.step + 1, settled=state.settled)
 
 
+def reask(state: WalkState, question_id: str) -> WalkState:
+    """Ask a question again (the reply taken as its answer was discussion): it becomes the one being asked, and
+    once answered the walkthrough goes on to the first question after it still open."""
+    return WalkState(current=question_id, step=state.step + 1, settled=state.settled - {question_id})
+
+
 def progress(catalog: Catalog, statuses: dict[str, AnswerStatus]) -> Progress:
     """Count current statuses of the catalog's questions (answers to questions no longer listed don't count)."""
     known = [status for question_id, status in statuses.items() if question_id in catalog]

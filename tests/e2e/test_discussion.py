@@ -54,3 +54,25 @@ def test_a_late_reply_is_told_how_to_answer_and_one_naming_a_question_answers_it
     thread.wait_until(lambda: thread.reactions(late) == ["white_check_mark"])
     first_question = thread.questions()[0]
     thread.wait_until(lambda: "answered" in all_text(slack.workspace.message(CHANNEL, first_question["ts"]) or {}))
+
+
+def test_a_reply_wrongly_taken_as_an_answer_is_undone_and_the_question_asked_again(slack, db, start_design):
+    thread = start_design("Fraud triage")
+    wrong = thread.answer(BOB, "Let me check with Carol first")  # discussion, though the rule can't tell
+    answered = thread.questions()[0]
+    assert db.answers("Fraud triage")["manual-process"].text == "Let me check with Carol first"
+    assert thread.current_id() == "domain-experts"
+
+    thread.click(ALICE, "undo_answer", message=slack.workspace.message(CHANNEL, answered["ts"]))
+    thread.wait_until(lambda: thread.current_id() == "manual-process")
+    thread.settle()
+
+    assert "manual-process" not in db.answers("Fraud triage"), "withdrawn"
+    history = db.history("Fraud triage", "manual-process")
+    assert [(a.status, a.author_id) for a in history] == [("answered", BOB), ("withdrawn", ALICE)], "history keeps it"
+    shown = slack.workspace.message(CHANNEL, answered["ts"])
+    assert shown is not None and "undo_answer" not in str(shown["blocks"]), "nothing left to undo there"
+    thread.answer(BOB, "Two analysts triage flagged payments by hand.")
+    assert db.answers("Fraud triage")["manual-process"].text.startswith("Two analysts")
+    assert thread.current_id() == "domain-experts", "the walkthrough goes on where it was"
+    assert db.answers("Fraud triage")["manual-process"].source_ts != wrong

@@ -89,6 +89,27 @@ def _finish(
     return workflow.finish_question(session=session, catalogs=catalogs, action=action, now=now)
 
 
+def undo_answer(services: Services) -> Callable[..., None]:
+    """Undo: the reply taken as this question's answer was discussion."""
+
+    def handle_undo(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        question_action = parse_action(body, action)
+        shown = QuestionBlockRef.parse(action["block_id"]).version
+        with services.unit_of_work() as session:
+            design_id = workflow.undo_answer(
+                session=session,
+                catalogs=services.catalogs,
+                action=question_action,
+                answer_id=shown,
+                now=services.clock.now(),
+            )
+        ack()
+        if design_id is not None:
+            services.publisher.schedule(question_action.team_id, design_id)
+
+    return handle_undo
+
+
 def choose_option(services: Services) -> Callable[..., None]:
     return question_listener(services, _choose)
 
