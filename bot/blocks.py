@@ -106,8 +106,9 @@ def question_message(
                 prompt=question.prompt,
             )
         ),
-        _context(render("question_help.j2", help=question.help)),
     ]
+    if answer is None or is_current:  # "why this matters" gives way once the question is answered
+        blocks.append(_context(render("question_help.j2", help=question.help)))
     assert design.id is not None
     if question.options:
         version = answer.id if answer is not None and answer.id is not None else 0

@@ -76,3 +76,26 @@ def test_a_reply_wrongly_taken_as_an_answer_is_undone_and_the_question_asked_aga
     assert db.answers("Fraud triage")["manual-process"].text.startswith("Two analysts")
     assert thread.current_id() == "domain-experts", "the walkthrough goes on where it was"
     assert db.answers("Fraud triage")["manual-process"].source_ts != wrong
+
+
+def test_a_full_walkthrough_thread_never_repeats_an_answer_and_holds_only_questions_and_the_closing(
+    slack, catalog, start_design
+):
+    thread = start_design("Fraud triage")
+    given = []
+    while thread.closing() is None:
+        text = f"Answer {len(given) + 1}: the team decided on option {len(given) + 1} after a long talk."
+        given.append(text)
+        thread.answer(BOB, text)
+        if len(given) == 3:
+            thread.click_and_wait(ALICE, "previous_question")  # goes Back once
+            given.append("Answer 3 again: revised after the data review.")
+            thread.answer(BOB, given[-1])
+    thread.settle()
+
+    mine = [m for m in thread.replies() if m.get("bot_id")]
+    for message in mine:
+        shown = all_text(message)
+        assert not [text for text in given if text in shown], "the bot never repeats a reply in the thread"
+    assert len(mine) == len(thread.questions()) + 1, "the questions and the closing message, nothing else"
+    assert len(thread.questions()) >= len(catalog.questions)
