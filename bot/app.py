@@ -142,7 +142,8 @@ def error_handler(services: Services) -> Callable[..., BoltResponse]:
         elif isinstance(error, TemplatedError):
             notice = blocks.notice(error.template, **error.values)
         elif isinstance(error, USER_ERRORS):
-            notice = blocks.notice("error.j2", message=str(error), with_help=isinstance(error, CommandError))
+            with_help = isinstance(error, CommandError) and error.shows_help
+            notice = blocks.notice("error.j2", message=str(error), with_help=with_help)
         else:
             error_id = uuid.uuid4().hex[:8]
             logger.error("unexpected error %s in %s", error_id, _request_kind(body), exc_info=error)

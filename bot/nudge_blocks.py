@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks import SECTION_LIMIT, Message, to_dicts
 from bot.ids import ActionId, CallbackId, InputId
-from bot.rendering import escape_mrkdwn, one_line, render, truncate_mrkdwn, truncate_text
+from bot.rendering import escape_mrkdwn, join_labels, one_line, render, truncate_mrkdwn, truncate_text
 from flows.catalog import Catalog, QuestionKind
 from flows.nudges import NudgeStatus
 from storage.models import Answer, Design, Nudge
@@ -109,7 +109,7 @@ def _item(catalog: Catalog, nudge: Nudge, answer: ShownAnswer | None, confirmed:
         "nudge_item.j2",
         title=_title(catalog, nudge),
         answer=answer,
-        chosen=", ".join(question.labels(answer.choices)) if question and answer else "",
+        chosen=join_labels(question.labels(answer.choices)) if question and answer else "",
         excerpt=truncate_text(one_line(answer.text), EXCERPT) if answer else "",
     )
     state = render(

@@ -8,6 +8,7 @@ files (``*.md.j2``) get the same guarantee against Markdown and HTML: user text 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -31,9 +32,16 @@ def _finalize(value: Any) -> Any:
     return escape_mrkdwn(str(value)) if value is not None else ""
 
 
+def join_labels(labels: Iterable[str]) -> str:
+    """Chosen options in a line: comma-separated, or semicolon-separated when a label holds a comma itself."""
+    shown = list(labels)
+    return ("; " if any("," in label for label in shown) else ", ").join(shown)
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = _environment(_finalize)
+    env.filters["labels"] = join_labels
     env.filters["blockquote"] = blockquote
     env.filters["user"] = lambda user_id: Markup(f"<@{escape_mrkdwn(user_id)}>")
     env.filters["slack_date"] = slack_date
@@ -44,6 +52,7 @@ def environment() -> Environment:
 @lru_cache(maxsize=1)
 def markdown_environment() -> Environment:
     env = _environment(_finalize_markdown)
+    env.filters["labels"] = join_labels
     env.filters["md_quote"] = markdown_quote
     env.filters["md_date"] = lambda moment: f"{moment:%Y-%m-%d %H:%M} UTC"
     return env

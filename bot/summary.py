@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks import SECTION_LIMIT, Message, to_dicts
 from bot.ids import ActionId, BlockId
-from bot.rendering import escape_mrkdwn, render, truncate_mrkdwn, truncate_text
+from bot.rendering import escape_mrkdwn, join_labels, render, truncate_mrkdwn, truncate_text
 from flows.assessment import Assessment
 from flows.catalog import Catalog, Question
 from flows.walkthrough import AnswerStatus, Progress
@@ -212,7 +212,7 @@ def _decision(summary: SummaryInput, question: Question) -> str:
         "summary_decision.j2",
         title=question.short_title,
         flagged=bool(summary.assessment.findings_for(question.id)),
-        chosen=truncate_text(", ".join(question.labels(answer.choices)), MAX_CHOICES_SHOWN),
+        chosen=truncate_text(join_labels(question.labels(answer.choices)), MAX_CHOICES_SHOWN),
     )
 
 

@@ -11,7 +11,16 @@ MAX_DESIGN_NAME = 80
 
 
 class CommandError(ValueError):
-    """The command text can't be used; the message tells the person what to type instead."""
+    """The command text can't be used; the message tells the person what to type instead (with the commands'
+    help after it, unless the message alone says all)."""
+
+    shows_help = True
+
+
+class NameTooLong(CommandError):
+    """The one thing wrong is the name's length: the message is enough, the whole help would bury it."""
+
+    shows_help = False
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,7 @@ def design_name(raw: str) -> str:
     if not name:
         raise CommandError("Give the design a name, for example `/mldesign start Churn model`.")
     if len(name) > MAX_DESIGN_NAME:
-        raise CommandError(f"A design name can be at most {MAX_DESIGN_NAME} characters long.")
+        raise NameTooLong(f"A design name can be at most {MAX_DESIGN_NAME} characters long ({len(name)} given).")
     return name
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from bot import blocks
 from bot.home import HomeEntry
-from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, render, truncate_mrkdwn, unescape_slack
+from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, join_labels, render, truncate_mrkdwn, unescape_slack
 from bot.summary import RevisitEntry
 from flows.brief import Brief
 from flows.review import AreaReadiness, Finding, Readiness, Severity
@@ -204,3 +205,33 @@ def test_an_answered_question_names_who_answered_without_repeating_the_reply():
 )
 def test_rendered_text_is_never_cut_inside_an_escape_or_a_token(text, expected):
     assert truncate_mrkdwn(text, 11 if "date" not in text else 20) == expected
+
+
+def test_the_channels_list_puts_its_heading_and_each_design_on_a_line_of_its_own():
+    progress = SimpleNamespace(answered=1, total=31, skipped=0)
+    designs = [
+        SimpleNamespace(
+            permalink=None,
+            name=name,
+            progress=progress,
+            complete=False,
+            deployed_at=None,
+            reminders=True,
+            next_nudge=None,
+        )
+        for name in ("Fraud triage", "Churn model")
+    ]
+
+    rendered = render("list.j2", designs=designs, hidden=2)
+
+    assert rendered.split("\n") == [
+        "*Designs in this channel*, the most recently changed first",
+        "• *Fraud triage*: 1/31 answered",
+        "• *Churn model*: 1/31 answered",
+        "…and 2 more, changed less recently. `/mldesign status &lt;name&gt;` shows any design.",
+    ]
+
+
+def test_chosen_options_are_separated_by_semicolons_when_a_label_holds_a_comma():
+    assert join_labels(["Batch", "Streaming"]) == "Batch, Streaming"
+    assert join_labels(["Business metric, e.g. revenue", "ML metric"]) == "Business metric, e.g. revenue; ML metric"

@@ -41,6 +41,15 @@ def test_start_without_a_name_says_how_to_name_it(slack, driver, database_url):
     assert Database(database_url).count_designs() == 0
 
 
+def test_a_too_long_name_gets_the_error_alone_not_the_whole_help(slack, driver, database_url):
+    driver.slash_command(ALICE, CHANNEL, "start " + "x" * 81)
+
+    shown = ephemeral_text(slack)
+    assert "A design name can be at most 80 characters long (81 given)." in shown
+    assert "/mldesign list" not in shown, "no help to bury it"
+    assert Database(database_url).count_designs() == 0
+
+
 def test_list_shows_each_design_in_the_channel_with_its_progress(slack, driver, catalog, start_design):
     churn = start_design("Churn model")
     start_design("Fraud scoring")
