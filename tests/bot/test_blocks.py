@@ -235,3 +235,12 @@ def test_the_channels_list_puts_its_heading_and_each_design_on_a_line_of_its_own
 def test_chosen_options_are_separated_by_semicolons_when_a_label_holds_a_comma():
     assert join_labels(["Batch", "Streaming"]) == "Batch, Streaming"
     assert join_labels(["Business metric, e.g. revenue", "ML metric"]) == "Business metric, e.g. revenue; ML metric"
+
+
+@pytest.mark.parametrize(("percent", "held_back"), [(100, False), (60, True)])
+def test_only_a_design_not_fully_ready_is_said_to_be_held_back(percent, held_back):
+    values = hostile_values() | {"readiness": SimpleNamespace(percent=percent, weakest=SimpleNamespace(title="Data"))}
+
+    shown = [render(name, **values) for name in ("summary_overview.j2", "status.j2")]
+
+    assert all(("held back by _Data_" in text) is held_back for text in shown)
