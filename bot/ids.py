@@ -54,6 +54,7 @@ class MetadataType(StrEnum):
     DESIGN = "mldesign_design"
     PROMPT = "mldesign_prompt"
     CLOSING = "mldesign_closing"
+    DEPLOYED = "mldesign_deployed"
     SUMMARY = "mldesign_summary"
     NUDGE = "mldesign_nudge"
     NUDGE_REMINDER = "mldesign_nudge_reminder"

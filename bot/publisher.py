@@ -270,6 +270,8 @@ class Publisher:
             logger.warning("design %s asks %r, which the catalog no longer has", design.id, design.current_question_id)
         self._refresh_prompts(snapshot)
         self._react_to_answers(snapshot)
+        if design.deployed_at is not None and design.deployed_ts is None and design.parent_ts is not None:
+            self._post_deployed(snapshot)
         if design.current_question_id is None and design.closing_ts is None:
             self._post_closing(snapshot)
         if design.summary_wanted:
@@ -499,6 +501,31 @@ class Publisher:
             thread_ts=design.parent_ts,
         )
         self._record(design, closing_ts=ts)
+
+    def _post_deployed(self, snapshot: Snapshot) -> None:
+        """Tell the team in the design's thread that it is deployed and which decisions come back when, once."""
+        design = snapshot.design
+        with read_scope(self._engine) as session:
+            revisits = len(
+                nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=snapshot.design_id)
+            )
+            next_nudge = nudge_repo.next_due_at(session=session, team_id=design.team_id, design_id=snapshot.design_id)
+        message = blocks.notice(
+            "deployed.j2",
+            name=design.name,
+            deployed_at=design.deployed_at,
+            owner=design.started_by,
+            revisits=revisits if design.reminders_enabled else 0,
+            next_nudge=next_nudge if design.reminders_enabled else None,
+        )
+        ts, _ = self._post_once(
+            design,
+            claim="deployed_claimed_at",
+            event_type=MetadataType.DEPLOYED,
+            build=lambda: message,
+            thread_ts=design.parent_ts,
+        )
+        self._record(design, deployed_ts=ts)
 
     # --- the design's canvas --------------------------------------------------------------------------
 

@@ -93,6 +93,9 @@ class Design(DesignBase, table=True):
     canvas_refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # After deployment: when, whether its decisions are revisited, at which cadence, in whose timezone.
     deployed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The deployment told in the design's thread, once, posted at most once across crashes like the closing.
+    deployed_ts: str | None = Field(default=None, max_length=32)
+    deployed_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reminders_enabled: bool = True
     remind_every_days: int | None = None
     owner_tz: str | None = Field(default=None, max_length=64)

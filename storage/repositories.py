@@ -411,6 +411,8 @@ def record_publication(*, session: Session, team_id: str, design_id: int, **colu
         "permalink",
         "closing_ts",
         "closing_claimed_at",
+        "deployed_ts",
+        "deployed_claimed_at",
         "summary_ts",
         "summary_claimed_at",
         "summary_pinned",

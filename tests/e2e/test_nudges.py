@@ -56,6 +56,9 @@ def test_marking_deployed_schedules_a_revisit_of_each_post_deployment_decision(s
 
     assert reply["response_type"] == "ephemeral"
     assert "is marked as deployed" in all_text(reply) and "5 post-deployment decisions" in all_text(reply)
+    told = [m for m in thread.replies() if (m.get("metadata") or {}).get("event_type") == "mldesign_deployed"]
+    assert len(told) == 1 and "is marked as deployed" in all_text(told[0]), "the team hears it in the thread"
+    assert "5 post-deployment decisions" in all_text(told[0])
     nudges = db.nudges("Churn model")
     assert {n.question_id for n in nudges} == REVISITED
     assert {n.status for n in nudges} == {"scheduled"}
@@ -308,10 +311,10 @@ def test_a_permanent_slack_error_marks_the_nudge_failed_with_its_reason(slack, d
     slack.workspace.advance_clock_to(db.next_nudge_due(canary.name) + 60)
     canary.wait_until(lambda: len(posted(canary)) == 1, timeout=10)
     assert posted(deployed) == [], "a permanent failure is not retried in a loop"
-    # The canary's parent, first question and nudge, and nothing for the failed design. (The fake logs a
-    # call just after answering it, so wait for the log to catch up before counting.)
-    poll_until(lambda: len(slack.workspace.calls("chat.postMessage")) - posts >= 3)
-    assert len(slack.workspace.calls("chat.postMessage")) - posts == 3
+    # The canary's parent, first question, deployment notice and nudge, and nothing for the failed design. (The
+    # fake logs a call just after answering it, so wait for the log to catch up before counting.)
+    poll_until(lambda: len(slack.workspace.calls("chat.postMessage")) - posts >= 4)
+    assert len(slack.workspace.calls("chat.postMessage")) - posts == 4
     assert {n.round for n in db.nudges("Churn model") if n.status == "scheduled"} == {1}, "the schedule goes on"
 
 
