@@ -79,7 +79,8 @@ def nudge_message(
             style="danger",
             confirm=ConfirmObject(
                 title="Stop reminders?",
-                text="No more revisits for this design, until someone runs /mldesign remind again.",
+                text="No more revisits for this design, until someone runs /mldesign remind again. Only the design's "
+                "owners may stop them; anyone else is told who the owners are.",
                 confirm="Stop them",
                 deny="Keep them",
             ),

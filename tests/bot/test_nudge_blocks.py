@@ -68,3 +68,16 @@ def test_an_answer_too_long_for_a_text_box_is_kept_unless_replaced(catalog):
     [text_input] = [block for block in view["blocks"] if block.get("block_id") == "answer_text"]
     assert "initial_value" not in text_input["element"] and text_input["optional"]
     assert json.loads(view["private_metadata"])["keep_text"] is True
+
+
+def test_the_stop_dialog_says_only_owners_may_stop_the_reminders():
+    catalog = catalog_of(1)
+    nudge = Nudge(id=1, team_id="T1", design_id=1, question_id="q0", status="sent")
+
+    design = make_design(id=1, deployed_at=WHEN)
+    message = nudge_message(design=design, catalog=catalog, nudges=[nudge], answers={}, confirmations={})
+
+    [stop] = [
+        e for b in message.blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "nudge_stop"
+    ]
+    assert "Only the design's owners may stop them" in stop["confirm"]["text"]["text"]
