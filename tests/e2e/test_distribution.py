@@ -210,6 +210,7 @@ def test_a_newcomer_install_runs_the_whole_journey_within_the_manifest_scopes(tw
     )
     driver.open_home(ALICE)
     a.wait_for(lambda ws: "Churn model" in all_text(ws.home_view(ALICE) or {}))
+    a.wait_for(lambda ws: ws.calls("views.publish"))  # the fake logs a call just after it took effect
 
     assert granted is not None and set(granted.scopes) == set(BOT_SCOPES)
     refused = [
