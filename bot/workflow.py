@@ -62,6 +62,7 @@ class QuestionAction:
     design_id: int
     question_id: str
     interaction_id: str
+    shown_version: int | None = None  # the answer the clicked message showed (its block_id's version)
 
 
 def start_design(
@@ -359,9 +360,7 @@ def go_back(*, session: Session, catalogs: Catalogs, action: QuestionAction, now
     return design.id
 
 
-def undo_answer(
-    *, session: Session, catalogs: Catalogs, action: QuestionAction, answer_id: int | None, now: datetime
-) -> int | None:
+def undo_answer(*, session: Session, catalogs: Catalogs, action: QuestionAction, now: datetime) -> int | None:
     """A reply was taken as an answer but was discussion: its answer is withdrawn (the history keeps it) and the
     question asked again. Only the answer the clicked message showed is undone, never one given since."""
     design = _load_for_action(session, catalogs, action, now)
@@ -369,7 +368,7 @@ def undo_answer(
         return None
     current = walks.current_answers(session=session, team_id=action.team_id, design_id=design.id)
     shown = current.get(action.question_id)
-    if shown is None or shown.status != AnswerStatus.ANSWERED or shown.id != answer_id:
+    if shown is None or shown.status != AnswerStatus.ANSWERED or shown.id != action.shown_version:
         raise InvalidChoice("That answer has changed since this message was shown, so nothing was undone.")
     walks.add_answer(
         session=session,

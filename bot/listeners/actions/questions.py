@@ -36,6 +36,7 @@ def parse_action(body: dict[str, Any], action: dict[str, Any]) -> QuestionAction
         design_id=ref.design_id,
         question_id=ref.question_id,
         interaction_id=f"action:{action.get('action_ts')}:{user_id}:{action['action_id']}",
+        shown_version=ref.version,
     )
 
 
@@ -83,6 +84,12 @@ def _back(
     return workflow.go_back(session=session, catalogs=catalogs, action=action, now=now)
 
 
+def _undo(
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
+) -> int | None:
+    return workflow.undo_answer(session=session, catalogs=catalogs, action=action, now=now)
+
+
 def _finish(
     *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
 ) -> int | None:
@@ -91,23 +98,7 @@ def _finish(
 
 def undo_answer(services: Services) -> Callable[..., None]:
     """Undo: the reply taken as this question's answer was discussion."""
-
-    def handle_undo(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        question_action = parse_action(body, action)
-        shown = QuestionBlockRef.parse(action["block_id"]).version
-        with services.unit_of_work() as session:
-            design_id = workflow.undo_answer(
-                session=session,
-                catalogs=services.catalogs,
-                action=question_action,
-                answer_id=shown,
-                now=services.clock.now(),
-            )
-        ack()
-        if design_id is not None:
-            services.publisher.schedule(question_action.team_id, design_id)
-
-    return handle_undo
+    return question_listener(services, _undo)
 
 
 def choose_option(services: Services) -> Callable[..., None]:
