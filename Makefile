@@ -31,11 +31,12 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# The browser tests drive Debian's Chromium (never a downloaded browser).
+# The browser tests drive Debian's Chromium (never a downloaded browser), with Debian's emoji font so the
+# sandbox page shows the bot's emoji instead of empty boxes.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Chromium from Debian's packages"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; } || { \
+		echo "installing Chromium and its emoji font from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; }
 
 # Tests run two at a time (pytest-xdist): most of them wait on the bot and fake Slack processes they start.
 TEST_PROCESSES ?= 2

@@ -135,7 +135,10 @@ def question_message(
         )
     if is_current:
         ref = QuestionBlockRef(BlockKind.NAVIGATION, design.id, question.id)
-        navigation = [ButtonElement(text="Skip", action_id=ActionId.SKIP, value=question.id)]
+        answered = answer is not None and answer.status == AnswerStatus.ANSWERED
+        # After going back, moving on keeps the answer (``workflow.skip_question``): say so rather than "Skip".
+        skip_text = "Keep and go on" if answered else "Skip"
+        navigation = [ButtonElement(text=skip_text, action_id=ActionId.SKIP, value=question.id)]
         if question.kind is QuestionKind.MULTI:
             navigation.insert(
                 0, ButtonElement(text="Done", action_id=ActionId.DONE, value=question.id, style="primary")

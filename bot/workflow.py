@@ -385,6 +385,17 @@ def undo_answer(*, session: Session, catalogs: Catalogs, action: QuestionAction,
 
 
 def _move(session: Session, design: Walkthrough, state: WalkState, now: datetime) -> None:
+    """The walkthrough's new position. A question asked before is asked again in its own message (Back adds none
+    to the thread), and replies from now on answer it."""
+    if state.current is not None and state.step != design.step:
+        walks.reuse_prompt(
+            session=session,
+            team_id=design.team_id,
+            design_id=design.id,
+            question_id=state.current,
+            step=state.step,
+            asked_ts=f"{now.timestamp():.6f}",
+        )
     walks.move(
         session=session,
         team_id=design.team_id,

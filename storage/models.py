@@ -131,6 +131,9 @@ class Prompt(SQLModel, table=True):
     # When the post was last sent (or is about to be): a crash between sending and storing its ts is settled by
     # looking for the post around this moment.
     post_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the question was last asked, as a Slack timestamp, when that was after its message was posted (asked
+    # again in the same message): replies after this answer it. None means when its message was posted.
+    asked_ts: str | None = Field(default=None, max_length=32)
 
 
 class AnswerBase(SQLModel):

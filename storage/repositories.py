@@ -432,7 +432,19 @@ def record_publication(*, session: Session, team_id: str, design_id: int, **colu
 
 
 def save_prompt(*, session: Session, prompt: Prompt) -> None:
-    session.merge(prompt)
+    """Store what the publisher did with a question's message. Only its own columns: the step and question a
+    prompt stands for are the walkthrough's, which a listener may have moved since (a question asked again in its
+    message, ``walkthroughs.reuse_prompt``)."""
+    session.exec(  # type: ignore[call-overload]
+        update(Prompt)
+        .where(col(Prompt.team_id) == prompt.team_id, col(Prompt.id) == prompt.id)
+        .values(
+            message_ts=prompt.message_ts,
+            rendered_answer_id=prompt.rendered_answer_id,
+            rendered_current=prompt.rendered_current,
+            post_started_at=prompt.post_started_at,
+        )
+    )
 
 
 def delete_prompt(*, session: Session, team_id: str, prompt_id: int | None) -> None:

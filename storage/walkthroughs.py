@@ -68,7 +68,7 @@ _LOCK_BY_THREAD = _WALKTHROUGH.where(
     _design.c.parent_ts == bindparam("thread_ts"),
 ).with_for_update()
 _POSTED = (
-    select(_prompt.c.message_ts, _prompt.c.question_id)
+    select(func.coalesce(_prompt.c.asked_ts, _prompt.c.message_ts), _prompt.c.question_id)
     .where(
         _prompt.c.team_id == bindparam("team_id"),
         _prompt.c.design_id == bindparam("design_id"),
@@ -105,6 +105,24 @@ _FROM_MESSAGE = (
     )
     .order_by(_answer.c.id.desc())
     .limit(1)
+)
+_asked_before = _prompt.alias("asked_before")  # an alias, so the subquery is not correlated with the UPDATE's row
+_LATEST_POSTED_OF_QUESTION = (
+    select(_asked_before.c.id)
+    .where(
+        _asked_before.c.team_id == bindparam("scope_team_id"),
+        _asked_before.c.design_id == bindparam("scope_design_id"),
+        _asked_before.c.question_id == bindparam("scope_question_id"),
+        _asked_before.c.message_ts.is_not(None),
+    )
+    .order_by(_asked_before.c.step.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_REUSE_PROMPT = (
+    update(_prompt)
+    .where(_prompt.c.id == _LATEST_POSTED_OF_QUESTION)
+    .values(step=bindparam("new_step"), asked_ts=bindparam("new_asked_ts"))
 )
 _ADD_ANSWER = insert(_answer)
 # An UPDATE's WHERE can't bind names of the columns it sets; the SET columns come from the parameters.
@@ -181,7 +199,8 @@ def lock_walkthrough_by_thread(
 
 
 def posted_questions(*, session: Session, team_id: str, design_id: int) -> list[tuple[str, str]]:
-    """(message ts, question id) of every question posted in the design's thread, in the order asked."""
+    """(when asked, question id) of every question posted in the design's thread, in the order asked: a Slack
+    timestamp, its message's or, for a question asked again in its message, the moment it was."""
     return [(ts, question_id) for ts, question_id in _run(session, _POSTED, team_id=team_id, design_id=design_id)]
 
 
@@ -261,6 +280,22 @@ def move(
         complete=complete,
         updated_at=now,
     )
+
+
+def reuse_prompt(*, session: Session, team_id: str, design_id: int, question_id: str, step: int, asked_ts: str) -> bool:
+    """Ask a question again in the message that asked it before (Back, Undo, coming round again): its prompt
+    becomes this step's, so the publisher edits that message instead of posting another. False when the question
+    has no message yet."""
+    result = _run(
+        session,
+        _REUSE_PROMPT,
+        scope_team_id=team_id,
+        scope_design_id=design_id,
+        scope_question_id=question_id,
+        new_step=step,
+        new_asked_ts=asked_ts,
+    )
+    return bool(result.rowcount)
 
 
 def mark_changed(*, session: Session, team_id: str, design_id: int, now: datetime) -> None:

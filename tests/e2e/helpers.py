@@ -100,7 +100,22 @@ class DesignThread:
         return [m for m in self.replies() if (m.get("metadata") or {}).get("event_type") == PROMPT]
 
     def current(self) -> dict[str, Any]:
-        return self.questions()[-1]
+        """The question being asked: the one with Skip/Back (asked again in its own message after Back), else the
+        last one posted."""
+        questions = self.questions()
+        asked = [m for m in questions if any(b.get("block_id", "").startswith("nav:") for b in m.get("blocks", []))]
+        return asked[-1] if asked else questions[-1]
+
+    def _position(self) -> tuple[str, str | None]:
+        if not self.questions():
+            return "", None  # someone deleted the only question message
+        current = self.current()
+        return current["ts"], question_id_of(current)
+
+    def wait_for_move(self, before: tuple[str, str | None]) -> None:
+        """Wait until another question is asked (a new message or one asked again) or the closing is posted."""
+        self.wait_until(lambda: self._position() != before or self.closing() is not None)
+        self.settle()
 
     def current_id(self) -> str:
         question_id = question_id_of(self.current())
@@ -120,10 +135,9 @@ class DesignThread:
 
     def answer(self, user: str, text: str) -> str:
         """Reply to the current question and wait for the next one (or the end)."""
-        count = len(self.questions())
+        before = self._position()
         ts = self.reply(user, text)
-        self.wait_until(lambda: len(self.questions()) > count or self.closing() is not None)
-        self.settle()
+        self.wait_for_move(before)
         return ts
 
     def click(self, user: str, action_id: str, message: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -132,10 +146,9 @@ class DesignThread:
         assert response.status_code == 200, response.text
 
     def click_and_wait(self, user: str, action_id: str, **kwargs: Any) -> None:
-        count = len(self.questions())
+        before = self._position()
         self.click(user, action_id, **kwargs)
-        self.wait_until(lambda: len(self.questions()) > count or self.closing() is not None)
-        self.settle()
+        self.wait_for_move(before)
 
     def closing(self) -> dict[str, Any] | None:
         return next(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import ALICE, BOB, CHANNEL
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, question_id_of
 from tests.slack_text import all_text
 
 pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
@@ -64,8 +64,9 @@ def test_a_reply_wrongly_taken_as_an_answer_is_undone_and_the_question_asked_aga
     assert thread.current_id() == "domain-experts"
 
     thread.click(ALICE, "undo_answer", message=slack.workspace.message(CHANNEL, answered["ts"]))
-    thread.wait_until(lambda: thread.current_id() == "manual-process")
+    thread.wait_until(lambda: question_id_of(thread.current()) == "manual-process")
     thread.settle()
+    assert thread.current()["ts"] == answered["ts"], "asked again in its own message"
 
     assert "manual-process" not in db.answers("Fraud triage"), "withdrawn"
     history = db.history("Fraud triage", "manual-process")
@@ -97,5 +98,25 @@ def test_a_full_walkthrough_thread_never_repeats_an_answer_and_holds_only_questi
     for message in mine:
         shown = all_text(message)
         assert not [text for text in given if text in shown], "the bot never repeats a reply in the thread"
-    assert len(mine) == len(thread.questions()) + 1, "the questions and the closing message, nothing else"
-    assert len(thread.questions()) >= len(catalog.questions)
+    assert len(thread.questions()) == len(catalog.questions), "one message per question: Back adds none"
+    assert len(mine) == len(catalog.questions) + 1, "the questions and the closing message, nothing else"
+
+
+def test_back_asks_the_earlier_question_again_in_its_own_message(slack, db, start_design):
+    thread = start_design("Fraud triage")
+    thread.answer(BOB, "Two analysts triage flagged payments by hand.")
+    first, second = thread.questions()
+    posts_before = len(slack.workspace.calls("chat.postMessage"))
+
+    thread.click_and_wait(ALICE, "previous_question")
+
+    assert thread.current()["ts"] == first["ts"], "the first question is asked again where it was"
+    assert "Keep and go on" in all_text(thread.current()) and "previous_question" not in str(thread.current())
+    left = all_text(slack.workspace.message(CHANNEL, second["ts"]))
+    assert "Not answered yet: the walkthrough comes back to it" in left, "the question left says what happened"
+    reply = thread.answer(BOB, "Three analysts, since the spring.")  # at the bottom of the thread, after Back
+    assert db.answers("Fraud triage")["manual-process"].text == "Three analysts, since the spring."
+    assert thread.current()["ts"] == second["ts"], "and the walkthrough goes on in the second question's message"
+    assert [m["ts"] for m in thread.questions()] == [first["ts"], second["ts"]]
+    assert len(slack.workspace.calls("chat.postMessage")) == posts_before, "Back posted nothing"
+    thread.wait_until(lambda: thread.reactions(reply) == ["white_check_mark"])
