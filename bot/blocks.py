@@ -90,8 +90,10 @@ def question_message(
     question: Question,
     answer: Answer | None,
     is_current: bool,
+    assignee: str | None = None,
 ) -> Message:
-    """A question in the thread; its buttons stay so a choice can be changed, skip/back only while current."""
+    """A question in the thread; its buttons stay so a choice can be changed, skip/back only while current. The
+    person it was given to is mentioned while it waits for an answer."""
     number = catalog.position(question.id) + 1
     total = len(catalog.questions)
     chosen_ids = answer.choices if answer is not None else []
@@ -123,6 +125,7 @@ def question_message(
                 is_current=is_current,
                 has_options=bool(question.options),
                 is_multi=question.kind is QuestionKind.MULTI,
+                assignee=assignee,
             )
         )
     )
@@ -133,6 +136,20 @@ def question_message(
                 block_id=QuestionBlockRef(BlockKind.UNDO, design.id, question.id, answer.id).block_id(), elements=[undo]
             )
         )
+    form_buttons = []
+    if not is_current:  # the question being asked is answered in the thread; any other, any time, in a form
+        answered = answer is not None and answer.status == AnswerStatus.ANSWERED
+        form_buttons.append(
+            ButtonElement(text="Change…" if answered else "Answer…", action_id=ActionId.ANSWER_FORM, value=question.id)
+        )
+    area = catalog.area_of(question.id)
+    if area.questions[0].id == question.id and len(area.questions) > 1:
+        form_buttons.append(
+            ButtonElement(text="Answer this area in a form", action_id=ActionId.AREA_FORM, value=question.id)
+        )
+    if form_buttons:
+        ref = QuestionBlockRef(BlockKind.FORM, design.id, question.id)
+        blocks.append(ActionsBlock(block_id=ref.block_id(), elements=form_buttons))
     if is_current:
         ref = QuestionBlockRef(BlockKind.NAVIGATION, design.id, question.id)
         answered = answer is not None and answer.status == AnswerStatus.ANSWERED
@@ -187,10 +204,10 @@ def closing_message(design: Design, progress: Progress) -> Message:
     return Message(text=text, blocks=to_dicts([_section(text)]))
 
 
-def notice(template_name: str, **values: Any) -> Message:
-    """An ephemeral answer to a command: help, list, status, or an error."""
+def notice(template_name: str, *, extra: Sequence[Block] = (), **values: Any) -> Message:
+    """An ephemeral answer to a command: help, list, status, or an error (``extra`` blocks after the text)."""
     text = render(template_name, **values)
-    return Message(text=text, blocks=to_dicts([_section(text)]))
+    return Message(text=text, blocks=to_dicts([_section(text), *extra]))
 
 
 def delete_confirmation(design: Design, answers: int) -> Message:

@@ -4,6 +4,7 @@ the next revisit, published with views.publish whenever they open the tab."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,13 +25,17 @@ from sqlalchemy import Engine
 
 from bot.blocks import SECTION_LIMIT
 from bot.catalogs import Catalogs
-from bot.ids import ActionId
+from bot.forms import question_menu
+from bot.ids import ActionId, question_menu_block_id
 from bot.rendering import render, truncate_mrkdwn
 from bot.slack_clients import SlackClients
 from flows import walkthrough
 from flows.assessment import assess
+from flows.assignments import assignee_of
+from flows.catalog import Catalog
 from flows.review import Finding, Readiness
-from flows.walkthrough import Progress
+from flows.walkthrough import AnswerStatus, Progress
+from storage import assignments as assignment_repo
 from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import read_scope
@@ -55,6 +60,9 @@ class HomeEntry:
     deployed_at: datetime | None
     reminders: bool
     next_nudge: datetime | None
+    catalog: Catalog
+    statuses: Mapping[str, AnswerStatus]
+    waiting_on_viewer: tuple[str, ...] = ()  # the open questions given to the viewer, as "7. Short title"
 
 
 def home_view(*, viewer: str, entries: list[HomeEntry], hidden: int = 0) -> dict[str, Any]:
@@ -79,7 +87,19 @@ def _buttons(entry: HomeEntry) -> ActionsBlock:
     if entry.permalink:
         buttons.append(ButtonElement(text="Open the thread", action_id=ActionId.OPEN_THREAD, url=entry.permalink))
     buttons.append(ButtonElement(text="Export", action_id=ActionId.EXPORT, value=str(entry.design_id)))
-    return ActionsBlock(block_id=f"home:{entry.design_id}", elements=buttons)
+    menu = question_menu(catalog=entry.catalog, statuses=entry.statuses)
+    return ActionsBlock(block_id=question_menu_block_id(entry.design_id), elements=[*buttons, menu])
+
+
+def waiting_on(
+    catalog: Catalog, answers: Mapping[str, object], given: Mapping[str, str], person: str
+) -> tuple[str, ...]:
+    """The questions given to ``person`` (on their own or by area) that have no answer or skip yet."""
+    return tuple(
+        f"{number}. {question.short_title}"
+        for number, question in enumerate(catalog.questions, start=1)
+        if question.id not in answers and assignee_of(catalog, question.id, given) == person
+    )
 
 
 class Home:
@@ -101,6 +121,7 @@ class Home:
             ids = [design.id for design in shown if design.id is not None]
             answers = repo.current_answers_of(session=session, team_id=team_id, design_ids=ids)
             next_due = nudge_repo.next_due_of(session=session, team_id=team_id, design_ids=ids)
+            given = assignment_repo.of_designs(session=session, team_id=team_id, design_ids=ids)
         entries = []
         for design in shown:
             assert design.id is not None
@@ -115,6 +136,9 @@ class Home:
                     started_by=design.started_by,
                     permalink=design.permalink,
                     progress=walkthrough.progress(catalog, repo.answer_statuses(current)),
+                    catalog=catalog,
+                    statuses=repo.answer_statuses(current),
+                    waiting_on_viewer=waiting_on(catalog, current, given[design.id], user_id),
                     complete=design.current_question_id is None,
                     readiness=assessment.readiness,
                     findings=assessment.findings,

@@ -18,6 +18,9 @@ class ActionId(StrEnum):
     OPEN_THREAD = "open_thread"  # a link button; Slack still sends its click, which only needs an ack
     OPEN_CANVAS = "open_canvas"  # a link button to the design's canvas, like OPEN_THREAD
     UNDO_ANSWER = "undo_answer"  # on a question a reply answered: that reply was discussion, ask again
+    ANSWER_FORM = "open_answer_form"  # on a question not being asked: answer or change it in a modal
+    AREA_FORM = "open_area_form"  # on an area's first question: the whole area in one modal
+    PICK_QUESTION = "pick_question"  # the question menu of the summary, status and Home: opens its form
     MARK_DEPLOYED = "mark_deployed"
     NUDGE_CONFIRM = "nudge_confirm"
     NUDGE_UPDATE = "nudge_update"
@@ -29,6 +32,7 @@ class ActionId(StrEnum):
 
 class CallbackId(StrEnum):
     NUDGE_UPDATE = "nudge_update_form"
+    ANSWER_FORM = "answer_form"
 
 
 class InputId(StrEnum):
@@ -42,10 +46,25 @@ class BlockKind(StrEnum):
     CHOICES = "choices"
     NAVIGATION = "nav"
     UNDO = "undo"  # its version is the answer it undoes
+    FORM = "form"  # the buttons that open the answer form
 
 
 class BlockId(StrEnum):
     SUMMARY_ACTIONS = "summary_actions"
+
+
+QUESTION_MENU_PREFIX = "questions:"  # block_id of a question menu: this, then the design's id
+
+
+def question_menu_block_id(design_id: int) -> str:
+    return f"{QUESTION_MENU_PREFIX}{design_id}"
+
+
+def design_of_question_menu(block_id: str) -> int:
+    """The design a question menu belongs to; ValueError for any other block."""
+    if not block_id.startswith(QUESTION_MENU_PREFIX):
+        raise ValueError(block_id)
+    return int(block_id.removeprefix(QUESTION_MENU_PREFIX))
 
 
 class MetadataType(StrEnum):

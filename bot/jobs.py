@@ -163,7 +163,7 @@ class OpenForm(_Job):
         except (SlackApiError, SlackClientError, OSError) as error:
             code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
             if self.response_url:
-                text = f":warning: The form couldn't open ({code}). Please click *Update…* again."
+                text = f":warning: The form couldn't open ({code}). Please try again."
                 Respond(response_url=self.response_url, text=text, replace_original=False).run(services)
 
 

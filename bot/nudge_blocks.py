@@ -195,3 +195,17 @@ def update_form(*, catalog: Catalog, nudge: Nudge, design: Design, answer: Answe
         blocks=blocks,
     )
     return view.to_dict()
+
+
+def stall_message(*, design: Design, catalog: Catalog, question_id: str, waiting_on: str) -> Message:
+    """The one nudge of a walkthrough that stopped: who it waits on, and the question."""
+    question = catalog.question(question_id)
+    text = render(
+        "stalled.j2",
+        waiting_on=waiting_on,
+        name=design.name,
+        number=catalog.position(question_id) + 1,
+        prompt=question.prompt,
+    )
+    text = truncate_mrkdwn(text, SECTION_LIMIT)
+    return Message(text=text, blocks=to_dicts([SectionBlock(text=MarkdownTextObject(text=text))]))

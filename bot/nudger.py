@@ -31,11 +31,13 @@ from bot.blocks import Message
 from bot.catalogs import Catalogs
 from bot.clock import Clock
 from bot.ids import MetadataType
-from bot.nudge_blocks import Confirmation, nudge_message, reminder_message
+from bot.nudge_blocks import Confirmation, nudge_message, reminder_message, stall_message
 from bot.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher, posted_around
 from bot.slack_clients import NotInstalled, SlackClients
+from flows.assignments import STALL_WORKING_DAYS, assignee_of, stalled
 from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, in_working_hours, send_window
 from flows.nudges import zone as owner_zone
+from storage import assignments as assignment_repo
 from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import read_scope, session_scope, statement_scope
@@ -51,6 +53,8 @@ BACKOFF_CAP = timedelta(hours=1)
 DESIGNS_AT_ONCE = 4  # designs nudged concurrently by one dispatcher; each takes a database connection
 READ_AHEAD = 2 * DESIGNS_AT_ONCE  # designs whose messages' answers are read together
 MAX_ITEMS_PER_MESSAGE = 15  # three blocks each, plus the intro and "Stop": within Slack's 50
+STALL_AT_LEAST = timedelta(days=STALL_WORKING_DAYS)  # working days are at least as many calendar days
+STALLED_AT_ONCE = 50  # stalled designs looked at per tick; the oldest first, the rest on the next ticks
 # Slack can't say who the owner is (deleted, or no users:read): their timezone stays unknown, UTC is used.
 UNKNOWABLE_USER = frozenset({"user_not_found", "user_not_visible", "missing_scope", "not_allowed_token_type"})
 
@@ -117,7 +121,65 @@ class Nudger:
             claimed = self._dispatch_batch()
             total += claimed
             if not claimed:  # a claim takes whole designs: fewer rows than a batch does not mean none are left
-                return total
+                break
+        self.nudge_stalled()
+        return total
+
+    # --- walkthroughs that stalled -------------------------------------------------------------------------
+
+    def nudge_stalled(self) -> int:
+        """Nudge each walkthrough with no answer for 3 working days, once per question asked and never more than
+        weekly: in its thread, mentioning whoever the question waits on (its assignee, else the owner), in that
+        owner's working hours. Returns how many were sent. The claim is taken before posting, so two dispatches
+        never both send; a post Slack refuses gives the claim back for a later tick."""
+        now = self._clock.now()
+        with read_scope(self._engine) as session:
+            candidates = list(
+                assignment_repo.waiting_since(session=session, before=now - STALL_AT_LEAST, limit=STALLED_AT_ONCE)
+            )
+            assigned = assignment_repo.of_designs_by_key(session=session, designs=candidates)
+        sent = 0
+        for design in candidates:
+            try:
+                zone = owner_zone(self._owner_tz(design))
+            except _Deferred:
+                continue
+            due = stalled(
+                last_change=design.updated_at,
+                now=now,
+                zone=zone,
+                last_nudged=design.stall_nudged_at,
+                nudged_this_question=design.stall_nudged_step == design.step,
+            )
+            if not due or not in_working_hours(now, zone):
+                continue
+            sent += self._send_stall_nudge(design, assigned.get(stored_id(design), {}), now)
+        return sent
+
+    def _send_stall_nudge(self, design: Design, assigned: dict[str, str], now: datetime) -> int:
+        catalog = self._catalogs.of(design)
+        question_id = design.current_question_id
+        if question_id is None or question_id not in catalog:
+            return 0
+        with session_scope(self._engine) as session:
+            if not assignment_repo.claim_stall_nudge(
+                session=session, team_id=design.team_id, design_id=stored_id(design), step=design.step, now=now
+            ):
+                return 0
+        waiting_on = assignee_of(catalog, question_id, assigned) or design.started_by
+        message = stall_message(design=design, catalog=catalog, question_id=question_id, waiting_on=waiting_on)
+        try:
+            self._slack(design).chat_postMessage(
+                channel=design.channel_id, thread_ts=design.parent_ts, text=message.text, blocks=message.blocks
+            )
+        except (SlackApiError, SlackClientError, OSError, NotInstalled) as error:
+            logger.warning("could not nudge the stalled design %s: %s", design.id, _describe(error))
+            with session_scope(self._engine) as session:
+                assignment_repo.release_stall_nudge(
+                    session=session, team_id=design.team_id, design_id=stored_id(design), step=design.step
+                )
+            return 0
+        return 1
 
     def _dispatch_batch(self) -> int:
         now = self._clock.now()

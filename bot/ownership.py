@@ -11,11 +11,15 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.catalogs import Catalogs
 from bot.errors import TemplatedError, UserFacingError
 from bot.workflow import find_design, lock_design
+from flows import assignments
+from flows.assignments import Target
 from flows.permissions import OwnerAction, owners_of, require_owner
+from storage import assignments as assignment_repo
 from storage import repositories as repo
-from storage.models import Design
+from storage.models import Design, stored_id
 
 
 class StarterStaysOwner(TemplatedError):
@@ -72,6 +76,52 @@ def change_owners(
         repo.remove_owners(session=session, team_id=team_id, design_id=design.id, user_ids=people)
     session.flush()
     return design, owners(session, design)
+
+
+@dataclass(frozen=True)
+class Assigned:
+    design: Design
+    target: Target
+    user_id: str | None
+
+
+def assign(
+    *,
+    session: Session,
+    catalogs: Catalogs,
+    team_id: str,
+    channel_id: str,
+    name: str,
+    user_id: str,
+    target: str,
+    assignee: str | None,
+    now: datetime,
+) -> Assigned:
+    """Give an area or a question to someone (an owner's call): they are mentioned when its questions come up, Home
+    lists what waits on them, and a stalled walkthrough nudges them."""
+    design = lock_design(session, find_design(session=session, team_id=team_id, channel_id=channel_id, name=name))
+    require(session, design, user_id, OwnerAction.ASSIGN)
+    catalog = catalogs.of(design)
+    try:
+        resolved = assignments.resolve(catalog, target)
+    except assignments.UnknownTarget as error:
+        raise UserFacingError(str(error)) from None
+    design_id = stored_id(design)
+    assignment_repo.assign(
+        session=session,
+        team_id=team_id,
+        design_id=design_id,
+        target=resolved.key,
+        user_id=assignee,
+        by=user_id,
+        now=now,
+    )
+    kind, _, target_id = resolved.key.partition(":")
+    areas = {area.id: area for area in catalog.areas}
+    questions = [question.id for question in areas[target_id].questions] if kind == "area" else [target_id]
+    assignment_repo.render_prompts_again(session=session, team_id=team_id, design_id=design_id, question_ids=questions)
+    repo.mark_changed(session=session, design=design, now=now)
+    return Assigned(design=design, target=resolved, user_id=assignee)
 
 
 def delete_design(*, session: Session, team_id: str, design_id: int, user_id: str) -> Deleted:

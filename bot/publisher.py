@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,8 +34,10 @@ from bot.slack_clients import NotInstalled, SlackClients
 from bot.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message
 from flows import walkthrough
 from flows.assessment import assess
+from flows.assignments import assignee_of
 from flows.catalog import Catalog
 from flows.walkthrough import Progress
+from storage import assignments
 from storage import nudges as nudge_repo
 from storage import repositories as repo
 from storage.engine import read_scope, session_scope
@@ -99,6 +101,10 @@ class Snapshot:
     catalog: Catalog
     answers: dict[str, Answer]
     prompts: list[Prompt]
+    assignments: dict[str, str] = field(default_factory=dict)
+
+    def assignee(self, question_id: str) -> str | None:
+        return assignee_of(self.catalog, question_id, self.assignments)
 
     @property
     def design_id(self) -> int:
@@ -289,7 +295,14 @@ class Publisher:
                 return None
             answers = repo.current_answers(session=session, team_id=team_id, design_id=design_id)
             prompts = list(repo.prompts(session=session, team_id=team_id, design_id=design_id))
-        return Snapshot(design=design, catalog=self._catalogs.of(design), answers=answers, prompts=prompts)
+            assigned = assignments.of_design(session=session, team_id=team_id, design_id=design_id)
+        return Snapshot(
+            design=design,
+            catalog=self._catalogs.of(design),
+            answers=answers,
+            prompts=prompts,
+            assignments=assigned,
+        )
 
     def _progress(self, snapshot: Snapshot) -> Progress:
         return walkthrough.progress(snapshot.catalog, repo.answer_statuses(snapshot.answers))
@@ -423,7 +436,12 @@ class Publisher:
                 self._save_prompt(prompt)
         if ts is None:
             message = blocks.question_message(
-                design=design, catalog=snapshot.catalog, question=question, answer=answer, is_current=True
+                design=design,
+                catalog=snapshot.catalog,
+                question=question,
+                answer=answer,
+                is_current=True,
+                assignee=snapshot.assignee(question.id),
             )
             ts = self._post(design, message, MetadataType.PROMPT, payload, thread_ts=design.parent_ts)
         prompt.message_ts = ts
@@ -468,6 +486,7 @@ class Publisher:
                 question=snapshot.catalog.question(prompt.question_id),
                 answer=answer,
                 is_current=is_current,
+                assignee=snapshot.assignee(prompt.question_id),
             )
             with skipping_message_errors(f"updating question {prompt.question_id} of design {design.id}"):
                 self._slack(design).chat_update(

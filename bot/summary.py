@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks import SECTION_LIMIT, Message, to_dicts
+from bot.forms import question_menu_block
 from bot.ids import ActionId, BlockId
 from bot.rendering import escape_mrkdwn, join_labels, render, truncate_mrkdwn, truncate_text
 from flows.assessment import Assessment
@@ -99,6 +100,11 @@ def summary_message(summary: SummaryInput) -> Message:
     tail: list[Block] = [
         DividerBlock(),
         ActionsBlock(block_id=BlockId.SUMMARY_ACTIONS, elements=_buttons(design)),
+        question_menu_block(
+            design_id=design.id,
+            catalog=summary.catalog,
+            statuses={question_id: AnswerStatus(answer.status) for question_id, answer in summary.answers.items()},
+        ),
         ContextBlock(
             elements=[
                 MarkdownTextObject(

@@ -79,7 +79,16 @@ class Delete:
     name: str
 
 
-Command = Help | ListDesigns | Start | Status | Summary | Export | Deployed | Remind | Owners | Delete
+@dataclass(frozen=True)
+class Assign:
+    """`assign <name> <area or question> @person`: they are mentioned when its questions come up; `nobody` clears."""
+
+    name: str
+    target: str  # read by flows.assignments.resolve
+    user_id: str | None  # None: nobody
+
+
+Command = Help | ListDesigns | Start | Status | Summary | Export | Deployed | Remind | Owners | Delete | Assign
 
 # Slack sends a mention as <@U123> or <@U123|name> in command text (the app's command doesn't escape names). A name
 # stops at the next < or >, so a mention that never closes is given up on there, not at the end of the text.
@@ -120,6 +129,8 @@ def parse_command(text: str, *, mentioned: Collection[str] | None = None) -> Com
         return _owners(rest, mentioned)
     if verb == "delete":
         return Delete(design_name(rest))
+    if verb == "assign":
+        return _assign(rest, mentioned)
     raise CommandError(f"I don't know the command “{verb}”.")
 
 
@@ -182,3 +193,20 @@ def _owners(rest: str, mentioned: Collection[str] | None) -> Owners:
     if not people or leftover or (mentioned is not None and not set(people) <= set(mentioned)):
         raise CommandError("Mention the people to add or remove, e.g. `/mldesign owners Churn model add @dana`.")
     return Owners(design_name(" ".join(words[:at])), words[at].casefold(), tuple(dict.fromkeys(people)))
+
+
+_ASSIGN_HOWTO = "Say which design, what and to whom, e.g. `/mldesign assign Churn model data @dana` (or `nobody`)."
+
+
+def _assign(rest: str, mentioned: Collection[str] | None) -> Assign:
+    """`assign <name> <target> @person|nobody`: the person comes last, the area or question just before."""
+    words = rest.split()
+    if len(words) < 3:
+        raise CommandError(_ASSIGN_HOWTO)
+    person, target, name = words[-1], words[-2], " ".join(words[:-2])
+    if person.casefold() == "nobody":
+        return Assign(design_name(name), target, None)
+    people = _MENTION.findall(person)
+    if len(people) != 1 or _MENTION.sub("", person) or (mentioned is not None and people[0] not in mentioned):
+        raise CommandError(_ASSIGN_HOWTO)
+    return Assign(design_name(name), target, people[0])

@@ -15,6 +15,7 @@ class OwnerAction(StrEnum):
     STOP_REMINDERS = "stop its reminders"
     RESTART_REMINDERS = "turn its reminders back on"
     CHANGE_OWNERS = "change its owners"
+    ASSIGN = "give its questions to people"
     DELETE = "delete it"
 
 

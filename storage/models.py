@@ -99,6 +99,9 @@ class Design(DesignBase, table=True):
     reminders_enabled: bool = True
     remind_every_days: int | None = None
     owner_tz: str | None = Field(default=None, max_length=64)
+    # The walkthrough's stall nudge (flows.assignments): the step it was sent at, and when.
+    stall_nudged_step: int | None = None
+    stall_nudged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # One publisher at a time per design, across processes: a lease taken with a conditional UPDATE.
     publishing_claim: str | None = Field(default=None, max_length=64)
     publishing_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -165,6 +168,17 @@ class DesignOwner(SQLModel, table=True):
     team_id: str = Field(max_length=32)
     added_by: str = Field(max_length=32)
     added_at: datetime = _timestamp()
+
+
+class Assignment(SQLModel, table=True):
+    """An area or a question of a design given to someone (``flows.assignments``): one person per target."""
+
+    design_id: int = Field(foreign_key="design.id", primary_key=True, ondelete="CASCADE")
+    target: str = Field(primary_key=True, max_length=80)  # "area:<id>" or "question:<id>"
+    team_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    assigned_by: str = Field(max_length=32)
+    assigned_at: datetime = _timestamp()
 
 
 class Nudge(SQLModel, table=True):

@@ -16,7 +16,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from flows.walkthrough import AnswerStatus
-from storage.models import Answer, Design, DesignOwner, ProcessedEvent, Prompt, SeenRequest, WorkspaceRemoval
+from storage.models import (
+    Answer,
+    Assignment,
+    Design,
+    DesignOwner,
+    ProcessedEvent,
+    Prompt,
+    SeenRequest,
+    WorkspaceRemoval,
+)
 
 
 def get_design(*, session: Session, team_id: str, design_id: int, for_update: bool = False) -> Design | None:
@@ -274,7 +283,8 @@ def _latest_answers(team_id: str, design_ids: Sequence[int]) -> Any:
 
 
 def designs_of_person(*, session: Session, team_id: str, user_id: str, limit: int) -> Sequence[Design]:
-    """The designs a person started or answered in their workspace, the most recently changed first."""
+    """The designs a person started, answered or was given questions of in their workspace, the most recently
+    changed first."""
     return session.exec(
         select(Design)
         .where(_person_designs(team_id, user_id))
@@ -289,7 +299,11 @@ def count_designs_of_person(*, session: Session, team_id: str, user_id: str) -> 
 
 def _person_designs(team_id: str, user_id: str) -> ColumnElement[bool]:
     answered = select(Answer.design_id).where(Answer.team_id == team_id, Answer.author_id == user_id)
-    return and_(Design.team_id == team_id, or_(Design.started_by == user_id, col(Design.id).in_(answered)))
+    given = select(Assignment.design_id).where(Assignment.team_id == team_id, Assignment.user_id == user_id)
+    return and_(
+        Design.team_id == team_id,
+        or_(Design.started_by == user_id, col(Design.id).in_(answered), col(Design.id).in_(given)),
+    )
 
 
 def answer_history(*, session: Session, team_id: str, design_id: int, question_id: str) -> Sequence[Answer]:

@@ -13,6 +13,7 @@ from bot.home import HomeEntry
 from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, join_labels, render, truncate_mrkdwn, unescape_slack
 from bot.summary import RevisitEntry
 from flows.brief import Brief
+from flows.catalog import load_catalog
 from flows.review import AreaReadiness, Finding, Readiness, Severity
 from flows.walkthrough import Progress
 from storage.models import Answer, Design
@@ -51,7 +52,7 @@ def test_parent_message_escapes_the_design_name(catalog):
 
 
 def test_every_question_of_the_catalog_renders_within_slacks_limits(catalog):
-    long_answer = make_answer(id=1, text=HOSTILE * 1000)
+    long_answer = make_answer(id=1, text=HOSTILE * 1000, source_ts="1700000000.000100")  # a reply's answer
     for question in catalog.questions:
         for answer in (None, long_answer.model_copy(update={"question_id": question.id})):
             message = blocks.question_message(
@@ -64,6 +65,20 @@ def test_every_question_of_the_catalog_renders_within_slacks_limits(catalog):
                 assert not any("evil.example" in text for text in texts(message)), (
                     "the reply is right below its question: the bot doesn't repeat it"
                 )
+
+
+def test_an_answer_given_in_a_form_is_shown_on_its_question_since_no_reply_holds_it(catalog):
+    question = catalog.question("manual-process")
+    answer = make_answer(id=1, question_id=question.id, text=HOSTILE * 1000, source_ts=None)
+
+    message = blocks.question_message(
+        design=design(), catalog=catalog, question=question, answer=answer, is_current=False
+    )
+
+    shown = "\n".join(texts(message))
+    assert "answered in a form" in shown and "evil.example" in shown
+    assert all(len(text) <= 3000 for text in texts(message))
+    assert_inert(message)
 
 
 SLACK_TEMPLATES = sorted(path.name for path in TEMPLATES_DIR.glob("*.j2") if not path.name.endswith(".md.j2"))
@@ -158,6 +173,9 @@ def hostile_values() -> dict[str, Any]:
         "starter": "U0ALICE",
         "outcome": HOSTILE,
         "hidden": 3,
+        "assignee": "U0BOB",
+        "waiting_on": "U0BOB",
+        "target": HOSTILE,
         "entry": HomeEntry(
             design_id=1,
             name=HOSTILE,
@@ -171,6 +189,8 @@ def hostile_values() -> dict[str, Any]:
             deployed_at=WHEN,
             reminders=True,
             next_nudge=WHEN,
+            catalog=load_catalog(),
+            statuses={},
         ),
     }
 
@@ -185,7 +205,9 @@ def test_every_template_escapes_what_it_is_given(template):
 
 
 def test_an_answered_question_names_who_answered_without_repeating_the_reply():
-    answer = Answer(team_id="T", question_id="q", status="answered", text="a <!here>\nb & c", author_id="U1")
+    answer = Answer(
+        team_id="T", question_id="q", status="answered", text="a <!here>\nb & c", author_id="U1", source_ts="1.2"
+    )
     rendered = render(
         "question_state.j2", answer=answer, chosen=[], is_current=False, has_options=False, is_multi=False
     )

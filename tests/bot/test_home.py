@@ -26,6 +26,8 @@ def entry(design_id: int, catalog) -> HomeEntry:
         deployed_at=datetime(2026, 12, 1, tzinfo=UTC),
         reminders=True,
         next_nudge=datetime(2026, 12, 14, 10, tzinfo=UTC),
+        catalog=catalog,
+        statuses={},
     )
 
 
@@ -36,6 +38,10 @@ def test_a_full_home_stays_within_the_hundred_blocks_of_a_view_and_says_how_many
     assert View(**view).to_dict() == view
     assert view["blocks"][-1]["elements"][0]["text"].startswith("…and 7 older designs.")
     exports = [
-        e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"] if e["text"]["text"] == "Export"
+        e
+        for b in view["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("text", {}).get("text") == "Export"
     ]
     assert [e["value"] for e in exports] == [str(i) for i in range(MAX_DESIGNS)]

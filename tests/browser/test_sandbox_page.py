@@ -210,3 +210,45 @@ def test_the_home_tab_lists_my_designs_with_readiness_and_exports_one(page: Page
     open_channel(page)
     page.locator("#messages .msg", has_text="Fraud scoring").locator(".replies-link").click()
     expect(page.locator("#thread-messages")).to_contain_text("fraud-scoring-design.md")
+
+
+def test_an_area_is_answered_in_the_modal_and_a_skipped_question_after_the_end(page: Page, tmp_path: Path, catalog):
+    open_channel(page)
+    be(page, "U0ALICE")
+    send(page, "#composer-input", "/mldesign start Fraud triage")
+    parent = page.locator("#messages .msg", has_text="ML design review")
+    parent.locator(".replies-link").click()
+    thread = page.locator("#thread-messages")
+    expect(thread).to_contain_text("How is this job done today without ML?")
+
+    thread.locator("[data-action-id='open_area_form']").click()
+    modal = page.locator(".modal")
+    expect(modal).to_contain_text("Answer this area")
+    modal.locator("textarea[data-block-id='text:manual-process']").fill("Two analysts triage flagged payments by hand.")
+    modal.locator("fieldset[data-block-id='choice:success-metric'] input[value='business']").check()
+    modal.locator("fieldset[data-block-id='choice:compliance'] input[value='regulatory']").check()
+    modal.locator(".modal-submit").click()
+
+    expect(modal).to_have_count(0)
+    expect(thread).to_contain_text("answered in a form")
+    expect(parent).to_contain_text("3/31 answered")
+    for _ in catalog.questions:  # skip what is left, one click at a time, until the closing message
+        skip = thread.locator("[data-action-id='skip_question']")
+        if page.locator("#thread-messages", has_text="That was the last question").count():
+            break
+        expect(skip).to_have_count(1)
+        block = skip.get_attribute("data-block-id")
+        skip.click()
+        expect(thread.locator(f"[data-action-id='skip_question'][data-block-id='{block}']")).to_have_count(0)
+    summary = page.locator("#messages .msg", has_text="Design summary")
+    expect(summary).to_contain_text("3 answered, 28 skipped")
+
+    summary.locator("[data-action-id='pick_question']").select_option("push-back")
+    expect(modal).to_contain_text("What resistance or push-back")
+    modal.locator("textarea[data-block-id='text:push-back']").fill("Support staff fear the queue will be cut.")
+    modal.locator(".modal-submit").click()
+
+    expect(modal).to_have_count(0)
+    expect(summary).to_contain_text("4 answered, 27 skipped")
+    shot = Path(SCREENSHOT_DIR).resolve() if SCREENSHOT_DIR else tmp_path
+    page.screenshot(path=str(shot / "sandbox-answer-form.png"))

@@ -23,7 +23,7 @@ def question_id_of(message: dict[str, Any]) -> str | None:
     """The question a prompt message asks, read from its interactive blocks' ids."""
     for block in message.get("blocks", []):
         block_id = block.get("block_id", "")
-        if block_id.startswith(("nav:", "choices:")):
+        if block_id.startswith(("nav:", "choices:", "form:", "undo:")):
             return block_id.split(":")[2]
     return None
 

@@ -278,7 +278,7 @@ def test_deleting_an_answering_reply_withdraws_its_answer_and_the_thread_summary
     assert "success-metric" not in db.answers("Churn model"), "the question is open again"
     history = db.history("Churn model", "success-metric")
     assert [(a.status, a.text) for a in history] == [("answered", "Only an ML metric, for now."), ("withdrawn", "")]
-    thread.wait_until(lambda: "answered" not in all_text(slack.workspace.message(CHANNEL, question["ts"]) or {}))
+    thread.wait_until(lambda: "Not answered yet" in all_text(slack.workspace.message(CHANNEL, question["ts"]) or {}))
     [canvas] = slack.workspace.canvases()
     assert "Only an ML metric, for now." not in canvas["markdown"], "the canvas follows"
     assert "Not answered: the reply that answered it was deleted on" in canvas["markdown"]

@@ -29,7 +29,7 @@ def test_start_posts_the_design_and_asks_the_first_question_in_its_thread(slack,
     assert question_id_of(first) == "manual-process"
     assert catalog.question("manual-process").prompt in all_text(first)
     assert "Why this matters" in all_text(first)
-    assert action_ids(first) == ["skip_question"]  # no "Back" on the first question
+    assert action_ids(first) == ["open_area_form", "skip_question"]  # no "Back" on the first question
     assert slack.workspace.ephemerals(user=ALICE) == []
 
 

@@ -4,6 +4,7 @@ from slack_bolt import App
 
 from bot.ids import CHOOSE_PATTERN, ActionId
 from bot.listeners.actions.deletion import delete_design, keep_design
+from bot.listeners.actions.forms import open_answer_form
 from bot.listeners.actions.questions import choose_option, finish_question, go_back, skip_question, undo_answer
 from bot.listeners.actions.revisits import mark_deployed, open_update_form, resolve_nudge
 from bot.listeners.actions.summary import export_design, open_thread
@@ -20,6 +21,9 @@ def register(app: App, services: Services) -> None:
     app.action(ActionId.BACK)(go_back(services))
     app.action(ActionId.DONE)(finish_question(services))
     app.action(ActionId.UNDO_ANSWER)(undo_answer(services))
+    app.action(ActionId.ANSWER_FORM)(open_answer_form(services))
+    app.action(ActionId.PICK_QUESTION)(open_answer_form(services))
+    app.action(ActionId.AREA_FORM)(open_answer_form(services, whole_area=True))
     app.action(ActionId.EXPORT)(export_design(services))
     app.action(ActionId.OPEN_THREAD)(open_thread)
     app.action(ActionId.OPEN_CANVAS)(open_thread)

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack
 
-from bot import blocks, ownership, revisits, workflow
+from bot import blocks, forms, ownership, revisits, workflow
 from bot.blocks import Message
 from bot.export import ExportRequest
 from bot.rendering import unescape_slack
@@ -18,6 +18,7 @@ from bot.services import Services
 from flows import walkthrough
 from flows.assessment import assess
 from flows.commands import (
+    Assign,
     Command,
     Delete,
     Deployed,
@@ -125,6 +126,7 @@ def _status(services: Services, who: Invocation, command: Command) -> Outcome:
         readiness=assessment.readiness,
         findings=assessment.findings,
         current_prompt=catalog.question(current).prompt if current in catalog else None,
+        extra=[forms.question_menu_block(design_id=design.id, catalog=catalog, statuses=repo.answer_statuses(answers))],
     )
     return reply, None
 
@@ -252,6 +254,25 @@ def _owners(services: Services, who: Invocation, command: Command) -> Outcome:
     return blocks.notice("owners.j2", name=design.name, owners=people, changed=command.change), None
 
 
+def _assign(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Assign)
+    with services.unit_of_work() as session:
+        done = ownership.assign(
+            session=session,
+            catalogs=services.catalogs,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            name=command.name,
+            user_id=who.user_id,
+            target=command.target,
+            assignee=command.user_id,
+            now=_now(services),
+        )
+    reply = blocks.notice("assigned.j2", name=done.design.name, target=done.target.title, assignee=done.user_id)
+    design_id = _id(done.design.id)
+    return reply, lambda: services.publisher.schedule(who.team_id, design_id)
+
+
 def _delete(services: Services, who: Invocation, command: Command) -> Outcome:
     """Ask first: the confirmation's buttons do the deleting (an owner's call, checked again then)."""
     assert isinstance(command, Delete)
@@ -275,6 +296,7 @@ HANDLERS: dict[type, Callable[[Services, Invocation, Any], Outcome]] = {
     Remind: _remind,
     Owners: _owners,
     Delete: _delete,
+    Assign: _assign,
 }
 
 
