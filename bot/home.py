@@ -63,6 +63,7 @@ class HomeEntry:
     catalog: Catalog
     statuses: Mapping[str, AnswerStatus]
     waiting_on_viewer: tuple[str, ...] = ()  # the open questions given to the viewer, as "7. Short title"
+    revisits_waiting: int = 0  # revisits asked in the thread that nobody has answered yet
 
 
 def home_view(*, viewer: str, entries: list[HomeEntry], hidden: int = 0) -> dict[str, Any]:
@@ -122,6 +123,7 @@ class Home:
             answers = repo.current_answers_of(session=session, team_id=team_id, design_ids=ids)
             next_due = nudge_repo.next_due_of(session=session, team_id=team_id, design_ids=ids)
             given = assignment_repo.of_designs(session=session, team_id=team_id, design_ids=ids)
+            revisits_waiting = nudge_repo.waiting_of(session=session, team_id=team_id, design_ids=ids)
         entries = []
         for design in shown:
             assert design.id is not None
@@ -139,6 +141,7 @@ class Home:
                     catalog=catalog,
                     statuses=repo.answer_statuses(current),
                     waiting_on_viewer=waiting_on(catalog, current, given[design.id], user_id),
+                    revisits_waiting=revisits_waiting.get(design.id, 0),
                     complete=design.current_question_id is None,
                     readiness=assessment.readiness,
                     findings=assessment.findings,

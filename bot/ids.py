@@ -33,6 +33,7 @@ class ActionId(StrEnum):
 class CallbackId(StrEnum):
     NUDGE_UPDATE = "nudge_update_form"
     ANSWER_FORM = "answer_form"
+    NUDGE_STOP = "nudge_stop_confirm"
 
 
 class InputId(StrEnum):

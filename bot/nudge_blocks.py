@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ConfirmObject,
     ContextBlock,
     InputBlock,
     MarkdownTextObject,
@@ -72,18 +71,10 @@ def nudge_message(
     for nudge in nudges:
         blocks += _item(catalog, nudge, answers.get(nudge.question_id), confirmations.get(nudge.question_id))
     if any(NudgeStatus(nudge.status).is_open for nudge in nudges):
+        # No confirm dialog on the button: Slack would show it before the bot can tell a non-owner they may not.
+        # The click checks first, then asks an owner to confirm (``stop_confirmation``).
         stop = ButtonElement(
-            text="Stop these reminders",
-            action_id=ActionId.NUDGE_STOP,
-            value=str(nudges[0].id),
-            style="danger",
-            confirm=ConfirmObject(
-                title="Stop reminders?",
-                text="No more revisits for this design, until someone runs /mldesign remind again. Only the design's "
-                "owners may stop them; anyone else is told who the owners are.",
-                confirm="Stop them",
-                deny="Keep them",
-            ),
+            text="Stop these reminders…", action_id=ActionId.NUDGE_STOP, value=str(nudges[0].id), style="danger"
         )
         blocks.append(ActionsBlock(elements=[stop]))
     titles = ", ".join(_title(catalog, nudge) for nudge in nudges)
@@ -209,3 +200,21 @@ def stall_message(*, design: Design, catalog: Catalog, question_id: str, waiting
     )
     text = truncate_mrkdwn(text, SECTION_LIMIT)
     return Message(text=text, blocks=to_dicts([SectionBlock(text=MarkdownTextObject(text=text))]))
+
+
+def stop_confirmation(*, design: Design, nudge_id: int) -> dict[str, Any]:
+    """The owner's "are you sure?" before the reminders stop, asked after the bot checked they may."""
+    text = (
+        f"No more revisits of *{escape_mrkdwn(design.name)}*, until an owner runs "
+        f"`/mldesign remind {escape_mrkdwn(design.name)} every 30d` again."
+    )
+    view = View(
+        type="modal",
+        callback_id=CallbackId.NUDGE_STOP,
+        title="Stop reminders?",
+        submit="Stop them",
+        close="Keep them",
+        private_metadata=json.dumps({"nudge_id": nudge_id}),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(text, SECTION_LIMIT)))],
+    )
+    return view.to_dict()

@@ -40,6 +40,7 @@ class Deleted:
     summary_ts: str | None
     deleted_by: str
     answers: int
+    question_ts: tuple[str, ...] = ()  # its question messages, whose buttons go with it
 
 
 def owners(session: Session, design: Design) -> tuple[str, ...]:
@@ -131,6 +132,7 @@ def delete_design(*, session: Session, team_id: str, design_id: int, user_id: st
         raise UserFacingError("This design was already deleted.")
     require(session, design, user_id, OwnerAction.DELETE)
     answers = len(repo.all_answers(session=session, team_id=team_id, design_id=design_id))
+    prompts = repo.prompts(session=session, team_id=team_id, design_id=design_id)
     deleted = Deleted(
         team_id=team_id,
         channel_id=design.channel_id,
@@ -139,6 +141,7 @@ def delete_design(*, session: Session, team_id: str, design_id: int, user_id: st
         summary_ts=design.summary_ts,
         deleted_by=user_id,
         answers=answers,
+        question_ts=tuple(dict.fromkeys(prompt.message_ts for prompt in prompts if prompt.message_ts)),
     )
     repo.delete_design(session=session, team_id=team_id, design_id=design_id)
     return deleted

@@ -36,7 +36,7 @@ from flows import walkthrough
 from flows.assessment import assess
 from flows.assignments import assignee_of
 from flows.catalog import Catalog
-from flows.walkthrough import Progress
+from flows.walkthrough import AnswerStatus, Progress
 from storage import assignments
 from storage import nudges as nudge_repo
 from storage import repositories as repo
@@ -74,6 +74,7 @@ MESSAGE_ERRORS = frozenset(
         "not_reactable",
         "too_many_reactions",
         "already_reacted",
+        "no_reaction",
         "thread_not_found",
     }
 )
@@ -502,9 +503,14 @@ class Publisher:
             pending = repo.answers_awaiting_reaction(
                 session=session, team_id=design.team_id, design_id=snapshot.design_id
             )
-        for source_ts in dict.fromkeys(answer.source_ts for answer in pending if answer.source_ts):
+        # A reply's latest version says what its ✅ should be: there while it answers, gone once undone.
+        latest = {answer.source_ts: answer for answer in pending if answer.source_ts}
+        for source_ts, answer in latest.items():
             with skipping_message_errors(f"reacting to {source_ts}"):
-                self._slack(design).reactions_add(channel=design.channel_id, timestamp=source_ts, name=CHECKMARK)
+                if answer.status == AnswerStatus.WITHDRAWN:
+                    self._slack(design).reactions_remove(channel=design.channel_id, timestamp=source_ts, name=CHECKMARK)
+                else:
+                    self._slack(design).reactions_add(channel=design.channel_id, timestamp=source_ts, name=CHECKMARK)
             with session_scope(self._engine) as session:
                 repo.mark_reacted(
                     session=session, team_id=design.team_id, design_id=snapshot.design_id, source_ts=source_ts

@@ -17,7 +17,6 @@ from bot.errors import TemplatedError, UserFacingError
 from bot.workflow import find_design, lock_design
 from flows.catalog import Catalog
 from flows.nudges import (
-    SNOOZE,
     NudgeStatus,
     ReminderSetting,
     RemindEvery,
@@ -25,7 +24,7 @@ from flows.nudges import (
     RemindOff,
     cadence,
     next_due,
-    working_slot,
+    snoozed_until,
     zone,
 )
 from flows.permissions import OwnerAction
@@ -150,14 +149,22 @@ def resolve(
         nudge, design = _load(session, action, require_open=True)
         _close(session, nudge, outcome, by=action.user_id, now=now)
         if outcome is NudgeStatus.SNOOZED:
-            until = now + SNOOZE
-            _add(session, design, nudge.question_id, working_slot(until, zone(design.owner_tz)), not_before=until)
+            until = snoozed_until(now, zone(design.owner_tz))
+            _add(session, design, nudge.question_id, until, not_before=until)
         else:
             schedule_next(
                 session=session, catalog=catalogs.of(design), design=design, question_id=nudge.question_id, now=now
             )
     repo.mark_changed(session=session, design=design, now=now)
     return Revisited(design_id=stored_id(design), message_ts=nudge.message_ts)
+
+
+def check_may_stop(*, session: Session, action: NudgeAction) -> Design:
+    """The design whose reminders ``action`` would stop, once its author is known to be one of its owners: anyone
+    else is told who the owners are before any "are you sure?"."""
+    _, design = _load(session, action, lock=False)
+    ownership.require(session, design, action.user_id, OwnerAction.STOP_REMINDERS)
+    return design
 
 
 def update_answer(

@@ -7,10 +7,11 @@ at import time, and tests can build their own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
@@ -102,18 +103,26 @@ class Services:
             )
 
     def tidy_deleted(self, deleted: Deleted) -> None:
-        """In Slack, a deleted design's parent message says so, and its pinned summary (full of answers) goes."""
-        try:
-            client = self.clients.for_team(deleted.team_id)
-            if deleted.parent_ts:
-                notice = blocks.notice("deleted.j2", name=deleted.name, by=deleted.deleted_by, answers=deleted.answers)
-                client.chat_update(
-                    channel=deleted.channel_id, ts=deleted.parent_ts, text=notice.text, blocks=notice.blocks
-                )
-            if deleted.summary_ts:
-                client.chat_delete(channel=deleted.channel_id, ts=deleted.summary_ts)
-        except (SlackApiError, SlackClientError, OSError) as error:
-            logger.warning("could not tidy the messages of deleted design %r: %s", deleted.name, type(error).__name__)
+        """In Slack, a deleted design's parent message says so, its pinned summary (full of answers) goes, and its
+        questions lose their buttons (a click would only be told the design is gone). One message Slack refuses
+        doesn't keep the others as they were."""
+        client = self.clients.for_team(deleted.team_id)
+        channel = deleted.channel_id
+        if deleted.parent_ts:
+            notice = blocks.notice("deleted.j2", name=deleted.name, by=deleted.deleted_by, answers=deleted.answers)
+            _tidy(
+                deleted,
+                client.chat_update,
+                channel=channel,
+                ts=deleted.parent_ts,
+                text=notice.text,
+                blocks=notice.blocks,
+            )
+        if deleted.summary_ts:
+            _tidy(deleted, client.chat_delete, channel=channel, ts=deleted.summary_ts)
+        gone = blocks.notice("deleted_question.j2", name=deleted.name)
+        for ts in deleted.question_ts:
+            _tidy(deleted, client.chat_update, channel=channel, ts=ts, text=gone.text, blocks=gone.blocks)
 
     def dispatch_soon(self) -> None:
         """Look for due nudges now rather than at the next tick (after `/mldesign remind … now`)."""
@@ -254,3 +263,10 @@ def build_services(settings: Settings, *, worker_address: str | None = None) -> 
     )
     local.attach(services)
     return services
+
+
+def _tidy(deleted: Deleted, call: Callable[..., object], **arguments: Any) -> None:
+    try:
+        call(**arguments)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        logger.warning("could not tidy a message of deleted design %r: %s", deleted.name, type(error).__name__)

@@ -371,6 +371,7 @@ def undo_answer(*, session: Session, catalogs: Catalogs, action: QuestionAction,
     shown = current.get(action.question_id)
     if shown is None or shown.status != AnswerStatus.ANSWERED or shown.id != action.shown_version:
         raise InvalidChoice("That answer has changed since this message was shown, so nothing was undone.")
+    undone = session.get(Answer, shown.id)
     walks.add_answer(
         session=session,
         team_id=action.team_id,
@@ -378,7 +379,8 @@ def undo_answer(*, session: Session, catalogs: Catalogs, action: QuestionAction,
         question_id=action.question_id,
         status=AnswerStatus.WITHDRAWN,
         author_id=action.user_id,
-        reacted=True,
+        source_ts=undone.source_ts if undone is not None else None,
+        reacted=False,  # the publisher takes its ✅ away
         now=now,
     )
     _move(session, design, walkthrough.reask(_walk_state(design, current), action.question_id), now)

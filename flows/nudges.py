@@ -138,6 +138,13 @@ def working_slot(moment: datetime, zone: tzinfo) -> datetime:
     return _at(day, WORKDAY_START, zone)
 
 
+def snoozed_until(moment: datetime, zone: tzinfo) -> datetime:
+    """When a revisit snoozed at ``moment`` comes back: the working morning of the day a week later (or the next
+    weekday's), so a snooze just after Friday's 10:00 lands on the next Friday, not ten days on."""
+    day = (moment.astimezone(zone) + SNOOZE).date()
+    return working_slot(_at(day, time(0, 0), zone), zone)
+
+
 def in_working_hours(moment: datetime, zone: tzinfo) -> bool:
     """Whether a nudge may go out now: a weekday between 10:00 and 18:00 in the owner's timezone."""
     local = moment.astimezone(zone)

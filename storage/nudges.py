@@ -115,6 +115,22 @@ def next_due_of(*, session: Session, team_id: str, design_ids: Sequence[int]) ->
     return {design_id: due for design_id, due in rows if due is not None}
 
 
+def waiting_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, int]:
+    """How many revisits of each design were asked in its thread and wait for the team (sent or reminded)."""
+    if not design_ids:
+        return {}
+    rows = session.exec(
+        select(Nudge.design_id, func.count())
+        .where(
+            Nudge.team_id == team_id,
+            col(Nudge.design_id).in_(design_ids),
+            col(Nudge.status).in_([NudgeStatus.SENT.value, NudgeStatus.REMINDED.value]),
+        )
+        .group_by(col(Nudge.design_id))
+    ).all()
+    return {design_id: int(count) for design_id, count in rows}
+
+
 def claim_due(
     *, session: Session, now: datetime, lease_until: datetime, claim: str, limit: int = CLAIM_BATCH
 ) -> list[Nudge]:

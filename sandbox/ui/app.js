@@ -567,10 +567,16 @@
         if (multi) box.append(list);
         const selected = () => inputs.filter((i) => i.checked).map((i) => i.value);
         if (acts && multi) {
-          const apply = el("button", "bk-button apply", "Apply");
-          apply.type = "button";
-          apply.addEventListener("click", () => act(ctx, element, { selected: selected() }, apply));
-          box.append(apply);
+          // As in Slack, a multi-select in a message sends its action when its menu closes: here, when focus
+          // leaves the list after the picks changed (to the Done button, say, whose click is sent after it).
+          let sent = selected().join("\n");
+          box.addEventListener("focusout", (event) => {
+            if (event.relatedTarget && box.contains(event.relatedTarget)) return;
+            const picks = selected();
+            if (picks.join("\n") === sent) return;
+            sent = picks.join("\n");
+            act(ctx, element, { selected: picks }, box);
+          });
         }
         if (!acts) {
           box.collect = () => ({
@@ -716,7 +722,15 @@
     return data;
   }
 
-  async function act(ctx, element, choice, node) {
+  // Actions are sent one after another, in the order they were taken, as Slack's client does.
+  let actions = Promise.resolve();
+  function act(ctx, element, choice, node) {
+    const sending = actions.then(() => sendAction(ctx, element, choice, node));
+    actions = sending.catch(() => {});
+    return sending;
+  }
+
+  async function sendAction(ctx, element, choice, node) {
     const body = { user: view.user, action_id: element.action_id, ...choice };
     if (ctx.viewId) body.view_id = ctx.viewId;
     else Object.assign(body, { channel: ctx.channel, message_ts: ctx.messageTs });

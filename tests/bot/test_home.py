@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from slack_sdk.models.views import View
@@ -45,3 +46,13 @@ def test_a_full_home_stays_within_the_hundred_blocks_of_a_view_and_says_how_many
         if e.get("text", {}).get("text") == "Export"
     ]
     assert [e["value"] for e in exports] == [str(i) for i in range(MAX_DESIGNS)]
+
+
+def test_an_entry_says_how_many_revisits_wait_and_what_waits_on_the_viewer(catalog):
+    waiting = replace(entry(1, catalog), revisits_waiting=2, waiting_on_viewer=("2. Domain experts consulted",))
+
+    view = home_view(viewer="U1", entries=[waiting])
+
+    shown = "\n".join(b["text"]["text"] for b in view["blocks"] if b["type"] == "section")
+    assert "*2 revisits wait for an answer* in the thread" in shown
+    assert "*Waiting on you:* 2. Domain experts consulted" in shown

@@ -6,8 +6,9 @@ import json
 from datetime import UTC, datetime
 
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
-from bot.nudge_blocks import MAX_INPUT, nudge_message, update_form
+from bot.nudge_blocks import MAX_INPUT, nudge_message, stop_confirmation, update_form
 from bot.nudger import MAX_ITEMS_PER_MESSAGE
 from flows.catalog import parse_catalog
 from storage.models import Nudge
@@ -70,14 +71,18 @@ def test_an_answer_too_long_for_a_text_box_is_kept_unless_replaced(catalog):
     assert json.loads(view["private_metadata"])["keep_text"] is True
 
 
-def test_the_stop_dialog_says_only_owners_may_stop_the_reminders():
+def test_stop_asks_for_confirmation_only_after_the_bot_checked_who_clicked():
     catalog = catalog_of(1)
     nudge = Nudge(id=1, team_id="T1", design_id=1, question_id="q0", status="sent")
 
-    design = make_design(id=1, deployed_at=WHEN)
+    design = make_design(id=1, deployed_at=WHEN, name="*Churn* <!here>")
     message = nudge_message(design=design, catalog=catalog, nudges=[nudge], answers={}, confirmations={})
 
     [stop] = [
         e for b in message.blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "nudge_stop"
     ]
-    assert "Only the design's owners may stop them" in stop["confirm"]["text"]["text"]
+    assert "confirm" not in stop, "Slack would show its dialog before the bot could refuse a non-owner"
+    view = stop_confirmation(design=design, nudge_id=1)
+    assert View(**view).to_dict() == view
+    assert (view["submit"]["text"], view["close"]["text"]) == ("Stop them", "Keep them")
+    assert "&lt;!here&gt;" in view["blocks"][0]["text"]["text"]

@@ -252,3 +252,26 @@ def test_an_area_is_answered_in_the_modal_and_a_skipped_question_after_the_end(p
     expect(summary).to_contain_text("4 answered, 27 skipped")
     shot = Path(SCREENSHOT_DIR).resolve() if SCREENSHOT_DIR else tmp_path
     page.screenshot(path=str(shot / "sandbox-answer-form.png"))
+
+
+def test_ticking_options_then_done_answers_a_multi_choice_question_without_an_apply(page: Page, catalog):
+    open_channel(page)
+    be(page, "U0ALICE")
+    send(page, "#composer-input", "/mldesign start Payments risk")
+    parent = page.locator("#messages .msg", has_text="ML design review")
+    parent.locator(".replies-link").click()
+    thread = page.locator("#thread-messages")
+    for question in catalog.areas[0].questions[:9]:  # skip to the first multi-choice question
+        thread.locator(f"[data-action-id='skip_question'][data-block-id$=':{question.id}']").click()
+        expect(thread.locator(f"[data-action-id='skip_question'][data-block-id$=':{question.id}']")).to_have_count(0)
+    multi = thread.locator("[data-action-id='select_options']")
+    expect(multi).to_have_count(1)
+    assert thread.locator("button", has_text="Apply").count() == 0
+
+    multi.locator("input[value='contractual']").check()
+    multi.locator("input[value='regulatory']").check()
+    thread.locator("[data-action-id='finish_question']").click()
+
+    expect(thread).to_contain_text(catalog.questions[catalog.position("compliance") + 1].prompt)
+    expect(thread).to_contain_text("answered: Contractual")
+    expect(page.locator("#toasts")).not_to_contain_text("Pick at least one option")

@@ -56,6 +56,8 @@ def test_the_largest_design_has_a_compact_summary_and_a_canvas_with_every_answer
         assert f"End of {question_id}." in canvas["markdown"], f"{question_id} is in the canvas in full"
     assert "<for>" not in canvas["markdown"], "user text is escaped"
     assert "![](@U0BOB)" in canvas["markdown"], "people are canvas mentions"
+    permalink = db.design("Churn model").permalink
+    assert f"button in [the design's thread]({permalink})" in canvas["markdown"], "any question is a click away"
     open_design = buttons(summary)["open_canvas"]
     assert open_design["url"].endswith(f"/docs/{slack.workspace.team_id}/{canvas['id']}")
     page = httpx.get(open_design["url"])

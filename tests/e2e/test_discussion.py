@@ -73,6 +73,7 @@ def test_a_reply_wrongly_taken_as_an_answer_is_undone_and_the_question_asked_aga
     assert [(a.status, a.author_id) for a in history] == [("answered", BOB), ("withdrawn", ALICE)], "history keeps it"
     shown = slack.workspace.message(CHANNEL, answered["ts"])
     assert shown is not None and "undo_answer" not in str(shown["blocks"]), "nothing left to undo there"
+    thread.wait_until(lambda: thread.reactions(wrong) == [])  # its ✅ goes with it
     thread.answer(BOB, "Two analysts triage flagged payments by hand.")
     assert db.answers("Fraud triage")["manual-process"].text.startswith("Two analysts")
     assert thread.current_id() == "domain-experts", "the walkthrough goes on where it was"

@@ -126,7 +126,7 @@ def test_snooze_asks_again_a_week_later_whatever_the_regular_schedule(slack, dri
     poll_until(lambda: next(n for n in db.nudges("Churn model") if n.id == first).status == "snoozed")
     snoozed = next(n for n in db.nudges("Churn model") if n.id == first)
     [later] = [n for n in db.nudges("Churn model") if n.question_id == snoozed.question_id and n.status == "scheduled"]
-    assert (later.due_at - snoozed.resolved_at).days >= 6
+    assert timedelta(days=6) <= later.due_at - snoozed.resolved_at <= timedelta(days=7), "a week, never ten days"
     deployed.wait_until(lambda: "Snoozed for a week by <@U0BOB>" in all_text(posted(deployed)[0]))
 
 
@@ -181,6 +181,10 @@ def test_stop_these_reminders_closes_every_open_revisit(slack, driver, db, deplo
     poll_until(lambda: next(n for n in db.nudges("Churn model") if n.id == first).status == "snoozed")
 
     stop = driver.click(ALICE, CHANNEL, message["ts"], "nudge_stop", value=str(first))
+    slack.workspace.wait_for(lambda ws: ws.open_modals(ALICE) != [])
+    [confirm] = slack.workspace.open_modals(ALICE)
+    assert "No more revisits of *Churn model*" in all_text(confirm)
+    driver.submit_view(ALICE, confirm["id"], {})
 
     assert stop.status_code == 200
     poll_until(lambda: not db.design("Churn model").reminders_enabled)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.helpers import ALICE, BOB, CAROL, CHANNEL, poll_until
+from tests.e2e.helpers import ALICE, BOB, CAROL, CHANNEL, action_ids, poll_until
 from tests.slack_text import all_text
 
 pytestmark = [pytest.mark.usefixtures("bot"), pytest.mark.sqlite_only]
@@ -100,10 +100,13 @@ def test_delete_asks_first_keeps_on_keep_and_removes_everything_on_delete(slack,
 
     driver.slash_command(ALICE, CHANNEL, "delete Churn model")
     confirmation = last_ephemeral(slack, ALICE)
+    asked = [m["ts"] for m in thread.questions()]
     response = driver.click(ALICE, CHANNEL, confirmation["ts"], "delete_design")
     slack.workspace.wait_for(lambda _: "was deleted by <@U0ALICE>" in all_text(last_ephemeral(slack, ALICE)))
     slack.workspace.wait_for(lambda ws: ws.message(CHANNEL, summary_ts) is None)
     slack.workspace.wait_for(lambda ws: "was deleted by" in all_text(ws.message(CHANNEL, thread.parent_ts)))
+    slack.workspace.wait_for(lambda ws: all("which was deleted" in all_text(ws.message(CHANNEL, ts)) for ts in asked))
+    assert not [ts for ts in asked if action_ids(slack.workspace.message(CHANNEL, ts))], "no button is left to click"
 
     assert "Only the owners of *Churn model* can delete it" in not_owner
     assert "Delete *Churn model* and its 1 answer" in all_text(confirmation)
@@ -126,6 +129,7 @@ def test_stop_on_a_nudge_is_for_owners_and_everyone_else_is_told_why(slack, driv
 
     assert response.status_code == 200
     slack.workspace.wait_for(lambda _: "can stop its reminders" in all_text(last_ephemeral(slack, BOB)))
+    assert slack.workspace.open_modals(BOB) == [], "refused before any dialog asks whether to stop"
     assert db.design("Churn model").reminders_enabled is True
     assert "stopped" not in {n.status for n in db.nudges("Churn model")}
 

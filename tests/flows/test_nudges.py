@@ -20,6 +20,7 @@ from flows.nudges import (
     next_due,
     parse_reminder,
     send_window,
+    snoozed_until,
     working_slot,
     zone,
 )
@@ -146,3 +147,12 @@ def test_reminder_settings_parse(text, expected):
 def test_bad_reminder_settings_explain_themselves(text, message):
     with pytest.raises(ReminderError, match=message):
         parse_reminder(text)
+
+
+def test_a_snooze_just_after_friday_morning_comes_back_the_next_friday_morning():
+    friday_just_after_ten = datetime(2026, 12, 4, 10, 5, tzinfo=BERLIN)
+
+    back = snoozed_until(friday_just_after_ten, BERLIN)
+
+    assert back == datetime(2026, 12, 11, 10, 0, tzinfo=BERLIN), "a week, not ten days"
+    assert snoozed_until(datetime(2026, 12, 5, 15, 0, tzinfo=BERLIN), BERLIN).weekday() == 0, "Saturday: Monday"

@@ -6,7 +6,7 @@ from bot.ids import CHOOSE_PATTERN, ActionId
 from bot.listeners.actions.deletion import delete_design, keep_design
 from bot.listeners.actions.forms import open_answer_form
 from bot.listeners.actions.questions import choose_option, finish_question, go_back, skip_question, undo_answer
-from bot.listeners.actions.revisits import mark_deployed, open_update_form, resolve_nudge
+from bot.listeners.actions.revisits import mark_deployed, open_stop_confirmation, open_update_form, resolve_nudge
 from bot.listeners.actions.summary import export_design, open_thread
 from bot.services import Services
 from flows.nudges import NudgeStatus
@@ -30,7 +30,7 @@ def register(app: App, services: Services) -> None:
     app.action(ActionId.MARK_DEPLOYED)(mark_deployed(services))
     app.action(ActionId.NUDGE_CONFIRM)(resolve_nudge(services, NudgeStatus.CONFIRMED))
     app.action(ActionId.NUDGE_SNOOZE)(resolve_nudge(services, NudgeStatus.SNOOZED))
-    app.action(ActionId.NUDGE_STOP)(resolve_nudge(services, NudgeStatus.STOPPED))
+    app.action(ActionId.NUDGE_STOP)(open_stop_confirmation(services))
     app.action(ActionId.NUDGE_UPDATE)(open_update_form(services))
     app.action(ActionId.DELETE_DESIGN)(delete_design(services))
     app.action(ActionId.KEEP_DESIGN)(keep_design(services))

@@ -10,7 +10,7 @@ from slack_bolt import Ack
 from bot import revisits
 from bot.jobs import OpenForm
 from bot.listeners.payloads import id_value, team_id_of
-from bot.nudge_blocks import update_form
+from bot.nudge_blocks import stop_confirmation, update_form
 from bot.revisits import NudgeAction
 from bot.services import Services
 from flows.nudges import NudgeStatus
@@ -68,6 +68,27 @@ def open_update_form(services: Services) -> Callable[..., None]:
         )
 
     return handle_update
+
+
+def open_stop_confirmation(services: Services) -> Callable[..., None]:
+    """ "Stop these reminders…": a non-owner is told who may; an owner confirms in a dialog."""
+
+    def handle_stop(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        nudge_action = parse_nudge_action(body, action)
+        with services.read_only() as session:
+            design = revisits.check_may_stop(session=session, action=nudge_action)
+        ack()
+        view = stop_confirmation(design=design, nudge_id=nudge_action.nudge_id)
+        services.jobs.submit(
+            OpenForm(
+                team_id=nudge_action.team_id,
+                trigger_id=body["trigger_id"],
+                view=view,
+                response_url=body.get("response_url"),
+            )
+        )
+
+    return handle_stop
 
 
 def mark_deployed(services: Services) -> Callable[..., None]:

@@ -4,10 +4,11 @@ from slack_bolt import App
 
 from bot.ids import CallbackId
 from bot.listeners.views.answer_form import submit_answer_form
-from bot.listeners.views.nudge_update import submit_update
+from bot.listeners.views.nudge_update import submit_stop, submit_update
 from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
     app.view(CallbackId.NUDGE_UPDATE)(submit_update(services))
     app.view(CallbackId.ANSWER_FORM)(submit_answer_form(services))
+    app.view(CallbackId.NUDGE_STOP)(submit_stop(services))

@@ -14,6 +14,7 @@ from bot.ids import InputId
 from bot.listeners.payloads import team_id_of
 from bot.revisits import NudgeAction
 from bot.services import Services
+from flows.nudges import NudgeStatus
 
 
 def form_values(view: dict[str, Any]) -> tuple[int, str | None, list[str] | None]:
@@ -66,3 +67,31 @@ def submit_update(services: Services) -> Callable[..., None]:
             services.refresh_nudge_message(action.team_id, done.design_id, done.message_ts)
 
     return handle_submission
+
+
+def submit_stop(services: Services) -> Callable[..., None]:
+    """The owner confirmed: the reminders stop (checked again: owners may have changed since the dialog opened)."""
+
+    def handle_stop(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        user_id = body["user"]["id"]
+        action = NudgeAction(
+            team_id=team_id_of(body),
+            user_id=user_id,
+            nudge_id=int(metadata["nudge_id"]),
+            interaction_id=f"view:{view['id']}:{user_id}",
+        )
+        with services.unit_of_work() as session:
+            done = revisits.resolve(
+                session=session,
+                catalogs=services.catalogs,
+                action=action,
+                outcome=NudgeStatus.STOPPED,
+                now=services.clock.now(),
+            )
+        ack()
+        if done is not None:
+            services.publisher.schedule(action.team_id, done.design_id)
+            services.refresh_nudge_message(action.team_id, done.design_id, done.message_ts)
+
+    return handle_stop
