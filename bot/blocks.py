@@ -126,6 +126,7 @@ def question_message(
                 has_options=bool(question.options),
                 is_multi=question.kind is QuestionKind.MULTI,
                 assignee=assignee,
+                walk_complete=design.current_question_id is None,
             )
         )
     )

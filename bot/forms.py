@@ -153,7 +153,18 @@ def _choice_element(question: Question, answer: Answer | None) -> Any:
 
 
 def submission(view: Mapping[str, Any]) -> FormSubmission:
-    """What a submitted answer form says; KeyError or ValueError when it is not one the bot built."""
+    """What a submitted answer form says; ``MalformedForm`` when it is not one the bot built (a forged request)."""
+    try:
+        return _read_submission(view)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        raise MalformedForm("This form can't be read. Close it and open it again from the question.") from error
+
+
+class MalformedForm(ValueError):
+    """A submission whose metadata or values the bot never built."""
+
+
+def _read_submission(view: Mapping[str, Any]) -> FormSubmission:
     metadata = json.loads(view.get("private_metadata") or "{}")
     values = (view.get("state") or {}).get("values") or {}
     answers = []
@@ -164,11 +175,13 @@ def submission(view: Mapping[str, Any]) -> FormSubmission:
         if f"choice:{question_id}" in values:
             element = values[f"choice:{question_id}"].get(CHOICE_ACTION) or {}
             if "selected_options" in element:
-                choices = tuple(option["value"] for option in element["selected_options"] or [])
+                choices = tuple(str(option["value"]) for option in element["selected_options"] or [])
             else:
                 selected = element.get("selected_option")
-                choices = (selected["value"],) if selected else ()
-        answers.append(SubmittedAnswer(question_id=question_id, choices=choices, text=text.strip()))
+                choices = (str(selected["value"]),) if selected else ()
+        answers.append(SubmittedAnswer(question_id=question_id, choices=choices, text=str(text).strip()))
+    if not answers:
+        raise ValueError("a form without questions")
     shown = {str(key): int(value) for key, value in (metadata.get("shown") or {}).items()}
     return FormSubmission(design_id=int(metadata["design_id"]), answers=tuple(answers), shown=shown)
 
@@ -210,3 +223,14 @@ def question_menu_block(*, design_id: int, catalog: Catalog, statuses: Mapping[s
     return ActionsBlock(
         block_id=question_menu_block_id(design_id), elements=[question_menu(catalog=catalog, statuses=statuses)]
     )
+
+
+def form_problem(message: str) -> dict[str, Any]:
+    """What replaces a form that can't be taken as it is (it names why); closing it changes nothing."""
+    view = View(
+        type="modal",
+        title="Nothing was saved",
+        close="Close",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=f":warning: {escape_mrkdwn(message)}"))],
+    )
+    return view.to_dict()

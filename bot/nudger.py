@@ -32,7 +32,7 @@ from bot.catalogs import Catalogs
 from bot.clock import Clock
 from bot.ids import MetadataType
 from bot.nudge_blocks import Confirmation, nudge_message, reminder_message, stall_message
-from bot.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher, posted_around
+from bot.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher, is_transient, posted_around
 from bot.slack_clients import NotInstalled, SlackClients
 from flows.assignments import STALL_WORKING_DAYS, assignee_of, stalled
 from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, in_working_hours, send_window
@@ -157,15 +157,15 @@ class Nudger:
         return sent
 
     def _send_stall_nudge(self, design: Design, assigned: dict[str, str], now: datetime) -> int:
-        catalog = self._catalogs.of(design)
-        question_id = design.current_question_id
-        if question_id is None or question_id not in catalog:
-            return 0
         with session_scope(self._engine) as session:
             if not assignment_repo.claim_stall_nudge(
                 session=session, team_id=design.team_id, design_id=stored_id(design), step=design.step, now=now
             ):
                 return 0
+        catalog = self._catalogs.of(design)
+        question_id = design.current_question_id
+        if question_id is None or question_id not in catalog:
+            return 0  # claimed all the same: nothing to ask about, and the next tick needn't look again
         waiting_on = assignee_of(catalog, question_id, assigned) or design.started_by
         message = stall_message(design=design, catalog=catalog, question_id=question_id, waiting_on=waiting_on)
         try:
@@ -174,10 +174,11 @@ class Nudger:
             )
         except (SlackApiError, SlackClientError, OSError, NotInstalled) as error:
             logger.warning("could not nudge the stalled design %s: %s", design.id, _describe(error))
-            with session_scope(self._engine) as session:
-                assignment_repo.release_stall_nudge(
-                    session=session, team_id=design.team_id, design_id=stored_id(design), step=design.step
-                )
+            if is_transient(error):  # Slack may take it later; a refusal for good (a channel gone) stays settled
+                with session_scope(self._engine) as session:
+                    assignment_repo.release_stall_nudge(
+                        session=session, team_id=design.team_id, design_id=stored_id(design), step=design.step
+                    )
             return 0
         return 1
 

@@ -513,7 +513,11 @@ class Publisher:
                     self._slack(design).reactions_add(channel=design.channel_id, timestamp=source_ts, name=CHECKMARK)
             with session_scope(self._engine) as session:
                 repo.mark_reacted(
-                    session=session, team_id=design.team_id, design_id=snapshot.design_id, source_ts=source_ts
+                    session=session,
+                    team_id=design.team_id,
+                    design_id=snapshot.design_id,
+                    source_ts=source_ts,
+                    up_to_id=stored_id(answer),
                 )
 
     def _post_closing(self, snapshot: Snapshot) -> None:

@@ -459,6 +459,8 @@ def record_form(*, session: Session, catalogs: Catalogs, form: FormAnswers, now:
         question = catalog.question(question_id)
         if choices is not None and any(question.option(option_id) is None for option_id in choices):
             raise FormQuestionError(question_id, "That option is not one of this question's choices.")
+        if choices is not None and len(choices) > 1 and question.kind is not QuestionKind.MULTI:
+            raise FormQuestionError(question_id, "Pick one option for this question.")
         shown = _shown_answer(session, form.team_id, design.id, form.shown.get(question_id))
         if not text and shown is not None and len(shown.text) > MAX_INPUT:
             text = shown.text  # too long to prefill: an empty box keeps it
@@ -467,8 +469,8 @@ def record_form(*, session: Session, catalogs: Catalogs, form: FormAnswers, now:
             continue  # nothing said about this question
         if not picked and choices is None:
             picked = _choices_from_text(catalog, question_id, text, None)
-        if shown is not None and (list(shown.choices), shown.text) == (picked, text):
-            continue  # left as the form showed it
+        if shown is not None and (list(shown.choices), shown.text.strip()) == (picked, text.strip()):
+            continue  # left as the form showed it (a text box gives back its text without surrounding space)
         walks.add_answer(
             session=session,
             team_id=form.team_id,

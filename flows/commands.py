@@ -199,14 +199,16 @@ _ASSIGN_HOWTO = "Say which design, what and to whom, e.g. `/mldesign assign Chur
 
 
 def _assign(rest: str, mentioned: Collection[str] | None) -> Assign:
-    """`assign <name> <target> @person|nobody`: the person comes last, the area or question just before."""
+    """`assign <name> <target> @person|nobody`: the person comes last (a mention may hold spaces, "<@U1|dana
+    smith>"), the area or question just before."""
     words = rest.split()
-    if len(words) < 3:
+    at = next((at for at in range(len(words) - 1, 1, -1) if words[at].startswith("<@")), None)
+    if at is None:
+        if len(words) >= 3 and words[-1].casefold() == "nobody":
+            return Assign(design_name(" ".join(words[:-2])), words[-2], None)
         raise CommandError(_ASSIGN_HOWTO)
-    person, target, name = words[-1], words[-2], " ".join(words[:-2])
-    if person.casefold() == "nobody":
-        return Assign(design_name(name), target, None)
+    person = " ".join(words[at:])
     people = _MENTION.findall(person)
-    if len(people) != 1 or _MENTION.sub("", person) or (mentioned is not None and people[0] not in mentioned):
+    if len(people) != 1 or _MENTION.sub("", person).strip() or (mentioned is not None and people[0] not in mentioned):
         raise CommandError(_ASSIGN_HOWTO)
-    return Assign(design_name(name), target, people[0])
+    return Assign(design_name(" ".join(words[: at - 1])), words[at - 1], people[0])

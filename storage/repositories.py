@@ -343,13 +343,16 @@ def answers_awaiting_reaction(*, session: Session, team_id: str, design_id: int)
     ).all()
 
 
-def mark_reacted(*, session: Session, team_id: str, source_ts: str, design_id: int) -> None:
+def mark_reacted(*, session: Session, team_id: str, source_ts: str, design_id: int, up_to_id: int) -> None:
+    """The reactions of a reply's versions up to ``up_to_id`` are in Slack; a version added since (an Undo while
+    the ✅ was being added) still waits for its own."""
     session.exec(  # type: ignore[call-overload]
         update(Answer)
         .where(
             col(Answer.team_id) == team_id,
             col(Answer.design_id) == design_id,
             col(Answer.source_ts) == source_ts,
+            col(Answer.id) <= up_to_id,
         )
         .values(reacted=True)
     )

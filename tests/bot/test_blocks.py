@@ -174,6 +174,7 @@ def hostile_values() -> dict[str, Any]:
         "outcome": HOSTILE,
         "hidden": 3,
         "assignee": "U0BOB",
+        "walk_complete": False,
         "waiting_on": "U0BOB",
         "target": HOSTILE,
         "entry": HomeEntry(

@@ -227,6 +227,8 @@ def test_an_area_is_answered_in_the_modal_and_a_skipped_question_after_the_end(p
     modal.locator("textarea[data-block-id='text:manual-process']").fill("Two analysts triage flagged payments by hand.")
     modal.locator("fieldset[data-block-id='choice:success-metric'] input[value='business']").check()
     modal.locator("fieldset[data-block-id='choice:compliance'] input[value='regulatory']").check()
+    shot = Path(SCREENSHOT_DIR).resolve() if SCREENSHOT_DIR else tmp_path
+    page.screenshot(path=str(shot / "sandbox-answer-form.png"))
     modal.locator(".modal-submit").click()
 
     expect(modal).to_have_count(0)
@@ -250,8 +252,7 @@ def test_an_area_is_answered_in_the_modal_and_a_skipped_question_after_the_end(p
 
     expect(modal).to_have_count(0)
     expect(summary).to_contain_text("4 answered, 27 skipped")
-    shot = Path(SCREENSHOT_DIR).resolve() if SCREENSHOT_DIR else tmp_path
-    page.screenshot(path=str(shot / "sandbox-answer-form.png"))
+    assert (shot / "sandbox-answer-form.png").stat().st_size > 10_000
 
 
 def test_ticking_options_then_done_answers_a_multi_choice_question_without_an_apply(page: Page, catalog):

@@ -74,3 +74,9 @@ def test_assign_takes_the_name_then_the_target_then_one_person_or_nobody():
     for text in ("assign Fraud triage data", "assign Fraud triage data &lt;@U0BOB&gt;", "assign x y <@U0BOB> <@U0AL>"):
         with pytest.raises(CommandError, match="Say which design, what and to whom"):
             parse_command(text, mentioned=set())
+
+
+def test_a_mention_whose_name_holds_a_space_is_one_person():
+    assert parse_command("assign Fraud triage data <@U0DANA|dana smith>", mentioned={"U0DANA"}) == Assign(
+        "Fraud triage", "data", "U0DANA"
+    )

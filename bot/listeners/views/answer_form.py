@@ -34,7 +34,11 @@ def parse_submission(body: dict[str, Any], view: dict[str, Any]) -> tuple[FormAn
 
 def submit_answer_form(services: Services) -> Callable[..., None]:
     def handle_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        form, blocks = parse_submission(body, view)
+        try:
+            form, blocks = parse_submission(body, view)
+        except forms.MalformedForm as error:
+            ack(response_action="update", view=forms.form_problem(str(error)))
+            return
         if not any(choices or text for _, choices, text in form.answers) and not form.shown:
             ack(response_action="errors", errors={blocks[0]: NOTHING_TO_SAVE})
             return

@@ -10,11 +10,13 @@ from slack_bolt import Ack
 
 from bot import revisits
 from bot.errors import UserFacingError
+from bot.forms import form_problem
 from bot.ids import InputId
 from bot.listeners.payloads import team_id_of
 from bot.revisits import NudgeAction
 from bot.services import Services
 from flows.nudges import NudgeStatus
+from flows.permissions import NotAnOwner
 
 
 def form_values(view: dict[str, Any]) -> tuple[int, str | None, list[str] | None]:
@@ -81,17 +83,27 @@ def submit_stop(services: Services) -> Callable[..., None]:
             nudge_id=int(metadata["nudge_id"]),
             interaction_id=f"view:{view['id']}:{user_id}",
         )
-        with services.unit_of_work() as session:
-            done = revisits.resolve(
-                session=session,
-                catalogs=services.catalogs,
-                action=action,
-                outcome=NudgeStatus.STOPPED,
-                now=services.clock.now(),
-            )
+        try:
+            with services.unit_of_work() as session:
+                done = revisits.resolve(
+                    session=session,
+                    catalogs=services.catalogs,
+                    action=action,
+                    outcome=NudgeStatus.STOPPED,
+                    now=services.clock.now(),
+                )
+        except (UserFacingError, NotAnOwner) as error:  # no longer an owner, or the design went meanwhile
+            ack(response_action="update", view=form_problem(_plain(error)))
+            return
         ack()
         if done is not None:
             services.publisher.schedule(action.team_id, done.design_id)
             services.refresh_nudge_message(action.team_id, done.design_id, done.message_ts)
 
     return handle_stop
+
+
+def _plain(error: Exception) -> str:
+    if isinstance(error, NotAnOwner):
+        return f"Only the owners of “{error.design_name}” can {error.action}; the reminders go on."
+    return str(error)

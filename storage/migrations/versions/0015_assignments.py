@@ -36,6 +36,9 @@ def upgrade() -> None:
     with op.batch_alter_table("design", schema=None) as batch_op:
         batch_op.add_column(sa.Column("stall_nudged_step", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("stall_nudged_at", storage.models.UTCDateTime(timezone=True), nullable=True))
+    # Walkthroughs already waiting when this ships are not told they "waited three working days" months on: they
+    # count as nudged at the question they stand at, and the next question they reach can stall afresh.
+    op.execute("UPDATE design SET stall_nudged_step = step")
 
 
 def downgrade() -> None:
