@@ -81,7 +81,8 @@ def answer_form(
         blocks += _question_inputs(catalog, question, answer, with_help=single)
     if not single:
         note = (
-            "Every box is optional: what you leave as it is stays so. Each answer you change is kept as a new version."
+            "Every box is optional: what you leave as it is stays so, and each answer you change is kept as a new "
+            "version. To withdraw an answer, delete its reply in the thread."
         )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     metadata = {"design_id": design.id, "questions": [question.id for question in questions], "shown": shown}
