@@ -21,6 +21,7 @@ METHOD_SCOPES = {
     "conversations_replies": "channels:history",
     "pins_add": "pins:write",
     "reactions_add": "reactions:write",
+    "reactions_remove": "reactions:write",
     "users_info": "users:read",
     "files_upload_v2": "files:write",
     "views_open": None,
