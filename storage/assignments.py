@@ -66,12 +66,13 @@ def of_designs_by_key(*, session: Session, designs: Sequence[Design]) -> dict[in
 
 
 def waiting_since(*, session: Session, before: datetime, limit: int) -> Sequence[Design]:
-    """Active designs whose walkthrough has not moved since ``before`` and whose current question was not nudged
-    yet: the candidates for a stall nudge (``flows.assignments.stalled`` decides)."""
+    """Designs not yet deployed whose walkthrough has not moved since ``before`` and whose current question was not
+    nudged yet: the candidates for a stall nudge (``flows.assignments.stalled`` decides)."""
     return session.exec(
         select(Design)
         .where(
             Design.status == DesignStatus.ACTIVE,
+            col(Design.deployed_at).is_(None),  # once deployed, revisits bring the open decisions back
             col(Design.current_question_id).is_not(None),
             col(Design.parent_ts).is_not(None),
             col(Design.updated_at) <= before,
