@@ -30,6 +30,7 @@ from bot.jobs import (
     Jobs,
     LearnOwnerTimezone,
     LocalJobs,
+    OpenForm,
     PublishHome,
     RefreshNudge,
     Respond,
@@ -94,6 +95,13 @@ class Services:
     def publish_home(self, team_id: str, user_id: str) -> None:
         """Refresh a person's Home tab after the acknowledgement; repeated opens while one is queued are one."""
         self.jobs.submit(PublishHome(team_id=team_id, user_id=user_id))
+
+    def open_form(self, team_id: str, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """After the acknowledgement, within the trigger's three seconds: open ``view`` for whoever clicked (if
+        Slack refuses, they are told through the click's response URL)."""
+        self.jobs.submit(
+            OpenForm(team_id=team_id, trigger_id=body["trigger_id"], view=view, response_url=body.get("response_url"))
+        )
 
     def replace_ephemeral(self, response_url: str | None, message: Message) -> None:
         """After the acknowledgement: put ``message`` in place of the ephemeral a button was clicked on."""

@@ -11,7 +11,6 @@ from slack_bolt import Ack
 from bot import forms, workflow
 from bot.errors import InvalidChoice
 from bot.ids import QuestionBlockRef, design_of_question_menu
-from bot.jobs import OpenForm
 from bot.listeners.payloads import team_id_of
 from bot.services import Services
 from bot.workflow import FormRequest
@@ -41,13 +40,6 @@ def open_answer_form(services: Services, *, whole_area: bool = False) -> Callabl
                 design=content.design, catalog=content.catalog, questions=content.questions, answers=content.answers
             )
         ack()
-        services.jobs.submit(
-            OpenForm(
-                team_id=request.team_id,
-                trigger_id=body["trigger_id"],
-                view=view,
-                response_url=body.get("response_url"),
-            )
-        )
+        services.open_form(request.team_id, body, view)
 
     return handle_open_form

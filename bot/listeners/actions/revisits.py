@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot import revisits
-from bot.jobs import OpenForm
 from bot.listeners.payloads import id_value, team_id_of
 from bot.nudge_blocks import stop_confirmation, update_form
 from bot.revisits import NudgeAction
@@ -58,14 +57,7 @@ def open_update_form(services: Services) -> Callable[..., None]:
                 catalog=services.catalogs.of(design), nudge=nudge, design=design, answer=answers.get(nudge.question_id)
             )
         ack()
-        services.jobs.submit(
-            OpenForm(
-                team_id=nudge_action.team_id,
-                trigger_id=body["trigger_id"],
-                view=view,
-                response_url=body.get("response_url"),
-            )
-        )
+        services.open_form(nudge_action.team_id, body, view)
 
     return handle_update
 
@@ -79,14 +71,7 @@ def open_stop_confirmation(services: Services) -> Callable[..., None]:
             design = revisits.check_may_stop(session=session, action=nudge_action)
         ack()
         view = stop_confirmation(design=design, nudge_id=nudge_action.nudge_id)
-        services.jobs.submit(
-            OpenForm(
-                team_id=nudge_action.team_id,
-                trigger_id=body["trigger_id"],
-                view=view,
-                response_url=body.get("response_url"),
-            )
-        )
+        services.open_form(nudge_action.team_id, body, view)
 
     return handle_stop
 
