@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks import SECTION_LIMIT, Message, to_dicts
+from bot.blocks import SECTION_LIMIT, Message, notice, to_dicts
 from bot.ids import ActionId, CallbackId, InputId
 from bot.rendering import escape_mrkdwn, join_labels, one_line, render, truncate_mrkdwn, truncate_text
 from flows.catalog import Catalog, QuestionKind
@@ -190,16 +190,13 @@ def update_form(*, catalog: Catalog, nudge: Nudge, design: Design, answer: Answe
 
 def stall_message(*, design: Design, catalog: Catalog, question_id: str, waiting_on: str) -> Message:
     """The one nudge of a walkthrough that stopped: who it waits on, and the question."""
-    question = catalog.question(question_id)
-    text = render(
+    return notice(
         "stalled.j2",
         waiting_on=waiting_on,
         name=design.name,
         number=catalog.position(question_id) + 1,
-        prompt=question.prompt,
+        prompt=catalog.question(question_id).prompt,
     )
-    text = truncate_mrkdwn(text, SECTION_LIMIT)
-    return Message(text=text, blocks=to_dicts([SectionBlock(text=MarkdownTextObject(text=text))]))
 
 
 def stop_confirmation(*, design: Design, nudge_id: int) -> dict[str, Any]:

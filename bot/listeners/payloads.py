@@ -21,3 +21,8 @@ def id_value(action: dict[str, Any], belongs_to: str) -> int:
         return int(action.get("value", ""))
     except ValueError as error:
         raise InvalidChoice(f"That button doesn't belong to an mldesign {belongs_to}.") from error
+
+
+def submission_id(body: dict[str, Any], view: dict[str, Any]) -> str:
+    """The interaction id of a view's submission: a retried or doubled submission of one view is recorded once."""
+    return f"view:{view['id']}:{body['user']['id']}"

@@ -9,7 +9,7 @@ from slack_bolt import Ack
 
 from bot import forms, workflow
 from bot.errors import UserFacingError
-from bot.listeners.payloads import team_id_of
+from bot.listeners.payloads import submission_id, team_id_of
 from bot.services import Services
 from bot.workflow import FormAnswers, FormQuestionError
 
@@ -26,7 +26,7 @@ def parse_submission(body: dict[str, Any], view: dict[str, Any]) -> tuple[FormAn
         design_id=submitted.design_id,
         answers=tuple((a.question_id, a.choices, a.text) for a in submitted.answers),
         shown=submitted.shown,
-        interaction_id=f"view:{view['id']}:{user_id}",
+        interaction_id=submission_id(body, view),
     )
     blocks = [forms.input_block(a.question_id, has_choices=a.choices is not None) for a in submitted.answers]
     return form, blocks

@@ -12,8 +12,8 @@ from bot import revisits
 from bot.errors import UserFacingError
 from bot.forms import form_problem
 from bot.ids import InputId
-from bot.listeners.payloads import team_id_of
-from bot.revisits import NudgeAction
+from bot.listeners.payloads import submission_id, team_id_of
+from bot.revisits import NudgeAction, Revisited
 from bot.services import Services
 from flows.nudges import NudgeStatus
 from flows.permissions import NotAnOwner
@@ -37,19 +37,28 @@ def form_values(view: dict[str, Any]) -> tuple[int, str | None, list[str] | None
     return int(metadata["nudge_id"]), text, choices
 
 
+def submitted_action(body: dict[str, Any], view: dict[str, Any], nudge_id: int) -> NudgeAction:
+    """A revisit form's submission as the use cases take it; one submission of one view is one interaction."""
+    user_id = body["user"]["id"]
+    return NudgeAction(
+        team_id=team_id_of(body), user_id=user_id, nudge_id=nudge_id, interaction_id=submission_id(body, view)
+    )
+
+
+def _show(services: Services, action: NudgeAction, done: Revisited | None) -> None:
+    """After the acknowledgement: the summary and the nudge message show the revisit's outcome."""
+    if done is not None:
+        services.publisher.schedule(action.team_id, done.design_id)
+        services.refresh_nudge_message(action.team_id, done.design_id, done.message_ts)
+
+
 def submit_update(services: Services) -> Callable[..., None]:
     def handle_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         nudge_id, text, choices = form_values(view)
         if text == "" and not choices:
             ack(response_action="errors", errors={InputId.TEXT: "Write the answer, or pick an option."})
             return
-        user_id = body["user"]["id"]
-        action = NudgeAction(
-            team_id=team_id_of(body),
-            user_id=user_id,
-            nudge_id=nudge_id,
-            interaction_id=f"view:{view['id']}:{user_id}",
-        )
+        action = submitted_action(body, view, nudge_id)
         try:
             with services.unit_of_work() as session:
                 done = revisits.update_answer(
@@ -64,9 +73,7 @@ def submit_update(services: Services) -> Callable[..., None]:
             ack(response_action="errors", errors={InputId.TEXT: str(error)[:150]})
             return
         ack()
-        if done is not None:
-            services.publisher.schedule(action.team_id, done.design_id)
-            services.refresh_nudge_message(action.team_id, done.design_id, done.message_ts)
+        _show(services, action, done)
 
     return handle_submission
 
@@ -76,13 +83,7 @@ def submit_stop(services: Services) -> Callable[..., None]:
 
     def handle_stop(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
-        user_id = body["user"]["id"]
-        action = NudgeAction(
-            team_id=team_id_of(body),
-            user_id=user_id,
-            nudge_id=int(metadata["nudge_id"]),
-            interaction_id=f"view:{view['id']}:{user_id}",
-        )
+        action = submitted_action(body, view, int(metadata["nudge_id"]))
         try:
             with services.unit_of_work() as session:
                 done = revisits.resolve(
@@ -96,9 +97,7 @@ def submit_stop(services: Services) -> Callable[..., None]:
             ack(response_action="update", view=form_problem(_plain(error)))
             return
         ack()
-        if done is not None:
-            services.publisher.schedule(action.team_id, done.design_id)
-            services.refresh_nudge_message(action.team_id, done.design_id, done.message_ts)
+        _show(services, action, done)
 
     return handle_stop
 
