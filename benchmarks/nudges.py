@@ -40,7 +40,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from benchmarks.common import BOT_COMMAND, CHANNEL, Check, Outcome, bot_environment, launch, wait_healthy
-from bot.ids import MetadataType
+from bot.render.ids import MetadataType
 from flows.catalog import DEFAULT_CATALOG_PATH, Catalog, QuestionKind, load_catalog
 from sandbox import FakeSlack
 from storage import nudges as nudge_repo

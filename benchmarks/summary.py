@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.common import Check, Outcome
-from bot.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message
+from bot.render.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog, load_catalog

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.base.settings import Settings, SettingsError, load_settings
 from flows.catalog import CatalogError
 from storage.schema import SchemaError
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.services import Services
+    from bot.runtime.wiring import Services
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,8 +95,8 @@ def export_document(settings: Settings, reference: str, *, team_id: str | None) 
     """Print one design's document; when the reference matches none or several, say so and fail."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.catalogs import Catalogs
-    from bot.export import load_document
+    from bot.outbound.export import load_document
+    from bot.usecases.catalogs import Catalogs
     from flows.catalog import load_catalog
     from storage import repositories as repo
     from storage.engine import make_engine, read_scope
@@ -135,7 +135,7 @@ def export_document(settings: Settings, reference: str, *, team_id: str | None) 
 def print_manifest(url: str | None, *, socket_mode: bool) -> int:
     import json
 
-    from bot.manifest import PLACEHOLDER_URL, manifest
+    from bot.inbound.manifest import PLACEHOLDER_URL, manifest
 
     if url is not None and not url.startswith("https://"):
         print("mldesign: --url must start with https:// (Slack only sends requests to HTTPS URLs)", file=sys.stderr)
@@ -214,7 +214,7 @@ def _create_app(services: Services) -> App:
     """Build the Bolt app, which checks the token with auth.test; a failure becomes one clear line."""
     from slack_bolt.error import BoltError
 
-    from bot.app import create_app
+    from bot.inbound.app import create_app
 
     try:
         app = create_app(services)
@@ -250,7 +250,7 @@ def run_sandbox(*, port: int | None, state_dir: str | None) -> int:
 
 
 def _configure_logging(settings: Settings) -> None:
-    from bot.logs import configure_logging
+    from bot.runtime.logs import configure_logging
 
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json", secrets=settings.secrets())
 
@@ -258,12 +258,12 @@ def _configure_logging(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """Serve HTTP with uvicorn, in this process or in ``web_concurrency`` worker processes that each build their
     own services (the database coordinates them, as it does separate machines), beside the worker process that
-    does their Slack work (bot.worker)."""
+    does their Slack work (bot.runtime.worker)."""
     import uvicorn
 
-    from bot.server import WORKER_FACTORY, create_web_app, freeze_start_up_heap
-    from bot.services import build_services
-    from bot.worker import ADDRESS_VARIABLE, WorkerProcess
+    from bot.runtime.web import WORKER_FACTORY, create_web_app, freeze_start_up_heap
+    from bot.runtime.wiring import build_services
+    from bot.runtime.worker import ADDRESS_VARIABLE, WorkerProcess
 
     check_serve_settings(settings)
     worker = WorkerProcess()
@@ -296,7 +296,7 @@ def serve(settings: Settings) -> None:
 
 def run_worker_command() -> int:
     """`mldesign worker`: the worker `serve` restarts after a crash (the first one is forked)."""
-    from bot.worker import ADDRESS_VARIABLE, PARENT_VARIABLE, run_worker
+    from bot.runtime.worker import ADDRESS_VARIABLE, PARENT_VARIABLE, run_worker
 
     address, parent = os.environ.get(ADDRESS_VARIABLE), os.environ.get(PARENT_VARIABLE)
     if not address or not parent or not parent.isdigit():
@@ -318,8 +318,8 @@ def check_serve_settings(settings: Settings) -> None:
 def socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.server import start_scheduler
-    from bot.services import build_services
+    from bot.runtime.web import start_scheduler
+    from bot.runtime.wiring import build_services
 
     settings.require("slack_bot_token", "slack_app_token")
     with _database_errors():

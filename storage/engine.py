@@ -118,7 +118,7 @@ WRITE_LOCK_PAUSE_CAP = 0.002
 def _begin_writing(driver: sqlite3.Connection) -> None:
     """BEGIN IMMEDIATE, waiting for another process's writer in short steps. SQLite's own busy handler sleeps 1, 2,
     5, 10 … 100 ms between tries whatever the other writer's progress, and with the worker process writing beside
-    the acknowledgements (bot.worker), a wait of a few hundred microseconds became tens of milliseconds. Once a
+    the acknowledgements (bot.runtime.worker), a wait of a few hundred microseconds became tens of milliseconds. Once a
     transaction holds the write lock, nothing in it waits (WAL): the busy timeout is back for everything else."""
     driver.execute("PRAGMA busy_timeout=0")
     try:

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.catalogs import Catalogs
+from bot.usecases.catalogs import Catalogs
 from flows.catalog import Catalog, load_catalog
 from storage import schema
 from storage.engine import make_engine

@@ -13,7 +13,7 @@ from benchmarks import __main__ as runner
 from benchmarks import summary
 from benchmarks.ack import Requests
 from benchmarks.common import HOOKS_URL, SECRET, Check, Outcome, _percentile, signature_headers
-from bot.requests import accept
+from bot.inbound.gate import accept
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:4100/slack/events
   1 threads and 10 connections

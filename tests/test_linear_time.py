@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from bot.logs import Redactor
-from bot.rendering import blockquote, escape_markdown, markdown_quote, truncate_mrkdwn, unescape_slack
+from bot.render.text import blockquote, escape_markdown, markdown_quote, truncate_mrkdwn, unescape_slack
+from bot.runtime.logs import Redactor
 from flows.assessment import assess
 from flows.catalog import QuestionKind, load_catalog
 from flows.commands import CommandError, parse_command

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.background import KeyedBackground
+from bot.jobs.pool import KeyedBackground
 
 
 def test_jobs_for_one_key_never_overlap_and_a_burst_collapses():

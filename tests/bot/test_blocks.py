@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot import blocks
-from bot.home import HomeEntry
-from bot.rendering import TEMPLATES_DIR, escape_mrkdwn, join_labels, render, truncate_mrkdwn, unescape_slack
-from bot.summary import RevisitEntry
+from bot.outbound.home import HomeEntry
+from bot.render import blocks
+from bot.render.summary import RevisitEntry
+from bot.render.text import TEMPLATES_DIR, escape_mrkdwn, join_labels, render, truncate_mrkdwn, unescape_slack
 from flows.brief import Brief
 from flows.catalog import load_catalog
 from flows.review import AreaReadiness, Finding, Readiness, Severity

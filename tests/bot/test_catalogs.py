@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import workflow
-from bot.catalogs import Catalogs
-from bot.workflow import ThreadReply
+from bot.usecases import walkthrough
+from bot.usecases.catalogs import Catalogs
+from bot.usecases.walkthrough import ThreadReply
 from flows.catalog import CatalogError, parse_catalog
 from storage import repositories as repo
 from storage.engine import session_scope
@@ -33,7 +33,7 @@ V2 = parse_catalog(team_catalog(2, [("goal", "What is the goal?"), ("metric", "H
 
 def start(engine, catalogs: Catalogs, name: str, thread_ts: str) -> int:
     with session_scope(engine) as session:
-        design_id = workflow.start_design(
+        design_id = walkthrough.start_design(
             session=session,
             catalogs=catalogs,
             team_id="T1",
@@ -56,7 +56,7 @@ def test_a_design_keeps_its_catalog_version_after_the_catalog_changes(engine):
     restarted.keep_current()
     new = start(engine, restarted, "Fraud model", "200.000100")
     with session_scope(engine) as session:
-        workflow.record_reply(
+        walkthrough.record_reply(
             session=session,
             catalogs=restarted,
             reply=ThreadReply("T1", "C1", "100.000100", "101.000200", "U2", "Analysts ask for it weekly", "Ev1"),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.base.settings import Settings
 from bot.cli import main
-from bot.settings import Settings
 from sandbox import FakeSlack
 from storage import schema
 

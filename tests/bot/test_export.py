@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.cli import main
-from bot.export import CUT_NOTE, canvas_mention, design_document, filename, fit_canvas
+from bot.outbound.export import CUT_NOTE, canvas_mention, design_document, filename, fit_canvas
 from storage import schema
 from storage.engine import make_engine
 from storage.models import Nudge

@@ -7,7 +7,7 @@ import json
 import pytest
 from slack_sdk.models.views import View
 
-from bot import forms
+from bot.render import forms
 from tests.factories import make_answer, make_design
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from slack_sdk.models.views import View
 
-from bot.home import MAX_DESIGNS, HomeEntry, home_view
+from bot.outbound.home import MAX_DESIGNS, HomeEntry, home_view
 from flows.assessment import assess
 from flows.walkthrough import Progress
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine, func, insert, select
 from starlette.testclient import TestClient
 
-from bot.app import create_app
-from bot.server import INSTALLS_PER_MINUTE, MAX_PENDING_INSTALLS, create_web_app
-from bot.services import Services, build_services
-from bot.settings import Settings
+from bot.base.settings import Settings
+from bot.inbound.app import create_app
+from bot.runtime.web import INSTALLS_PER_MINUTE, MAX_PENDING_INSTALLS, create_web_app
+from bot.runtime.wiring import Services, build_services
 from sandbox import FakeSlack
 from storage.installations import new_key, oauth_states_table
 

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.background import KeyedBackground
-from bot.jobs import (
+from bot.jobs.pool import KeyedBackground
+from bot.jobs.values import (
     JOBS,
     DispatchNudges,
     Export,
@@ -23,9 +23,9 @@ from bot.jobs import (
     TellInThread,
     TidyDeleted,
 )
-from bot.ownership import Deleted
-from bot.slack_clients import SlackClients
-from bot.worker import _take
+from bot.outbound.clients import SlackClients
+from bot.runtime.worker import _take
+from bot.usecases.ownership import Deleted
 from sandbox import FakeSlack
 
 EVERY_KIND = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.logs import JsonFormatter, Redactor, TextFormatter
+from bot.runtime.logs import JsonFormatter, Redactor, TextFormatter
 
 SECRET = "signing-secret-123456"
 
@@ -58,7 +58,7 @@ def test_text_lines_keep_request_fields_on_the_same_line():
 
 
 def test_the_token_encryption_keys_are_masked_like_every_configured_secret():
-    from bot.settings import Settings
+    from bot.base.settings import Settings
     from storage.installations import new_key
 
     old, new = new_key(), new_key()

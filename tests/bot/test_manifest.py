@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from bot.cli import main
-from bot.manifest import BOT_EVENTS, BOT_SCOPES, manifest
+from bot.inbound.manifest import BOT_EVENTS, BOT_SCOPES, manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Slack's documented scope for each Web API method and event the bot relies on.

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.nudge_blocks import MAX_INPUT, nudge_message, stop_confirmation, update_form
-from bot.nudger import MAX_ITEMS_PER_MESSAGE
+from bot.outbound.nudger import MAX_ITEMS_PER_MESSAGE
+from bot.render.nudges import MAX_INPUT, nudge_message, stop_confirmation, update_form
 from flows.catalog import parse_catalog
 from storage.models import Nudge
 from tests import slack_text

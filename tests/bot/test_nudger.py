@@ -9,13 +9,13 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import col, select
 
-from bot import revisits
-from bot.background import KeyedBackground
-from bot.jobs import LocalJobs
-from bot.nudger import Nudger
-from bot.publisher import Publisher
-from bot.revisits import NudgeAction
-from bot.slack_clients import SlackClients
+from bot.jobs.pool import KeyedBackground
+from bot.jobs.values import LocalJobs
+from bot.outbound.clients import SlackClients
+from bot.outbound.nudger import Nudger
+from bot.outbound.publisher import Publisher
+from bot.usecases import revisits
+from bot.usecases.revisits import NudgeAction
 from flows.nudges import NudgeStatus, RemindNow
 from sandbox import FakeSlack
 from storage import nudges as nudge_repo

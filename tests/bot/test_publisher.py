@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import event, update
 from sqlmodel import Session
 
-from bot.background import KeyedBackground
-from bot.clock import SystemClock
-from bot.jobs import LocalJobs
-from bot.manifest import BOT_SCOPES
-from bot.publisher import Publisher
-from bot.slack_clients import SlackClients
+from bot.base.clock import SystemClock
+from bot.inbound.manifest import BOT_SCOPES
+from bot.jobs.pool import KeyedBackground
+from bot.jobs.values import LocalJobs
+from bot.outbound.clients import SlackClients
+from bot.outbound.publisher import Publisher
 from sandbox import FakeSlack
 from storage import repositories as repo
 from storage.engine import make_engine, read_scope, session_scope

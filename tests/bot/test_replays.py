@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.replays import ReplayGuard
+from bot.inbound.replays import ReplayGuard
 
 
 def test_a_signature_is_refused_the_second_time_and_forgotten_once_it_can_no_longer_be_valid():

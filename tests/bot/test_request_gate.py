@@ -18,10 +18,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
-from bot.app import create_app, error_handler
-from bot.server import create_web_app
-from bot.services import Services, build_services
-from bot.settings import Settings
+from bot.base.settings import Settings
+from bot.inbound.app import create_app, error_handler
+from bot.runtime.web import create_web_app
+from bot.runtime.wiring import Services, build_services
 from sandbox import FakeSlack
 from storage.engine import make_engine
 from storage.models import Answer, Design
@@ -127,7 +127,7 @@ def test_a_replayed_export_is_refused_by_another_process_too(server, second_proc
 
 
 def test_a_read_only_request_is_refused_again_by_its_process_but_answered_by_another(server, second_process):
-    """Documented trade-off (bot.replays): help and list store nothing, so only the process that answered them
+    """Documented trade-off (bot.inbound.replays): help and list store nothing, so only the process that answered them
     remembers; another process shows the replayer the same answer the original exchange already showed."""
     client, _, _ = server
     body = command("help")

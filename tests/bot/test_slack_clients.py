@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.slack_clients import SlackClients, is_response_url
+from bot.outbound.clients import SlackClients, is_response_url
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.summary import MAX_BLOCKS, TEXT_BUDGET, SummaryInput, summary_message
+from bot.render.summary import MAX_BLOCKS, TEXT_BUDGET, SummaryInput, summary_message
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog, parse_catalog

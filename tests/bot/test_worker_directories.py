@@ -9,7 +9,7 @@ import socket
 import time
 from pathlib import Path
 
-from bot.worker import (
+from bot.runtime.worker import (
     DIRECTORY_PREFIX,
     LEGACY_IDLE_SECONDS,
     LOCK_NAME,

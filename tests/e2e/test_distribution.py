@@ -12,7 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from bot.manifest import BOT_SCOPES
+from bot.inbound.manifest import BOT_SCOPES
 from sandbox import FakeSlack, SlackDriver
 from sandbox.state import Workspace
 from storage.engine import make_engine

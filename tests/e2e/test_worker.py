@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.worker import DIRECTORY_PREFIX, SETTLING_SECONDS
+from bot.runtime.worker import DIRECTORY_PREFIX, SETTLING_SECONDS
 from tests.e2e.conftest import BotProcess, bot_for
 from tests.e2e.helpers import BOB, poll_until, question_number
 

@@ -1,0 +1,1 @@
+"""What every room may read: settings and the clock."""

@@ -1,0 +1,117 @@
+"""Buttons and selects on a question message: choose an option, skip the question, or go back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from slack_bolt import Ack
+from sqlmodel import Session
+
+from bot.inbound.listeners.payloads import team_id_of
+from bot.render.ids import QuestionBlockRef
+from bot.runtime.wiring import Services
+from bot.usecases import walkthrough
+from bot.usecases.catalogs import Catalogs
+from bot.usecases.errors import InvalidChoice
+from bot.usecases.walkthrough import QuestionAction
+
+
+class QuestionUseCase(Protocol):
+    def __call__(
+        self, *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
+    ) -> int | None: ...
+
+
+def parse_action(body: dict[str, Any], action: dict[str, Any]) -> QuestionAction:
+    try:
+        ref = QuestionBlockRef.parse(action["block_id"])
+    except (KeyError, ValueError) as error:
+        raise InvalidChoice("That button doesn't belong to an mldesign question.") from error
+    user_id = body["user"]["id"]
+    return QuestionAction(
+        team_id=team_id_of(body),
+        user_id=user_id,
+        design_id=ref.design_id,
+        question_id=ref.question_id,
+        interaction_id=f"action:{action.get('action_ts')}:{user_id}:{action['action_id']}",
+        shown_version=ref.version,
+    )
+
+
+def selected_option_ids(action: dict[str, Any]) -> list[str]:
+    if "selected_options" in action:
+        return [option["value"] for option in action["selected_options"]]
+    if "selected_option" in action:
+        return [action["selected_option"]["value"]] if action["selected_option"] else []
+    return [action["value"]] if action.get("value") else []
+
+
+def question_listener(services: Services, use_case: QuestionUseCase) -> Callable[..., None]:
+    def handle_question_action(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        question_action = parse_action(body, action)
+        with services.unit_of_work() as session:
+            design_id = use_case(
+                session=session,
+                catalogs=services.catalogs,
+                action=question_action,
+                selected=selected_option_ids(action),
+                now=services.clock.now(),
+            )
+        ack()
+        if design_id is not None:
+            services.publisher.schedule(question_action.team_id, design_id)
+
+    return handle_question_action
+
+
+def _choose(
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
+) -> int | None:
+    return walkthrough.record_choice(session=session, catalogs=catalogs, action=action, option_ids=selected, now=now)
+
+
+def _skip(
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
+) -> int | None:
+    return walkthrough.skip_question(session=session, catalogs=catalogs, action=action, now=now)
+
+
+def _back(
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
+) -> int | None:
+    return walkthrough.go_back(session=session, catalogs=catalogs, action=action, now=now)
+
+
+def _undo(
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
+) -> int | None:
+    return walkthrough.undo_answer(session=session, catalogs=catalogs, action=action, now=now)
+
+
+def _finish(
+    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
+) -> int | None:
+    return walkthrough.finish_question(session=session, catalogs=catalogs, action=action, now=now)
+
+
+def undo_answer(services: Services) -> Callable[..., None]:
+    """Undo: the reply taken as this question's answer was discussion."""
+    return question_listener(services, _undo)
+
+
+def choose_option(services: Services) -> Callable[..., None]:
+    return question_listener(services, _choose)
+
+
+def skip_question(services: Services) -> Callable[..., None]:
+    return question_listener(services, _skip)
+
+
+def go_back(services: Services) -> Callable[..., None]:
+    return question_listener(services, _back)
+
+
+def finish_question(services: Services) -> Callable[..., None]:
+    return question_listener(services, _finish)

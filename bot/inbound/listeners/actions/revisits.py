@@ -1,0 +1,96 @@
+"""Buttons after deployment: "Mark as deployed" on the summary, and the buttons of a revisit nudge."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack
+
+from bot.inbound.listeners.payloads import id_value, team_id_of
+from bot.render.nudges import stop_confirmation, update_form
+from bot.runtime.wiring import Services
+from bot.usecases import revisits
+from bot.usecases.revisits import NudgeAction
+from flows.nudges import NudgeStatus
+from storage import repositories as repo
+
+
+def parse_nudge_action(body: dict[str, Any], action: dict[str, Any]) -> NudgeAction:
+    user_id = body["user"]["id"]
+    return NudgeAction(
+        team_id=team_id_of(body),
+        user_id=user_id,
+        nudge_id=id_value(action, "revisit"),
+        interaction_id=f"action:{action.get('action_ts')}:{user_id}:{action['action_id']}",
+    )
+
+
+def resolve_nudge(services: Services, outcome: NudgeStatus) -> Callable[..., None]:
+    def handle_nudge(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        nudge_action = parse_nudge_action(body, action)
+        with services.unit_of_work() as session:
+            done = revisits.resolve(
+                session=session,
+                catalogs=services.catalogs,
+                action=nudge_action,
+                outcome=outcome,
+                now=services.clock.now(),
+            )
+        ack()
+        if done is not None:
+            services.publisher.schedule(nudge_action.team_id, done.design_id)
+            services.refresh_nudge_message(nudge_action.team_id, done.design_id, done.message_ts)
+
+    return handle_nudge
+
+
+def open_update_form(services: Services) -> Callable[..., None]:
+    """Open the "Update…" form from the background, within the trigger's three seconds."""
+
+    def handle_update(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        nudge_action = parse_nudge_action(body, action)
+        with services.read_only() as session:
+            nudge, design = revisits.open_nudge(session=session, action=nudge_action)
+            answers = repo.current_answers(session=session, team_id=nudge.team_id, design_id=nudge.design_id)
+            view = update_form(
+                catalog=services.catalogs.of(design), nudge=nudge, design=design, answer=answers.get(nudge.question_id)
+            )
+        ack()
+        services.open_form(nudge_action.team_id, body, view)
+
+    return handle_update
+
+
+def open_stop_confirmation(services: Services) -> Callable[..., None]:
+    """ "Stop these reminders…": a non-owner is told who may; an owner confirms in a dialog."""
+
+    def handle_stop(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        nudge_action = parse_nudge_action(body, action)
+        with services.read_only() as session:
+            design = revisits.check_may_stop(session=session, action=nudge_action)
+        ack()
+        view = stop_confirmation(design=design, nudge_id=nudge_action.nudge_id)
+        services.open_form(nudge_action.team_id, body, view)
+
+    return handle_stop
+
+
+def mark_deployed(services: Services) -> Callable[..., None]:
+    def handle_mark_deployed(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        design_id = id_value(action, "summary")
+        team_id = team_id_of(body)
+        with services.unit_of_work() as session:
+            revisits.deploy_from_summary(
+                session=session,
+                catalogs=services.catalogs,
+                team_id=team_id,
+                design_id=design_id,
+                user_id=body["user"]["id"],
+                now=services.clock.now(),
+            )
+        ack()
+        services.publisher.schedule(team_id, design_id)
+        services.learn_owner_timezone(team_id, design_id)
+
+    return handle_mark_deployed

@@ -1,0 +1,26 @@
+"""Buttons on the pinned summary: export the design document, or open the design's thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack
+
+from bot.inbound.listeners.payloads import id_value, team_id_of
+from bot.outbound.export import ExportRequest
+from bot.runtime.wiring import Services
+
+
+def export_design(services: Services) -> Callable[..., None]:
+    def handle_export(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        design_id = id_value(action, "summary")
+        ack()
+        services.export(ExportRequest(team_id_of(body), design_id, body["user"]["id"], body.get("response_url")))
+
+    return handle_export
+
+
+def open_thread(ack: Ack) -> None:
+    """A link button: Slack opens the URL itself and still tells the app, which only has to acknowledge."""
+    ack()

@@ -1,0 +1,310 @@
+"""`/mldesign <verb> …`: each verb is a small handler that answers in the acknowledgement (ephemerally);
+posts to the channel (a new design, its summary, its document, a nudge) follow it in the background."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack
+
+from bot.outbound.export import ExportRequest
+from bot.render import blocks, forms
+from bot.render.blocks import Message
+from bot.render.text import unescape_slack
+from bot.runtime.wiring import Services
+from bot.usecases import ownership, revisits, walkthrough
+from flows.assessment import assess
+from flows.commands import (
+    Assign,
+    Command,
+    Delete,
+    Deployed,
+    Export,
+    Help,
+    ListDesigns,
+    Owners,
+    Remind,
+    Start,
+    Status,
+    Summary,
+    mentioned_ids,
+    parse_command,
+)
+from flows.nudges import RemindNow, RemindOff, parse_reminder
+from flows.permissions import OwnerAction
+from flows.walkthrough import progress
+from storage import nudges as nudge_repo
+from storage import repositories as repo
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who ran the command where, from Slack's payload."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    response_url: str | None
+
+
+# A handler returns the ephemeral answer (None: a bare acknowledgement) and work to run after the ack.
+Outcome = tuple[Message | None, Callable[[], None] | None]
+
+
+def mldesign_command(services: Services) -> Callable[..., None]:
+    def handle_mldesign(ack: Ack, command: dict[str, Any]) -> None:
+        invocation = Invocation(
+            command["team_id"], command["channel_id"], command["user_id"], command.get("response_url")
+        )
+        raw = command.get("text", "")
+        parsed = parse_command(unescape_slack(raw), mentioned=mentioned_ids(raw))
+        reply, after = HANDLERS[type(parsed)](services, invocation, parsed)
+        if reply is None:
+            ack()
+        else:
+            ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        if after is not None:
+            after()
+
+    return handle_mldesign
+
+
+def _help(services: Services, who: Invocation, command: Command) -> Outcome:
+    return blocks.notice("help.j2"), None
+
+
+# The most recently changed designs a list shows: what fits one section of a message, a glance not an index.
+LIST_LIMIT = 10
+
+
+def _list(services: Services, who: Invocation, command: Command) -> Outcome:
+    with services.read_only() as session:
+        designs = repo.list_designs(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, limit=LIST_LIMIT + 1
+        )
+        shown = designs[:LIST_LIMIT]
+        hidden = 0
+        if len(designs) > LIST_LIMIT:
+            hidden = repo.count_designs(session=session, team_id=who.team_id, channel_id=who.channel_id) - LIST_LIMIT
+        ids = [design.id for design in shown]
+        statuses = repo.answer_statuses_of(session=session, team_id=who.team_id, design_ids=ids)
+        next_due = nudge_repo.next_due_of(session=session, team_id=who.team_id, design_ids=ids)
+    items = [
+        {
+            "name": design.name,
+            "permalink": design.permalink,
+            "complete": design.current_question_id is None,
+            "progress": progress(services.catalogs.of(design), statuses[design.id]),
+            "deployed_at": design.deployed_at,
+            "reminders": design.reminders_enabled,
+            "next_nudge": next_due.get(design.id),
+        }
+        for design in shown
+    ]
+    return blocks.notice("list.j2", designs=items, hidden=hidden), None
+
+
+def _status(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Status)
+    with services.read_only() as session:
+        design = walkthrough.find_design(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+        )
+        assert design.id is not None
+        answers = repo.current_answers(session=session, team_id=who.team_id, design_id=design.id)
+    current = design.current_question_id
+    catalog = services.catalogs.of(design)
+    assessment = assess(catalog, answers)
+    reply = blocks.notice(
+        "status.j2",
+        name=design.name,
+        permalink=design.permalink,
+        started_by=design.started_by,
+        progress=progress(catalog, repo.answer_statuses(answers)),
+        readiness=assessment.readiness,
+        findings=assessment.findings,
+        current_prompt=catalog.question(current).prompt if current in catalog else None,
+        extra=[forms.question_menu_block(design_id=design.id, catalog=catalog, statuses=repo.answer_statuses(answers))],
+    )
+    return reply, None
+
+
+def _start(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Start)
+    with services.unit_of_work() as session:
+        design_id = walkthrough.start_design(
+            session=session,
+            catalogs=services.catalogs,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            user_id=who.user_id,
+            name=command.name,
+            response_url=who.response_url,
+            now=services.clock.now(),
+        )
+    return None, lambda: services.publisher.schedule(who.team_id, design_id)
+
+
+def _summary(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Summary)
+    with services.unit_of_work() as session:
+        design = walkthrough.request_summary(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name, now=_now(services)
+        )
+        design_id, name, posted = _id(design.id), design.name, design.summary_ts is not None
+    reply = blocks.notice("summary_requested.j2", name=name, posted=posted)
+    return reply, lambda: services.publisher.schedule(who.team_id, design_id)
+
+
+def _export(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Export)
+    with services.read_only() as session:
+        design = walkthrough.find_design(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+        )
+        request = ExportRequest(who.team_id, _id(design.id), who.user_id, who.response_url)
+        name = design.name
+    return blocks.notice("export_requested.j2", name=name), lambda: services.export(request)
+
+
+def _deployed(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Deployed)
+    with services.unit_of_work() as session:
+        design = revisits.mark_deployed(
+            session=session,
+            catalogs=services.catalogs,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            user_id=who.user_id,
+            name=command.name,
+            on=command.on,
+            now=_now(services),
+        )
+        design_id = _id(design.id)
+        reply = blocks.notice(
+            "deployed.j2",
+            name=design.name,
+            deployed_at=design.deployed_at,
+            owner=design.started_by,
+            revisits=len(nudge_repo.open_nudges(session=session, team_id=who.team_id, design_id=design_id)),
+            next_nudge=nudge_repo.next_due_at(session=session, team_id=who.team_id, design_id=design_id),
+        )
+
+    def after() -> None:
+        services.publisher.schedule(who.team_id, design_id)
+        services.learn_owner_timezone(who.team_id, design_id)
+
+    return reply, after
+
+
+def _remind(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Remind)
+    setting = parse_reminder(command.setting)
+    with services.unit_of_work() as session:
+        design = revisits.set_reminders(
+            session=session,
+            catalogs=services.catalogs,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            user_id=who.user_id,
+            name=command.name,
+            setting=setting,
+            now=_now(services),
+        )
+        design_id = _id(design.id)
+        reply = blocks.notice(
+            "remind.j2",
+            name=design.name,
+            off=isinstance(setting, RemindOff),
+            now=isinstance(setting, RemindNow),
+            every=design.remind_every_days,
+            next_nudge=nudge_repo.next_due_at(session=session, team_id=who.team_id, design_id=design_id),
+        )
+
+    def after() -> None:
+        services.publisher.schedule(who.team_id, design_id)
+        if isinstance(setting, RemindNow):
+            services.dispatch_soon()
+
+    return reply, after
+
+
+def _owners(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Owners)
+    if command.change is None:
+        with services.read_only() as session:
+            design = walkthrough.find_design(
+                session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+            )
+            people = ownership.owners(session, design)
+        return blocks.notice("owners.j2", name=design.name, owners=people, changed=None), None
+    with services.unit_of_work() as session:
+        design, people = ownership.change_owners(
+            session=session,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            name=command.name,
+            user_id=who.user_id,
+            change=command.change,
+            people=command.user_ids,
+            now=_now(services),
+        )
+    return blocks.notice("owners.j2", name=design.name, owners=people, changed=command.change), None
+
+
+def _assign(services: Services, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Assign)
+    with services.unit_of_work() as session:
+        done = ownership.assign(
+            session=session,
+            catalogs=services.catalogs,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            name=command.name,
+            user_id=who.user_id,
+            target=command.target,
+            assignee=command.user_id,
+            now=_now(services),
+        )
+    reply = blocks.notice("assigned.j2", name=done.design.name, target=done.target.title, assignee=done.user_id)
+    design_id = _id(done.design.id)
+    return reply, lambda: services.publisher.schedule(who.team_id, design_id)
+
+
+def _delete(services: Services, who: Invocation, command: Command) -> Outcome:
+    """Ask first: the confirmation's buttons do the deleting (an owner's call, checked again then)."""
+    assert isinstance(command, Delete)
+    with services.read_only() as session:
+        design = walkthrough.find_design(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+        )
+        ownership.require(session, design, who.user_id, OwnerAction.DELETE)
+        answers = len(repo.all_answers(session=session, team_id=who.team_id, design_id=_id(design.id)))
+    return blocks.delete_confirmation(design, answers), None
+
+
+HANDLERS: dict[type, Callable[[Services, Invocation, Any], Outcome]] = {
+    Help: _help,
+    ListDesigns: _list,
+    Status: _status,
+    Start: _start,
+    Summary: _summary,
+    Export: _export,
+    Deployed: _deployed,
+    Remind: _remind,
+    Owners: _owners,
+    Delete: _delete,
+    Assign: _assign,
+}
+
+
+def _now(services: Services) -> datetime:
+    return services.clock.now()
+
+
+def _id(design_id: int | None) -> int:
+    assert design_id is not None, "a stored design has an id"
+    return design_id

@@ -1,0 +1,17 @@
+"""The App Home tab opened: publish the person's designs (in the background, after the acknowledgement)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.inbound.listeners.payloads import team_id_of
+from bot.runtime.wiring import Services
+
+
+def app_home_opened(services: Services) -> Callable[..., None]:
+    def handle_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home":
+            services.publish_home(team_id_of(body), event["user"])
+
+    return handle_home_opened

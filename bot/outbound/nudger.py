@@ -1,0 +1,548 @@
+"""The nudge dispatcher: sends the revisits that fell due, reminds once, then marks them unanswered.
+
+APScheduler only wakes it up (every ``MLDESIGN_DISPATCH_SECONDS``, in memory, one per process); the
+database says what is due. Each wake-up claims due rows under a lease with a token of its own
+(``storage.nudges.claim_due``), so no two dispatches, in one process or several, take the same row,
+and a dispatch that dies leaves rows that fall due again when the lease ends. Every write, and every
+post, first checks that the dispatch still holds its rows: one whose lease was taken over stands
+aside. A row whose send may have started is looked for in the thread by the nudge ids its message
+carries in metadata, so recovering it never posts twice. All rows due for one design go out as one
+message, so a bot back from downtime sends one nudge per design, not a burst.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
+
+from bot.base.clock import Clock
+from bot.outbound.clients import NotInstalled, SlackClients
+from bot.outbound.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher, is_transient, posted_around
+from bot.render.blocks import Message
+from bot.render.ids import MetadataType
+from bot.render.nudges import Confirmation, nudge_message, reminder_message, stall_message
+from bot.usecases import revisits
+from bot.usecases.catalogs import Catalogs
+from flows.assignments import STALL_WORKING_DAYS, assignee_of, stalled
+from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, in_working_hours, send_window
+from flows.nudges import zone as owner_zone
+from storage import assignments as assignment_repo
+from storage import nudges as nudge_repo
+from storage import repositories as repo
+from storage.engine import read_scope, session_scope, statement_scope
+from storage.models import Design, Nudge, stored_id
+from storage.nudges import DesignKey
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+BACKOFF_START = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=1)
+DESIGNS_AT_ONCE = 4  # designs nudged concurrently by one dispatcher; each takes a database connection
+READ_AHEAD = 2 * DESIGNS_AT_ONCE  # designs whose messages' answers are read together
+MAX_ITEMS_PER_MESSAGE = 15  # three blocks each, plus the intro and "Stop": within Slack's 50
+STALL_AT_LEAST = timedelta(days=STALL_WORKING_DAYS)  # working days are at least as many calendar days
+STALLED_AT_ONCE = 50  # stalled designs looked at per tick; the oldest first, the rest on the next ticks
+# Slack can't say who the owner is (deleted, or no users:read): their timezone stays unknown, UTC is used.
+UNKNOWABLE_USER = frozenset({"user_not_found", "user_not_visible", "missing_scope", "not_allowed_token_type"})
+
+
+class _Deferred(Exception):
+    """Slack can't tell now; leave the rows leased, so they fall due again when the lease ends."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The rows one dispatch holds for one design, and the token that proves it holds them."""
+
+    claim: str
+    design: Design
+    nudges: list[Nudge]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a nudge message shows beside its questions: their current answers and last confirmations."""
+
+    answers: dict[str, nudge_repo.ShownAnswer]
+    confirmations: dict[str, Confirmation]
+
+
+class _ReadAhead:
+    """What the messages of a batch's designs show, read for a few designs at a time (one pair of queries instead of
+    one per design) just before the first of them posts, so what a nudge shows is at most seconds old."""
+
+    def __init__(self, read: Callable[[list[DesignKey]], dict[DesignKey, Shown]], order: list[DesignKey]) -> None:
+        self._read = read
+        self._order = order
+        self._position = {key: index for index, key in enumerate(order)}
+        self._ready: dict[DesignKey, Shown] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: DesignKey) -> Shown:
+        with self._lock:
+            if key not in self._ready:
+                start = self._position[key]
+                self._ready |= self._read([k for k in self._order[start : start + READ_AHEAD] if k not in self._ready])
+            return self._ready.pop(key)
+
+
+class Nudger:
+    def __init__(
+        self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs, clock: Clock, publisher: Publisher
+    ) -> None:
+        self._engine = engine
+        self._clients = clients
+        self._catalogs = catalogs
+        self._clock = clock
+        self._publisher = publisher
+
+    def _slack(self, design: Design) -> WebClient:
+        return self._clients.for_team(design.team_id)
+
+    def dispatch(self) -> int:
+        """Act on every nudge due now, a batch at a time until none is left; returns how many rows were claimed.
+        Safe to run in many processes. Draining matters after down time or a busy Monday morning: one batch per
+        tick would take 25 minutes for 10,000 due nudges."""
+        total = 0
+        while True:
+            claimed = self._dispatch_batch()
+            total += claimed
+            if not claimed:  # a claim takes whole designs: fewer rows than a batch does not mean none are left
+                break
+        self.nudge_stalled()
+        return total
+
+    # --- walkthroughs that stalled -------------------------------------------------------------------------
+
+    def nudge_stalled(self) -> int:
+        """Nudge each walkthrough with no answer for 3 working days, once per question asked and never more than
+        weekly: in its thread, mentioning whoever the question waits on (its assignee, else the owner), in that
+        owner's working hours. Returns how many were sent. The claim is taken before posting, so two dispatches
+        never both send; a post Slack refuses gives the claim back for a later tick."""
+        now = self._clock.now()
+        with read_scope(self._engine) as session:
+            candidates = list(
+                assignment_repo.waiting_since(session=session, before=now - STALL_AT_LEAST, limit=STALLED_AT_ONCE)
+            )
+            assigned = assignment_repo.of_designs_by_key(session=session, designs=candidates)
+        sent = 0
+        for design in candidates:
+            try:
+                zone = owner_zone(self._owner_tz(design))
+            except _Deferred:
+                continue
+            due = stalled(
+                last_change=design.updated_at,
+                now=now,
+                zone=zone,
+                last_nudged=design.stall_nudged_at,
+                nudged_this_question=design.stall_nudged_step == design.step,
+            )
+            if not due or not in_working_hours(now, zone):
+                continue
+            sent += self._send_stall_nudge(design, assigned.get(stored_id(design), {}), now)
+        return sent
+
+    def _send_stall_nudge(self, design: Design, assigned: dict[str, str], now: datetime) -> int:
+        with session_scope(self._engine) as session:
+            if not assignment_repo.claim_stall_nudge(
+                session=session, team_id=design.team_id, design_id=stored_id(design), step=design.step, now=now
+            ):
+                return 0
+        catalog = self._catalogs.of(design)
+        question_id = design.current_question_id
+        if question_id is None or question_id not in catalog:
+            return 0  # claimed all the same: nothing to ask about, and the next tick needn't look again
+        waiting_on = assignee_of(catalog, question_id, assigned) or design.started_by
+        message = stall_message(design=design, catalog=catalog, question_id=question_id, waiting_on=waiting_on)
+        try:
+            self._slack(design).chat_postMessage(
+                channel=design.channel_id, thread_ts=design.parent_ts, text=message.text, blocks=message.blocks
+            )
+        except (SlackApiError, SlackClientError, OSError, NotInstalled) as error:
+            logger.warning("could not nudge the stalled design %s: %s", design.id, _describe(error))
+            if is_transient(error):  # Slack may take it later; a refusal for good (a channel gone) stays settled
+                with session_scope(self._engine) as session:
+                    assignment_repo.release_stall_nudge(
+                        session=session, team_id=design.team_id, design_id=stored_id(design), step=design.step
+                    )
+            return 0
+        return 1
+
+    def _dispatch_batch(self) -> int:
+        now = self._clock.now()
+        claim = uuid.uuid4().hex
+        with session_scope(self._engine) as session:
+            claimed = nudge_repo.claim_due(
+                session=session, now=now, lease_until=now + LEASE, claim=claim, limit=nudge_repo.CLAIM_BATCH
+            )
+            by_design: dict[DesignKey, list[Nudge]] = defaultdict(list)
+            for nudge in claimed:
+                by_design[(nudge.team_id, nudge.design_id)].append(nudge)
+            # One query for the whole batch's designs; a design deleted meanwhile took its rows with it.
+            designs = repo.designs_by_id(session=session, keys=list(by_design))
+
+        order = list(designs)
+        read_ahead = _ReadAhead(
+            lambda keys: self._read_shown([designs[key] for key in keys], [n for key in keys for n in by_design[key]]),
+            order,
+        )
+
+        def dispatch_one(key: DesignKey) -> None:
+            try:
+                self._dispatch_design(claim, designs[key], by_design[key], now, read_ahead.take(key))
+            except _Deferred:
+                return
+            except Exception:
+                # The lease runs out and the rows fall due again; one design's trouble doesn't stop the rest.
+                logger.exception("dispatching nudges of design %s failed", key[1])
+
+        # Designs are independent (each holds its own rows' leases): while one waits on Slack, others post.
+        with ThreadPoolExecutor(max_workers=DESIGNS_AT_ONCE, thread_name_prefix="mldesign-nudge") as pool:
+            list(pool.map(dispatch_one, order))
+        return len(claimed)
+
+    def learn_owner_timezone(self, team_id: str, design_id: int) -> None:
+        """Right after deployment: ask Slack for the owner's timezone and re-time the first revisits to it."""
+        with read_scope(self._engine) as session:
+            design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
+        if design is None or design.owner_tz:
+            return
+        try:
+            tz = self._owner_tz(design)
+        except _Deferred:
+            return  # the dispatcher asks again before sending
+        if tz:
+            with session_scope(self._engine) as session:
+                revisits.retime(
+                    session=session,
+                    catalogs=self._catalogs,
+                    team_id=team_id,
+                    design_id=design_id,
+                    now=self._clock.now(),
+                )
+            self._publisher.schedule(team_id, design_id)
+
+    def refresh_message(self, team_id: str, design_id: int, message_ts: str) -> None:
+        """Show outcomes on a nudge message after someone acted on it."""
+        with read_scope(self._engine) as session:
+            design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
+            nudges = nudge_repo.nudges_in_message(
+                session=session, team_id=team_id, design_id=design_id, message_ts=message_ts
+            )
+        if design is None or not nudges:
+            return
+        message = self._render(design, nudges)
+        try:
+            self._slack(design).chat_update(
+                channel=design.channel_id, ts=message_ts, text=message.text, blocks=message.blocks
+            )
+        except (SlackApiError, SlackClientError, OSError) as error:
+            logger.warning("could not update nudge message %s: %s", message_ts, _describe(error))
+
+    # --- one design's due rows ---------------------------------------------------------------------------
+
+    def _dispatch_design(
+        self, claim: str, design: Design, nudges: list[Nudge], now: datetime, shown: Shown | None = None
+    ) -> None:
+        """Act on one design's claimed rows; ``shown`` is what its message shows, when read ahead with others'."""
+        if not design.reminders_enabled:
+            self._conclude(Batch(claim, design, nudges), NudgeStatus.STOPPED, now)
+            return
+        zone = owner_zone(self._owner_tz(design))
+        phases = {
+            status: Batch(claim, design, [n for n in nudges if n.status == status])
+            for status in (NudgeStatus.SCHEDULED, NudgeStatus.SENT, NudgeStatus.REMINDED)
+        }
+        to_send, to_remind, to_give_up = phases.values()
+        if to_send.nudges:
+            if all(n.any_hour for n in to_send.nudges) or in_working_hours(now, zone):
+                self._send(to_send, now, zone, shown)
+            else:
+                self._hold(to_send, due_at=send_window(now, zone), claim=None)
+        if to_remind.nudges:
+            if in_working_hours(now, zone):
+                self._remind(to_remind, now)
+            else:
+                self._hold(to_remind, due_at=send_window(now, zone), claim=None)
+        if to_give_up.nudges:
+            self._conclude(to_give_up, NudgeStatus.UNANSWERED, now)
+
+    def _send(self, batch: Batch, now: datetime, zone: tzinfo, shown: Shown | None) -> None:
+        already = self._find_sent(batch, MetadataType.NUDGE, now)
+        if already is None:
+            return
+        for ts in set(already.values()):
+            found = [n for n in batch.nudges if already.get(n.id) == ts]
+            self._mark_sent(Batch(batch.claim, batch.design, found), ts, now, zone)
+        # Extend the lease and re-check it just before posting: rows taken over meanwhile are not posted.
+        pending = Batch(batch.claim, batch.design, [n for n in batch.nudges if n.id not in already])
+        held = self._hold(pending, send_started_at=now, due_at=now + LEASE)
+        # One message per design; a catalog with very many revisit questions needs a few (50 blocks each).
+        for start in range(0, len(held.nudges), MAX_ITEMS_PER_MESSAGE):
+            part = Batch(held.claim, held.design, held.nudges[start : start + MAX_ITEMS_PER_MESSAGE])
+            ts = self._post(part, self._render(part.design, part.nudges, shown), MetadataType.NUDGE, now)
+            if ts is None:
+                return
+            self._mark_sent(part, ts, now, zone)
+            logger.info("nudged design %s about %s", part.design.id, ", ".join(n.question_id for n in part.nudges))
+
+    def _remind(self, batch: Batch, now: datetime) -> None:
+        already = self._find_sent(batch, MetadataType.NUDGE_REMINDER, now)
+        if already is None:
+            return
+        give_up_at = now + GIVE_UP_AFTER
+        pending = Batch(batch.claim, batch.design, [n for n in batch.nudges if n.id not in already])
+        held = self._hold(pending, send_started_at=now, due_at=now + LEASE)
+        if held.nudges:
+            message = reminder_message(
+                design=held.design, catalog=self._catalogs.of(held.design), nudges=held.nudges, give_up_at=give_up_at
+            )
+            if self._post(held, message, MetadataType.NUDGE_REMINDER, now) is None:
+                return
+        self._hold(
+            batch,
+            status=NudgeStatus.REMINDED,
+            reminded_at=now,
+            due_at=give_up_at,
+            claim=None,
+            attempts=0,
+            send_started_at=None,
+        )
+
+    def _conclude(self, batch: Batch, outcome: NudgeStatus, now: datetime, failure: str | None = None) -> None:
+        """Close the rows this dispatch still holds with ``outcome`` and, in the same transaction, schedule each
+        question's next revisit (none when reminders are off or one is already open)."""
+        closed: list[Nudge] = []
+        with session_scope(self._engine) as session:
+            design = repo.get_design(
+                session=session, team_id=batch.design.team_id, design_id=stored_id(batch.design), for_update=True
+            )
+            if design is None:
+                return
+            for nudge in batch.nudges:
+                row = nudge_repo.lock_held(session=session, nudge_id=_nudge_id(nudge), claim=batch.claim)
+                if row is None or not NudgeStatus(row.status).is_open:
+                    continue
+                row.status, row.resolved_at, row.due_at, row.claim = outcome, now, None, None
+                row.failure = failure
+                session.add(row)
+                session.flush()
+                if outcome is not NudgeStatus.STOPPED:
+                    revisits.schedule_next(
+                        session=session,
+                        catalog=self._catalogs.of(design),
+                        design=design,
+                        question_id=row.question_id,
+                        now=now,
+                    )
+                closed.append(row)
+            if closed:
+                repo.mark_changed(session=session, design=design, now=now)
+        for ts in {row.message_ts for row in closed if row.message_ts}:
+            assert ts is not None
+            self.refresh_message(batch.design.team_id, stored_id(batch.design), ts)
+        if closed:
+            self._publisher.schedule(batch.design.team_id, stored_id(batch.design))
+
+    # --- Slack ---------------------------------------------------------------------------------------
+
+    def _post(self, batch: Batch, message: Message, kind: MetadataType, now: datetime) -> str | None:
+        """Post in the design's thread; on failure, retry later with backoff or record why it can't be sent."""
+        design = batch.design
+        try:
+            response = self._slack(design).chat_postMessage(
+                channel=design.channel_id,
+                thread_ts=design.parent_ts,
+                text=message.text,
+                blocks=message.blocks,
+                metadata={"event_type": str(kind), "event_payload": {"nudge_ids": [n.id for n in batch.nudges]}},
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            return str(response["ts"])
+        except (SlackApiError, SlackClientError, OSError) as error:
+            self._failed(batch, error, now)
+            return None
+
+    def _failed(self, batch: Batch, error: Exception, now: datetime) -> None:
+        """A permanent error closes the rows as failed, with the reason; anything else is retried with backoff.
+        Rate limits and credentials a person must fix don't use up the attempts."""
+        code = error.response.get("error") if isinstance(error, SlackApiError) else None
+        status = error.response.status_code if isinstance(error, SlackApiError) else None
+        waiting_on_slack = code == "ratelimited" or status == 429 or code in AUTH_ERRORS
+        transient = (
+            not isinstance(error, SlackApiError | NotInstalled) or (status or 0) >= 500 or code in TRANSIENT_ERRORS
+        )
+        reason = _describe(error)
+        attempts = max(n.attempts for n in batch.nudges) + (0 if waiting_on_slack else 1)
+        if code in CHANNEL_ERRORS or not (transient or waiting_on_slack) or attempts >= MAX_ATTEMPTS:
+            why = f"gave up after {attempts} attempts: {reason}" if attempts >= MAX_ATTEMPTS else reason
+            logger.warning("nudges %s of design %s failed: %s", [n.id for n in batch.nudges], batch.design.id, why)
+            self._conclude(batch, NudgeStatus.FAILED, now, failure=why[:200])
+            return
+        wait = min(BACKOFF_START * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+        retry_after = _retry_after(error)
+        if retry_after is not None:
+            wait = max(wait, timedelta(seconds=retry_after))
+        logger.info("nudges %s deferred %ss: %s", [n.id for n in batch.nudges], int(wait.total_seconds()), reason)
+        self._hold(batch, due_at=now + wait, claim=None, attempts=attempts)
+
+    def _find_sent(self, batch: Batch, kind: MetadataType, now: datetime) -> dict[int | None, str] | None:
+        """For rows whose send may have started before a crash: the message that carries their ids.
+        None when Slack couldn't say (the rows are then failed or retried like a failed post)."""
+        design = batch.design
+        if not any(n.send_started_at for n in batch.nudges) or design.parent_ts is None:
+            return {}
+        wanted = {n.id for n in batch.nudges}
+        started = [n.send_started_at for n in batch.nudges if n.send_started_at]
+        may_have_gone = {n.id for n in batch.nudges if n.send_started_at}
+        found: dict[int | None, str] = {}
+        try:
+            thread = posted_around(
+                self._slack(design),
+                design.channel_id,
+                thread_ts=design.parent_ts,
+                since=min(started),
+                until=max(started),
+            )
+            for message in thread:
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") != kind:
+                    continue
+                for nudge_id in (metadata.get("event_payload") or {}).get("nudge_ids", []):
+                    if nudge_id in wanted:
+                        found[nudge_id] = str(message["ts"])
+                if may_have_gone <= found.keys():
+                    break  # every row whose send had started is accounted for: no further page is read
+        except (SlackApiError, SlackClientError, OSError) as error:
+            logger.warning("could not check for nudges already sent in design %s: %s", design.id, _describe(error))
+            self._failed(batch, error, now)
+            return None
+        return found
+
+    def _owner_tz(self, design: Design) -> str | None:
+        """The owner's timezone, asked of Slack once and remembered. When Slack can't answer for now, the
+        rows wait (never sent at a guessed hour); when it never can (user gone), UTC."""
+        if design.owner_tz:
+            return design.owner_tz
+        try:
+            tz = self._slack(design).users_info(user=design.started_by)["user"].get("tz")
+        except NotInstalled:
+            return None  # nothing will be posted there either; the send records why
+        except SlackApiError as error:
+            if error.response.get("error") in UNKNOWABLE_USER:
+                return None
+            logger.info("no timezone for %s yet: %s", design.started_by, _describe(error))
+            raise _Deferred from error
+        except (SlackClientError, OSError) as error:
+            logger.info("no timezone for %s yet: %s", design.started_by, _describe(error))
+            raise _Deferred from error
+        if tz:
+            with session_scope(self._engine) as session:
+                stored = repo.get_design(session=session, team_id=design.team_id, design_id=stored_id(design))
+                if stored is not None:
+                    stored.owner_tz = tz
+                    session.add(stored)
+            design.owner_tz = tz
+        return tz
+
+    def _render(self, design: Design, nudges: Sequence[Nudge], shown: Shown | None = None) -> Message:
+        if shown is None:
+            shown = self._read_shown([design], nudges)[(design.team_id, stored_id(design))]
+        return nudge_message(
+            design=design,
+            catalog=self._catalogs.of(design),
+            nudges=nudges,
+            answers=shown.answers,
+            confirmations=shown.confirmations,
+        )
+
+    def _read_shown(self, designs: Sequence[Design], nudges: Sequence[Nudge]) -> dict[DesignKey, Shown]:
+        """What the designs' messages show beside these rows' questions: two queries, however many designs."""
+        keys = [(design.team_id, stored_id(design)) for design in designs]
+        questions = sorted({nudge.question_id for nudge in nudges})
+        with read_scope(self._engine) as session:
+            answers = nudge_repo.answers_shown(session=session, designs=keys, question_ids=questions)
+            confirmed = nudge_repo.last_confirmations(session=session, designs=keys, question_ids=questions)
+        return {
+            key: Shown(
+                answers=answers.get(key, {}),
+                confirmations={
+                    question_id: Confirmation(at=at, by=by) for question_id, (at, by) in confirmed.get(key, {}).items()
+                },
+            )
+            for key in keys
+        }
+
+    # --- rows --------------------------------------------------------------------------------------
+
+    def _mark_sent(self, batch: Batch, ts: str, now: datetime, zone: tzinfo) -> None:
+        """Record the message on every row it carries. A row someone already acted on (a click can beat
+        this write) keeps its outcome, and the message is re-rendered to show it."""
+        with statement_scope(self._engine) as session:  # one UPDATE
+            acted_on = nudge_repo.record_sent(
+                session=session,
+                nudge_ids=[_nudge_id(nudge) for nudge in batch.nudges],
+                claim=batch.claim,
+                message_ts=ts,
+                sent_at=now,
+                remind_at=send_window(now + REMIND_AFTER, zone),
+            )
+        if acted_on:
+            self.refresh_message(batch.design.team_id, stored_id(batch.design), ts)
+
+    def _hold(self, batch: Batch, **values: Any) -> Batch:
+        """Write to the rows this dispatch still holds, and return them; rows whose lease another dispatch
+        took over (or that someone closed meanwhile) are left alone."""
+        with statement_scope(self._engine) as session:  # one UPDATE
+            held = set(
+                nudge_repo.update_held(
+                    session=session,
+                    nudge_ids=[_nudge_id(nudge) for nudge in batch.nudges],
+                    held_by=batch.claim,
+                    values=values,
+                )
+            )
+        kept = [nudge for nudge in batch.nudges if nudge.id in held]
+        for nudge in kept:
+            for name, value in values.items():
+                setattr(nudge, name, value)
+        return Batch(batch.claim, batch.design, kept)
+
+
+def _retry_after(error: Exception) -> int | None:
+    if not isinstance(error, SlackApiError):
+        return None
+    headers = error.response.headers or {}
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or f"HTTP {error.response.status_code}")
+    return type(error).__name__
+
+
+def _nudge_id(nudge: Nudge) -> int:
+    assert nudge.id is not None
+    return nudge.id

@@ -1,0 +1,1 @@
+"""Text and Block Kit: Jinja templates, message and form builders, and the ids Slack sends back."""

@@ -1,0 +1,1 @@
+"""How the processes start and run: the web server, the worker, the scheduler, wiring, logs."""

@@ -1,0 +1,1 @@
+"""What a request means for the database: the walkthrough, ownership, revisits, catalogs."""
