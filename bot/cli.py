@@ -18,7 +18,7 @@ from storage.schema import SchemaError
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.runtime.wiring import Services
+    from bot.runtime.wiring import Process
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,24 +210,26 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def _create_app(services: Services) -> App:
+def _create_app(process: Process) -> App:
     """Build the Bolt app, which checks the token with auth.test; a failure becomes one clear line."""
     from slack_bolt.error import BoltError
 
-    from bot.inbound.app import create_app
+    from bot.usecases import workspaces
 
     try:
-        app = create_app(services)
-        if not services.settings.distributed:  # a new token for a workspace that had uninstalled: it is back
-            services.workspace_returned(str(services.clients.shared.auth_test()["team_id"]))
+        app = process.bolt_app()
+        if not process.settings.distributed:  # a new token for a workspace that had uninstalled: it is back
+            team_id = str(process.clients.shared.auth_test()["team_id"])
+            with process.recording.db.unit_of_work() as session:
+                workspaces.returned(session=session, team_id=team_id)
         return app
     except BoltError as error:
         code = getattr(error.__context__, "response", {}).get("error", "auth.test failed")
-        services.close()
+        process.close()
         raise SettingsError(f"SLACK_BOT_TOKEN was refused by Slack ({code}).") from None
     except OSError as error:
-        services.close()
-        api_url = services.settings.slack_api_url
+        process.close()
+        api_url = process.settings.slack_api_url
         raise SettingsError(f"cannot reach Slack at SLACK_API_URL {api_url} ({type(error).__name__}).") from None
 
 
@@ -257,13 +259,14 @@ def _configure_logging(settings: Settings) -> None:
 
 def serve(settings: Settings) -> None:
     """Serve HTTP with uvicorn, in this process or in ``web_concurrency`` worker processes that each build their
-    own services (the database coordinates them, as it does separate machines), beside the worker process that
+    own process (the database coordinates them, as it does separate machines), beside the worker process that
     does their Slack work (bot.runtime.worker)."""
     import uvicorn
 
-    from bot.runtime.web import WORKER_FACTORY, create_web_app, freeze_start_up_heap
-    from bot.runtime.wiring import build_services
-    from bot.runtime.worker import ADDRESS_VARIABLE, WorkerProcess
+    from bot.jobs.link import ADDRESS_VARIABLE
+    from bot.runtime.web import freeze_start_up_heap
+    from bot.runtime.wiring import WORKER_FACTORY, build_process, web_app
+    from bot.runtime.worker import WorkerProcess
 
     check_serve_settings(settings)
     worker = WorkerProcess()
@@ -272,8 +275,8 @@ def serve(settings: Settings) -> None:
     worker.start()  # forked now, before this process starts any thread
     try:
         with _database_errors():
-            services = build_services(settings, worker_address=worker.address)
-        bolt_app = _create_app(services)  # checks the token (auth.test) once, before any web process starts
+            process = build_process(settings, worker_address=worker.address)
+        bolt_app = _create_app(process)  # checks the token (auth.test) once, before any web process starts
         if not worker.wait_ready():
             print("mldesign: the worker did not start; this process does its Slack work meanwhile", file=sys.stderr)
         where = f"http://{settings.host}:{settings.port}/slack/events"
@@ -281,11 +284,11 @@ def serve(settings: Settings) -> None:
         # log_config=None: uvicorn's own lines go through our handler too (JSON, secrets masked).
         common = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False}
         if settings.web_concurrency == 1:
-            web_app = create_web_app(bolt_app, services, scheduler=False, after_shutdown=worker.stop)
+            served = web_app(process, bolt_app, after_shutdown=worker.stop)
             freeze_start_up_heap()
-            uvicorn.run(web_app, **common)
+            uvicorn.run(served, **common)
             return
-        services.close()
+        process.close()
         os.environ["WEB_CONCURRENCY"] = str(settings.web_concurrency)  # the processes read the same settings
         os.environ["MLDESIGN_THREADS"] = str(settings.mldesign_threads)
         os.environ[ADDRESS_VARIABLE] = worker.address
@@ -296,7 +299,8 @@ def serve(settings: Settings) -> None:
 
 def run_worker_command() -> int:
     """`mldesign worker`: the worker `serve` restarts after a crash (the first one is forked)."""
-    from bot.runtime.worker import ADDRESS_VARIABLE, PARENT_VARIABLE, run_worker
+    from bot.jobs.link import ADDRESS_VARIABLE
+    from bot.runtime.worker import PARENT_VARIABLE, run_worker
 
     address, parent = os.environ.get(ADDRESS_VARIABLE), os.environ.get(PARENT_VARIABLE)
     if not address or not parent or not parent.isdigit():
@@ -318,20 +322,20 @@ def check_serve_settings(settings: Settings) -> None:
 def socket_mode(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.runtime.web import start_scheduler
-    from bot.runtime.wiring import build_services
+    from bot.runtime.scheduler import start_scheduler
+    from bot.runtime.wiring import build_process
 
     settings.require("slack_bot_token", "slack_app_token")
     with _database_errors():
-        services = build_services(settings)
-    app = _create_app(services)
-    scheduler = start_scheduler(services)
+        process = build_process(settings)
+    app = _create_app(process)
+    scheduler = start_scheduler(process.periodic)
     assert settings.slack_app_token is not None
     try:
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
     finally:
         scheduler.shutdown(wait=False)
-        services.close()
+        process.close()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Work that talks to Slack after the acknowledgement, as data: each job names what to do, never how.
+"""Work that talks to Slack after the acknowledgement, as data: each job names what to do, never how (the
+handler table the wiring builds, bot.runtime.handlers, says how).
 
 A listener commits its change, acknowledges, and submits a job. Jobs are plain values (pydantic models) so they
 can cross from the web process, which only acknowledges, to the worker process that `mldesign serve` runs beside
@@ -9,21 +10,12 @@ burst of answers to one design is one publish.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.jobs.pool import KeyedBackground
-from bot.outbound.export import ExportRequest
 from bot.usecases.ownership import Deleted
-
-if TYPE_CHECKING:
-    from bot.runtime.wiring import Services  # what jobs run with; the services submit jobs in turn
-
-logger = logging.getLogger(__name__)
 
 
 class _Job(BaseModel):
@@ -37,9 +29,6 @@ class _Job(BaseModel):
         """Jobs with equal keys coalesce: the one queued last runs."""
         raise NotImplementedError
 
-    def run(self, services: Services) -> None:
-        raise NotImplementedError
-
 
 class Publish(_Job):
     """Bring a design's latest revision to Slack (questions, parent message, summary)."""
@@ -51,9 +40,6 @@ class Publish(_Job):
     @property
     def key(self) -> Hashable:
         return (self.team_id, self.design_id)
-
-    def run(self, services: Services) -> None:
-        services.publisher.publish(self.team_id, self.design_id)
 
 
 class Export(_Job):
@@ -69,9 +55,6 @@ class Export(_Job):
     def key(self) -> Hashable:
         return ("export", self.team_id, self.design_id)
 
-    def run(self, services: Services) -> None:
-        services.exporter.export(ExportRequest(self.team_id, self.design_id, self.user_id, self.response_url))
-
 
 class PublishHome(_Job):
     """Refresh a person's Home tab."""
@@ -83,9 +66,6 @@ class PublishHome(_Job):
     @property
     def key(self) -> Hashable:
         return ("home", self.team_id, self.user_id)
-
-    def run(self, services: Services) -> None:
-        services.home.publish(self.team_id, self.user_id)
 
 
 class Respond(_Job):
@@ -103,17 +83,6 @@ class Respond(_Job):
     def key(self) -> Hashable:
         # A replacement supersedes one queued for the same message; messages beside it each go out.
         return ("respond", self.response_url, True if self.replace_original else self.text)
-
-    def run(self, services: Services) -> None:
-        webhook = services.clients.webhook(self.response_url)
-        if webhook is None:
-            return
-        try:
-            webhook.send(
-                text=self.text, blocks=self.blocks, response_type="ephemeral", replace_original=self.replace_original
-            )
-        except (SlackClientError, OSError) as error:
-            logger.warning("could not answer through a response URL: %s", type(error).__name__)
 
 
 class TellInThread(_Job):
@@ -133,14 +102,6 @@ class TellInThread(_Job):
     def key(self) -> Hashable:
         return ("tell", self.team_id, self.channel_id, self.user_id, self.thread_ts, self.text)
 
-    def run(self, services: Services) -> None:
-        try:
-            services.clients.for_team(self.team_id).chat_postEphemeral(
-                channel=self.channel_id, user=self.user_id, text=self.text, blocks=self.blocks, thread_ts=self.thread_ts
-            )
-        except (SlackClientError, OSError) as error:
-            logger.warning("could not show a message to the person: %s", type(error).__name__)
-
 
 class OpenForm(_Job):
     """Open a modal within its trigger's three seconds; if Slack refuses, say so through the response URL."""
@@ -157,15 +118,6 @@ class OpenForm(_Job):
     def key(self) -> Hashable:
         return ("form", self.trigger_id)
 
-    def run(self, services: Services) -> None:
-        try:
-            services.clients.for_team(self.team_id).views_open(trigger_id=self.trigger_id, view=self.view)
-        except (SlackApiError, SlackClientError, OSError) as error:
-            code = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
-            if self.response_url:
-                text = f":warning: The form couldn't open ({code}). Please try again."
-                Respond(response_url=self.response_url, text=text, replace_original=False).run(services)
-
 
 class TidyDeleted(_Job):
     """In Slack, a deleted design's parent message says so and its pinned summary goes."""
@@ -177,9 +129,6 @@ class TidyDeleted(_Job):
     def key(self) -> Hashable:
         return ("deleted", self.deleted.team_id, self.deleted.channel_id, self.deleted.parent_ts)
 
-    def run(self, services: Services) -> None:
-        services.tidy_deleted(self.deleted)
-
 
 class DispatchNudges(_Job):
     """Look for due revisits now rather than at the next tick (after `/mldesign remind … now`)."""
@@ -189,9 +138,6 @@ class DispatchNudges(_Job):
     @property
     def key(self) -> Hashable:
         return ("dispatch",)
-
-    def run(self, services: Services) -> None:
-        services.nudger.dispatch()
 
 
 class LearnOwnerTimezone(_Job):
@@ -205,9 +151,6 @@ class LearnOwnerTimezone(_Job):
     def key(self) -> Hashable:
         return ("timezone", self.team_id, self.design_id)
 
-    def run(self, services: Services) -> None:
-        services.nudger.learn_owner_timezone(self.team_id, self.design_id)
-
 
 class RefreshNudge(_Job):
     """Show the outcomes on a revisit nudge after someone acted on it."""
@@ -220,9 +163,6 @@ class RefreshNudge(_Job):
     @property
     def key(self) -> Hashable:
         return ("nudge-message", self.team_id, self.message_ts)
-
-    def run(self, services: Services) -> None:
-        services.nudger.refresh_message(self.team_id, self.design_id, self.message_ts)
 
 
 Job = Annotated[
@@ -243,29 +183,3 @@ JOBS: TypeAdapter[Job] = TypeAdapter(Job)
 
 class Jobs(Protocol):
     def submit(self, job: Job) -> None: ...
-
-
-class LocalJobs:
-    """Jobs run here, in bounded pools keyed by each job's key: the worker's own, and the web process's when it
-    has no worker (tests, Socket Mode) or its worker can't be reached. Interactive jobs (a form to open, a message
-    to show) have a lane of their own, so a slow or rate-limited publish never holds up a person's click."""
-
-    def __init__(self, background: KeyedBackground, interactive: KeyedBackground | None = None) -> None:
-        self._background = background
-        self._interactive = interactive or background
-        self._services: Services | None = None
-
-    def attach(self, services: Services) -> None:
-        """The services jobs run with (built after this pool, since the publisher submits its own jobs here)."""
-        self._services = services
-
-    def submit(self, job: Job) -> None:
-        services = self._services
-        assert services is not None, "attach() the services before submitting jobs"
-        lane = self._interactive if job.interactive else self._background
-        lane.submit(job.key, lambda: job.run(services))
-
-    def shutdown(self) -> None:
-        """Let queued and running work finish (for a while), then stop both lanes."""
-        for lane in dict.fromkeys((self._interactive, self._background)):
-            lane.shutdown()

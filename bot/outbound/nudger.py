@@ -27,8 +27,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
 from bot.base.clock import Clock
+from bot.jobs.outbox import Outbox
 from bot.outbound.clients import NotInstalled, SlackClients
-from bot.outbound.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, Publisher, is_transient, posted_around
+from bot.outbound.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, is_transient, posted_around
 from bot.render.blocks import Message
 from bot.render.ids import MetadataType
 from bot.render.nudges import Confirmation, nudge_message, reminder_message, stall_message
@@ -101,13 +102,13 @@ class _ReadAhead:
 
 class Nudger:
     def __init__(
-        self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs, clock: Clock, publisher: Publisher
+        self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs, clock: Clock, outbox: Outbox
     ) -> None:
         self._engine = engine
         self._clients = clients
         self._catalogs = catalogs
         self._clock = clock
-        self._publisher = publisher
+        self._outbox = outbox
 
     def _slack(self, design: Design) -> WebClient:
         return self._clients.for_team(design.team_id)
@@ -234,7 +235,7 @@ class Nudger:
                     design_id=design_id,
                     now=self._clock.now(),
                 )
-            self._publisher.schedule(team_id, design_id)
+            self._outbox.publish(team_id, design_id)
 
     def refresh_message(self, team_id: str, design_id: int, message_ts: str) -> None:
         """Show outcomes on a nudge message after someone acted on it."""
@@ -356,7 +357,7 @@ class Nudger:
             assert ts is not None
             self.refresh_message(batch.design.team_id, stored_id(batch.design), ts)
         if closed:
-            self._publisher.schedule(batch.design.team_id, stored_id(batch.design))
+            self._outbox.publish(batch.design.team_id, stored_id(batch.design))
 
     # --- Slack ---------------------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import ipaddress
 import logging
-import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +17,6 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode
 
 import anyio.to_thread
-from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
@@ -28,9 +26,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.base.settings import Settings
 from bot.inbound.gate import Rejected, SslCheck, accept
-from bot.runtime.wiring import Services
-from bot.runtime.worker import ADDRESS_VARIABLE
+from bot.inbound.replays import ReplayGuard
+from bot.inbound.transactions import Transactions
+from bot.runtime.scheduler import PeriodicWork, start_scheduler
 from storage.installations import count_live_states
 
 logger = logging.getLogger(__name__)
@@ -48,17 +48,23 @@ TEAM_ID = re.compile(r"[TE][A-Z0-9]{2,30}")
 
 
 def create_web_app(
-    bolt_app: App, services: Services, *, scheduler: bool = True, after_shutdown: Callable[[], None] | None = None
+    bolt_app: App,
+    *,
+    settings: Settings,
+    replays: ReplayGuard,
+    db: Transactions,
+    periodic: PeriodicWork | None,
+    on_shutdown: Callable[[], None],
 ) -> Starlette:
-    """Slack's endpoint, the health check and (distributed) the OAuth pages. ``scheduler``: this process also runs
+    """Slack's endpoint, the health check and (distributed) the OAuth pages. ``periodic``: this process also runs
     the periodic work (sweep, revisit dispatch, housekeeping); not when a worker process does (bot.runtime.worker).
-    ``after_shutdown`` runs once the last request is answered (uvicorn re-raises SIGTERM after that, so code after
+    ``on_shutdown`` runs once the last request is answered (uvicorn re-raises SIGTERM after that, so code after
     ``uvicorn.run`` never runs)."""
-    secret = services.settings.slack_signing_secret
+    secret = settings.slack_signing_secret
     verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
 
     def first_time(signature: str) -> bool:
-        return services.replays.first_sight(signature, now=time.monotonic())
+        return replays.first_sight(signature, now=time.monotonic())
 
     def handle(raw: bytes, query: str, headers: dict[str, str]) -> tuple[BoltResponse, dict[str, str]]:
         """In a worker thread: the gate, then Bolt, whose listener stores the signature with its change."""
@@ -69,14 +75,14 @@ def create_web_app(
                 headers=headers,
                 verifier=verifier,
                 first_time=first_time,
-                hooks_url=services.settings.slack_hooks_url,
+                hooks_url=settings.slack_hooks_url,
             )
         except Rejected as rejected:
             return BoltResponse(status=rejected.status, body=rejected.reason), {"kind": "request"}
         except SslCheck:
             return BoltResponse(status=200, body=""), {"kind": "ssl_check"}
         is_event = bolt_request.body.get("type") == "event_callback"  # deduplicated by event id instead
-        with services.replays.answering(None if is_event else headers.get("x-slack-signature")):
+        with replays.answering(None if is_event else headers.get("x-slack-signature")):
             return bolt_app.dispatch(bolt_request), describe(bolt_request.body)
 
     async def slack_events(request: Request) -> Response:
@@ -105,7 +111,7 @@ def create_web_app(
         assert installs is not None
         if not installs(client_network(request)):
             return "Too many install attempts from your address; try again in a minute."
-        with services.read_only() as session:
+        with db.read_only() as session:
             pending = count_live_states(session=session, now=datetime.now(UTC))
         if pending >= MAX_PENDING_INSTALLS:
             logger.warning("install page refused: %d installs pending, the most there may be", pending)
@@ -127,13 +133,11 @@ def create_web_app(
         handle = flow.handle_installation if installing else flow.handle_callback
         bolt_response = await run_in_threadpool(handle, bolt_request)
         log_request(started, bolt_response.status, kind=f"oauth {request.url.path}")
-        return oauth_response(
-            bolt_response, secure=cookie_must_be_secure(request, services.settings.slack_redirect_uri)
-        )
+        return oauth_response(bolt_response, secure=cookie_must_be_secure(request, settings.slack_redirect_uri))
 
     async def healthz(_: Request) -> Response:
         try:
-            await run_in_threadpool(_ping_database, services)
+            await run_in_threadpool(_ping_database, db)
         except Exception as error:  # any database failure means "not healthy", whatever its type
             logger.warning("health check failed: %s", type(error).__name__)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
@@ -142,16 +146,14 @@ def create_web_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Slack's requests run in anyio's worker threads: as many as the database pool has connections.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = services.settings.mldesign_threads
-        periodic = start_scheduler(services) if scheduler else None
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.mldesign_threads
+        scheduler = start_scheduler(periodic) if periodic is not None else None
         try:
             yield
         finally:
-            if periodic is not None:
-                periodic.shutdown(wait=False)
-            services.close()
-            if after_shutdown is not None:
-                after_shutdown()
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            on_shutdown()
 
     routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
     if bolt_app.oauth_flow is not None:
@@ -294,58 +296,6 @@ def freeze_start_up_heap() -> None:
     gc.freeze()
 
 
-WORKER_FACTORY = "bot.runtime.web:app_from_environment"
-
-
-def app_from_environment() -> Starlette:
-    """Each uvicorn worker process builds its own app from the same settings the parent checked."""
-    from bot.base.settings import load_settings
-    from bot.inbound.app import create_app
-    from bot.runtime.logs import configure_logging
-    from bot.runtime.wiring import build_services
-
-    settings = load_settings()
-    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json", secrets=settings.secrets())
-    services = build_services(settings, worker_address=os.environ[ADDRESS_VARIABLE])  # set by `mldesign serve`
-    web_app = create_web_app(create_app(services), services, scheduler=False)
-    freeze_start_up_heap()
-    return web_app
-
-
-def start_scheduler(services: Services) -> BackgroundScheduler:
-    """APScheduler only triggers the publisher's sweep and the nudge dispatcher, in memory, in each process;
-    the database holds what is left to publish and which nudges are due (a shared job store would not)."""
-    scheduler = BackgroundScheduler(timezone=UTC)
-    scheduler.add_job(
-        services.publisher.sweep,
-        "interval",
-        seconds=services.settings.mldesign_sweep_seconds,
-        id="publish-sweep",
-        next_run_time=datetime.now(UTC),  # catch up on work left by a previous process at once
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        services.nudger.dispatch,
-        "interval",
-        seconds=services.settings.mldesign_dispatch_seconds,
-        id="nudge-dispatch",
-        next_run_time=datetime.now(UTC),  # nudges that fell due while the bot was down go out on start
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        services.housekeeping,
-        "interval",
-        seconds=services.settings.mldesign_sweep_seconds,
-        id="housekeeping",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.start()
-    return scheduler
-
-
-def _ping_database(services: Services) -> None:
-    with services.read_only() as session:
+def _ping_database(db: Transactions) -> None:
+    with db.read_only() as session:
         session.execute(text("SELECT 1"))

@@ -34,15 +34,13 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from bot.jobs.values import JOBS, Job, Jobs, LocalJobs
+from bot.jobs.link import ADDRESS_VARIABLE, MAX_DATAGRAM, SOCKET_BUFFER
+from bot.jobs.values import JOBS, Jobs
 
 logger = logging.getLogger(__name__)
 
 # The web processes find their worker here (uvicorn's worker processes are spawned: they can't inherit it).
-ADDRESS_VARIABLE = "MLDESIGN_WORKER_ADDRESS"
 PARENT_VARIABLE = "MLDESIGN_WORKER_PARENT"
-MAX_DATAGRAM = 4 * 1024 * 1024  # above any job's size (a message's blocks are at most a few tens of KB)
-SOCKET_BUFFER = 4 * 1024 * 1024  # jobs queued in the kernel while the worker is busy, instead of refused
 RESTART_BACKOFF_START = 1.0
 RESTART_BACKOFF_CAP = 30.0
 STOP_TIMEOUT = 15.0
@@ -62,39 +60,14 @@ LEGACY_IDLE_SECONDS = 3600.0
 READY_TIMEOUT = 10.0
 
 
-class WorkerLink:
-    """The web process's end: each job goes to the worker, or runs here when the worker can't take it."""
-
-    def __init__(self, address: str, fallback: LocalJobs) -> None:
-        self._address = address
-        self._fallback = fallback
-        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._socket.setblocking(False)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
-        self._warned = False
-
-    def submit(self, job: Job) -> None:
-        try:
-            self._socket.sendto(JOBS.dump_json(job), self._address)
-        except OSError as error:  # no worker bound yet, restarting, or its queue is full
-            if not self._warned:
-                logger.warning("the worker can't take jobs (%s); running them in this process", type(error).__name__)
-                self._warned = True
-            self._fallback.submit(job)
-            return
-        self._warned = False
-
-    def close(self) -> None:
-        self._socket.close()
-
-
 def run_worker(address: str, parent_pid: int, ready: Callable[[], None] | None = None) -> None:
     """The worker's main loop (`mldesign worker`, started by `mldesign serve`): receive jobs and run them, with
     the scheduler, until SIGTERM or the parent's death; then drain what was received. ``ready`` is called once
     the socket takes jobs."""
     from bot.base.settings import SettingsError, load_settings
-    from bot.runtime.web import freeze_start_up_heap, start_scheduler
-    from bot.runtime.wiring import build_services
+    from bot.runtime.scheduler import start_scheduler
+    from bot.runtime.web import freeze_start_up_heap
+    from bot.runtime.wiring import build_process
     from flows.catalog import CatalogError
     from storage.schema import SchemaError
 
@@ -106,7 +79,7 @@ def run_worker(address: str, parent_pid: int, ready: Callable[[], None] | None =
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     try:
-        services = build_services(load_settings())
+        process = build_process(load_settings())
     except (SettingsError, CatalogError, SchemaError) as error:  # `serve` says the same in one line and stops
         logger.debug("the worker did not start: %s", error)
         sys.exit(2)
@@ -118,7 +91,7 @@ def run_worker(address: str, parent_pid: int, ready: Callable[[], None] | None =
     os.chmod(address, 0o600)
     inbox.settimeout(0.5)  # to notice SIGTERM, and a parent gone without PR_SET_PDEATHSIG
     freeze_start_up_heap()
-    scheduler = start_scheduler(services)
+    scheduler = start_scheduler(process.periodic)
     faulthandler.cancel_dump_traceback_later()
     logger.info("worker ready")
     if ready is not None:
@@ -126,17 +99,17 @@ def run_worker(address: str, parent_pid: int, ready: Callable[[], None] | None =
     try:
         while not stopping.is_set() and os.getppid() == parent_pid:
             with contextlib.suppress(TimeoutError):
-                _take(services.jobs, inbox.recv(MAX_DATAGRAM))
+                _take(process.local_jobs, inbox.recv(MAX_DATAGRAM))
         inbox.setblocking(False)
         with contextlib.suppress(BlockingIOError):  # jobs sent before the web process stopped still run
             while True:
-                _take(services.jobs, inbox.recv(MAX_DATAGRAM))
+                _take(process.local_jobs, inbox.recv(MAX_DATAGRAM))
     finally:
         inbox.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(address)
         scheduler.shutdown(wait=False)
-        services.close()  # waits for the jobs under way
+        process.close()  # waits for the jobs under way
 
 
 def _take(jobs: Jobs, datagram: bytes) -> None:

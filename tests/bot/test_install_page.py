@@ -13,9 +13,9 @@ from sqlalchemy import Engine, func, insert, select
 from starlette.testclient import TestClient
 
 from bot.base.settings import Settings
-from bot.inbound.app import create_app
-from bot.runtime.web import INSTALLS_PER_MINUTE, MAX_PENDING_INSTALLS, create_web_app
-from bot.runtime.wiring import Services, build_services
+from bot.runtime.web import INSTALLS_PER_MINUTE, MAX_PENDING_INSTALLS
+from bot.runtime.wiring import Process, build_process
+from bot.runtime.wiring import web_app as build_web_app
 from sandbox import FakeSlack
 from storage.installations import new_key, oauth_states_table
 
@@ -23,9 +23,9 @@ SECRET = "install-signing-secret-0123456789ab"
 
 
 @pytest.fixture
-def services(database_url: str) -> Iterator[Services]:
+def process(database_url: str) -> Iterator[Process]:
     with FakeSlack(client_id="install-client-id", client_secret="install-client-secret") as fake:
-        built = build_services(
+        built = build_process(
             Settings(
                 slack_client_id="install-client-id",
                 slack_client_secret="install-client-secret",
@@ -41,8 +41,8 @@ def services(database_url: str) -> Iterator[Services]:
 
 
 @pytest.fixture
-def web_app(services: Services):
-    return create_web_app(create_app(services), services, scheduler=False)
+def web_app(process: Process):
+    return build_web_app(process)
 
 
 def client(web_app, *, host: str = "mldesign.example.com", address: str = "203.0.113.7") -> TestClient:
@@ -91,7 +91,7 @@ def test_a_team_in_the_install_link_is_kept_only_when_it_is_a_workspace_id(web_a
     assert kept["team"] == ["T0SANDBOX"]
 
 
-def test_one_address_asking_for_the_install_page_again_and_again_is_told_to_wait(web_app, services):
+def test_one_address_asking_for_the_install_page_again_and_again_is_told_to_wait(web_app, process):
     flood, other = client(web_app, address="198.51.100.1"), client(web_app, address="198.51.100.2")
 
     answers = [flood.get("/slack/install").status_code for _ in range(50)]
@@ -101,7 +101,7 @@ def test_one_address_asking_for_the_install_page_again_and_again_is_told_to_wait
     assert refused.status_code == 429 and refused.headers["retry-after"] == "60"
     assert "try again in a minute" in refused.text
     assert other.get("/slack/install").status_code == 200
-    assert states(services.engine) == INSTALLS_PER_MINUTE + 1
+    assert states(process.engine) == INSTALLS_PER_MINUTE + 1
 
 
 def test_addresses_of_one_ipv6_block_share_the_limit(web_app):
@@ -115,9 +115,9 @@ def test_addresses_of_one_ipv6_block_share_the_limit(web_app):
     assert client(web_app, address="2001:db8:1:3::1").get("/slack/install").status_code == 200
 
 
-def test_no_more_installs_than_the_most_pending_are_started_from_however_many_addresses(web_app, services):
+def test_no_more_installs_than_the_most_pending_are_started_from_however_many_addresses(web_app, process):
     soon = (datetime.now(UTC) + timedelta(minutes=5)).replace(tzinfo=None)
-    with services.engine.begin() as connection:
+    with process.engine.begin() as connection:
         connection.execute(
             insert(oauth_states_table), [{"state": f"s-{n}", "expire_at": soon} for n in range(MAX_PENDING_INSTALLS)]
         )
@@ -125,16 +125,16 @@ def test_no_more_installs_than_the_most_pending_are_started_from_however_many_ad
     refused = client(web_app, address="192.0.2.77").get("/slack/install")
 
     assert refused.status_code == 429 and "Too many installs are in progress right now" in refused.text
-    assert states(services.engine) == MAX_PENDING_INSTALLS
+    assert states(process.engine) == MAX_PENDING_INSTALLS
 
 
-def test_housekeeping_forgets_the_states_nobody_came_back_with(web_app, services):
+def test_housekeeping_forgets_the_states_nobody_came_back_with(web_app, process):
     client(web_app).get("/slack/install")  # a fresh state, still usable
     past = (datetime.now(UTC) - timedelta(minutes=1)).replace(tzinfo=None)
-    with services.engine.begin() as connection:
+    with process.engine.begin() as connection:
         connection.execute(insert(oauth_states_table), [{"state": f"old-{n}", "expire_at": past} for n in range(30)])
-    assert states(services.engine) == 31
+    assert states(process.engine) == 31
 
-    services.housekeeping()
+    process.housekeeping.run()
 
-    assert states(services.engine) == 1
+    assert states(process.engine) == 1

@@ -8,13 +8,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.jobs.local import LocalJobs
 from bot.jobs.pool import KeyedBackground
 from bot.jobs.values import (
     JOBS,
     DispatchNudges,
     Export,
     LearnOwnerTimezone,
-    LocalJobs,
     OpenForm,
     Publish,
     PublishHome,
@@ -24,6 +24,8 @@ from bot.jobs.values import (
     TidyDeleted,
 )
 from bot.outbound.clients import SlackClients
+from bot.outbound.responses import Responder
+from bot.runtime.handlers import job_handlers
 from bot.runtime.worker import _take
 from bot.usecases.ownership import Deleted
 from sandbox import FakeSlack
@@ -60,7 +62,7 @@ def test_a_datagram_that_is_no_job_is_dropped_and_logged_and_a_job_runs(caplog):
     published: list[tuple[str, int]] = []
     background = KeyedBackground(max_workers=1)
     jobs = LocalJobs(background)
-    jobs.attach(SimpleNamespace(publisher=SimpleNamespace(publish=lambda *key: published.append(key))))
+    jobs.attach({Publish: lambda job: published.append((job.team_id, job.design_id))})
 
     with caplog.at_level(logging.ERROR):
         for datagram in (b'{"kind": "rm -rf"}', b"not json", b'{"kind": "publish", "team_id": "T1"}'):
@@ -75,6 +77,15 @@ def test_a_datagram_that_is_no_job_is_dropped_and_logged_and_a_job_runs(caplog):
     background.shutdown()
 
 
+def test_the_handler_table_runs_every_kind_of_job():
+    """Jobs are plain data: what each kind does is the table the wiring builds, and it leaves none out."""
+    none = SimpleNamespace()
+    handlers = job_handlers(publisher=none, exporter=none, home=none, nudger=none, clients=none)
+
+    assert set(handlers) == {type(job) for job in EVERY_KIND}
+    assert {job.kind for job in EVERY_KIND} == set(JOBS.json_schema()["discriminator"]["mapping"])
+
+
 MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "Update"}, "blocks": []}
 
 
@@ -86,10 +97,10 @@ def test_a_form_opens_within_its_trigger_while_every_background_worker_waits_on_
     with FakeSlack() as slack:
         clients = SlackClients(base_url=slack.api_url, token=slack.workspace.bot_token)
 
-        def slow_publish(team_id: str, design_id: int) -> None:
-            clients.for_team(team_id).conversations_history(channel="C0MLTEAM")
+        def slow_publish(job: Publish) -> None:
+            clients.for_team(job.team_id).conversations_history(channel="C0MLTEAM")
 
-        jobs.attach(SimpleNamespace(clients=clients, publisher=SimpleNamespace(publish=slow_publish)))
+        jobs.attach({Publish: slow_publish, OpenForm: Responder(clients).open_form})
         slack.workspace.delay_next("conversations.history", 30, times=4)
         for design_id in range(4):
             jobs.submit(Publish(team_id="T0SANDBOX", design_id=design_id))

@@ -4,13 +4,14 @@ Slack refuses. Each drives one dispatch of one design with a claim the test cont
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlmodel import col, select
 
+from bot.jobs.local import LocalJobs
+from bot.jobs.outbox import Outbox
 from bot.jobs.pool import KeyedBackground
-from bot.jobs.values import LocalJobs
+from bot.jobs.values import Publish
 from bot.outbound.clients import SlackClients
 from bot.outbound.nudger import Nudger
 from bot.outbound.publisher import Publisher
@@ -52,8 +53,10 @@ def nudger(slack, engine, catalogs):
     jobs = LocalJobs(background)
     clock = FixedClock(MONDAY)
     publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=clock)
-    jobs.attach(SimpleNamespace(publisher=publisher))  # the only jobs these tests make are its publishes
-    yield Nudger(engine=engine, clients=clients, catalogs=catalogs, clock=clock, publisher=publisher)
+    jobs.attach(
+        {Publish: lambda job: publisher.publish(job.team_id, job.design_id)}
+    )  # the only jobs these tests make are its publishes
+    yield Nudger(engine=engine, clients=clients, catalogs=catalogs, clock=clock, outbox=Outbox(jobs))
     background.shutdown()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event, update
@@ -11,8 +10,9 @@ from sqlmodel import Session
 
 from bot.base.clock import SystemClock
 from bot.inbound.manifest import BOT_SCOPES
+from bot.jobs.local import LocalJobs
 from bot.jobs.pool import KeyedBackground
-from bot.jobs.values import LocalJobs
+from bot.jobs.values import Publish
 from bot.outbound.clients import SlackClients
 from bot.outbound.publisher import Publisher
 from sandbox import FakeSlack
@@ -37,7 +37,7 @@ def publisher(slack, engine, catalogs):
     background = KeyedBackground(max_workers=2)
     jobs = LocalJobs(background)
     publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=SystemClock())
-    jobs.attach(SimpleNamespace(publisher=publisher))  # the sweep's publishes
+    jobs.attach({Publish: lambda job: publisher.publish(job.team_id, job.design_id)})  # the sweep's publishes
     yield publisher
     background.shutdown()
 
@@ -241,7 +241,7 @@ def distributed(slack, engine, catalogs):
     background = KeyedBackground(max_workers=2)
     jobs = LocalJobs(background)
     publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=FakeSlackClock(slack))
-    jobs.attach(SimpleNamespace(publisher=publisher))
+    jobs.attach({Publish: lambda job: publisher.publish(job.team_id, job.design_id)})
     yield publisher
     background.shutdown()
 

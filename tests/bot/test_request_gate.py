@@ -19,15 +19,14 @@ from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
 
 from bot.base.settings import Settings
-from bot.inbound.app import create_app, error_handler
-from bot.runtime.web import create_web_app
-from bot.runtime.wiring import Services, build_services
+from bot.inbound.app import error_handler
+from bot.runtime.wiring import Process, build_process, web_app
 from sandbox import FakeSlack
 from storage.engine import make_engine
 from storage.models import Answer, Design
 
 SECRET = "gate-signing-secret-0123456789abcd"
-SERVICES: list[Services] = []  # the running server's, for tests that call its error handler directly
+PROCESSES: list[Process] = []  # the running server's, for tests that call its error handler directly
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -54,16 +53,16 @@ def server(tmp_path_factory) -> Iterator[tuple[TestClient, FakeSlack, str]]:
 
 @contextmanager
 def bot_process(fake: FakeSlack, url: str) -> Iterator[TestClient]:
-    """A bot on ``url``, in process: its own services, so its own memory of request signatures."""
+    """A bot on ``url``, in process: its own parts, so its own memory of request signatures."""
     configured = Settings(
         slack_bot_token=fake.workspace.bot_token,
         slack_signing_secret=SECRET,
         slack_api_url=fake.api_url,
         database_url=url,
     )
-    services = build_services(configured)
-    SERVICES.append(services)
-    with TestClient(create_web_app(create_app(services), services), raise_server_exceptions=False) as client:
+    process = build_process(configured)
+    PROCESSES.append(process)
+    with TestClient(web_app(process, scheduler=True), raise_server_exceptions=False) as client:
         yield client
 
 
@@ -583,7 +582,7 @@ def test_any_answer_text_is_stored_as_typed(server, answered, text):
 
 def test_an_unexpected_error_shows_an_id_never_its_text_or_a_secret(server):
     token = "xoxb-sandbox-token"
-    handler = error_handler(SERVICES[0])
+    handler = error_handler(PROCESSES[0].recording.outbox)
     body = {"command": "/mldesign", "team_id": "T0SANDBOX", "user_id": "U0ALICE", "channel_id": "C0MLTEAM"}
 
     response = handler(RuntimeError(f"Slack refused {token} signed with {SECRET}"), body)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.inbound.listeners import actions, commands, events, views
-from bot.runtime.wiring import Services
+from bot.inbound.listeners.events.installs import Leaving
+from bot.inbound.listeners.recording import Recording
 
 
-def register_listeners(app: App, services: Services) -> None:
-    commands.register(app, services)
-    events.register(app, services)
-    actions.register(app, services)
-    views.register(app, services)
+def register_listeners(app: App, deps: Recording, leaving: Leaving, *, distributed: bool) -> None:
+    commands.register(app, deps)
+    events.register(app, deps, leaving, distributed=distributed)
+    actions.register(app, deps)
+    views.register(app, deps)

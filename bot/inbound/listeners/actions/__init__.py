@@ -12,30 +12,30 @@ from bot.inbound.listeners.actions.revisits import (
     resolve_nudge,
 )
 from bot.inbound.listeners.actions.summary import export_design, open_thread
+from bot.inbound.listeners.recording import Recording
 from bot.render.ids import CHOOSE_PATTERN, ActionId
-from bot.runtime.wiring import Services
 from flows.nudges import NudgeStatus
 
 
-def register(app: App, services: Services) -> None:
-    choose = choose_option(services)
+def register(app: App, deps: Recording) -> None:
+    choose = choose_option(deps)
     app.action(CHOOSE_PATTERN)(choose)
     app.action(ActionId.SELECT)(choose)
     app.action(ActionId.SELECT_MANY)(choose)
-    app.action(ActionId.SKIP)(skip_question(services))
-    app.action(ActionId.BACK)(go_back(services))
-    app.action(ActionId.DONE)(finish_question(services))
-    app.action(ActionId.UNDO_ANSWER)(undo_answer(services))
-    app.action(ActionId.ANSWER_FORM)(open_answer_form(services))
-    app.action(ActionId.PICK_QUESTION)(open_answer_form(services))
-    app.action(ActionId.AREA_FORM)(open_answer_form(services, whole_area=True))
-    app.action(ActionId.EXPORT)(export_design(services))
+    app.action(ActionId.SKIP)(skip_question(deps))
+    app.action(ActionId.BACK)(go_back(deps))
+    app.action(ActionId.DONE)(finish_question(deps))
+    app.action(ActionId.UNDO_ANSWER)(undo_answer(deps))
+    app.action(ActionId.ANSWER_FORM)(open_answer_form(deps))
+    app.action(ActionId.PICK_QUESTION)(open_answer_form(deps))
+    app.action(ActionId.AREA_FORM)(open_answer_form(deps, whole_area=True))
+    app.action(ActionId.EXPORT)(export_design(deps))
     app.action(ActionId.OPEN_THREAD)(open_thread)
     app.action(ActionId.OPEN_CANVAS)(open_thread)
-    app.action(ActionId.MARK_DEPLOYED)(mark_deployed(services))
-    app.action(ActionId.NUDGE_CONFIRM)(resolve_nudge(services, NudgeStatus.CONFIRMED))
-    app.action(ActionId.NUDGE_SNOOZE)(resolve_nudge(services, NudgeStatus.SNOOZED))
-    app.action(ActionId.NUDGE_STOP)(open_stop_confirmation(services))
-    app.action(ActionId.NUDGE_UPDATE)(open_update_form(services))
-    app.action(ActionId.DELETE_DESIGN)(delete_design(services))
-    app.action(ActionId.KEEP_DESIGN)(keep_design(services))
+    app.action(ActionId.MARK_DEPLOYED)(mark_deployed(deps))
+    app.action(ActionId.NUDGE_CONFIRM)(resolve_nudge(deps, NudgeStatus.CONFIRMED))
+    app.action(ActionId.NUDGE_SNOOZE)(resolve_nudge(deps, NudgeStatus.SNOOZED))
+    app.action(ActionId.NUDGE_STOP)(open_stop_confirmation(deps))
+    app.action(ActionId.NUDGE_UPDATE)(open_update_form(deps))
+    app.action(ActionId.DELETE_DESIGN)(delete_design(deps))
+    app.action(ActionId.KEEP_DESIGN)(keep_design(deps))

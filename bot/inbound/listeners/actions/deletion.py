@@ -8,34 +8,34 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.inbound.listeners.payloads import id_value, team_id_of
-from bot.jobs.values import TidyDeleted
+from bot.inbound.listeners.recording import Recording
 from bot.render import blocks
-from bot.runtime.wiring import Services
 from bot.usecases import ownership
 from storage import repositories as repo
 
 
-def delete_design(services: Services) -> Callable[..., None]:
+def delete_design(deps: Recording) -> Callable[..., None]:
     def handle_delete(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         design_id = id_value(action, "design")
-        with services.unit_of_work() as session:
+        with deps.db.unit_of_work() as session:
             deleted = ownership.delete_design(
                 session=session, team_id=team_id_of(body), design_id=design_id, user_id=body["user"]["id"]
             )
         ack()
         notice = blocks.notice("deleted.j2", name=deleted.name, by=deleted.deleted_by, answers=deleted.answers)
-        services.replace_ephemeral(body.get("response_url"), notice)
-        services.jobs.submit(TidyDeleted(deleted=deleted))
+        deps.outbox.respond(body.get("response_url"), notice.text, notice.blocks, replace_original=True)
+        deps.outbox.tidy_deleted(deleted)
 
     return handle_delete
 
 
-def keep_design(services: Services) -> Callable[..., None]:
+def keep_design(deps: Recording) -> Callable[..., None]:
     def handle_keep(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        with services.read_only() as session:
+        with deps.db.read_only() as session:
             design = repo.get_design(session=session, team_id=team_id_of(body), design_id=id_value(action, "design"))
         ack()
         if design is not None:
-            services.replace_ephemeral(body.get("response_url"), blocks.notice("delete_kept.j2", name=design.name))
+            kept = blocks.notice("delete_kept.j2", name=design.name)
+            deps.outbox.respond(body.get("response_url"), kept.text, kept.blocks, replace_original=True)
 
     return handle_keep

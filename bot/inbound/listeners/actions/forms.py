@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.inbound.listeners.payloads import team_id_of
+from bot.inbound.listeners.recording import Recording
 from bot.render import forms
 from bot.render.ids import QuestionBlockRef, design_of_question_menu
-from bot.runtime.wiring import Services
 from bot.usecases import walkthrough
 from bot.usecases.errors import InvalidChoice
 from bot.usecases.walkthrough import FormRequest
@@ -30,17 +30,17 @@ def parse_form_request(body: dict[str, Any], action: dict[str, Any], *, whole_ar
     return FormRequest(team_id_of(body), ref.design_id, ref.question_id, whole_area=whole_area)
 
 
-def open_answer_form(services: Services, *, whole_area: bool = False) -> Callable[..., None]:
+def open_answer_form(deps: Recording, *, whole_area: bool = False) -> Callable[..., None]:
     """Build the form from the database, acknowledge, then open it (within the trigger's three seconds)."""
 
     def handle_open_form(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         request = parse_form_request(body, action, whole_area=whole_area)
-        with services.read_only() as session:
-            content = walkthrough.form_content(session=session, catalogs=services.catalogs, request=request)
+        with deps.db.read_only() as session:
+            content = walkthrough.form_content(session=session, catalogs=deps.catalogs, request=request)
             view = forms.answer_form(
                 design=content.design, catalog=content.catalog, questions=content.questions, answers=content.answers
             )
         ack()
-        services.open_form(request.team_id, body, view)
+        deps.outbox.open_form(request.team_id, body, view)
 
     return handle_open_form

@@ -10,8 +10,8 @@ from slack_bolt import Ack
 from sqlmodel import Session
 
 from bot.inbound.listeners.payloads import team_id_of
+from bot.inbound.listeners.recording import Recording
 from bot.render.ids import QuestionBlockRef
-from bot.runtime.wiring import Services
 from bot.usecases import walkthrough
 from bot.usecases.catalogs import Catalogs
 from bot.usecases.errors import InvalidChoice
@@ -48,20 +48,20 @@ def selected_option_ids(action: dict[str, Any]) -> list[str]:
     return [action["value"]] if action.get("value") else []
 
 
-def question_listener(services: Services, use_case: QuestionUseCase) -> Callable[..., None]:
+def question_listener(deps: Recording, use_case: QuestionUseCase) -> Callable[..., None]:
     def handle_question_action(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         question_action = parse_action(body, action)
-        with services.unit_of_work() as session:
+        with deps.db.unit_of_work() as session:
             design_id = use_case(
                 session=session,
-                catalogs=services.catalogs,
+                catalogs=deps.catalogs,
                 action=question_action,
                 selected=selected_option_ids(action),
-                now=services.clock.now(),
+                now=deps.clock.now(),
             )
         ack()
         if design_id is not None:
-            services.publisher.schedule(question_action.team_id, design_id)
+            deps.outbox.publish(question_action.team_id, design_id)
 
     return handle_question_action
 
@@ -96,22 +96,22 @@ def _finish(
     return walkthrough.finish_question(session=session, catalogs=catalogs, action=action, now=now)
 
 
-def undo_answer(services: Services) -> Callable[..., None]:
+def undo_answer(deps: Recording) -> Callable[..., None]:
     """Undo: the reply taken as this question's answer was discussion."""
-    return question_listener(services, _undo)
+    return question_listener(deps, _undo)
 
 
-def choose_option(services: Services) -> Callable[..., None]:
-    return question_listener(services, _choose)
+def choose_option(deps: Recording) -> Callable[..., None]:
+    return question_listener(deps, _choose)
 
 
-def skip_question(services: Services) -> Callable[..., None]:
-    return question_listener(services, _skip)
+def skip_question(deps: Recording) -> Callable[..., None]:
+    return question_listener(deps, _skip)
 
 
-def go_back(services: Services) -> Callable[..., None]:
-    return question_listener(services, _back)
+def go_back(deps: Recording) -> Callable[..., None]:
+    return question_listener(deps, _back)
 
 
-def finish_question(services: Services) -> Callable[..., None]:
-    return question_listener(services, _finish)
+def finish_question(deps: Recording) -> Callable[..., None]:
+    return question_listener(deps, _finish)

@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.inbound.listeners.payloads import id_value, team_id_of
+from bot.inbound.listeners.recording import Recording
 from bot.render.nudges import stop_confirmation, update_form
-from bot.runtime.wiring import Services
 from bot.usecases import revisits
 from bot.usecases.revisits import NudgeAction
 from flows.nudges import NudgeStatus
@@ -26,71 +26,71 @@ def parse_nudge_action(body: dict[str, Any], action: dict[str, Any]) -> NudgeAct
     )
 
 
-def resolve_nudge(services: Services, outcome: NudgeStatus) -> Callable[..., None]:
+def resolve_nudge(deps: Recording, outcome: NudgeStatus) -> Callable[..., None]:
     def handle_nudge(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         nudge_action = parse_nudge_action(body, action)
-        with services.unit_of_work() as session:
+        with deps.db.unit_of_work() as session:
             done = revisits.resolve(
                 session=session,
-                catalogs=services.catalogs,
+                catalogs=deps.catalogs,
                 action=nudge_action,
                 outcome=outcome,
-                now=services.clock.now(),
+                now=deps.clock.now(),
             )
         ack()
         if done is not None:
-            services.publisher.schedule(nudge_action.team_id, done.design_id)
-            services.refresh_nudge_message(nudge_action.team_id, done.design_id, done.message_ts)
+            deps.outbox.publish(nudge_action.team_id, done.design_id)
+            deps.outbox.refresh_nudge(nudge_action.team_id, done.design_id, done.message_ts)
 
     return handle_nudge
 
 
-def open_update_form(services: Services) -> Callable[..., None]:
+def open_update_form(deps: Recording) -> Callable[..., None]:
     """Open the "Update…" form from the background, within the trigger's three seconds."""
 
     def handle_update(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         nudge_action = parse_nudge_action(body, action)
-        with services.read_only() as session:
+        with deps.db.read_only() as session:
             nudge, design = revisits.open_nudge(session=session, action=nudge_action)
             answers = repo.current_answers(session=session, team_id=nudge.team_id, design_id=nudge.design_id)
             view = update_form(
-                catalog=services.catalogs.of(design), nudge=nudge, design=design, answer=answers.get(nudge.question_id)
+                catalog=deps.catalogs.of(design), nudge=nudge, design=design, answer=answers.get(nudge.question_id)
             )
         ack()
-        services.open_form(nudge_action.team_id, body, view)
+        deps.outbox.open_form(nudge_action.team_id, body, view)
 
     return handle_update
 
 
-def open_stop_confirmation(services: Services) -> Callable[..., None]:
+def open_stop_confirmation(deps: Recording) -> Callable[..., None]:
     """ "Stop these reminders…": a non-owner is told who may; an owner confirms in a dialog."""
 
     def handle_stop(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         nudge_action = parse_nudge_action(body, action)
-        with services.read_only() as session:
+        with deps.db.read_only() as session:
             design = revisits.check_may_stop(session=session, action=nudge_action)
         ack()
         view = stop_confirmation(design=design, nudge_id=nudge_action.nudge_id)
-        services.open_form(nudge_action.team_id, body, view)
+        deps.outbox.open_form(nudge_action.team_id, body, view)
 
     return handle_stop
 
 
-def mark_deployed(services: Services) -> Callable[..., None]:
+def mark_deployed(deps: Recording) -> Callable[..., None]:
     def handle_mark_deployed(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         design_id = id_value(action, "summary")
         team_id = team_id_of(body)
-        with services.unit_of_work() as session:
+        with deps.db.unit_of_work() as session:
             revisits.deploy_from_summary(
                 session=session,
-                catalogs=services.catalogs,
+                catalogs=deps.catalogs,
                 team_id=team_id,
                 design_id=design_id,
                 user_id=body["user"]["id"],
-                now=services.clock.now(),
+                now=deps.clock.now(),
             )
         ack()
-        services.publisher.schedule(team_id, design_id)
-        services.learn_owner_timezone(team_id, design_id)
+        deps.outbox.publish(team_id, design_id)
+        deps.outbox.learn_owner_timezone(team_id, design_id)
 
     return handle_mark_deployed

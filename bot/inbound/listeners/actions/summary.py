@@ -8,15 +8,20 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.inbound.listeners.payloads import id_value, team_id_of
-from bot.outbound.export import ExportRequest
-from bot.runtime.wiring import Services
+from bot.inbound.listeners.recording import Recording
 
 
-def export_design(services: Services) -> Callable[..., None]:
+def export_design(deps: Recording) -> Callable[..., None]:
     def handle_export(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         design_id = id_value(action, "summary")
         ack()
-        services.export(ExportRequest(team_id_of(body), design_id, body["user"]["id"], body.get("response_url")))
+        deps.db.remember_request()
+        deps.outbox.export(
+            team_id=team_id_of(body),
+            design_id=design_id,
+            user_id=body["user"]["id"],
+            response_url=body.get("response_url"),
+        )
 
     return handle_export
 

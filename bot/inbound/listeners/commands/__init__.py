@@ -3,10 +3,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.inbound.listeners.commands.mldesign import mldesign_command
-from bot.runtime.wiring import Services
+from bot.inbound.listeners.recording import Recording
 
 COMMAND = "/mldesign"
 
 
-def register(app: App, services: Services) -> None:
-    app.command(COMMAND)(mldesign_command(services))
+def register(app: App, deps: Recording) -> None:
+    app.command(COMMAND)(mldesign_command(deps))

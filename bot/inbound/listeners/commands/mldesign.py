@@ -10,11 +10,10 @@ from typing import Any
 
 from slack_bolt import Ack
 
-from bot.outbound.export import ExportRequest
+from bot.inbound.listeners.recording import Recording
 from bot.render import blocks, forms
 from bot.render.blocks import Message
 from bot.render.text import unescape_slack
-from bot.runtime.wiring import Services
 from bot.usecases import ownership, revisits, walkthrough
 from flows.assessment import assess
 from flows.commands import (
@@ -54,14 +53,14 @@ class Invocation:
 Outcome = tuple[Message | None, Callable[[], None] | None]
 
 
-def mldesign_command(services: Services) -> Callable[..., None]:
+def mldesign_command(deps: Recording) -> Callable[..., None]:
     def handle_mldesign(ack: Ack, command: dict[str, Any]) -> None:
         invocation = Invocation(
             command["team_id"], command["channel_id"], command["user_id"], command.get("response_url")
         )
         raw = command.get("text", "")
         parsed = parse_command(unescape_slack(raw), mentioned=mentioned_ids(raw))
-        reply, after = HANDLERS[type(parsed)](services, invocation, parsed)
+        reply, after = HANDLERS[type(parsed)](deps, invocation, parsed)
         if reply is None:
             ack()
         else:
@@ -72,7 +71,7 @@ def mldesign_command(services: Services) -> Callable[..., None]:
     return handle_mldesign
 
 
-def _help(services: Services, who: Invocation, command: Command) -> Outcome:
+def _help(deps: Recording, who: Invocation, command: Command) -> Outcome:
     return blocks.notice("help.j2"), None
 
 
@@ -80,8 +79,8 @@ def _help(services: Services, who: Invocation, command: Command) -> Outcome:
 LIST_LIMIT = 10
 
 
-def _list(services: Services, who: Invocation, command: Command) -> Outcome:
-    with services.read_only() as session:
+def _list(deps: Recording, who: Invocation, command: Command) -> Outcome:
+    with deps.db.read_only() as session:
         designs = repo.list_designs(
             session=session, team_id=who.team_id, channel_id=who.channel_id, limit=LIST_LIMIT + 1
         )
@@ -97,7 +96,7 @@ def _list(services: Services, who: Invocation, command: Command) -> Outcome:
             "name": design.name,
             "permalink": design.permalink,
             "complete": design.current_question_id is None,
-            "progress": progress(services.catalogs.of(design), statuses[design.id]),
+            "progress": progress(deps.catalogs.of(design), statuses[design.id]),
             "deployed_at": design.deployed_at,
             "reminders": design.reminders_enabled,
             "next_nudge": next_due.get(design.id),
@@ -107,16 +106,16 @@ def _list(services: Services, who: Invocation, command: Command) -> Outcome:
     return blocks.notice("list.j2", designs=items, hidden=hidden), None
 
 
-def _status(services: Services, who: Invocation, command: Command) -> Outcome:
+def _status(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Status)
-    with services.read_only() as session:
+    with deps.db.read_only() as session:
         design = walkthrough.find_design(
             session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
         )
         assert design.id is not None
         answers = repo.current_answers(session=session, team_id=who.team_id, design_id=design.id)
     current = design.current_question_id
-    catalog = services.catalogs.of(design)
+    catalog = deps.catalogs.of(design)
     assessment = assess(catalog, answers)
     reply = blocks.notice(
         "status.j2",
@@ -132,56 +131,60 @@ def _status(services: Services, who: Invocation, command: Command) -> Outcome:
     return reply, None
 
 
-def _start(services: Services, who: Invocation, command: Command) -> Outcome:
+def _start(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Start)
-    with services.unit_of_work() as session:
+    with deps.db.unit_of_work() as session:
         design_id = walkthrough.start_design(
             session=session,
-            catalogs=services.catalogs,
+            catalogs=deps.catalogs,
             team_id=who.team_id,
             channel_id=who.channel_id,
             user_id=who.user_id,
             name=command.name,
             response_url=who.response_url,
-            now=services.clock.now(),
+            now=deps.clock.now(),
         )
-    return None, lambda: services.publisher.schedule(who.team_id, design_id)
+    return None, lambda: deps.outbox.publish(who.team_id, design_id)
 
 
-def _summary(services: Services, who: Invocation, command: Command) -> Outcome:
+def _summary(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Summary)
-    with services.unit_of_work() as session:
+    with deps.db.unit_of_work() as session:
         design = walkthrough.request_summary(
-            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name, now=_now(services)
+            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name, now=_now(deps)
         )
         design_id, name, posted = _id(design.id), design.name, design.summary_ts is not None
     reply = blocks.notice("summary_requested.j2", name=name, posted=posted)
-    return reply, lambda: services.publisher.schedule(who.team_id, design_id)
+    return reply, lambda: deps.outbox.publish(who.team_id, design_id)
 
 
-def _export(services: Services, who: Invocation, command: Command) -> Outcome:
+def _export(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Export)
-    with services.read_only() as session:
+    with deps.db.read_only() as session:
         design = walkthrough.find_design(
             session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
         )
-        request = ExportRequest(who.team_id, _id(design.id), who.user_id, who.response_url)
-        name = design.name
-    return blocks.notice("export_requested.j2", name=name), lambda: services.export(request)
+        design_id, name = _id(design.id), design.name
+
+    def after() -> None:
+        deps.db.remember_request()
+        deps.outbox.export(team_id=who.team_id, design_id=design_id, user_id=who.user_id, response_url=who.response_url)
+
+    return blocks.notice("export_requested.j2", name=name), after
 
 
-def _deployed(services: Services, who: Invocation, command: Command) -> Outcome:
+def _deployed(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Deployed)
-    with services.unit_of_work() as session:
+    with deps.db.unit_of_work() as session:
         design = revisits.mark_deployed(
             session=session,
-            catalogs=services.catalogs,
+            catalogs=deps.catalogs,
             team_id=who.team_id,
             channel_id=who.channel_id,
             user_id=who.user_id,
             name=command.name,
             on=command.on,
-            now=_now(services),
+            now=_now(deps),
         )
         design_id = _id(design.id)
         reply = blocks.notice(
@@ -194,25 +197,25 @@ def _deployed(services: Services, who: Invocation, command: Command) -> Outcome:
         )
 
     def after() -> None:
-        services.publisher.schedule(who.team_id, design_id)
-        services.learn_owner_timezone(who.team_id, design_id)
+        deps.outbox.publish(who.team_id, design_id)
+        deps.outbox.learn_owner_timezone(who.team_id, design_id)
 
     return reply, after
 
 
-def _remind(services: Services, who: Invocation, command: Command) -> Outcome:
+def _remind(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Remind)
     setting = parse_reminder(command.setting)
-    with services.unit_of_work() as session:
+    with deps.db.unit_of_work() as session:
         design = revisits.set_reminders(
             session=session,
-            catalogs=services.catalogs,
+            catalogs=deps.catalogs,
             team_id=who.team_id,
             channel_id=who.channel_id,
             user_id=who.user_id,
             name=command.name,
             setting=setting,
-            now=_now(services),
+            now=_now(deps),
         )
         design_id = _id(design.id)
         reply = blocks.notice(
@@ -225,23 +228,23 @@ def _remind(services: Services, who: Invocation, command: Command) -> Outcome:
         )
 
     def after() -> None:
-        services.publisher.schedule(who.team_id, design_id)
+        deps.outbox.publish(who.team_id, design_id)
         if isinstance(setting, RemindNow):
-            services.dispatch_soon()
+            deps.outbox.dispatch_nudges()
 
     return reply, after
 
 
-def _owners(services: Services, who: Invocation, command: Command) -> Outcome:
+def _owners(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Owners)
     if command.change is None:
-        with services.read_only() as session:
+        with deps.db.read_only() as session:
             design = walkthrough.find_design(
                 session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
             )
             people = ownership.owners(session, design)
         return blocks.notice("owners.j2", name=design.name, owners=people, changed=None), None
-    with services.unit_of_work() as session:
+    with deps.db.unit_of_work() as session:
         design, people = ownership.change_owners(
             session=session,
             team_id=who.team_id,
@@ -250,34 +253,34 @@ def _owners(services: Services, who: Invocation, command: Command) -> Outcome:
             user_id=who.user_id,
             change=command.change,
             people=command.user_ids,
-            now=_now(services),
+            now=_now(deps),
         )
     return blocks.notice("owners.j2", name=design.name, owners=people, changed=command.change), None
 
 
-def _assign(services: Services, who: Invocation, command: Command) -> Outcome:
+def _assign(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Assign)
-    with services.unit_of_work() as session:
+    with deps.db.unit_of_work() as session:
         done = ownership.assign(
             session=session,
-            catalogs=services.catalogs,
+            catalogs=deps.catalogs,
             team_id=who.team_id,
             channel_id=who.channel_id,
             name=command.name,
             user_id=who.user_id,
             target=command.target,
             assignee=command.user_id,
-            now=_now(services),
+            now=_now(deps),
         )
     reply = blocks.notice("assigned.j2", name=done.design.name, target=done.target.title, assignee=done.user_id)
     design_id = _id(done.design.id)
-    return reply, lambda: services.publisher.schedule(who.team_id, design_id)
+    return reply, lambda: deps.outbox.publish(who.team_id, design_id)
 
 
-def _delete(services: Services, who: Invocation, command: Command) -> Outcome:
+def _delete(deps: Recording, who: Invocation, command: Command) -> Outcome:
     """Ask first: the confirmation's buttons do the deleting (an owner's call, checked again then)."""
     assert isinstance(command, Delete)
-    with services.read_only() as session:
+    with deps.db.read_only() as session:
         design = walkthrough.find_design(
             session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
         )
@@ -286,7 +289,7 @@ def _delete(services: Services, who: Invocation, command: Command) -> Outcome:
     return blocks.delete_confirmation(design, answers), None
 
 
-HANDLERS: dict[type, Callable[[Services, Invocation, Any], Outcome]] = {
+HANDLERS: dict[type, Callable[[Recording, Invocation, Any], Outcome]] = {
     Help: _help,
     ListDesigns: _list,
     Status: _status,
@@ -301,8 +304,8 @@ HANDLERS: dict[type, Callable[[Services, Invocation, Any], Outcome]] = {
 }
 
 
-def _now(services: Services) -> datetime:
-    return services.clock.now()
+def _now(deps: Recording) -> datetime:
+    return deps.clock.now()
 
 
 def _id(design_id: int | None) -> int:

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.inbound.listeners.payloads import team_id_of
-from bot.runtime.wiring import Services
+from bot.jobs.outbox import Outbox
 
 
-def app_home_opened(services: Services) -> Callable[..., None]:
+def app_home_opened(outbox: Outbox) -> Callable[..., None]:
     def handle_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            services.publish_home(team_id_of(body), event["user"])
+            outbox.publish_home(team_id_of(body), event["user"])
 
     return handle_home_opened

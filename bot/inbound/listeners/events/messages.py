@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.inbound.listeners.recording import Recording
 from bot.render.text import unescape_slack
-from bot.runtime.wiring import Services
 from bot.usecases import walkthrough
 from bot.usecases.walkthrough import ReplyDeletion, ReplyEdit, ThreadReply
 from flows import replies
@@ -15,24 +15,24 @@ from flows import replies
 ANSWER_SUBTYPES = (None, "thread_broadcast", "file_share")
 
 
-def message_event(services: Services) -> Callable[..., None]:
+def message_event(deps: Recording) -> Callable[..., None]:
     def handle_message(event: dict[str, Any], body: dict[str, Any]) -> None:
         parsed = parse_message_event(event, team_id=body["team_id"], event_id=body["event_id"])
         if parsed is None:
             return
-        with services.unit_of_work() as session:
+        with deps.db.unit_of_work() as session:
             if isinstance(parsed, ThreadReply):
                 design_id = walkthrough.record_reply(
-                    session=session, catalogs=services.catalogs, reply=parsed, now=services.clock.now()
+                    session=session, catalogs=deps.catalogs, reply=parsed, now=deps.clock.now()
                 )
             elif isinstance(parsed, ReplyDeletion):
-                design_id = walkthrough.record_deletion(session=session, deletion=parsed, now=services.clock.now())
+                design_id = walkthrough.record_deletion(session=session, deletion=parsed, now=deps.clock.now())
             else:
                 design_id = walkthrough.record_edit(
-                    session=session, catalogs=services.catalogs, edit=parsed, now=services.clock.now()
+                    session=session, catalogs=deps.catalogs, edit=parsed, now=deps.clock.now()
                 )
         if design_id is not None:
-            services.publisher.schedule(parsed.team_id, design_id)
+            deps.outbox.publish(parsed.team_id, design_id)
 
     return handle_message
 

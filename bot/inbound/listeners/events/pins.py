@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.runtime.wiring import Services
+from bot.inbound.transactions import Transactions
 from bot.usecases import walkthrough
 
 
-def pin_removed(services: Services) -> Callable[..., None]:
+def pin_removed(db: Transactions) -> Callable[..., None]:
     def handle_pin_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
         item = event.get("item") or {}
         message_ts = (item.get("message") or {}).get("ts")
         channel_id = event.get("channel_id") or item.get("channel")
         if item.get("type") != "message" or not (message_ts and channel_id):
             return
-        with services.unit_of_work() as session:
+        with db.unit_of_work() as session:
             walkthrough.record_unpinned(
                 session=session, team_id=body["team_id"], channel_id=channel_id, message_ts=message_ts
             )

@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.inbound.listeners.payloads import submission_id, team_id_of
+from bot.inbound.listeners.recording import Recording
 from bot.render import forms
-from bot.runtime.wiring import Services
 from bot.usecases import walkthrough
 from bot.usecases.errors import UserFacingError
 from bot.usecases.walkthrough import FormAnswers, FormQuestionError
@@ -33,7 +33,7 @@ def parse_submission(body: dict[str, Any], view: dict[str, Any]) -> tuple[FormAn
     return form, blocks
 
 
-def submit_answer_form(services: Services) -> Callable[..., None]:
+def submit_answer_form(deps: Recording) -> Callable[..., None]:
     def handle_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
             form, blocks = parse_submission(body, view)
@@ -44,9 +44,9 @@ def submit_answer_form(services: Services) -> Callable[..., None]:
             ack(response_action="errors", errors={blocks[0]: NOTHING_TO_SAVE})
             return
         try:
-            with services.unit_of_work() as session:
+            with deps.db.unit_of_work() as session:
                 design_id = walkthrough.record_form(
-                    session=session, catalogs=services.catalogs, form=form, now=services.clock.now()
+                    session=session, catalogs=deps.catalogs, form=form, now=deps.clock.now()
                 )
         except FormQuestionError as error:
             block = next((b for b in blocks if b.endswith(f":{error.question_id}")), blocks[0])
@@ -57,6 +57,6 @@ def submit_answer_form(services: Services) -> Callable[..., None]:
             return
         ack()
         if design_id is not None:
-            services.publisher.schedule(form.team_id, design_id)
+            deps.outbox.publish(form.team_id, design_id)
 
     return handle_submission

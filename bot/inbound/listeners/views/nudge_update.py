@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.inbound.listeners.payloads import submission_id, team_id_of
+from bot.inbound.listeners.recording import Recording
 from bot.render.forms import form_problem
 from bot.render.ids import InputId
-from bot.runtime.wiring import Services
 from bot.usecases import revisits
 from bot.usecases.errors import UserFacingError
 from bot.usecases.revisits import NudgeAction, Revisited
@@ -45,14 +45,14 @@ def submitted_action(body: dict[str, Any], view: dict[str, Any], nudge_id: int) 
     )
 
 
-def _show(services: Services, action: NudgeAction, done: Revisited | None) -> None:
+def _show(deps: Recording, action: NudgeAction, done: Revisited | None) -> None:
     """After the acknowledgement: the summary and the nudge message show the revisit's outcome."""
     if done is not None:
-        services.publisher.schedule(action.team_id, done.design_id)
-        services.refresh_nudge_message(action.team_id, done.design_id, done.message_ts)
+        deps.outbox.publish(action.team_id, done.design_id)
+        deps.outbox.refresh_nudge(action.team_id, done.design_id, done.message_ts)
 
 
-def submit_update(services: Services) -> Callable[..., None]:
+def submit_update(deps: Recording) -> Callable[..., None]:
     def handle_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         nudge_id, text, choices = form_values(view)
         if text == "" and not choices:
@@ -60,44 +60,44 @@ def submit_update(services: Services) -> Callable[..., None]:
             return
         action = submitted_action(body, view, nudge_id)
         try:
-            with services.unit_of_work() as session:
+            with deps.db.unit_of_work() as session:
                 done = revisits.update_answer(
                     session=session,
-                    catalogs=services.catalogs,
+                    catalogs=deps.catalogs,
                     action=action,
                     text=text,
                     choices=choices,
-                    now=services.clock.now(),
+                    now=deps.clock.now(),
                 )
         except UserFacingError as error:
             ack(response_action="errors", errors={InputId.TEXT: str(error)[:150]})
             return
         ack()
-        _show(services, action, done)
+        _show(deps, action, done)
 
     return handle_submission
 
 
-def submit_stop(services: Services) -> Callable[..., None]:
+def submit_stop(deps: Recording) -> Callable[..., None]:
     """The owner confirmed: the reminders stop (checked again: owners may have changed since the dialog opened)."""
 
     def handle_stop(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
         action = submitted_action(body, view, int(metadata["nudge_id"]))
         try:
-            with services.unit_of_work() as session:
+            with deps.db.unit_of_work() as session:
                 done = revisits.resolve(
                     session=session,
-                    catalogs=services.catalogs,
+                    catalogs=deps.catalogs,
                     action=action,
                     outcome=NudgeStatus.STOPPED,
-                    now=services.clock.now(),
+                    now=deps.clock.now(),
                 )
         except (UserFacingError, NotAnOwner) as error:  # no longer an owner, or the design went meanwhile
             ack(response_action="update", view=form_problem(_plain(error)))
             return
         ack()
-        _show(services, action, done)
+        _show(deps, action, done)
 
     return handle_stop
 
