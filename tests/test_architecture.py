@@ -145,4 +145,3 @@ def test_the_checks_see_an_upward_import_and_a_cycle():
     }
     assert upward_imports(graph) == ["bot.render.summary -> bot.usecases.walkthrough"]
     assert cycles(graph) == [["bot.usecases.ownership", "bot.usecases.walkthrough"]]
-

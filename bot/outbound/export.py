@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from markupsafe import Markup
 from slack_sdk import WebClient
@@ -19,6 +18,7 @@ from sqlmodel import Session
 
 from bot.base.clock import Clock
 from bot.outbound.clients import NotInstalled, SlackClients
+from bot.outbound.slack_errors import code_of, describe
 from bot.render.text import escape_markdown, escape_mrkdwn, render_markdown
 from bot.usecases.catalogs import Catalogs
 from flows import walkthrough
@@ -245,7 +245,8 @@ class Exporter:
 
 
 def _reason(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        response: Any = error.response
-        return f"Slack said {response.get('error')}"
-    return f"Slack could not be reached: {type(error).__name__}"
+    """For the person who asked: what Slack said, or that it couldn't be reached."""
+    code = code_of(error)
+    return (
+        f"Slack said {code}" if isinstance(error, SlackApiError) else f"Slack could not be reached: {describe(error)}"
+    )

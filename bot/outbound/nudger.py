@@ -29,7 +29,8 @@ from sqlalchemy import Engine
 from bot.base.clock import Clock
 from bot.jobs.outbox import Outbox
 from bot.outbound.clients import NotInstalled, SlackClients
-from bot.outbound.publisher import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, is_transient, posted_around
+from bot.outbound.posting import posted_around
+from bot.outbound.slack_errors import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, is_transient, reason, retry_after
 from bot.render.blocks import Message
 from bot.render.ids import MetadataType
 from bot.render.nudges import Confirmation, nudge_message, reminder_message, stall_message
@@ -38,6 +39,7 @@ from bot.usecases.catalogs import Catalogs
 from flows.assignments import STALL_WORKING_DAYS, assignee_of, stalled
 from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, in_working_hours, send_window
 from flows.nudges import zone as owner_zone
+from flows.retries import MAX_ATTEMPTS, Failure, next_attempt
 from storage import assignments as assignment_repo
 from storage import nudges as nudge_repo
 from storage import repositories as repo
@@ -48,9 +50,6 @@ from storage.nudges import DesignKey
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 8
-BACKOFF_START = timedelta(minutes=1)
-BACKOFF_CAP = timedelta(hours=1)
 DESIGNS_AT_ONCE = 4  # designs nudged concurrently by one dispatcher; each takes a database connection
 READ_AHEAD = 2 * DESIGNS_AT_ONCE  # designs whose messages' answers are read together
 MAX_ITEMS_PER_MESSAGE = 15  # three blocks each, plus the intro and "Stop": within Slack's 50
@@ -174,7 +173,7 @@ class Nudger:
                 channel=design.channel_id, thread_ts=design.parent_ts, text=message.text, blocks=message.blocks
             )
         except (SlackApiError, SlackClientError, OSError, NotInstalled) as error:
-            logger.warning("could not nudge the stalled design %s: %s", design.id, _describe(error))
+            logger.warning("could not nudge the stalled design %s: %s", design.id, reason(error))
             if is_transient(error):  # Slack may take it later; a refusal for good (a channel gone) stays settled
                 with session_scope(self._engine) as session:
                     assignment_repo.release_stall_nudge(
@@ -252,7 +251,7 @@ class Nudger:
                 channel=design.channel_id, ts=message_ts, text=message.text, blocks=message.blocks
             )
         except (SlackApiError, SlackClientError, OSError) as error:
-            logger.warning("could not update nudge message %s: %s", message_ts, _describe(error))
+            logger.warning("could not update nudge message %s: %s", message_ts, reason(error))
 
     # --- one design's due rows ---------------------------------------------------------------------------
 
@@ -388,18 +387,21 @@ class Nudger:
         transient = (
             not isinstance(error, SlackApiError | NotInstalled) or (status or 0) >= 500 or code in TRANSIENT_ERRORS
         )
-        reason = _describe(error)
-        attempts = max(n.attempts for n in batch.nudges) + (0 if waiting_on_slack else 1)
-        if code in CHANNEL_ERRORS or not (transient or waiting_on_slack) or attempts >= MAX_ATTEMPTS:
-            why = f"gave up after {attempts} attempts: {reason}" if attempts >= MAX_ATTEMPTS else reason
+        why_failed = reason(error)
+        failure = Failure(
+            retryable=(transient or waiting_on_slack) and code not in CHANNEL_ERRORS,
+            counts=not waiting_on_slack,
+            retry_after_seconds=retry_after(error),
+        )
+        attempt = next_attempt(max(n.attempts for n in batch.nudges), failure)
+        if attempt.give_up:
+            worn_out = attempt.attempts >= MAX_ATTEMPTS
+            why = f"gave up after {attempt.attempts} attempts: {why_failed}" if worn_out else why_failed
             logger.warning("nudges %s of design %s failed: %s", [n.id for n in batch.nudges], batch.design.id, why)
             self._conclude(batch, NudgeStatus.FAILED, now, failure=why[:200])
             return
-        wait = min(BACKOFF_START * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
-        retry_after = _retry_after(error)
-        if retry_after is not None:
-            wait = max(wait, timedelta(seconds=retry_after))
-        logger.info("nudges %s deferred %ss: %s", [n.id for n in batch.nudges], int(wait.total_seconds()), reason)
+        wait, attempts = attempt.wait, attempt.attempts
+        logger.info("nudges %s deferred %ss: %s", [n.id for n in batch.nudges], int(wait.total_seconds()), why_failed)
         self._hold(batch, due_at=now + wait, claim=None, attempts=attempts)
 
     def _find_sent(self, batch: Batch, kind: MetadataType, now: datetime) -> dict[int | None, str] | None:
@@ -430,7 +432,7 @@ class Nudger:
                 if may_have_gone <= found.keys():
                     break  # every row whose send had started is accounted for: no further page is read
         except (SlackApiError, SlackClientError, OSError) as error:
-            logger.warning("could not check for nudges already sent in design %s: %s", design.id, _describe(error))
+            logger.warning("could not check for nudges already sent in design %s: %s", design.id, reason(error))
             self._failed(batch, error, now)
             return None
         return found
@@ -447,10 +449,10 @@ class Nudger:
         except SlackApiError as error:
             if error.response.get("error") in UNKNOWABLE_USER:
                 return None
-            logger.info("no timezone for %s yet: %s", design.started_by, _describe(error))
+            logger.info("no timezone for %s yet: %s", design.started_by, reason(error))
             raise _Deferred from error
         except (SlackClientError, OSError) as error:
-            logger.info("no timezone for %s yet: %s", design.started_by, _describe(error))
+            logger.info("no timezone for %s yet: %s", design.started_by, reason(error))
             raise _Deferred from error
         if tz:
             with session_scope(self._engine) as session:
@@ -523,25 +525,6 @@ class Nudger:
             for name, value in values.items():
                 setattr(nudge, name, value)
         return Batch(batch.claim, batch.design, kept)
-
-
-def _retry_after(error: Exception) -> int | None:
-    if not isinstance(error, SlackApiError):
-        return None
-    headers = error.response.headers or {}
-    value = headers.get("Retry-After") or headers.get("retry-after")
-    if isinstance(value, list):
-        value = value[0] if value else None
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or f"HTTP {error.response.status_code}")
-    return type(error).__name__
 
 
 def _nudge_id(nudge: Nudge) -> int:
