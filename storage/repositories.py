@@ -62,12 +62,6 @@ def get_design_by_name(*, session: Session, team_id: str, channel_id: str, name_
     ).first()
 
 
-def get_design_by_thread(*, session: Session, team_id: str, channel_id: str, thread_ts: str) -> Design | None:
-    return session.exec(
-        select(Design).where(Design.team_id == team_id, Design.channel_id == channel_id, Design.parent_ts == thread_ts)
-    ).first()
-
-
 def get_design_by_summary(*, session: Session, team_id: str, channel_id: str, summary_ts: str) -> Design | None:
     return session.exec(
         select(Design).where(
@@ -319,15 +313,6 @@ def all_answers(*, session: Session, team_id: str, design_id: int) -> Sequence[A
     return session.exec(
         select(Answer).where(Answer.team_id == team_id, Answer.design_id == design_id).order_by(col(Answer.id))
     ).all()
-
-
-def latest_answer_from_message(*, session: Session, team_id: str, design_id: int, source_ts: str) -> Answer | None:
-    """The answer a thread reply gave, so an edit of that reply updates the same question."""
-    return session.exec(
-        select(Answer)
-        .where(Answer.team_id == team_id, Answer.design_id == design_id, Answer.source_ts == source_ts)
-        .order_by(col(Answer.id).desc())
-    ).first()
 
 
 def answers_awaiting_reaction(*, session: Session, team_id: str, design_id: int) -> Sequence[Answer]:
