@@ -30,7 +30,15 @@ from bot.base.clock import Clock
 from bot.jobs.outbox import Outbox
 from bot.outbound.clients import NotInstalled, SlackClients
 from bot.outbound.posting import posted_around
-from bot.outbound.slack_errors import AUTH_ERRORS, CHANNEL_ERRORS, TRANSIENT_ERRORS, is_transient, reason, retry_after
+from bot.outbound.slack_errors import (
+    AUTH_ERRORS,
+    CHANNEL_ERRORS,
+    TRANSIENT_ERRORS,
+    code_of,
+    is_transient,
+    reason,
+    retry_after,
+)
 from bot.render.blocks import Message
 from bot.render.ids import MetadataType
 from bot.render.nudges import Confirmation, nudge_message, reminder_message, stall_message
@@ -381,7 +389,7 @@ class Nudger:
     def _failed(self, batch: Batch, error: Exception, now: datetime) -> None:
         """A permanent error closes the rows as failed, with the reason; anything else is retried with backoff.
         Rate limits and credentials a person must fix don't use up the attempts."""
-        code = error.response.get("error") if isinstance(error, SlackApiError) else None
+        code = code_of(error)
         status = error.response.status_code if isinstance(error, SlackApiError) else None
         waiting_on_slack = code == "ratelimited" or status == 429 or code in AUTH_ERRORS
         transient = (

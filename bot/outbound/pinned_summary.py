@@ -11,12 +11,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.outbound.export import canvas_document
 from bot.outbound.posting import Posting
-from bot.outbound.slack_errors import (
-    TOKEN_ERRORS,
-    code_of,
-    describe,
-    is_transient,
-)
+from bot.outbound.slack_errors import TOKEN_ERRORS, code_of, describe, is_transient
 from bot.outbound.snapshot import Snapshot, progress_of
 from bot.render.ids import MetadataType
 from bot.render.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message

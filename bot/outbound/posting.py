@@ -17,10 +17,7 @@ from sqlalchemy import Engine
 
 from bot.base.clock import Clock
 from bot.outbound.clients import SlackClients
-from bot.outbound.slack_errors import (
-    describe,
-    is_transient,
-)
+from bot.outbound.slack_errors import describe, is_transient
 from bot.render.blocks import Message
 from bot.render.ids import MetadataType
 from storage import repositories as repo

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
 from bot.outbound.posting import Posting
-from bot.outbound.slack_errors import (
-    CHANNEL_ERRORS,
-    TOKEN_ERRORS,
-    is_transient,
-    skipping_message_errors,
-)
+from bot.outbound.slack_errors import CHANNEL_ERRORS, TOKEN_ERRORS, code_of, is_transient, skipping_message_errors
 from bot.outbound.snapshot import Snapshot, progress_of
 from bot.render import blocks
 from bot.render.ids import MetadataType
@@ -57,7 +52,7 @@ class ThreadSync:
 
     def give_up_on_channel(self, snapshot: Snapshot, error: Exception) -> bool:
         """A design whose first post can't go out in this channel is removed and its starter told why."""
-        code = error.response.get("error") if isinstance(error, SlackApiError) else None
+        code = code_of(error)
         design = snapshot.design
         if design.parent_ts is not None or is_transient(error) or code in TOKEN_ERRORS:
             return False
