@@ -181,6 +181,19 @@ class Assignment(SQLModel, table=True):
     assigned_at: datetime = _timestamp()
 
 
+class PostLookup(SQLModel, table=True):
+    """How far a look for a post a crash left unrecorded has read, when one bounded read could not settle it.
+
+    ``key`` names the post ("parent", "closing", "prompt:3", "nudge:17"…). Messages are read oldest first in a
+    thread and newest first in a channel, so everything on the near side of ``looked_up_to`` (a Slack ts) has
+    been checked: the next look reads on from there instead of reading the same messages again."""
+
+    design_id: int = Field(foreign_key="design.id", primary_key=True, ondelete="CASCADE")
+    key: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(max_length=32)
+    looked_up_to: str = Field(max_length=32)
+
+
 class Nudge(SQLModel, table=True):
     """One revisit of a deployed design's decision: the source of truth for what is due, not the scheduler.
 

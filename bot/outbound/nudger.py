@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from bot.base.clock import Clock
 from bot.jobs.outbox import Outbox
 from bot.outbound.clients import NotInstalled, SlackClients
-from bot.outbound.posting import posted_around
+from bot.outbound.posting import LookupUnsettled, look_for, settle
 from bot.outbound.slack_errors import (
     AUTH_ERRORS,
     CHANNEL_ERRORS,
@@ -58,6 +58,9 @@ from storage.nudges import DesignKey
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
+# A look for a nudge a crash left unrecorded that one bounded read could not settle goes on this much later (a
+# distributed app reads a thread once a minute).
+LOOKUP_AGAIN_AFTER = timedelta(minutes=1)
 DESIGNS_AT_ONCE = 4  # designs nudged concurrently by one dispatcher; each takes a database connection
 READ_AHEAD = 2 * DESIGNS_AT_ONCE  # designs whose messages' answers are read together
 MAX_ITEMS_PER_MESSAGE = 15  # three blocks each, plus the intro and "Stop": within Slack's 50
@@ -422,10 +425,13 @@ class Nudger:
         started = [n.send_started_at for n in batch.nudges if n.send_started_at]
         may_have_gone = {n.id for n in batch.nudges if n.send_started_at}
         found: dict[int | None, str] = {}
+        keys = {nudge_id: f"nudge:{nudge_id}" for nudge_id in may_have_gone}
         try:
-            thread = posted_around(
+            thread = look_for(
+                self._engine,
                 self._slack(design),
-                design.channel_id,
+                design,
+                list(keys.values()),
                 thread_ts=design.parent_ts,
                 since=min(started),
                 until=max(started),
@@ -439,6 +445,12 @@ class Nudger:
                         found[nudge_id] = str(message["ts"])
                 if may_have_gone <= found.keys():
                     break  # every row whose send had started is accounted for: no further page is read
+            settle(self._engine, design, thread, {key: found.get(nudge_id) for nudge_id, key in keys.items()})
+        except LookupUnsettled as unsettled:
+            # Not found yet is not proof it never went out: no attempt is used up, and the next look reads on.
+            logger.info("nudges %s of design %s wait: %s", sorted(may_have_gone), design.id, unsettled)
+            self._hold(batch, due_at=now + LOOKUP_AGAIN_AFTER, claim=None)
+            return None
         except (SlackApiError, SlackClientError, OSError) as error:
             logger.warning("could not check for nudges already sent in design %s: %s", design.id, reason(error))
             self._failed(batch, error, now)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from slack_sdk import WebClient
@@ -20,6 +21,7 @@ from bot.outbound.clients import SlackClients
 from bot.outbound.slack_errors import describe, is_transient
 from bot.render.blocks import Message
 from bot.render.ids import MetadataType
+from storage import lookups
 from storage import repositories as repo
 from storage.engine import read_scope, session_scope
 from storage.models import Design, Prompt, stored_id
@@ -46,6 +48,12 @@ POST_WINDOW = LEASE + timedelta(minutes=1)
 
 class LeaseLost(Exception):
     """This publish outlived its lease and another process took the design over: stop without posting."""
+
+
+class LookupUnsettled(Exception):
+    """A post a crash left unrecorded was not in what one bounded read covered, and the read did not reach the end of
+    the minutes it may lie in (a busy thread or channel): it may still have gone out, so nothing is posted now. How
+    far the read got is stored, and the next look reads on from there."""
 
 
 class Posting:
@@ -99,15 +107,9 @@ class Posting:
         payload = {"design_id": design.id}
         claimed_at = getattr(design, claim)
         if claimed_at is not None:
-            found = posted_around(
-                self.reader(design),
-                design.channel_id,
-                thread_ts=thread_ts,
-                since=claimed_at,
-                until=claimed_at,
-                after=OWN_POST_WINDOW,
-            )
+            found = self.look(design, [claim], thread_ts=thread_ts, since=claimed_at, until=claimed_at)
             ts = self.find_posted(found, event_type, payload)
+            self.settle(design, found, {claim: ts})
             if ts is not None:
                 return ts, False
         self.record(design, **{claim: self.clock.now()})
@@ -181,18 +183,30 @@ class Posting:
             logger.warning("no permalink for %s/%s: %s", design.channel_id, ts, describe(error))
             return None
 
-    def prompts_posted(self, design: Design, prompts: list[Prompt]) -> Iterator[dict[str, Any]]:
+    def look(
+        self, design: Design, keys: Sequence[str], *, thread_ts: str | None, since: datetime, until: datetime
+    ) -> PostedAround:
+        """The messages this publisher's own posts, attempted between ``since`` and ``until``, may be among."""
+        return look_for(
+            self.engine,
+            self.reader(design),
+            design,
+            keys,
+            thread_ts=thread_ts,
+            since=since,
+            until=until,
+            after=OWN_POST_WINDOW,
+        )
+
+    def settle(self, design: Design, read: PostedAround, found: Mapping[str, str | None]) -> None:
+        settle(self.engine, design, read, found)
+
+    def prompts_posted(self, design: Design, prompts: list[Prompt]) -> PostedAround:
         """The thread's messages around the moments these prompts' posts were attempted, in one read."""
         assert design.parent_ts is not None
         started = [prompt.post_started_at or prompt.created_at for prompt in prompts]
-        return posted_around(
-            self.reader(design),
-            design.channel_id,
-            thread_ts=design.parent_ts,
-            since=min(started),
-            until=max(started),
-            after=OWN_POST_WINDOW,
-        )
+        keys = [prompt_key(prompt) for prompt in prompts]
+        return self.look(design, keys, thread_ts=design.parent_ts, since=min(started), until=max(started))
 
     @staticmethod
     def find_posted(messages: Iterable[dict[str, Any]], event_type: str, payload: dict[str, Any]) -> str | None:
@@ -203,33 +217,112 @@ class Posting:
         return None
 
 
-def posted_around(
+def prompt_key(prompt: Prompt) -> str:
+    """The name under which the look for a question's post keeps how far it has read."""
+    return f"prompt:{prompt.step}"
+
+
+def look_for(
+    engine: Engine,
     client: WebClient,
-    channel: str,
+    design: Design,
+    keys: Sequence[str],
     *,
     thread_ts: str | None,
     since: datetime,
     until: datetime,
     after: timedelta = POST_WINDOW,
-) -> Iterator[dict[str, Any]]:
-    """The messages of a channel (or of one thread) posted while attempts recorded between ``since`` and ``until``
-    may have gone out, with their metadata, read as they are needed: a page of LOOKUP_LIMIT, and a further one
-    only while the post is not found and the window holds more, LOOKUP_READS pages at most. A thread lists them
-    oldest first, so a post made as the attempt began comes first; a channel lists them newest first."""
-    window: dict[str, Any] = {
-        "oldest": f"{(since - CLOCK_MARGIN).timestamp():.6f}",
-        "latest": f"{(until + after).timestamp():.6f}",
-        "inclusive": True,
-        "limit": LOOKUP_LIMIT,
-        "include_all_metadata": True,
-    }
-    cursor = None
-    for _ in range(LOOKUP_READS):
-        if thread_ts is None:
-            response = client.conversations_history(channel=channel, cursor=cursor, **window)
-        else:
-            response = client.conversations_replies(channel=channel, ts=thread_ts, cursor=cursor, **window)
-        yield from response.get("messages") or []
-        cursor = (response.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
+) -> PostedAround:
+    """The messages posts attempted between ``since`` and ``until`` may be among, read on from where the earlier
+    looks for the posts named by ``keys`` stopped (from the start if any of them has not looked yet)."""
+    with read_scope(engine) as session:
+        reached = lookups.progress(session=session, team_id=design.team_id, design_id=stored_id(design), keys=keys)
+    positions = [reached.get(key) for key in keys]
+    resume = None
+    if positions and all(positions):
+        # The look that got least far decides: a thread is read oldest first, a channel newest first.
+        pick = min if thread_ts is not None else max
+        resume = pick((position for position in positions if position), key=Decimal)
+    return PostedAround(
+        client, design.channel_id, thread_ts=thread_ts, since=since, until=until, after=after, resume=resume
+    )
+
+
+def settle(engine: Engine, design: Design, read: PostedAround, found: Mapping[str, str | None]) -> None:
+    """After a look for the posts named in ``found`` (key → its ts, None when not seen): every post not seen is known
+    never to have gone out once the read reached the end of its window; otherwise how far it got is stored and
+    LookupUnsettled raised, so nothing is posted twice."""
+    unsettled = [key for key, ts in found.items() if ts is None]
+    with session_scope(engine) as session:
+        if not unsettled or read.read_to_end or read.looked_up_to is None:
+            lookups.forget(session=session, team_id=design.team_id, design_id=stored_id(design), keys=found)
             return
+        lookups.save_progress(
+            session=session,
+            team_id=design.team_id,
+            design_id=stored_id(design),
+            looked_up_to=dict.fromkeys(unsettled, read.looked_up_to),
+        )
+    raise LookupUnsettled(f"read up to {read.looked_up_to}, not yet to the end of the minutes around the post")
+
+
+class PostedAround:
+    """The messages of a channel (or of one thread) posted while attempts recorded between ``since`` and ``until``
+    may have gone out, with their metadata, read as they are needed: a page of LOOKUP_LIMIT, and a further one only
+    while the post is not found and the window holds more, LOOKUP_READS pages at most. A thread lists them oldest
+    first, so a post made as the attempt began comes first; a channel lists them newest first.
+
+    ``resume`` (a ts an earlier look read up to) starts the read there instead. Once read, ``read_to_end`` says
+    whether the whole window was seen, and ``looked_up_to`` how far the read got."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        channel: str,
+        *,
+        thread_ts: str | None,
+        since: datetime,
+        until: datetime,
+        after: timedelta = POST_WINDOW,
+        resume: str | None = None,
+    ) -> None:
+        self._client = client
+        self._channel = channel
+        self._thread_ts = thread_ts
+        oldest, latest = (
+            Decimal(f"{(since - CLOCK_MARGIN).timestamp():.6f}"),
+            Decimal(f"{(until + after).timestamp():.6f}"),
+        )
+        if resume is not None:
+            if thread_ts is not None:
+                oldest = max(oldest, Decimal(resume))
+            else:
+                latest = min(latest, Decimal(resume))
+        self._oldest, self._latest = oldest, latest
+        self.read_to_end = False
+        self.looked_up_to: str | None = resume
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        window: dict[str, Any] = {
+            "oldest": f"{self._oldest:.6f}",
+            "latest": f"{self._latest:.6f}",
+            "inclusive": True,
+            "limit": LOOKUP_LIMIT,
+            "include_all_metadata": True,
+        }
+        cursor = None
+        for _ in range(LOOKUP_READS):
+            if self._thread_ts is None:
+                response = self._client.conversations_history(channel=self._channel, cursor=cursor, **window)
+            else:
+                response = self._client.conversations_replies(
+                    channel=self._channel, ts=self._thread_ts, cursor=cursor, **window
+                )
+            for message in response.get("messages") or []:
+                if message.get("ts") != self._thread_ts:  # a thread's parent leads every read, wherever it starts
+                    self.looked_up_to = str(message["ts"])
+                yield message
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                self.read_to_end = True
+                return

@@ -18,7 +18,7 @@ from bot.base.clock import Clock
 from bot.jobs.values import Jobs, Publish
 from bot.outbound.clients import NotInstalled, SlackClients
 from bot.outbound.pinned_summary import PinnedSummary
-from bot.outbound.posting import LEASE, LeaseLost, Posting
+from bot.outbound.posting import LEASE, LeaseLost, LookupUnsettled, Posting
 from bot.outbound.slack_errors import TOKEN_ERRORS, code_of, describe, is_transient
 from bot.outbound.snapshot import Snapshot
 from bot.outbound.thread import ThreadSync
@@ -111,6 +111,11 @@ class Publisher:
             return None
         try:
             self._publish(snapshot)
+        except LookupUnsettled as unsettled:
+            logger.info(
+                "publishing design %s waits for the look for a post a crash left unrecorded: %s", design_id, unsettled
+            )
+            return None
         except (SlackApiError, SlackClientError, OSError) as error:
             if code_of(error) in TOKEN_ERRORS or isinstance(error, NotInstalled):
                 # No token that works (revoked, or none stored for the workspace): nothing is removed or marked

@@ -7,7 +7,7 @@ import logging
 
 from slack_sdk.errors import SlackClientError
 
-from bot.outbound.posting import Posting
+from bot.outbound.posting import Posting, prompt_key
 from bot.outbound.slack_errors import CHANNEL_ERRORS, TOKEN_ERRORS, code_of, is_transient, skipping_message_errors
 from bot.outbound.snapshot import Snapshot, progress_of
 from bot.render import blocks
@@ -92,7 +92,9 @@ class ThreadSync:
                 if not repo.claim_prompt(session=session, prompt=prompt):
                     return  # another publisher posts this step
         else:
-            ts = self._posting.find_posted(self._posting.prompts_posted(design, [prompt]), MetadataType.PROMPT, payload)
+            thread = self._posting.prompts_posted(design, [prompt])
+            ts = self._posting.find_posted(thread, MetadataType.PROMPT, payload)
+            self._posting.settle(design, thread, {prompt_key(prompt): ts})
             if ts is None:  # the attempt now is the one a later lookup must cover
                 prompt.post_started_at = self._posting.clock.now()
                 self._posting.save_prompt(prompt)
@@ -119,17 +121,24 @@ class ThreadSync:
         stale = [p for p in snapshot.prompts if p.message_ts is None and p.step != design.step]
         if not stale:
             return
-        thread = list(self._posting.prompts_posted(design, stale))
+        thread = self._posting.prompts_posted(design, stale)
+        messages = list(thread)
+        found = {
+            prompt_key(prompt): self._posting.find_posted(
+                messages, MetadataType.PROMPT, {"design_id": snapshot.design_id, "step": prompt.step}
+            )
+            for prompt in stale
+        }
         for prompt in stale:
-            payload = {"design_id": snapshot.design_id, "step": prompt.step}
-            ts = self._posting.find_posted(thread, MetadataType.PROMPT, payload)
-            with session_scope(self._posting.engine) as session:
-                if ts is None:
-                    repo.delete_prompt(session=session, prompt_id=prompt.id, team_id=design.team_id)
-                    snapshot.prompts.remove(prompt)
-                    continue
+            if (ts := found[prompt_key(prompt)]) is not None:
                 prompt.message_ts, prompt.rendered_current, prompt.rendered_answer_id = ts, True, None
-                repo.save_prompt(session=session, prompt=prompt)
+                self._posting.save_prompt(prompt)
+        self._posting.settle(design, thread, found)  # the ones not seen wait while the read has further to go
+        for prompt in stale:
+            if found[prompt_key(prompt)] is None:
+                with session_scope(self._posting.engine) as session:
+                    repo.delete_prompt(session=session, prompt_id=prompt.id, team_id=design.team_id)
+                snapshot.prompts.remove(prompt)
 
     def refresh_prompts(self, snapshot: Snapshot) -> None:
         """Re-render question messages whose answer changed or that are no longer the current question."""

@@ -90,8 +90,12 @@ def deployed_design(slack, engine, catalog, status: str = NudgeStatus.SCHEDULED,
 
 
 def claim(engine, token: str) -> list[Nudge]:
+    return claim_at(engine, token, MONDAY)
+
+
+def claim_at(engine, token: str, now: datetime) -> list[Nudge]:
     with session_scope(engine) as session:
-        return nudge_repo.claim_due(session=session, now=MONDAY, lease_until=MONDAY + timedelta(minutes=5), claim=token)
+        return nudge_repo.claim_due(session=session, now=now, lease_until=now + timedelta(minutes=5), claim=token)
 
 
 def rows(engine, design_id: int) -> list[Nudge]:
@@ -167,6 +171,46 @@ def test_a_lookup_slack_refuses_for_good_fails_the_rows_instead_of_looping(slack
     closed = rows(engine, design_id)[: len(claimed)]
     assert {(row.status, row.failure) for row in closed} == {("failed", "channel_not_found")}
     assert nudge_posts(slack) == []
+
+
+def test_a_nudge_a_crash_left_unrecorded_in_a_busy_thread_is_looked_for_further_not_sent_again(
+    slack, engine, catalog, nudger
+):
+    """Replies right before the crashed send fill one bounded read: the rows wait, without using up an attempt,
+    and the next dispatch reads on from there and finds the message."""
+    design_id = deployed_design(slack, engine, catalog)
+    claimed = claim(engine, "dispatch")
+    started = datetime.fromtimestamp(slack.workspace.now(), UTC)
+    parent_ts = design_row(engine, design_id).parent_ts
+    with session_scope(engine) as session:
+        for nudge in nudge_repo.open_nudges(session=session, team_id="T0SANDBOX", design_id=design_id):
+            nudge.send_started_at = started
+            session.add(nudge)
+    for nudge in claimed:
+        nudge.send_started_at = started
+    for n in range(50):  # the team talking in the thread as the send began
+        slack.workspace.post_message(CHANNEL, user="U0BOB", text=f"talk {n}", thread_ts=parent_ts)
+    sent = slack.workspace.post_message(  # what the crashed dispatch sent
+        CHANNEL,
+        text="revisit",
+        bot_id="B0BOT",
+        thread_ts=parent_ts,
+        metadata={"event_type": "mldesign_nudge", "event_payload": {"nudge_ids": [n.id for n in claimed]}},
+    )
+
+    nudger._dispatch_design("dispatch", design_row(engine, design_id), claimed, MONDAY)
+    waiting = rows(engine, design_id)[: len(claimed)]
+    assert {(row.status, row.attempts, row.claim) for row in waiting} == {("scheduled", 0, None)}
+    assert {row.due_at for row in waiting} == {MONDAY + timedelta(minutes=1)}, "looked for again a minute on"
+    nudger._dispatch_design(
+        "dispatch",
+        design_row(engine, design_id),
+        claim_at(engine, "again", MONDAY + timedelta(minutes=1)),
+        MONDAY + timedelta(minutes=1),
+    )
+
+    assert nudge_posts(slack) == [], "never sent a second time"
+    assert {row.message_ts for row in rows(engine, design_id)[: len(claimed)]} == {sent["ts"]}
 
 
 def test_one_dispatch_drains_every_due_nudge_not_just_one_batch(slack, engine, catalog, nudger, monkeypatch):

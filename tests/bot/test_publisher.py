@@ -286,6 +286,37 @@ def test_a_question_lost_in_a_crash_is_found_in_one_bounded_read_of_a_long_threa
         assert repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1).message_ts == posted
 
 
+def test_a_question_lost_in_a_crash_in_a_thread_busier_than_one_read_is_looked_for_further_not_posted_again(
+    slack, engine, catalog, publisher
+):
+    """Replies that arrived just before the question's post fill the bounded read: not finding the post in it
+    is no proof it never went out. The publish waits, and the next one reads on from where this one stopped."""
+    design_id = new_design(engine, catalog)
+    publisher.publish("T0SANDBOX", design_id)
+    parent_ts = load(engine, design_id).parent_ts
+    slack.workspace.delete_message(CHANNEL, slack.workspace.replies(CHANNEL, parent_ts)[0]["ts"])
+    with session_scope(engine) as session:
+        session.exec(Prompt.__table__.delete().where(Prompt.__table__.c.design_id == design_id))
+        unpublished(session, design_id)
+    chat(slack, 50, thread_ts=parent_ts)  # a burst of replies in the second before the question goes out
+    publisher.publish("T0SANDBOX", design_id)
+    posted = slack.workspace.replies(CHANNEL, parent_ts)[-1]["ts"]
+    forget_question_ts(engine, design_id)
+
+    publisher.publish("T0SANDBOX", design_id)
+    assert load(engine, design_id).published_revision < load(engine, design_id).revision, "still looking"
+    publisher.publish("T0SANDBOX", design_id)  # the sweep, a minute on
+
+    bot_replies = [m["ts"] for m in slack.workspace.replies(CHANNEL, parent_ts) if m.get("user") != "U0BOB"]
+    assert bot_replies == [posted], "found again, not posted twice"
+    reads = slack.workspace.calls("conversations.replies")
+    assert all(int(read.params["limit"]) <= 15 for read in reads)
+    assert float(reads[-1].params["oldest"]) > float(reads[0].params["oldest"]), "read on, not read again"
+    with session_scope(engine) as session:
+        assert repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1).message_ts == posted
+    assert load(engine, design_id).published_revision == load(engine, design_id).revision
+
+
 def test_a_parent_lost_in_a_crash_is_found_in_one_read_of_the_minutes_around_its_post(
     slack, engine, catalog, distributed
 ):
@@ -307,6 +338,29 @@ def test_a_parent_lost_in_a_crash_is_found_in_one_read_of_the_minutes_around_its
     assert float(read.params["oldest"]) > float(slack.workspace.messages(CHANNEL)[39]["ts"]), "hours ago is not read"
     assert [m["ts"] for m in slack.workspace.messages(CHANNEL) if m.get("user") != "U0BOB"] == [posted]
     assert load(engine, design_id).parent_ts == posted
+
+
+def test_a_parent_lost_in_a_crash_under_a_burst_of_channel_talk_is_looked_for_further_not_posted_again(
+    slack, engine, catalog, publisher
+):
+    """A channel is read newest first: talk right after the post fills one read, and the next reads on below it."""
+    design_id = new_design(engine, catalog)
+    publisher.publish("T0SANDBOX", design_id)
+    posted = load(engine, design_id).parent_ts
+    chat(slack, 50)  # the channel busy in the minutes after the design's post
+    with session_scope(engine) as session:
+        repo.record_publication(session=session, team_id="T0SANDBOX", design_id=design_id, parent_ts=None)
+        session.exec(Prompt.__table__.delete().where(Prompt.__table__.c.design_id == design_id))
+        unpublished(session, design_id)
+
+    publisher.publish("T0SANDBOX", design_id)
+    assert load(engine, design_id).parent_ts is None, "still looking"
+    publisher.publish("T0SANDBOX", design_id)
+
+    assert [m["ts"] for m in slack.workspace.messages(CHANNEL) if m.get("user") != "U0BOB"] == [posted]
+    assert load(engine, design_id).parent_ts == posted
+    reads = slack.workspace.calls("conversations.history")
+    assert float(reads[-1].params["latest"]) < float(reads[0].params["latest"]), "read on, not read again"
 
 
 def test_a_workspace_without_a_token_keeps_its_design_for_later_instead_of_removing_it(
