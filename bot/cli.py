@@ -98,7 +98,7 @@ def export_document(settings: Settings, reference: str, *, team_id: str | None) 
     from bot.outbound.export import load_document
     from bot.usecases.catalogs import Catalogs
     from flows.catalog import load_catalog
-    from storage import repositories as repo
+    from storage import designs as design_repo
     from storage.engine import make_engine, read_scope
     from storage.models import utc_now
 
@@ -106,7 +106,7 @@ def export_document(settings: Settings, reference: str, *, team_id: str | None) 
     engine = make_engine(settings.database_url)
     try:
         with read_scope(engine) as session:
-            matches = repo.find_designs(session=session, reference=" ".join(reference.split()), team_id=team_id)
+            matches = design_repo.find_designs(session=session, reference=" ".join(reference.split()), team_id=team_id)
             if len(matches) != 1:
                 where = f" in workspace {team_id}" if team_id else ""
                 if not matches:

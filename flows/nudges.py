@@ -13,7 +13,7 @@ Pure functions of values: the caller passes the clock's ``now`` and the owner's 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -211,3 +211,40 @@ def parse_reminder(text: str) -> ReminderSetting:
     if not 1 <= days <= MAX_EVERY_DAYS:
         raise ReminderError(f"Reminders can be every 1 to {MAX_EVERY_DAYS} days. {_USAGE}")
     return RemindEvery(timedelta(days=days))
+
+
+@dataclass(frozen=True)
+class RevisitUpdate:
+    """What an "Update…" form does: the answer's new version (None: it was left as it stood) and the revisit's
+    outcome (None: it had one already, and the form still updates the answer, so nothing typed is lost)."""
+
+    text: str
+    choices: tuple[str, ...]
+    changed: bool
+    outcome: NudgeStatus | None
+
+
+class UnknownOption(ValueError):
+    """The form named an option the question does not have."""
+
+
+def decide_update(
+    *,
+    options: Sequence[str],
+    previous: AnswerFacts | None,
+    text: str | None,
+    choices: Sequence[str] | None,
+    revisit: NudgeStatus,
+) -> RevisitUpdate:
+    """``text`` or ``choices`` None keeps that part of the answer as it was; an unchanged form counts as "Still
+    holds", a changed one as "updated"."""
+    answered = previous is not None and previous.status == "answered"
+    old_text = previous.text if answered and previous is not None else ""
+    old_choices = tuple(previous.choices) if answered and previous is not None else ()
+    new_text = old_text if text is None else text
+    new_choices = old_choices if choices is None else tuple(choices)
+    if any(option not in options for option in new_choices):
+        raise UnknownOption("That option is not one of this question's choices.")
+    changed = not answered or (new_text, new_choices) != (old_text, old_choices)
+    outcome = (NudgeStatus.UPDATED if changed else NudgeStatus.CONFIRMED) if revisit.is_open else None
+    return RevisitUpdate(text=new_text, choices=new_choices, changed=changed, outcome=outcome)

@@ -8,6 +8,7 @@ columns: building an ORM query and loading ORM objects cost several times more t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -17,7 +18,9 @@ from sqlalchemy import Boolean, Table, bindparam, func, insert, or_, select, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from flows.walkthrough import AnswerStatus
+from flows.thread import ThreadView
+from flows.walkthrough import AnswerStatus, WalkState
+from storage.deliveries import claim_event
 from storage.models import Answer, Design, DesignStatus, Prompt
 
 _design: Table = Design.__table__  # type: ignore[attr-defined]
@@ -36,6 +39,11 @@ class Walkthrough:
     current_question_id: str | None
     step: int
     closing_ts: str | None
+    name: str
+
+    def state(self, settled: Collection[str]) -> WalkState:
+        """Where the walkthrough stands, with the questions ``settled`` (those with a current answer)."""
+        return WalkState(current=self.current_question_id, step=self.step, settled=frozenset(settled))
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ _WALKTHROUGH = select(
     _design.c.current_question_id,
     _design.c.step,
     _design.c.closing_ts,
+    _design.c.name,
 )
 # FOR UPDATE on PostgreSQL (SQLite renders nothing: its writers are serialised by BEGIN IMMEDIATE).
 _LOCK_BY_ID = _WALKTHROUGH.where(
@@ -196,6 +205,86 @@ def lock_walkthrough_by_thread(
     thread."""
     row = _run(session, _LOCK_BY_THREAD, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts).first()
     return None if row is None else Walkthrough(*row)
+
+
+def load_thread(
+    *, session: Session, team_id: str, channel_id: str, thread_ts: str
+) -> tuple[Walkthrough, ThreadView] | None:
+    """The snapshot a message in a design's thread is decided on, read at once under the design's row lock: where
+    the walkthrough stands, the questions posted in the thread, each question's current answer. None for a thread
+    that is no design's."""
+    walk = lock_walkthrough_by_thread(session=session, team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)
+    if walk is None:
+        return None
+    view = ThreadView(
+        current_question_id=walk.current_question_id,
+        step=walk.step,
+        closing_ts=walk.closing_ts,
+        posted=posted_questions(session=session, team_id=team_id, design_id=walk.id),
+        answers=current_answers(session=session, team_id=team_id, design_id=walk.id),
+    )
+    return walk, view
+
+
+def record_answer(
+    *,
+    session: Session,
+    walk: Walkthrough,
+    delivery_id: str,
+    question_id: str,
+    status: AnswerStatus,
+    author_id: str,
+    now: datetime,
+    move: WalkState | None,
+    text: str = "",
+    choices: tuple[str, ...] | list[str] = (),
+    source_ts: str | None = None,
+    reacted: bool = False,
+) -> bool:
+    """One decided answer, written at once: the delivery claimed (False, and nothing written, for a delivery seen
+    before), the answer's new version, and the walkthrough moved to ``move`` (None: it stays, still a change)."""
+    if not claim_event(session=session, team_id=walk.team_id, event_id=delivery_id, now=now):
+        return False
+    add_answer(
+        session=session,
+        team_id=walk.team_id,
+        design_id=walk.id,
+        question_id=question_id,
+        status=status,
+        author_id=author_id,
+        now=now,
+        text=text,
+        choices=choices,
+        source_ts=source_ts,
+        reacted=reacted,
+    )
+    if move is None:
+        mark_changed(session=session, team_id=walk.team_id, design_id=walk.id, now=now)
+    else:
+        move_to(session=session, walk=walk, state=move, now=now)
+    return True
+
+
+def move_to(*, session: Session, walk: Walkthrough, state: WalkState, now: datetime) -> None:
+    """The walkthrough's new position. A question asked before is asked again in its own message (Back adds none
+    to the thread), and replies from now on answer it."""
+    if state.current is not None and state.step != walk.step:
+        reuse_prompt(
+            session=session,
+            team_id=walk.team_id,
+            design_id=walk.id,
+            question_id=state.current,
+            step=state.step,
+            asked_ts=f"{now.timestamp():.6f}",
+        )
+    move(
+        session=session,
+        team_id=walk.team_id,
+        design_id=walk.id,
+        current_question_id=state.current,
+        step=state.step,
+        now=now,
+    )
 
 
 def posted_questions(*, session: Session, team_id: str, design_id: int) -> list[tuple[str, str]]:

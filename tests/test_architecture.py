@@ -145,3 +145,24 @@ def test_the_checks_see_an_upward_import_and_a_cycle():
     }
     assert upward_imports(graph) == ["bot.render.summary -> bot.usecases.walkthrough"]
     assert cycles(graph) == [["bot.usecases.ownership", "bot.usecases.walkthrough"]]
+
+
+# A module a newcomer can read in one sitting holds one job; past this it has usually taken on a second.
+MAX_MODULE_LINES = 350
+
+
+def test_no_bot_module_is_over_the_line_limit():
+    lengths = {module_name(path): len(path.read_text().splitlines()) for path in (ROOT / "bot").rglob("*.py")}
+    assert {module: n for module, n in lengths.items() if n > MAX_MODULE_LINES} == {}
+
+
+def test_listeners_reach_the_database_only_through_use_cases():
+    """A listener parses, calls a use case, commits and submits jobs: a query of its own would be a use case hiding
+    in the wrong room, out of reach of the use-case tests."""
+    listeners = ROOT / "bot" / "inbound" / "listeners"
+    reaching = {
+        module_name(path): sorted(imports & {"storage", "sqlmodel", "sqlalchemy"})
+        for path in listeners.rglob("*.py")
+        if (imports := imported_top_levels(path, set()))
+    }
+    assert {module: found for module, found in reaching.items() if found} == {}

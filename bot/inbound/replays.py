@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
-from storage import repositories as repo
+from storage import deliveries as delivery_repo
 
 # slack_sdk accepts a timestamp up to five minutes off either way: a signature may be valid for ten minutes.
 SIGNATURE_LIFETIME = timedelta(minutes=10)
@@ -86,7 +86,9 @@ class ReplayGuard:
         if request is None or request.stored:
             yield
             return
-        if not repo.first_sight_of_request(session=session, signature=request.signature, now=datetime.now(UTC)):
+        if not delivery_repo.first_sight_of_request(
+            session=session, signature=request.signature, now=datetime.now(UTC)
+        ):
             raise Replayed(REPLAY_REASON)
         yield
         request.stored = True

@@ -25,8 +25,9 @@ from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog
 from flows.walkthrough import AnswerStatus
+from storage import answers as answer_repo
+from storage import designs as design_repo
 from storage import nudges as nudge_repo
-from storage import repositories as repo
 from storage.engine import read_scope
 from storage.models import Answer, Design, Nudge
 
@@ -79,7 +80,7 @@ def design_document(
         answers=current,
         history=by_question,
         complete=design.current_question_id is None,
-        progress=walkthrough.progress(catalog, repo.answer_statuses(current)),
+        progress=walkthrough.progress(catalog, answer_repo.answer_statuses(current)),
         readiness=assessment.readiness,
         findings=assessment.findings,
         brief=assessment.brief,
@@ -95,7 +96,7 @@ def load_document(
     *, session: Session, catalog: Catalog, design: Design, exported_at: datetime, person: Callable[[str], str] = str
 ) -> DesignDocument:
     assert design.id is not None
-    history = repo.all_answers(session=session, team_id=design.team_id, design_id=design.id)
+    history = answer_repo.all_answers(session=session, team_id=design.team_id, design_id=design.id)
     revisits = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=design.id, limit=MAX_REVISITS)
     return design_document(
         design=design, catalog=catalog, history=history, exported_at=exported_at, person=person, revisits=revisits
@@ -108,7 +109,7 @@ _NOT_IN_SLUG = re.compile(r"[^a-z0-9]+")
 def canvas_document(*, session: Session, catalog: Catalog, design: Design, now: datetime) -> DesignDocument:
     """The design document as its canvas shows it: every answer in full, people as canvas mentions."""
     assert design.id is not None
-    history = repo.all_answers(session=session, team_id=design.team_id, design_id=design.id)
+    history = answer_repo.all_answers(session=session, team_id=design.team_id, design_id=design.id)
     revisits = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=design.id, limit=MAX_REVISITS)
     budget = CANVAS_ANSWER_BUDGET
     while True:
@@ -189,11 +190,13 @@ class Exporter:
 
     def export(self, request: ExportRequest) -> None:
         with read_scope(self._engine) as session:
-            design = repo.get_design(session=session, team_id=request.team_id, design_id=request.design_id)
+            design = design_repo.get_design(session=session, team_id=request.team_id, design_id=request.design_id)
             if design is None:
                 self._tell(request, "This design no longer exists, so there is nothing to export.")
                 return
-            history = list(repo.all_answers(session=session, team_id=request.team_id, design_id=request.design_id))
+            history = list(
+                answer_repo.all_answers(session=session, team_id=request.team_id, design_id=request.design_id)
+            )
             revisits = list(
                 nudge_repo.nudge_log(
                     session=session, team_id=request.team_id, design_id=request.design_id, limit=MAX_REVISITS

@@ -13,44 +13,35 @@ message, so a bot back from downtime sends one nudge per design, not a burst.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
 from bot.base.clock import Clock
 from bot.jobs.outbox import Outbox
-from bot.outbound.clients import NotInstalled, SlackClients
-from bot.outbound.posting import LookupUnsettled, look_for, settle
-from bot.outbound.slack_errors import (
-    AUTH_ERRORS,
-    CHANNEL_ERRORS,
-    TRANSIENT_ERRORS,
-    code_of,
-    is_transient,
-    reason,
-    retry_after,
-)
+from bot.outbound.clients import SlackClients
+from bot.outbound.nudge_lookup import sent_messages
+from bot.outbound.nudge_messages import NudgeMessages, ReadAhead, Shown
+from bot.outbound.owner_timezone import OwnerTimezones, TimezoneNotYet
+from bot.outbound.posting import LookupUnsettled
+from bot.outbound.slack_errors import as_failure, reason
+from bot.outbound.stall_nudges import StallNudges
 from bot.render.blocks import Message
 from bot.render.ids import MetadataType
-from bot.render.nudges import Confirmation, nudge_message, reminder_message, stall_message
-from bot.usecases import revisits
+from bot.render.nudges import reminder_message
+from bot.usecases import revisit_schedule
 from bot.usecases.catalogs import Catalogs
-from flows.assignments import STALL_WORKING_DAYS, assignee_of, stalled
 from flows.nudges import GIVE_UP_AFTER, REMIND_AFTER, NudgeStatus, in_working_hours, send_window
 from flows.nudges import zone as owner_zone
-from flows.retries import MAX_ATTEMPTS, Failure, next_attempt
-from storage import assignments as assignment_repo
+from flows.retries import MAX_ATTEMPTS, next_attempt
+from storage import designs as design_repo
 from storage import nudges as nudge_repo
-from storage import repositories as repo
 from storage.engine import read_scope, session_scope, statement_scope
 from storage.models import Design, Nudge, stored_id
 from storage.nudges import DesignKey
@@ -62,16 +53,7 @@ LEASE = timedelta(minutes=5)
 # distributed app reads a thread once a minute).
 LOOKUP_AGAIN_AFTER = timedelta(minutes=1)
 DESIGNS_AT_ONCE = 4  # designs nudged concurrently by one dispatcher; each takes a database connection
-READ_AHEAD = 2 * DESIGNS_AT_ONCE  # designs whose messages' answers are read together
 MAX_ITEMS_PER_MESSAGE = 15  # three blocks each, plus the intro and "Stop": within Slack's 50
-STALL_AT_LEAST = timedelta(days=STALL_WORKING_DAYS)  # working days are at least as many calendar days
-STALLED_AT_ONCE = 50  # stalled designs looked at per tick; the oldest first, the rest on the next ticks
-# Slack can't say who the owner is (deleted, or no users:read): their timezone stays unknown, UTC is used.
-UNKNOWABLE_USER = frozenset({"user_not_found", "user_not_visible", "missing_scope", "not_allowed_token_type"})
-
-
-class _Deferred(Exception):
-    """Slack can't tell now; leave the rows leased, so they fall due again when the lease ends."""
 
 
 @dataclass(frozen=True)
@@ -83,33 +65,6 @@ class Batch:
     nudges: list[Nudge]
 
 
-@dataclass(frozen=True)
-class Shown:
-    """What a nudge message shows beside its questions: their current answers and last confirmations."""
-
-    answers: dict[str, nudge_repo.ShownAnswer]
-    confirmations: dict[str, Confirmation]
-
-
-class _ReadAhead:
-    """What the messages of a batch's designs show, read for a few designs at a time (one pair of queries instead of
-    one per design) just before the first of them posts, so what a nudge shows is at most seconds old."""
-
-    def __init__(self, read: Callable[[list[DesignKey]], dict[DesignKey, Shown]], order: list[DesignKey]) -> None:
-        self._read = read
-        self._order = order
-        self._position = {key: index for index, key in enumerate(order)}
-        self._ready: dict[DesignKey, Shown] = {}
-        self._lock = threading.Lock()
-
-    def take(self, key: DesignKey) -> Shown:
-        with self._lock:
-            if key not in self._ready:
-                start = self._position[key]
-                self._ready |= self._read([k for k in self._order[start : start + READ_AHEAD] if k not in self._ready])
-            return self._ready.pop(key)
-
-
 class Nudger:
     def __init__(
         self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs, clock: Clock, outbox: Outbox
@@ -119,9 +74,11 @@ class Nudger:
         self._catalogs = catalogs
         self._clock = clock
         self._outbox = outbox
-
-    def _slack(self, design: Design) -> WebClient:
-        return self._clients.for_team(design.team_id)
+        self._timezones = OwnerTimezones(engine=engine, clients=clients)
+        self._stalls = StallNudges(
+            engine=engine, clients=clients, catalogs=catalogs, clock=clock, timezones=self._timezones
+        )
+        self._messages = NudgeMessages(engine=engine, clients=clients, catalogs=catalogs)
 
     def dispatch(self) -> int:
         """Act on every nudge due now, a batch at a time until none is left; returns how many rows were claimed.
@@ -133,65 +90,8 @@ class Nudger:
             total += claimed
             if not claimed:  # a claim takes whole designs: fewer rows than a batch does not mean none are left
                 break
-        self.nudge_stalled()
+        self._stalls.send_due()
         return total
-
-    # --- walkthroughs that stalled -------------------------------------------------------------------------
-
-    def nudge_stalled(self) -> int:
-        """Nudge each walkthrough with no answer for 3 working days, once per question asked and never more than
-        weekly: in its thread, mentioning whoever the question waits on (its assignee, else the owner), in that
-        owner's working hours. Returns how many were sent. The claim is taken before posting, so two dispatches
-        never both send; a post Slack refuses gives the claim back for a later tick."""
-        now = self._clock.now()
-        with read_scope(self._engine) as session:
-            candidates = list(
-                assignment_repo.waiting_since(session=session, before=now - STALL_AT_LEAST, limit=STALLED_AT_ONCE)
-            )
-            assigned = assignment_repo.of_designs_by_key(session=session, designs=candidates)
-        sent = 0
-        for design in candidates:
-            try:
-                zone = owner_zone(self._owner_tz(design))
-            except _Deferred:
-                continue
-            due = stalled(
-                last_change=design.updated_at,
-                now=now,
-                zone=zone,
-                last_nudged=design.stall_nudged_at,
-                nudged_this_question=design.stall_nudged_step == design.step,
-            )
-            if not due or not in_working_hours(now, zone):
-                continue
-            sent += self._send_stall_nudge(design, assigned.get(stored_id(design), {}), now)
-        return sent
-
-    def _send_stall_nudge(self, design: Design, assigned: dict[str, str], now: datetime) -> int:
-        with session_scope(self._engine) as session:
-            if not assignment_repo.claim_stall_nudge(
-                session=session, team_id=design.team_id, design_id=stored_id(design), step=design.step, now=now
-            ):
-                return 0
-        catalog = self._catalogs.of(design)
-        question_id = design.current_question_id
-        if question_id is None or question_id not in catalog:
-            return 0  # claimed all the same: nothing to ask about, and the next tick needn't look again
-        waiting_on = assignee_of(catalog, question_id, assigned) or design.started_by
-        message = stall_message(design=design, catalog=catalog, question_id=question_id, waiting_on=waiting_on)
-        try:
-            self._slack(design).chat_postMessage(
-                channel=design.channel_id, thread_ts=design.parent_ts, text=message.text, blocks=message.blocks
-            )
-        except (SlackApiError, SlackClientError, OSError, NotInstalled) as error:
-            logger.warning("could not nudge the stalled design %s: %s", design.id, reason(error))
-            if is_transient(error):  # Slack may take it later; a refusal for good (a channel gone) stays settled
-                with session_scope(self._engine) as session:
-                    assignment_repo.release_stall_nudge(
-                        session=session, team_id=design.team_id, design_id=stored_id(design), step=design.step
-                    )
-            return 0
-        return 1
 
     def _dispatch_batch(self) -> int:
         now = self._clock.now()
@@ -204,18 +104,21 @@ class Nudger:
             for nudge in claimed:
                 by_design[(nudge.team_id, nudge.design_id)].append(nudge)
             # One query for the whole batch's designs; a design deleted meanwhile took its rows with it.
-            designs = repo.designs_by_id(session=session, keys=list(by_design))
+            designs = design_repo.designs_by_id(session=session, keys=list(by_design))
 
         order = list(designs)
-        read_ahead = _ReadAhead(
-            lambda keys: self._read_shown([designs[key] for key in keys], [n for key in keys for n in by_design[key]]),
+        read_ahead = ReadAhead(
+            lambda keys: self._messages.read_shown(
+                [designs[key] for key in keys], [n for key in keys for n in by_design[key]]
+            ),
             order,
+            at_once=2 * DESIGNS_AT_ONCE,
         )
 
         def dispatch_one(key: DesignKey) -> None:
             try:
                 self._dispatch_design(claim, designs[key], by_design[key], now, read_ahead.take(key))
-            except _Deferred:
+            except TimezoneNotYet:
                 return
             except Exception:
                 # The lease runs out and the rows fall due again; one design's trouble doesn't stop the rest.
@@ -226,19 +129,23 @@ class Nudger:
             list(pool.map(dispatch_one, order))
         return len(claimed)
 
+    def refresh_message(self, team_id: str, design_id: int, message_ts: str) -> None:
+        """Show outcomes on a nudge message after someone acted on it."""
+        self._messages.refresh(team_id, design_id, message_ts)
+
     def learn_owner_timezone(self, team_id: str, design_id: int) -> None:
         """Right after deployment: ask Slack for the owner's timezone and re-time the first revisits to it."""
         with read_scope(self._engine) as session:
-            design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
+            design = design_repo.get_design(session=session, team_id=team_id, design_id=design_id)
         if design is None or design.owner_tz:
             return
         try:
-            tz = self._owner_tz(design)
-        except _Deferred:
+            tz = self._timezones.of(design)
+        except TimezoneNotYet:
             return  # the dispatcher asks again before sending
         if tz:
             with session_scope(self._engine) as session:
-                revisits.retime(
+                revisit_schedule.retime(
                     session=session,
                     catalogs=self._catalogs,
                     team_id=team_id,
@@ -246,23 +153,6 @@ class Nudger:
                     now=self._clock.now(),
                 )
             self._outbox.publish(team_id, design_id)
-
-    def refresh_message(self, team_id: str, design_id: int, message_ts: str) -> None:
-        """Show outcomes on a nudge message after someone acted on it."""
-        with read_scope(self._engine) as session:
-            design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
-            nudges = nudge_repo.nudges_in_message(
-                session=session, team_id=team_id, design_id=design_id, message_ts=message_ts
-            )
-        if design is None or not nudges:
-            return
-        message = self._render(design, nudges)
-        try:
-            self._slack(design).chat_update(
-                channel=design.channel_id, ts=message_ts, text=message.text, blocks=message.blocks
-            )
-        except (SlackApiError, SlackClientError, OSError) as error:
-            logger.warning("could not update nudge message %s: %s", message_ts, reason(error))
 
     # --- one design's due rows ---------------------------------------------------------------------------
 
@@ -273,7 +163,7 @@ class Nudger:
         if not design.reminders_enabled:
             self._conclude(Batch(claim, design, nudges), NudgeStatus.STOPPED, now)
             return
-        zone = owner_zone(self._owner_tz(design))
+        zone = owner_zone(self._timezones.of(design))
         phases = {
             status: Batch(claim, design, [n for n in nudges if n.status == status])
             for status in (NudgeStatus.SCHEDULED, NudgeStatus.SENT, NudgeStatus.REMINDED)
@@ -305,7 +195,7 @@ class Nudger:
         # One message per design; a catalog with very many revisit questions needs a few (50 blocks each).
         for start in range(0, len(held.nudges), MAX_ITEMS_PER_MESSAGE):
             part = Batch(held.claim, held.design, held.nudges[start : start + MAX_ITEMS_PER_MESSAGE])
-            ts = self._post(part, self._render(part.design, part.nudges, shown), MetadataType.NUDGE, now)
+            ts = self._post(part, self._messages.render(part.design, part.nudges, shown), MetadataType.NUDGE, now)
             if ts is None:
                 return
             self._mark_sent(part, ts, now, zone)
@@ -339,7 +229,7 @@ class Nudger:
         question's next revisit (none when reminders are off or one is already open)."""
         closed: list[Nudge] = []
         with session_scope(self._engine) as session:
-            design = repo.get_design(
+            design = design_repo.get_design(
                 session=session, team_id=batch.design.team_id, design_id=stored_id(batch.design), for_update=True
             )
             if design is None:
@@ -353,7 +243,7 @@ class Nudger:
                 session.add(row)
                 session.flush()
                 if outcome is not NudgeStatus.STOPPED:
-                    revisits.schedule_next(
+                    revisit_schedule.schedule_next(
                         session=session,
                         catalog=self._catalogs.of(design),
                         design=design,
@@ -362,10 +252,10 @@ class Nudger:
                     )
                 closed.append(row)
             if closed:
-                repo.mark_changed(session=session, design=design, now=now)
+                design_repo.mark_changed(session=session, design=design, now=now)
         for ts in {row.message_ts for row in closed if row.message_ts}:
             assert ts is not None
-            self.refresh_message(batch.design.team_id, stored_id(batch.design), ts)
+            self._messages.refresh(batch.design.team_id, stored_id(batch.design), ts)
         if closed:
             self._outbox.publish(batch.design.team_id, stored_id(batch.design))
 
@@ -375,7 +265,7 @@ class Nudger:
         """Post in the design's thread; on failure, retry later with backoff or record why it can't be sent."""
         design = batch.design
         try:
-            response = self._slack(design).chat_postMessage(
+            response = self._clients.for_team(design.team_id).chat_postMessage(
                 channel=design.channel_id,
                 thread_ts=design.parent_ts,
                 text=message.text,
@@ -392,19 +282,8 @@ class Nudger:
     def _failed(self, batch: Batch, error: Exception, now: datetime) -> None:
         """A permanent error closes the rows as failed, with the reason; anything else is retried with backoff.
         Rate limits and credentials a person must fix don't use up the attempts."""
-        code = code_of(error)
-        status = error.response.status_code if isinstance(error, SlackApiError) else None
-        waiting_on_slack = code == "ratelimited" or status == 429 or code in AUTH_ERRORS
-        transient = (
-            not isinstance(error, SlackApiError | NotInstalled) or (status or 0) >= 500 or code in TRANSIENT_ERRORS
-        )
         why_failed = reason(error)
-        failure = Failure(
-            retryable=(transient or waiting_on_slack) and code not in CHANNEL_ERRORS,
-            counts=not waiting_on_slack,
-            retry_after_seconds=retry_after(error),
-        )
-        attempt = next_attempt(max(n.attempts for n in batch.nudges), failure)
+        attempt = next_attempt(max(n.attempts for n in batch.nudges), as_failure(error))
         if attempt.give_up:
             worn_out = attempt.attempts >= MAX_ATTEMPTS
             why = f"gave up after {attempt.attempts} attempts: {why_failed}" if worn_out else why_failed
@@ -417,101 +296,17 @@ class Nudger:
 
     def _find_sent(self, batch: Batch, kind: MetadataType, now: datetime) -> dict[int | None, str] | None:
         """For rows whose send may have started before a crash: the message that carries their ids.
-        None when Slack couldn't say (the rows are then failed or retried like a failed post)."""
-        design = batch.design
-        if not any(n.send_started_at for n in batch.nudges) or design.parent_ts is None:
-            return {}
-        wanted = {n.id for n in batch.nudges}
-        started = [n.send_started_at for n in batch.nudges if n.send_started_at]
-        may_have_gone = {n.id for n in batch.nudges if n.send_started_at}
-        found: dict[int | None, str] = {}
-        keys = {nudge_id: f"nudge:{nudge_id}" for nudge_id in may_have_gone}
+        None when Slack couldn't say yet (the rows then wait, or are failed or retried like a failed post)."""
         try:
-            thread = look_for(
-                self._engine,
-                self._slack(design),
-                design,
-                list(keys.values()),
-                thread_ts=design.parent_ts,
-                since=min(started),
-                until=max(started),
-            )
-            for message in thread:
-                metadata = message.get("metadata") or {}
-                if metadata.get("event_type") != kind:
-                    continue
-                for nudge_id in (metadata.get("event_payload") or {}).get("nudge_ids", []):
-                    if nudge_id in wanted:
-                        found[nudge_id] = str(message["ts"])
-                if may_have_gone <= found.keys():
-                    break  # every row whose send had started is accounted for: no further page is read
-            settle(self._engine, design, thread, {key: found.get(nudge_id) for nudge_id, key in keys.items()})
+            return dict(sent_messages(self._engine, self._clients, batch.design, batch.nudges, kind))
         except LookupUnsettled as unsettled:
             # Not found yet is not proof it never went out: no attempt is used up, and the next look reads on.
-            logger.info("nudges %s of design %s wait: %s", sorted(may_have_gone), design.id, unsettled)
+            logger.info("nudges %s of design %s wait: %s", [n.id for n in batch.nudges], batch.design.id, unsettled)
             self._hold(batch, due_at=now + LOOKUP_AGAIN_AFTER, claim=None)
-            return None
         except (SlackApiError, SlackClientError, OSError) as error:
-            logger.warning("could not check for nudges already sent in design %s: %s", design.id, reason(error))
+            logger.warning("could not check for nudges already sent in design %s: %s", batch.design.id, reason(error))
             self._failed(batch, error, now)
-            return None
-        return found
-
-    def _owner_tz(self, design: Design) -> str | None:
-        """The owner's timezone, asked of Slack once and remembered. When Slack can't answer for now, the
-        rows wait (never sent at a guessed hour); when it never can (user gone), UTC."""
-        if design.owner_tz:
-            return design.owner_tz
-        try:
-            tz = self._slack(design).users_info(user=design.started_by)["user"].get("tz")
-        except NotInstalled:
-            return None  # nothing will be posted there either; the send records why
-        except SlackApiError as error:
-            if error.response.get("error") in UNKNOWABLE_USER:
-                return None
-            logger.info("no timezone for %s yet: %s", design.started_by, reason(error))
-            raise _Deferred from error
-        except (SlackClientError, OSError) as error:
-            logger.info("no timezone for %s yet: %s", design.started_by, reason(error))
-            raise _Deferred from error
-        if tz:
-            with session_scope(self._engine) as session:
-                stored = repo.get_design(session=session, team_id=design.team_id, design_id=stored_id(design))
-                if stored is not None:
-                    stored.owner_tz = tz
-                    session.add(stored)
-            design.owner_tz = tz
-        return tz
-
-    def _render(self, design: Design, nudges: Sequence[Nudge], shown: Shown | None = None) -> Message:
-        if shown is None:
-            shown = self._read_shown([design], nudges)[(design.team_id, stored_id(design))]
-        return nudge_message(
-            design=design,
-            catalog=self._catalogs.of(design),
-            nudges=nudges,
-            answers=shown.answers,
-            confirmations=shown.confirmations,
-        )
-
-    def _read_shown(self, designs: Sequence[Design], nudges: Sequence[Nudge]) -> dict[DesignKey, Shown]:
-        """What the designs' messages show beside these rows' questions: two queries, however many designs."""
-        keys = [(design.team_id, stored_id(design)) for design in designs]
-        questions = sorted({nudge.question_id for nudge in nudges})
-        with read_scope(self._engine) as session:
-            answers = nudge_repo.answers_shown(session=session, designs=keys, question_ids=questions)
-            confirmed = nudge_repo.last_confirmations(session=session, designs=keys, question_ids=questions)
-        return {
-            key: Shown(
-                answers=answers.get(key, {}),
-                confirmations={
-                    question_id: Confirmation(at=at, by=by) for question_id, (at, by) in confirmed.get(key, {}).items()
-                },
-            )
-            for key in keys
-        }
-
-    # --- rows --------------------------------------------------------------------------------------
+        return None
 
     def _mark_sent(self, batch: Batch, ts: str, now: datetime, zone: tzinfo) -> None:
         """Record the message on every row it carries. A row someone already acted on (a click can beat
@@ -526,7 +321,7 @@ class Nudger:
                 remind_at=send_window(now + REMIND_AFTER, zone),
             )
         if acted_on:
-            self.refresh_message(batch.design.team_id, stored_id(batch.design), ts)
+            self._messages.refresh(batch.design.team_id, stored_id(batch.design), ts)
 
     def _hold(self, batch: Batch, **values: Any) -> Batch:
         """Write to the rows this dispatch still holds, and return them; rows whose lease another dispatch

@@ -21,8 +21,9 @@ from bot.outbound.clients import SlackClients
 from bot.outbound.slack_errors import describe, is_transient
 from bot.render.blocks import Message
 from bot.render.ids import MetadataType
+from storage import designs as design_repo
 from storage import lookups
-from storage import repositories as repo
+from storage import publishing as publishing_repo
 from storage.engine import read_scope, session_scope
 from storage.models import Design, Prompt, stored_id
 
@@ -84,13 +85,13 @@ class Posting:
         """Store publisher columns on the row and on the snapshot, leaving walkthrough state alone."""
         assert design.id is not None
         with session_scope(self.engine) as session:
-            repo.record_publication(session=session, team_id=design.team_id, design_id=design.id, **columns)
+            publishing_repo.record_publication(session=session, team_id=design.team_id, design_id=design.id, **columns)
         for name, value in columns.items():
             setattr(design, name, value)
 
     def save_prompt(self, prompt: Prompt) -> None:
         with session_scope(self.engine) as session:
-            repo.save_prompt(session=session, prompt=prompt)
+            publishing_repo.save_prompt(session=session, prompt=prompt)
 
     def post_once(
         self,
@@ -146,7 +147,7 @@ class Posting:
 
     def still_exists(self, design: Design) -> bool:
         with read_scope(self.engine) as session:
-            revision = repo.design_revision(session=session, team_id=design.team_id, design_id=stored_id(design))
+            revision = design_repo.design_revision(session=session, team_id=design.team_id, design_id=stored_id(design))
         return revision is not None
 
     def renew_lease(self, design: Design) -> None:
@@ -164,7 +165,7 @@ class Posting:
                 raise LeaseLost()
             return
         with session_scope(self.engine) as session:
-            renewed = repo.renew_publishing_lease(
+            renewed = publishing_repo.renew_publishing_lease(
                 session=session,
                 team_id=design.team_id,
                 design_id=stored_id(design),

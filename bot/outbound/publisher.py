@@ -23,8 +23,10 @@ from bot.outbound.slack_errors import TOKEN_ERRORS, code_of, describe, is_transi
 from bot.outbound.snapshot import Snapshot
 from bot.outbound.thread import ThreadSync
 from bot.usecases.catalogs import Catalogs
+from storage import answers as answer_repo
 from storage import assignments
-from storage import repositories as repo
+from storage import designs as design_repo
+from storage import publishing as publishing_repo
 from storage.engine import read_scope, session_scope
 
 logger = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ class Publisher:
     def sweep(self) -> None:
         """Schedule every design whose latest change Slack doesn't show yet (after a restart, a full queue)."""
         with read_scope(self._engine) as session:
-            pending = repo.unpublished_designs(session=session)
+            pending = publishing_repo.unpublished_designs(session=session)
         for team_id, design_id in pending:
             if not self._is_paused(team_id):
                 self.schedule(team_id, design_id)
@@ -78,7 +80,7 @@ class Publisher:
                 return  # a publish queued before Slack refused the token; the sweep brings it back after the pause
             claim, now = uuid.uuid4().hex, self._clock.now()
             with session_scope(self._engine) as session:
-                if not repo.take_publishing_lease(
+                if not publishing_repo.take_publishing_lease(
                     session=session, team_id=team_id, design_id=design_id, claim=claim, now=now, until=now + LEASE
                 ):
                     return
@@ -95,8 +97,12 @@ class Publisher:
                 # process that may die still holds it (its successor would wait out the lease).
                 with session_scope(self._engine) as session:
                     if revision is not None:
-                        repo.mark_published(session=session, team_id=team_id, design_id=design_id, revision=revision)
-                    repo.release_publishing_lease(session=session, team_id=team_id, design_id=design_id, claim=claim)
+                        publishing_repo.mark_published(
+                            session=session, team_id=team_id, design_id=design_id, revision=revision
+                        )
+                    publishing_repo.release_publishing_lease(
+                        session=session, team_id=team_id, design_id=design_id, claim=claim
+                    )
             if revision is None:
                 return
             self._paused.pop(team_id, None)
@@ -155,7 +161,7 @@ class Publisher:
 
     def _changed_since(self, team_id: str, design_id: int, revision: int) -> bool:
         with read_scope(self._engine) as session:
-            latest = repo.design_revision(session=session, team_id=team_id, design_id=design_id)
+            latest = design_repo.design_revision(session=session, team_id=team_id, design_id=design_id)
         return latest is not None and latest > revision
 
     def _publish(self, snapshot: Snapshot) -> None:
@@ -181,11 +187,11 @@ class Publisher:
 
     def _load(self, team_id: str, design_id: int) -> Snapshot | None:
         with read_scope(self._engine) as session:
-            design = repo.get_design(session=session, team_id=team_id, design_id=design_id)
+            design = design_repo.get_design(session=session, team_id=team_id, design_id=design_id)
             if design is None:
                 return None
-            answers = repo.current_answers(session=session, team_id=team_id, design_id=design_id)
-            prompts = list(repo.prompts(session=session, team_id=team_id, design_id=design_id))
+            answers = answer_repo.current_answers(session=session, team_id=team_id, design_id=design_id)
+            prompts = list(publishing_repo.prompts(session=session, team_id=team_id, design_id=design_id))
             assigned = assignments.of_design(session=session, team_id=team_id, design_id=design_id)
         return Snapshot(
             design=design,

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.outbound.clients import NotInstalled
+from flows.retries import Failure
 
 logger = logging.getLogger(__name__)
 
@@ -98,3 +99,17 @@ def retry_after(error: Exception) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def as_failure(error: Exception) -> Failure:
+    """What a failed call means for trying again: a permanent refusal (a channel gone) is not retried; rate limits
+    and credentials a person must fix don't use up the attempts; anything else is retried with backoff."""
+    code = code_of(error)
+    status = error.response.status_code if isinstance(error, SlackApiError) else None
+    waiting_on_slack = code == "ratelimited" or status == 429 or code in AUTH_ERRORS
+    transient = not isinstance(error, SlackApiError | NotInstalled) or (status or 0) >= 500 or code in TRANSIENT_ERRORS
+    return Failure(
+        retryable=(transient or waiting_on_slack) and code not in CHANNEL_ERRORS,
+        counts=not waiting_on_slack,
+        retry_after_seconds=retry_after(error),
+    )

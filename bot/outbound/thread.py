@@ -13,8 +13,10 @@ from bot.outbound.snapshot import Snapshot, progress_of
 from bot.render import blocks
 from bot.render.ids import MetadataType
 from flows.walkthrough import AnswerStatus
+from storage import answers as answer_repo
+from storage import designs as design_repo
 from storage import nudges as nudge_repo
-from storage import repositories as repo
+from storage import publishing as publishing_repo
 from storage.engine import read_scope, session_scope
 from storage.models import Prompt, stored_id
 
@@ -58,7 +60,7 @@ class ThreadSync:
             return False
         logger.info("design %s removed: cannot post in channel (%s)", snapshot.design_id, code)
         with session_scope(self._posting.engine) as session:
-            repo.delete_design(session=session, team_id=design.team_id, design_id=snapshot.design_id)
+            design_repo.delete_design(session=session, team_id=design.team_id, design_id=snapshot.design_id)
         webhook = self._posting.clients.webhook(design.response_url) if design.response_url else None
         if webhook is not None:
             try:
@@ -89,7 +91,7 @@ class ThreadSync:
                 post_started_at=now,
             )
             with session_scope(self._posting.engine) as session:
-                if not repo.claim_prompt(session=session, prompt=prompt):
+                if not publishing_repo.claim_prompt(session=session, prompt=prompt):
                     return  # another publisher posts this step
         else:
             thread = self._posting.prompts_posted(design, [prompt])
@@ -137,7 +139,7 @@ class ThreadSync:
         for prompt in stale:
             if found[prompt_key(prompt)] is None:
                 with session_scope(self._posting.engine) as session:
-                    repo.delete_prompt(session=session, prompt_id=prompt.id, team_id=design.team_id)
+                    publishing_repo.delete_prompt(session=session, prompt_id=prompt.id, team_id=design.team_id)
                 snapshot.prompts.remove(prompt)
 
     def refresh_prompts(self, snapshot: Snapshot) -> None:
@@ -170,7 +172,7 @@ class ThreadSync:
     def react_to_answers(self, snapshot: Snapshot) -> None:
         design = snapshot.design
         with read_scope(self._posting.engine) as session:
-            pending = repo.answers_awaiting_reaction(
+            pending = answer_repo.answers_awaiting_reaction(
                 session=session, team_id=design.team_id, design_id=snapshot.design_id
             )
         # A reply's latest version says what its ✅ should be: there while it answers, gone once undone.
@@ -186,7 +188,7 @@ class ThreadSync:
                         channel=design.channel_id, timestamp=source_ts, name=CHECKMARK
                     )
             with session_scope(self._posting.engine) as session:
-                repo.mark_reacted(
+                answer_repo.mark_reacted(
                     session=session,
                     team_id=design.team_id,
                     design_id=snapshot.design_id,

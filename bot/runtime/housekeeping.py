@@ -12,7 +12,8 @@ from bot.base.clock import Clock
 from bot.inbound.replays import SIGNATURE_LIFETIME
 from bot.outbound.clients import SlackClients
 from bot.usecases import workspaces
-from storage import repositories as repo
+from storage import deliveries as delivery_repo
+from storage import workspaces as workspace_repo
 from storage.engine import read_scope, session_scope
 from storage.installations import prune_expired_states
 
@@ -32,21 +33,23 @@ class Housekeeping:
     def run(self) -> None:
         now = datetime.now(UTC)
         with session_scope(self._engine) as session:
-            repo.prune_seen(session=session, requests_before=now - SIGNATURE_LIFETIME, events_before=now - EVENT_MEMORY)
+            delivery_repo.prune_seen(
+                session=session, requests_before=now - SIGNATURE_LIFETIME, events_before=now - EVENT_MEMORY
+            )
             if self._distributed:
                 prune_expired_states(session=session, now=now)
         self.purge_uninstalled()
 
     def purge_uninstalled(self) -> None:
         with read_scope(self._engine) as session:
-            due = repo.workspace_removals_due(session=session, now=self._clock.now())
+            due = workspace_repo.workspace_removals_due(session=session, now=self._clock.now())
         for team_id in due:
             if self._clients.is_installed(team_id):  # installed again (distributed): keep everything
                 with session_scope(self._engine) as session:
                     workspaces.returned(session=session, team_id=team_id)
                 continue
             with session_scope(self._engine) as session:
-                designs = repo.purge_workspace(session=session, team_id=team_id, now=self._clock.now())
+                designs = workspace_repo.purge_workspace(session=session, team_id=team_id, now=self._clock.now())
             if designs is not None:
                 store = self._clients.installation_store
                 if store is not None:

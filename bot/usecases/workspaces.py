@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from storage import repositories as repo
+from storage import workspaces as workspace_repo
 
 logger = logging.getLogger(__name__)
 
 
 def uninstalled(*, session: Session, team_id: str, now: datetime, grace: timedelta) -> None:
-    repo.schedule_workspace_removal(session=session, team_id=team_id, now=now, purge_after=now + grace)
+    workspace_repo.schedule_workspace_removal(session=session, team_id=team_id, now=now, purge_after=now + grace)
     logger.info("workspace %s uninstalled mldesign; its data is deleted after %s unless it returns", team_id, grace)
 
 
 def returned(*, session: Session, team_id: str) -> None:
-    if repo.cancel_workspace_removal(session=session, team_id=team_id):
+    if workspace_repo.cancel_workspace_removal(session=session, team_id=team_id):
         logger.info("workspace %s is back: its designs are kept", team_id)

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from bot.outbound.home import HomeEntry
 from bot.render import blocks
 from bot.render.summary import RevisitEntry
 from bot.render.text import TEMPLATES_DIR, escape_mrkdwn, join_labels, render, truncate_mrkdwn, unescape_slack
 from flows.brief import Brief
 from flows.catalog import load_catalog
+from flows.overview import DesignOverview
 from flows.review import AreaReadiness, Finding, Readiness, Severity
 from flows.walkthrough import Progress
 from storage.models import Answer, Design
@@ -177,7 +177,7 @@ def hostile_values() -> dict[str, Any]:
         "walk_complete": False,
         "waiting_on": "U0BOB",
         "target": HOSTILE,
-        "entry": HomeEntry(
+        "entry": DesignOverview(
             design_id=1,
             name=HOSTILE,
             channel_id="C1",

@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.usecases import walkthrough
+from bot.usecases import designs, thread_replies
 from bot.usecases.catalogs import Catalogs
-from bot.usecases.walkthrough import ThreadReply
+from bot.usecases.thread_replies import ThreadReply
 from flows.catalog import CatalogError, parse_catalog
-from storage import repositories as repo
+from storage import answers as answer_repo
+from storage import designs as design_repo
+from storage import publishing as publishing_repo
 from storage.engine import session_scope
 
 WHEN = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -33,7 +35,7 @@ V2 = parse_catalog(team_catalog(2, [("goal", "What is the goal?"), ("metric", "H
 
 def start(engine, catalogs: Catalogs, name: str, thread_ts: str) -> int:
     with session_scope(engine) as session:
-        design_id = walkthrough.start_design(
+        design_id = designs.start_design(
             session=session,
             catalogs=catalogs,
             team_id="T1",
@@ -43,7 +45,7 @@ def start(engine, catalogs: Catalogs, name: str, thread_ts: str) -> int:
             response_url=None,
             now=WHEN,
         )
-        repo.record_publication(session=session, team_id="T1", design_id=design_id, parent_ts=thread_ts)
+        publishing_repo.record_publication(session=session, team_id="T1", design_id=design_id, parent_ts=thread_ts)
         return design_id
 
 
@@ -56,7 +58,7 @@ def test_a_design_keeps_its_catalog_version_after_the_catalog_changes(engine):
     restarted.keep_current()
     new = start(engine, restarted, "Fraud model", "200.000100")
     with session_scope(engine) as session:
-        walkthrough.record_reply(
+        thread_replies.record_reply(
             session=session,
             catalogs=restarted,
             reply=ThreadReply("T1", "C1", "100.000100", "101.000200", "U2", "Analysts ask for it weekly", "Ev1"),
@@ -64,9 +66,9 @@ def test_a_design_keeps_its_catalog_version_after_the_catalog_changes(engine):
         )
 
     with session_scope(engine) as session:
-        old_design = repo.get_design(session=session, team_id="T1", design_id=old)
-        new_design = repo.get_design(session=session, team_id="T1", design_id=new)
-        answers = repo.current_answers(session=session, team_id="T1", design_id=old)
+        old_design = design_repo.get_design(session=session, team_id="T1", design_id=old)
+        new_design = design_repo.get_design(session=session, team_id="T1", design_id=new)
+        answers = answer_repo.current_answers(session=session, team_id="T1", design_id=old)
     assert old_design is not None and new_design is not None
     assert restarted.of(old_design).title == "Our review v1"
     assert [q.prompt for q in restarted.of(old_design).questions] == ["Why build it?", "Who uses it?"]

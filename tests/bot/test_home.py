@@ -7,14 +7,15 @@ from datetime import UTC, datetime
 
 from slack_sdk.models.views import View
 
-from bot.outbound.home import MAX_DESIGNS, HomeEntry, home_view
+from bot.render.home import MAX_DESIGNS, home_view
 from flows.assessment import assess
+from flows.overview import DesignOverview
 from flows.walkthrough import Progress
 
 
-def entry(design_id: int, catalog) -> HomeEntry:
+def entry(design_id: int, catalog) -> DesignOverview:
     assessment = assess(catalog, {})
-    return HomeEntry(
+    return DesignOverview(
         design_id=design_id,
         name="N" * 200,
         channel_id="C1",

@@ -15,12 +15,12 @@ from bot.jobs.values import Publish
 from bot.outbound.clients import SlackClients
 from bot.outbound.nudger import Nudger
 from bot.outbound.publisher import Publisher
-from bot.usecases import revisits
+from bot.usecases import revisit_schedule, revisits
 from bot.usecases.revisits import NudgeAction
 from flows.nudges import NudgeStatus, RemindNow
 from sandbox import FakeSlack
+from storage import designs as design_repo
 from storage import nudges as nudge_repo
-from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import Design, Nudge
 from tests.factories import make_design
@@ -73,7 +73,7 @@ def deployed_design(slack, engine, catalog, status: str = NudgeStatus.SCHEDULED,
             deployed_at=MONDAY - timedelta(days=30),
             owner_tz="Europe/London",
         )
-        repo.add_design(session=session, design=design)
+        design_repo.add_design(session=session, design=design)
         for question in catalog.questions:
             if question.revisit_after_deployment:
                 session.add(
@@ -105,7 +105,7 @@ def rows(engine, design_id: int) -> list[Nudge]:
 
 def design_row(engine, design_id: int) -> Design:
     with session_scope(engine) as session:
-        design = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+        design = design_repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
     assert design is not None
     return design
 
@@ -247,7 +247,9 @@ def test_remind_now_is_kept_when_the_owners_timezone_arrives_just_after(slack, e
             now=MONDAY,
         )
     with session_scope(engine) as session:  # the timezone lookup, started at deployment, finishes now
-        revisits.retime(session=session, catalogs=catalogs, team_id="T0SANDBOX", design_id=design_id, now=MONDAY)
+        revisit_schedule.retime(
+            session=session, catalogs=catalogs, team_id="T0SANDBOX", design_id=design_id, now=MONDAY
+        )
 
     assert {(row.due_at, row.any_hour) for row in rows(engine, design_id)} == {(MONDAY, True)}
     nudger.dispatch()
@@ -261,7 +263,9 @@ def test_a_due_revisit_stays_due_when_the_owners_timezone_arrives_late(slack, en
     due_before = {row.id: row.due_at for row in rows(engine, design_id)}
 
     with session_scope(engine) as session:
-        revisits.retime(session=session, catalogs=catalogs, team_id="T0SANDBOX", design_id=design_id, now=MONDAY)
+        revisit_schedule.retime(
+            session=session, catalogs=catalogs, team_id="T0SANDBOX", design_id=design_id, now=MONDAY
+        )
 
     assert {row.id: row.due_at for row in rows(engine, design_id)} == due_before
     nudger.dispatch()

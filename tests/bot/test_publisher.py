@@ -16,7 +16,8 @@ from bot.jobs.values import Publish
 from bot.outbound.clients import SlackClients
 from bot.outbound.publisher import Publisher
 from sandbox import FakeSlack
-from storage import repositories as repo
+from storage import designs as design_repo
+from storage import publishing as publishing_repo
 from storage.engine import make_engine, read_scope, session_scope
 from storage.installations import installation_store, new_key, token_cipher
 from storage.models import Design, Prompt, utc_now
@@ -51,7 +52,7 @@ def new_design(engine, catalog) -> int:
             catalog_version=catalog.version,
             current_question_id=catalog.questions[0].id,
         )
-        repo.add_design(session=session, design=design)
+        design_repo.add_design(session=session, design=design)
         return design.id
 
 
@@ -62,7 +63,7 @@ def unpublished(session, design_id) -> None:
 
 def load(engine, design_id) -> Design:
     with session_scope(engine) as session:
-        return repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+        return design_repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
 
 
 def test_publish_posts_the_parent_and_the_first_question_once(slack, engine, catalog, publisher):
@@ -84,18 +85,21 @@ def test_a_question_posted_just_before_a_crash_is_found_again_not_posted_twice(s
     design = load(engine, design_id)
     # Simulate the crash window: the step was claimed and posted, but its ts never reached the database.
     with session_scope(engine) as session:
-        prompt = repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1)
+        prompt = publishing_repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1)
         prompt.message_ts = None
         session.add(prompt)
-        design_row = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
-        repo.mark_changed(session=session, design=design_row, now=utc_now())
+        design_row = design_repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+        design_repo.mark_changed(session=session, design=design_row, now=utc_now())
     posted = slack.workspace.replies(CHANNEL, design.parent_ts)[0]["ts"]
 
     publisher.publish("T0SANDBOX", design_id)
 
     assert [m["ts"] for m in slack.workspace.replies(CHANNEL, design.parent_ts)] == [posted]
     with session_scope(engine) as session:
-        assert repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1).message_ts == posted
+        assert (
+            publishing_repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1).message_ts
+            == posted
+        )
 
 
 def test_a_parent_posted_just_before_a_crash_is_found_again_not_posted_twice(slack, engine, catalog, publisher):
@@ -103,7 +107,7 @@ def test_a_parent_posted_just_before_a_crash_is_found_again_not_posted_twice(sla
     publisher.publish("T0SANDBOX", design_id)
     posted = load(engine, design_id).parent_ts
     with session_scope(engine) as session:
-        repo.record_publication(session=session, team_id="T0SANDBOX", design_id=design_id, parent_ts=None)
+        publishing_repo.record_publication(session=session, team_id="T0SANDBOX", design_id=design_id, parent_ts=None)
         session.exec(  # forget the question too, as if nothing after the parent's post had been recorded
             Prompt.__table__.delete().where(Prompt.__table__.c.design_id == design_id)
         )
@@ -123,7 +127,7 @@ def test_a_transient_slack_failure_leaves_the_design_for_the_sweep(slack, engine
 
     assert slack.workspace.messages(CHANNEL) == []
     with session_scope(engine) as session:
-        assert repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)]
+        assert publishing_repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)]
     publisher.sweep()
     slack.workspace.wait_for(lambda ws: len(ws.messages(CHANNEL)) == 1)
 
@@ -137,14 +141,16 @@ def test_a_publish_queued_before_slack_refused_the_token_waits_out_the_pause(sla
 
     assert len(slack.workspace.calls("chat.postMessage")) == 1
     with session_scope(engine) as session:
-        assert repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)], "left for after the pause"
+        assert publishing_repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)], (
+            "left for after the pause"
+        )
 
 
 def want_summary(engine, design_id) -> None:
     with session_scope(engine) as session:
-        design = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+        design = design_repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
         design.summary_wanted = True
-        repo.mark_changed(session=session, design=design, now=utc_now())
+        design_repo.mark_changed(session=session, design=design, now=utc_now())
 
 
 def summaries(slack) -> list[str]:
@@ -163,7 +169,7 @@ def test_a_summary_posted_just_before_a_crash_is_found_again_and_pinned(slack, e
     posted = summaries(slack)
     # The crash window: the summary went out, but neither its ts nor its pin reached the database.
     with session_scope(engine) as session:
-        repo.record_publication(
+        publishing_repo.record_publication(
             session=session, team_id="T0SANDBOX", design_id=design_id, summary_ts=None, summary_pinned=False
         )
         unpublished(session, design_id)
@@ -202,7 +208,7 @@ def test_a_design_never_looks_published_while_its_publishing_lease_is_held_even_
 
     def look(_session) -> None:  # after every commit the publisher makes, as another process would see it
         with read_scope(observer) as session:
-            row = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+            row = design_repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
             seen.append((row.published_revision, row.revision, row.publishing_claim))
 
     event.listen(Session, "after_commit", look)
@@ -255,11 +261,11 @@ def chat(slack, count: int, *, thread_ts: str | None = None) -> None:
 def forget_question_ts(engine, design_id: int) -> None:
     """The crash window: the question went out, but its ts never reached the database."""
     with session_scope(engine) as session:
-        prompt = repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1)
+        prompt = publishing_repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1)
         prompt.message_ts = None
         session.add(prompt)
-        design = repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
-        repo.mark_changed(session=session, design=design, now=utc_now())
+        design = design_repo.get_design(session=session, team_id="T0SANDBOX", design_id=design_id)
+        design_repo.mark_changed(session=session, design=design, now=utc_now())
 
 
 def test_a_question_lost_in_a_crash_is_found_in_one_bounded_read_of_a_long_thread(slack, engine, catalog, distributed):
@@ -283,7 +289,10 @@ def test_a_question_lost_in_a_crash_is_found_in_one_bounded_read_of_a_long_threa
     bot_replies = [m["ts"] for m in slack.workspace.replies(CHANNEL, parent_ts) if m.get("user") != "U0BOB"]
     assert bot_replies == [posted], "found again, not posted twice"
     with session_scope(engine) as session:
-        assert repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1).message_ts == posted
+        assert (
+            publishing_repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1).message_ts
+            == posted
+        )
 
 
 def test_a_question_lost_in_a_crash_in_a_thread_busier_than_one_read_is_looked_for_further_not_posted_again(
@@ -313,7 +322,10 @@ def test_a_question_lost_in_a_crash_in_a_thread_busier_than_one_read_is_looked_f
     assert all(int(read.params["limit"]) <= 15 for read in reads)
     assert float(reads[-1].params["oldest"]) > float(reads[0].params["oldest"]), "read on, not read again"
     with session_scope(engine) as session:
-        assert repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1).message_ts == posted
+        assert (
+            publishing_repo.get_prompt(session=session, team_id="T0SANDBOX", design_id=design_id, step=1).message_ts
+            == posted
+        )
     assert load(engine, design_id).published_revision == load(engine, design_id).revision
 
 
@@ -327,7 +339,7 @@ def test_a_parent_lost_in_a_crash_is_found_in_one_read_of_the_minutes_around_its
     posted = load(engine, design_id).parent_ts
     chat(slack, 5)  # and a few messages right after the design's post
     with session_scope(engine) as session:
-        repo.record_publication(session=session, team_id="T0SANDBOX", design_id=design_id, parent_ts=None)
+        publishing_repo.record_publication(session=session, team_id="T0SANDBOX", design_id=design_id, parent_ts=None)
         session.exec(Prompt.__table__.delete().where(Prompt.__table__.c.design_id == design_id))
         unpublished(session, design_id)
 
@@ -349,7 +361,7 @@ def test_a_parent_lost_in_a_crash_under_a_burst_of_channel_talk_is_looked_for_fu
     posted = load(engine, design_id).parent_ts
     chat(slack, 50)  # the channel busy in the minutes after the design's post
     with session_scope(engine) as session:
-        repo.record_publication(session=session, team_id="T0SANDBOX", design_id=design_id, parent_ts=None)
+        publishing_repo.record_publication(session=session, team_id="T0SANDBOX", design_id=design_id, parent_ts=None)
         session.exec(Prompt.__table__.delete().where(Prompt.__table__.c.design_id == design_id))
         unpublished(session, design_id)
 
@@ -378,7 +390,7 @@ def test_a_workspace_without_a_token_keeps_its_design_for_later_instead_of_remov
 
     assert slack.workspace.calls() == []
     with session_scope(engine) as session:
-        assert repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)]
+        assert publishing_repo.unpublished_designs(session=session) == [("T0SANDBOX", design_id)]
     jobs.shutdown()
 
 

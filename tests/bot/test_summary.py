@@ -14,8 +14,8 @@ from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog, parse_catalog
 from sandbox.web_api import text_in_blocks
+from storage.answers import answer_statuses
 from storage.models import Answer, Design
-from storage.repositories import answer_statuses
 from tests import slack_text
 from tests.factories import make_answer, make_design
 

@@ -10,7 +10,8 @@ from typing import Any
 from sqlmodel import col, select
 
 from sandbox import FakeSlack, SlackDriver
-from storage import repositories as repo
+from storage import answers as answer_repo
+from storage import designs as design_repo
 from storage.engine import make_engine, session_scope
 from storage.models import Answer, Design, Nudge
 
@@ -169,7 +170,7 @@ class Database:
 
     def design(self, name: str, channel: str = CHANNEL) -> Design:
         with session_scope(self.engine) as session:
-            design = repo.get_design_by_name(
+            design = design_repo.get_design_by_name(
                 session=session, team_id=self.team_id, channel_id=channel, name_key=name.casefold()
             )
         assert design is not None, f"no design {name!r}"
@@ -182,19 +183,21 @@ class Database:
     def answers(self, name: str) -> dict[str, Answer]:
         design = self.design(name)
         with session_scope(self.engine) as session:
-            return repo.current_answers(session=session, team_id=self.team_id, design_id=design.id)
+            return answer_repo.current_answers(session=session, team_id=self.team_id, design_id=design.id)
 
     def all_answers(self, name: str) -> list[Answer]:
         """Every version of every answer of a design."""
         design = self.design(name)
         with session_scope(self.engine) as session:
-            return list(repo.all_answers(session=session, team_id=self.team_id, design_id=design.id))
+            return list(answer_repo.all_answers(session=session, team_id=self.team_id, design_id=design.id))
 
     def history(self, name: str, question_id: str) -> list[Answer]:
         design = self.design(name)
         with session_scope(self.engine) as session:
             return list(
-                repo.answer_history(session=session, team_id=self.team_id, design_id=design.id, question_id=question_id)
+                answer_repo.answer_history(
+                    session=session, team_id=self.team_id, design_id=design.id, question_id=question_id
+                )
             )
 
     def nudges(self, name: str) -> list[Nudge]:
@@ -211,4 +214,4 @@ class Database:
 
     def count_designs(self) -> int:
         with session_scope(self.engine) as session:
-            return repo.count_designs(session=session, team_id=self.team_id, channel_id=CHANNEL)
+            return design_repo.count_designs(session=session, team_id=self.team_id, channel_id=CHANNEL)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,11 +12,14 @@ from flows.nudges import (
     DEFAULT,
     QUARTER,
     WEEK,
+    NudgeStatus,
     ReminderError,
     RemindEvery,
     RemindNow,
     RemindOff,
+    UnknownOption,
     cadence,
+    decide_update,
     in_working_hours,
     next_due,
     parse_reminder,
@@ -156,3 +160,34 @@ def test_a_snooze_just_after_friday_morning_comes_back_the_next_friday_morning()
 
     assert back == datetime(2026, 12, 11, 10, 0, tzinfo=BERLIN), "a week, not ten days"
     assert snoozed_until(datetime(2026, 12, 5, 15, 0, tzinfo=BERLIN), BERLIN).weekday() == 0, "Saturday: Monday"
+
+
+@dataclass(frozen=True)
+class Stored:
+    status: str
+    text: str = ""
+    choices: tuple[str, ...] = ()
+
+
+def test_an_update_form_left_as_it_was_confirms_and_a_changed_one_updates():
+    previous = Stored("answered", "nightly", ("batch",))
+    options = ("batch", "real-time")
+
+    same = decide_update(options=options, previous=previous, text=None, choices=None, revisit=NudgeStatus.SENT)
+    changed = decide_update(options=options, previous=previous, text="hourly", choices=None, revisit=NudgeStatus.SENT)
+
+    assert (same.changed, same.outcome) == (False, NudgeStatus.CONFIRMED)
+    assert (changed.text, changed.choices, changed.outcome) == ("hourly", ("batch",), NudgeStatus.UPDATED)
+
+
+def test_an_update_after_the_revisit_closed_still_changes_the_answer_but_gives_no_outcome():
+    update = decide_update(
+        options=("batch",), previous=Stored("skipped"), text="x", choices=["batch"], revisit=NudgeStatus.UNANSWERED
+    )
+
+    assert (update.changed, update.text, update.choices, update.outcome) == (True, "x", ("batch",), None)
+
+
+def test_an_update_naming_an_option_the_question_lacks_is_refused():
+    with pytest.raises(UnknownOption):
+        decide_update(options=("batch",), previous=None, text=None, choices=["nope"], revisit=NudgeStatus.SENT)

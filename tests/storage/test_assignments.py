@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from storage import assignments
-from storage import repositories as repo
+from storage import designs as design_repo
 from storage.engine import session_scope
 from tests.factories import make_design
 
@@ -24,7 +24,7 @@ def test_only_waiting_walkthroughs_not_yet_deployed_nor_nudged_at_their_question
             ("Complete", {"status": "complete", "current_question_id": None}),
         ]:
             values = {"parent_ts": "1.1", "step": 1, "updated_at": LONG_AGO} | extra
-            repo.add_design(session=session, design=make_design(name=name, **values))
+            design_repo.add_design(session=session, design=make_design(name=name, **values))
 
     with session_scope(engine) as session:
         found = assignments.waiting_since(session=session, before=NOW - timedelta(days=3), limit=50)

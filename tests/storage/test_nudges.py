@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+from storage import designs as design_repo
 from storage import nudges as nudge_repo
-from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import Nudge
 from tests.factories import make_design
@@ -16,7 +16,7 @@ NOW = datetime(2026, 12, 14, 10, 0, tzinfo=UTC)
 
 def seed(engine, due: int, later: int = 0) -> int:
     with session_scope(engine) as session:
-        design = repo.add_design(session=session, design=make_design())
+        design = design_repo.add_design(session=session, design=make_design())
         for n in range(due + later):
             when = NOW - timedelta(minutes=n) if n < due else NOW + timedelta(days=1)
             session.add(Nudge(team_id="T1", design_id=design.id, question_id=f"q{n}", due_at=when))
@@ -92,7 +92,7 @@ def test_concurrent_dispatchers_take_each_design_whole(engine):
     rows_of: dict[int, set[int]] = {}
     with session_scope(engine) as session:
         for number in range(30):
-            design = repo.add_design(session=session, design=make_design(name=f"Design {number}"))
+            design = design_repo.add_design(session=session, design=make_design(name=f"Design {number}"))
             rows = [Nudge(team_id="T1", design_id=design.id, question_id=f"q{n}", due_at=NOW) for n in range(5)]
             session.add_all(rows)
             session.flush()

@@ -7,7 +7,7 @@ import pytest
 from bot.inbound.listeners.actions.questions import parse_action, selected_option_ids
 from bot.inbound.listeners.events.messages import parse_message_event
 from bot.usecases.errors import InvalidChoice
-from bot.usecases.walkthrough import ReplyEdit, ThreadReply
+from bot.usecases.thread_replies import ReplyEdit, ThreadReply
 
 REPLY = {"type": "message", "channel": "C1", "user": "U1", "text": "x &lt; y", "ts": "2.000001", "thread_ts": "1.0"}
 

@@ -11,7 +11,6 @@ from bot.inbound.listeners.payloads import id_value, team_id_of
 from bot.inbound.listeners.recording import Recording
 from bot.render import blocks
 from bot.usecases import ownership
-from storage import repositories as repo
 
 
 def delete_design(deps: Recording) -> Callable[..., None]:
@@ -32,7 +31,9 @@ def delete_design(deps: Recording) -> Callable[..., None]:
 def keep_design(deps: Recording) -> Callable[..., None]:
     def handle_keep(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         with deps.db.read_only() as session:
-            design = repo.get_design(session=session, team_id=team_id_of(body), design_id=id_value(action, "design"))
+            design = ownership.design_named_by(
+                session=session, team_id=team_id_of(body), design_id=id_value(action, "design")
+            )
         ack()
         if design is not None:
             kept = blocks.notice("delete_kept.j2", name=design.name)

@@ -12,9 +12,9 @@ from bot.inbound.listeners.payloads import team_id_of
 from bot.inbound.listeners.recording import Recording
 from bot.render import forms
 from bot.render.ids import QuestionBlockRef, design_of_question_menu
-from bot.usecases import walkthrough
+from bot.usecases import answer_form
+from bot.usecases.answer_form import FormRequest
 from bot.usecases.errors import InvalidChoice
-from bot.usecases.walkthrough import FormRequest
 
 
 def parse_form_request(body: dict[str, Any], action: dict[str, Any], *, whole_area: bool = False) -> FormRequest:
@@ -36,7 +36,7 @@ def open_answer_form(deps: Recording, *, whole_area: bool = False) -> Callable[.
     def handle_open_form(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         request = parse_form_request(body, action, whole_area=whole_area)
         with deps.db.read_only() as session:
-            content = walkthrough.form_content(session=session, catalogs=deps.catalogs, request=request)
+            content = answer_form.form_content(session=session, catalogs=deps.catalogs, request=request)
             view = forms.answer_form(
                 design=content.design, catalog=content.catalog, questions=content.questions, answers=content.answers
             )

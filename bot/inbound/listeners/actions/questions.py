@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from slack_bolt import Ack
-from sqlmodel import Session
 
 from bot.inbound.listeners.payloads import team_id_of
 from bot.inbound.listeners.recording import Recording
 from bot.render.ids import QuestionBlockRef
-from bot.usecases import walkthrough
-from bot.usecases.catalogs import Catalogs
+from bot.usecases import question_actions
 from bot.usecases.errors import InvalidChoice
-from bot.usecases.walkthrough import QuestionAction
-
-
-class QuestionUseCase(Protocol):
-    def __call__(
-        self, *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
-    ) -> int | None: ...
+from bot.usecases.question_actions import QuestionAction, QuestionUseCase
 
 
 def parse_action(body: dict[str, Any], action: dict[str, Any]) -> QuestionAction:
@@ -66,52 +57,22 @@ def question_listener(deps: Recording, use_case: QuestionUseCase) -> Callable[..
     return handle_question_action
 
 
-def _choose(
-    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
-) -> int | None:
-    return walkthrough.record_choice(session=session, catalogs=catalogs, action=action, option_ids=selected, now=now)
-
-
-def _skip(
-    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
-) -> int | None:
-    return walkthrough.skip_question(session=session, catalogs=catalogs, action=action, now=now)
-
-
-def _back(
-    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
-) -> int | None:
-    return walkthrough.go_back(session=session, catalogs=catalogs, action=action, now=now)
-
-
-def _undo(
-    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
-) -> int | None:
-    return walkthrough.undo_answer(session=session, catalogs=catalogs, action=action, now=now)
-
-
-def _finish(
-    *, session: Session, catalogs: Catalogs, action: QuestionAction, selected: list[str], now: datetime
-) -> int | None:
-    return walkthrough.finish_question(session=session, catalogs=catalogs, action=action, now=now)
-
-
 def undo_answer(deps: Recording) -> Callable[..., None]:
     """Undo: the reply taken as this question's answer was discussion."""
-    return question_listener(deps, _undo)
+    return question_listener(deps, question_actions.undo)
 
 
 def choose_option(deps: Recording) -> Callable[..., None]:
-    return question_listener(deps, _choose)
+    return question_listener(deps, question_actions.choose)
 
 
 def skip_question(deps: Recording) -> Callable[..., None]:
-    return question_listener(deps, _skip)
+    return question_listener(deps, question_actions.skip)
 
 
 def go_back(deps: Recording) -> Callable[..., None]:
-    return question_listener(deps, _back)
+    return question_listener(deps, question_actions.back)
 
 
 def finish_question(deps: Recording) -> Callable[..., None]:
-    return question_listener(deps, _finish)
+    return question_listener(deps, question_actions.finish)

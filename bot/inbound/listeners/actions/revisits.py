@@ -13,7 +13,6 @@ from bot.render.nudges import stop_confirmation, update_form
 from bot.usecases import revisits
 from bot.usecases.revisits import NudgeAction
 from flows.nudges import NudgeStatus
-from storage import repositories as repo
 
 
 def parse_nudge_action(body: dict[str, Any], action: dict[str, Any]) -> NudgeAction:
@@ -51,11 +50,10 @@ def open_update_form(deps: Recording) -> Callable[..., None]:
     def handle_update(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         nudge_action = parse_nudge_action(body, action)
         with deps.db.read_only() as session:
-            nudge, design = revisits.open_nudge(session=session, action=nudge_action)
-            answers = repo.current_answers(session=session, team_id=nudge.team_id, design_id=nudge.design_id)
-            view = update_form(
-                catalog=deps.catalogs.of(design), nudge=nudge, design=design, answer=answers.get(nudge.question_id)
-            )
+            revisit = revisits.open_nudge(session=session, action=nudge_action)
+        view = update_form(
+            catalog=deps.catalogs.of(revisit.design), nudge=revisit.nudge, design=revisit.design, answer=revisit.answer
+        )
         ack()
         deps.outbox.open_form(nudge_action.team_id, body, view)
 

@@ -14,8 +14,7 @@ from bot.inbound.listeners.recording import Recording
 from bot.render import blocks, forms
 from bot.render.blocks import Message
 from bot.render.text import unescape_slack
-from bot.usecases import ownership, revisits, walkthrough
-from flows.assessment import assess
+from bot.usecases import designs, overview, ownership, revisits
 from flows.commands import (
     Assign,
     Command,
@@ -33,10 +32,6 @@ from flows.commands import (
     parse_command,
 )
 from flows.nudges import RemindNow, RemindOff, parse_reminder
-from flows.permissions import OwnerAction
-from flows.walkthrough import progress
-from storage import nudges as nudge_repo
-from storage import repositories as repo
 
 
 @dataclass(frozen=True)
@@ -81,52 +76,28 @@ LIST_LIMIT = 10
 
 def _list(deps: Recording, who: Invocation, command: Command) -> Outcome:
     with deps.db.read_only() as session:
-        designs = repo.list_designs(
-            session=session, team_id=who.team_id, channel_id=who.channel_id, limit=LIST_LIMIT + 1
+        items, hidden = overview.channel_designs(
+            session=session, catalogs=deps.catalogs, team_id=who.team_id, channel_id=who.channel_id, limit=LIST_LIMIT
         )
-        shown = designs[:LIST_LIMIT]
-        hidden = 0
-        if len(designs) > LIST_LIMIT:
-            hidden = repo.count_designs(session=session, team_id=who.team_id, channel_id=who.channel_id) - LIST_LIMIT
-        ids = [design.id for design in shown]
-        statuses = repo.answer_statuses_of(session=session, team_id=who.team_id, design_ids=ids)
-        next_due = nudge_repo.next_due_of(session=session, team_id=who.team_id, design_ids=ids)
-    items = [
-        {
-            "name": design.name,
-            "permalink": design.permalink,
-            "complete": design.current_question_id is None,
-            "progress": progress(deps.catalogs.of(design), statuses[design.id]),
-            "deployed_at": design.deployed_at,
-            "reminders": design.reminders_enabled,
-            "next_nudge": next_due.get(design.id),
-        }
-        for design in shown
-    ]
     return blocks.notice("list.j2", designs=items, hidden=hidden), None
 
 
 def _status(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Status)
     with deps.db.read_only() as session:
-        design = walkthrough.find_design(
-            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+        shown = overview.design_status(
+            session=session, catalogs=deps.catalogs, team_id=who.team_id, channel_id=who.channel_id, name=command.name
         )
-        assert design.id is not None
-        answers = repo.current_answers(session=session, team_id=who.team_id, design_id=design.id)
-    current = design.current_question_id
-    catalog = deps.catalogs.of(design)
-    assessment = assess(catalog, answers)
     reply = blocks.notice(
         "status.j2",
-        name=design.name,
-        permalink=design.permalink,
-        started_by=design.started_by,
-        progress=progress(catalog, repo.answer_statuses(answers)),
-        readiness=assessment.readiness,
-        findings=assessment.findings,
-        current_prompt=catalog.question(current).prompt if current in catalog else None,
-        extra=[forms.question_menu_block(design_id=design.id, catalog=catalog, statuses=repo.answer_statuses(answers))],
+        name=shown.name,
+        permalink=shown.permalink,
+        started_by=shown.started_by,
+        progress=shown.progress,
+        readiness=shown.readiness,
+        findings=shown.findings,
+        current_prompt=shown.current_prompt,
+        extra=[forms.question_menu_block(design_id=shown.design_id, catalog=shown.catalog, statuses=shown.statuses)],
     )
     return reply, None
 
@@ -134,7 +105,7 @@ def _status(deps: Recording, who: Invocation, command: Command) -> Outcome:
 def _start(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Start)
     with deps.db.unit_of_work() as session:
-        design_id = walkthrough.start_design(
+        design_id = designs.start_design(
             session=session,
             catalogs=deps.catalogs,
             team_id=who.team_id,
@@ -150,7 +121,7 @@ def _start(deps: Recording, who: Invocation, command: Command) -> Outcome:
 def _summary(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Summary)
     with deps.db.unit_of_work() as session:
-        design = walkthrough.request_summary(
+        design = designs.request_summary(
             session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name, now=_now(deps)
         )
         design_id, name, posted = _id(design.id), design.name, design.summary_ts is not None
@@ -161,9 +132,7 @@ def _summary(deps: Recording, who: Invocation, command: Command) -> Outcome:
 def _export(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Export)
     with deps.db.read_only() as session:
-        design = walkthrough.find_design(
-            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
-        )
+        design = designs.find_design(session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name)
         design_id, name = _id(design.id), design.name
 
     def after() -> None:
@@ -176,7 +145,7 @@ def _export(deps: Recording, who: Invocation, command: Command) -> Outcome:
 def _deployed(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Deployed)
     with deps.db.unit_of_work() as session:
-        design = revisits.mark_deployed(
+        plan = revisits.mark_deployed(
             session=session,
             catalogs=deps.catalogs,
             team_id=who.team_id,
@@ -186,15 +155,15 @@ def _deployed(deps: Recording, who: Invocation, command: Command) -> Outcome:
             on=command.on,
             now=_now(deps),
         )
-        design_id = _id(design.id)
-        reply = blocks.notice(
-            "deployed.j2",
-            name=design.name,
-            deployed_at=design.deployed_at,
-            owner=design.started_by,
-            revisits=len(nudge_repo.open_nudges(session=session, team_id=who.team_id, design_id=design_id)),
-            next_nudge=nudge_repo.next_due_at(session=session, team_id=who.team_id, design_id=design_id),
-        )
+    design, design_id = plan.design, _id(plan.design.id)
+    reply = blocks.notice(
+        "deployed.j2",
+        name=design.name,
+        deployed_at=design.deployed_at,
+        owner=design.started_by,
+        revisits=plan.open_revisits,
+        next_nudge=plan.next_due,
+    )
 
     def after() -> None:
         deps.outbox.publish(who.team_id, design_id)
@@ -207,7 +176,7 @@ def _remind(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Remind)
     setting = parse_reminder(command.setting)
     with deps.db.unit_of_work() as session:
-        design = revisits.set_reminders(
+        plan = revisits.set_reminders(
             session=session,
             catalogs=deps.catalogs,
             team_id=who.team_id,
@@ -217,15 +186,15 @@ def _remind(deps: Recording, who: Invocation, command: Command) -> Outcome:
             setting=setting,
             now=_now(deps),
         )
-        design_id = _id(design.id)
-        reply = blocks.notice(
-            "remind.j2",
-            name=design.name,
-            off=isinstance(setting, RemindOff),
-            now=isinstance(setting, RemindNow),
-            every=design.remind_every_days,
-            next_nudge=nudge_repo.next_due_at(session=session, team_id=who.team_id, design_id=design_id),
-        )
+    design_id = _id(plan.design.id)
+    reply = blocks.notice(
+        "remind.j2",
+        name=plan.design.name,
+        off=isinstance(setting, RemindOff),
+        now=isinstance(setting, RemindNow),
+        every=plan.design.remind_every_days,
+        next_nudge=plan.next_due,
+    )
 
     def after() -> None:
         deps.outbox.publish(who.team_id, design_id)
@@ -239,7 +208,7 @@ def _owners(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Owners)
     if command.change is None:
         with deps.db.read_only() as session:
-            design = walkthrough.find_design(
+            design = designs.find_design(
                 session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
             )
             people = ownership.owners(session, design)
@@ -281,11 +250,9 @@ def _delete(deps: Recording, who: Invocation, command: Command) -> Outcome:
     """Ask first: the confirmation's buttons do the deleting (an owner's call, checked again then)."""
     assert isinstance(command, Delete)
     with deps.db.read_only() as session:
-        design = walkthrough.find_design(
-            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+        design, answers = ownership.deletion_preview(
+            session=session, team_id=who.team_id, channel_id=who.channel_id, name=command.name, user_id=who.user_id
         )
-        ownership.require(session, design, who.user_id, OwnerAction.DELETE)
-        answers = len(repo.all_answers(session=session, team_id=who.team_id, design_id=_id(design.id)))
     return blocks.delete_confirmation(design, answers), None
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.inbound.listeners.recording import Recording
 from bot.render.text import unescape_slack
-from bot.usecases import walkthrough
-from bot.usecases.walkthrough import ReplyDeletion, ReplyEdit, ThreadReply
+from bot.usecases import thread_replies
+from bot.usecases.thread_replies import ReplyDeletion, ReplyEdit, ThreadReply
 from flows import replies
 
 ANSWER_SUBTYPES = (None, "thread_broadcast", "file_share")
@@ -22,13 +22,13 @@ def message_event(deps: Recording) -> Callable[..., None]:
             return
         with deps.db.unit_of_work() as session:
             if isinstance(parsed, ThreadReply):
-                design_id = walkthrough.record_reply(
+                design_id = thread_replies.record_reply(
                     session=session, catalogs=deps.catalogs, reply=parsed, now=deps.clock.now()
                 )
             elif isinstance(parsed, ReplyDeletion):
-                design_id = walkthrough.record_deletion(session=session, deletion=parsed, now=deps.clock.now())
+                design_id = thread_replies.record_deletion(session=session, deletion=parsed, now=deps.clock.now())
             else:
-                design_id = walkthrough.record_edit(
+                design_id = thread_replies.record_edit(
                     session=session, catalogs=deps.catalogs, edit=parsed, now=deps.clock.now()
                 )
         if design_id is not None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.inbound.transactions import Transactions
-from bot.usecases import walkthrough
+from bot.usecases import designs
 
 
 def pin_removed(db: Transactions) -> Callable[..., None]:
@@ -17,7 +17,7 @@ def pin_removed(db: Transactions) -> Callable[..., None]:
         if item.get("type") != "message" or not (message_ts and channel_id):
             return
         with db.unit_of_work() as session:
-            walkthrough.record_unpinned(
+            designs.record_unpinned(
                 session=session, team_id=body["team_id"], channel_id=channel_id, message_ts=message_ts
             )
 

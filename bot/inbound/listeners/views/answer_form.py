@@ -10,9 +10,9 @@ from slack_bolt import Ack
 from bot.inbound.listeners.payloads import submission_id, team_id_of
 from bot.inbound.listeners.recording import Recording
 from bot.render import forms
-from bot.usecases import walkthrough
+from bot.usecases import answer_form
+from bot.usecases.answer_form import FormAnswers, FormQuestionError
 from bot.usecases.errors import UserFacingError
-from bot.usecases.walkthrough import FormAnswers, FormQuestionError
 
 NOTHING_TO_SAVE = "Write an answer or pick an option first."
 
@@ -45,7 +45,7 @@ def submit_answer_form(deps: Recording) -> Callable[..., None]:
             return
         try:
             with deps.db.unit_of_work() as session:
-                design_id = walkthrough.record_form(
+                design_id = answer_form.record_form(
                     session=session, catalogs=deps.catalogs, form=form, now=deps.clock.now()
                 )
         except FormQuestionError as error:

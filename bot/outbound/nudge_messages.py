@@ -1,0 +1,109 @@
+"""What a revisit's nudge message shows (each question's current answer and last confirmation), read for several
+designs at once, rendered, and brought up to date after someone acts on it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import Engine
+
+from bot.outbound.clients import SlackClients
+from bot.outbound.slack_errors import reason
+from bot.render.blocks import Message
+from bot.render.nudges import Confirmation, nudge_message
+from bot.usecases.catalogs import Catalogs
+from storage import designs as design_repo
+from storage import nudges as nudge_repo
+from storage.engine import read_scope
+from storage.models import Design, Nudge, stored_id
+from storage.nudges import DesignKey
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a nudge message shows beside its questions: their current answers and last confirmations."""
+
+    answers: dict[str, nudge_repo.ShownAnswer]
+    confirmations: dict[str, Confirmation]
+
+
+class ReadAhead:
+    """What the messages of a batch's designs show, read for a few designs at a time (one pair of queries instead of
+    one per design) just before the first of them posts, so what a nudge shows is at most seconds old."""
+
+    def __init__(
+        self, read: Callable[[list[DesignKey]], dict[DesignKey, Shown]], order: list[DesignKey], *, at_once: int
+    ) -> None:
+        self._read = read
+        self._at_once = at_once
+        self._order = order
+        self._position = {key: index for index, key in enumerate(order)}
+        self._ready: dict[DesignKey, Shown] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: DesignKey) -> Shown:
+        with self._lock:
+            if key not in self._ready:
+                start = self._position[key]
+                self._ready |= self._read(
+                    [k for k in self._order[start : start + self._at_once] if k not in self._ready]
+                )
+            return self._ready.pop(key)
+
+
+class NudgeMessages:
+    def __init__(self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs) -> None:
+        self._engine = engine
+        self._clients = clients
+        self._catalogs = catalogs
+
+    def render(self, design: Design, nudges: Sequence[Nudge], shown: Shown | None = None) -> Message:
+        if shown is None:
+            shown = self.read_shown([design], nudges)[(design.team_id, stored_id(design))]
+        return nudge_message(
+            design=design,
+            catalog=self._catalogs.of(design),
+            nudges=nudges,
+            answers=shown.answers,
+            confirmations=shown.confirmations,
+        )
+
+    def read_shown(self, designs: Sequence[Design], nudges: Sequence[Nudge]) -> dict[DesignKey, Shown]:
+        """What the designs' messages show beside these rows' questions: two queries, however many designs."""
+        keys = [(design.team_id, stored_id(design)) for design in designs]
+        questions = sorted({nudge.question_id for nudge in nudges})
+        with read_scope(self._engine) as session:
+            answers = nudge_repo.answers_shown(session=session, designs=keys, question_ids=questions)
+            confirmed = nudge_repo.last_confirmations(session=session, designs=keys, question_ids=questions)
+        return {
+            key: Shown(
+                answers=answers.get(key, {}),
+                confirmations={
+                    question_id: Confirmation(at=at, by=by) for question_id, (at, by) in confirmed.get(key, {}).items()
+                },
+            )
+            for key in keys
+        }
+
+    def refresh(self, team_id: str, design_id: int, message_ts: str) -> None:
+        """Show outcomes on a nudge message after someone acted on it."""
+        with read_scope(self._engine) as session:
+            design = design_repo.get_design(session=session, team_id=team_id, design_id=design_id)
+            nudges = nudge_repo.nudges_in_message(
+                session=session, team_id=team_id, design_id=design_id, message_ts=message_ts
+            )
+        if design is None or not nudges:
+            return
+        message = self.render(design, nudges)
+        try:
+            self._clients.for_team(design.team_id).chat_update(
+                channel=design.channel_id, ts=message_ts, text=message.text, blocks=message.blocks
+            )
+        except (SlackApiError, SlackClientError, OSError) as error:
+            logger.warning("could not update nudge message %s: %s", message_ts, reason(error))

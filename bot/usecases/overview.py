@@ -1,0 +1,138 @@
+"""The read model of designs as people look them up: `/mldesign list` (a channel's), `/mldesign status` (one) and
+the Home tab (a person's). One item type and one builder serve all three, so they never disagree on a design's
+progress, readiness or next revisit.
+
+Each loader reads a page of designs and everything shown beside them in a few batched queries, whatever the number
+of designs. The channel list reads only answer statuses (it is answered in the acknowledgement and shows no
+readiness); status and Home read the current answers, which the review needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.usecases.catalogs import Catalogs
+from bot.usecases.designs import find_design
+from flows.assessment import assess
+from flows.assignments import assignee_of
+from flows.catalog import Catalog
+from flows.overview import DesignOverview
+from flows.walkthrough import AnswerStatus, progress
+from storage import answers as answer_repo
+from storage import assignments as assignment_repo
+from storage import designs as design_repo
+from storage import nudges as nudge_repo
+from storage.designs import ListedDesign
+from storage.models import Answer, Design, stored_id
+
+
+def overview_of(
+    design: Design | ListedDesign,
+    catalog: Catalog,
+    statuses: Mapping[str, AnswerStatus],
+    *,
+    answers: Mapping[str, Answer] | None,
+    next_nudge: datetime | None,
+    waiting_on_viewer: tuple[str, ...] = (),
+    revisits_waiting: int = 0,
+) -> DesignOverview:
+    assert design.id is not None, "a stored design has an id"
+    assessment = assess(catalog, answers) if answers is not None else None
+    current = design.current_question_id
+    return DesignOverview(
+        design_id=design.id,
+        name=design.name,
+        channel_id=design.channel_id,
+        started_by=design.started_by,
+        permalink=design.permalink,
+        catalog=catalog,
+        statuses=statuses,
+        progress=progress(catalog, dict(statuses)),
+        complete=current is None,
+        current_prompt=catalog.question(current).prompt if current in catalog else None,
+        readiness=assessment.readiness if assessment else None,
+        findings=assessment.findings if assessment else None,
+        deployed_at=design.deployed_at,
+        reminders=design.reminders_enabled,
+        next_nudge=next_nudge if design.reminders_enabled else None,
+        waiting_on_viewer=waiting_on_viewer,
+        revisits_waiting=revisits_waiting,
+    )
+
+
+def channel_designs(
+    *, session: Session, catalogs: Catalogs, team_id: str, channel_id: str, limit: int
+) -> tuple[list[DesignOverview], int]:
+    """A channel's most recently changed designs, at most ``limit``, and how many more there are."""
+    designs = design_repo.list_designs(session=session, team_id=team_id, channel_id=channel_id, limit=limit + 1)
+    shown = designs[:limit]
+    hidden = 0
+    if len(designs) > limit:
+        hidden = design_repo.count_designs(session=session, team_id=team_id, channel_id=channel_id) - limit
+    ids = [design.id for design in shown]
+    statuses = answer_repo.answer_statuses_of(session=session, team_id=team_id, design_ids=ids)
+    next_due = nudge_repo.next_due_of(session=session, team_id=team_id, design_ids=ids)
+    items = [
+        overview_of(design, catalogs.of(design), statuses[design.id], answers=None, next_nudge=next_due.get(design.id))
+        for design in shown
+    ]
+    return items, hidden
+
+
+def design_status(*, session: Session, catalogs: Catalogs, team_id: str, channel_id: str, name: str) -> DesignOverview:
+    """One design of the channel, by name, with its review (DesignNotFound names the `list` that shows them)."""
+    design = find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
+    answers = answer_repo.current_answers(session=session, team_id=team_id, design_id=stored_id(design))
+    next_due = nudge_repo.next_due_of(session=session, team_id=team_id, design_ids=[stored_id(design)])
+    return overview_of(
+        design,
+        catalogs.of(design),
+        answer_repo.answer_statuses(answers),
+        answers=answers,
+        next_nudge=next_due.get(design.id),
+    )
+
+
+def person_designs(
+    *, session: Session, catalogs: Catalogs, team_id: str, user_id: str, limit: int
+) -> tuple[list[DesignOverview], int]:
+    """The designs a person started or answered, most recently changed first, at most ``limit``, and how many more
+    there are; each says which of its open questions wait on that person."""
+    designs = list(design_repo.designs_of_person(session=session, team_id=team_id, user_id=user_id, limit=limit + 1))
+    shown, hidden = designs[:limit], 0
+    if len(designs) > limit:
+        hidden = design_repo.count_designs_of_person(session=session, team_id=team_id, user_id=user_id) - limit
+    ids = [stored_id(design) for design in shown]
+    answers = answer_repo.current_answers_of(session=session, team_id=team_id, design_ids=ids)
+    next_due = nudge_repo.next_due_of(session=session, team_id=team_id, design_ids=ids)
+    given = assignment_repo.of_designs(session=session, team_id=team_id, design_ids=ids)
+    revisits_waiting = nudge_repo.waiting_of(session=session, team_id=team_id, design_ids=ids)
+    items = []
+    for design in shown:
+        catalog, current = catalogs.of(design), answers[stored_id(design)]
+        items.append(
+            overview_of(
+                design,
+                catalog,
+                answer_repo.answer_statuses(current),
+                answers=current,
+                next_nudge=next_due.get(design.id),
+                waiting_on_viewer=waiting_on(catalog, current, given[stored_id(design)], user_id),
+                revisits_waiting=revisits_waiting.get(stored_id(design), 0),
+            )
+        )
+    return items, hidden
+
+
+def waiting_on(
+    catalog: Catalog, answers: Mapping[str, object], given: Mapping[str, str], person: str
+) -> tuple[str, ...]:
+    """The questions given to ``person`` (on their own or by area) that have no answer or skip yet."""
+    return tuple(
+        f"{number}. {question.short_title}"
+        for number, question in enumerate(catalog.questions, start=1)
+        if question.id not in answers and assignee_of(catalog, question.id, given) == person
+    )

@@ -1,0 +1,73 @@
+"""The read model behind `/mldesign list`, `/mldesign status` and the Home tab, against a real database: one shape,
+so the three never disagree on a design."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.usecases import overview
+from bot.usecases.errors import DesignNotFound
+from storage import answers as answer_repo
+from storage import designs as design_repo
+from storage.engine import session_scope
+from tests.factories import make_answer, make_design
+
+NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def designs(engine, catalog) -> list[int]:
+    """Three designs in one channel, the first with one answer by Bob, the last deployed."""
+    ids = []
+    with session_scope(engine) as session:
+        for n, name in enumerate(("Churn model", "Fraud scoring", "Search ranking")):
+            design = make_design(
+                name=name,
+                catalog_id=catalog.id,
+                catalog_version=catalog.version,
+                current_question_id=catalog.questions[0].id,
+                deployed_at=NOW if n == 2 else None,
+                updated_at=datetime(2026, 12, 1 + n, tzinfo=UTC),
+            )
+            design_repo.add_design(session=session, design=design)
+            ids.append(design.id)
+        first = catalog.questions[0].id
+        answer_repo.add_answer(session=session, design_id=ids[0], answer=make_answer(question_id=first, text="by hand"))
+    return ids
+
+
+def test_a_channels_list_shows_the_latest_designs_first_with_their_progress_and_how_many_more(
+    engine, catalogs, catalog, designs
+):
+    with session_scope(engine) as session:
+        items, hidden = overview.channel_designs(
+            session=session, catalogs=catalogs, team_id="T1", channel_id="C1", limit=2
+        )
+
+    assert [item.name for item in items] == ["Search ranking", "Fraud scoring"]
+    assert hidden == 1
+    assert items[0].deployed_at is not None and items[0].readiness is None, "the list reads no answer text"
+    assert items[1].progress.answered == 0 and items[1].progress.total == len(catalog.questions)
+
+
+def test_status_and_home_show_the_same_design_the_same_way(engine, catalogs, designs):
+    with session_scope(engine) as session:
+        status = overview.design_status(
+            session=session, catalogs=catalogs, team_id="T1", channel_id="C1", name="churn MODEL"
+        )
+        home, hidden = overview.person_designs(
+            session=session, catalogs=catalogs, team_id="T1", user_id="U0BOB", limit=5
+        )
+
+    assert [entry.name for entry in home] == ["Churn model"], "Bob answered only this one"
+    assert hidden == 0
+    assert home[0].progress == status.progress and status.progress.answered == 1
+    assert home[0].readiness == status.readiness is not None
+    assert status.current_prompt is not None
+
+
+def test_status_of_a_name_the_channel_lacks_says_how_to_find_them(engine, catalogs, designs):
+    with pytest.raises(DesignNotFound, match="/mldesign list"), session_scope(engine) as session:
+        overview.design_status(session=session, catalogs=catalogs, team_id="T1", channel_id="C1", name="Nope")

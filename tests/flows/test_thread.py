@@ -1,0 +1,64 @@
+"""The decision a thread reply comes to, from one snapshot of the thread: which question, which answer, which move."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.thread import ExplainLateReply, RecordAnswer, ThreadView, decide_reply
+from flows.walkthrough import AnswerStatus, WalkState
+from tests.flows.test_walkthrough import THREE
+
+
+@dataclass(frozen=True)
+class Given:
+    status: AnswerStatus
+    choices: tuple[str, ...] = ()
+
+
+def thread(current: str | None, step: int, posted, answers=None, closing_ts=None) -> ThreadView:
+    return ThreadView(
+        current_question_id=current, step=step, closing_ts=closing_ts, posted=posted, answers=answers or {}
+    )
+
+
+def test_a_reply_answers_the_question_posted_right_above_it_and_moves_the_walkthrough_on():
+    view = thread("q1", 1, [("100.000001", "q1")])
+
+    decision = decide_reply(THREE, view, "100.000002", "Fraud analysts, by hand")
+
+    assert decision == RecordAnswer("q1", "Fraud analysts, by hand", (), move=WalkState("q2", 2, frozenset({"q1"})))
+
+
+def test_a_reply_typed_while_the_next_question_was_on_its_way_answers_the_one_its_author_saw():
+    view = thread("q2", 2, [("100.000001", "q1")], answers={"q1": Given(AnswerStatus.ANSWERED)})
+
+    decision = decide_reply(THREE, view, "100.000002", "actually: nobody does it today")
+
+    assert isinstance(decision, RecordAnswer) and decision.question_id == "q1"
+    assert decision.move == WalkState("q2", 2, frozenset({"q1"})), "an earlier question's answer does not move on"
+
+
+def test_a_typed_reply_to_a_choice_question_picks_the_option_it_names_or_keeps_the_one_picked_before():
+    posted = [("100.000001", "q1"), ("100.000003", "q2")]
+    picked = {"q1": Given(AnswerStatus.ANSWERED), "q2": Given(AnswerStatus.ANSWERED, ("real-time",))}
+
+    named = decide_reply(THREE, thread("q2", 2, posted), "100.000004", "Batch, nightly is fine")
+    kept = decide_reply(THREE, thread("q3", 3, posted, picked), "100.000004", "within the hour")
+
+    assert isinstance(named, RecordAnswer) and named.choices == ("batch",)
+    assert isinstance(kept, RecordAnswer) and kept.choices == ("real-time",)
+
+
+def test_after_the_closing_message_a_reply_answers_only_the_question_it_names_by_number():
+    view = thread(None, 4, [("100.000001", "q1")], closing_ts="100.000009")
+
+    late = decide_reply(THREE, view, "100.000010", "3: heuristic")
+    chat = decide_reply(THREE, view, "100.000011", "thanks all")
+
+    assert late == RecordAnswer("q3", "heuristic", ("heuristic",), move=None)
+    assert chat == ExplainLateReply(example=3)
+
+
+def test_a_blank_reply_or_one_to_a_question_the_catalog_lost_changes_nothing():
+    assert decide_reply(THREE, thread("q1", 1, [("100.000001", "q1")]), "100.000002", "  ") is None
+    assert decide_reply(THREE, thread("gone", 1, [("100.000001", "gone")]), "100.000002", "text") is None
