@@ -18,8 +18,8 @@ from bot.render.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_mess
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog, load_catalog
+from storage.answers import answer_statuses
 from storage.models import Answer, Design
-from storage.repositories import answer_statuses
 
 RUNS = 300
 WHEN = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
