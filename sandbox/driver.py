@@ -19,7 +19,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from sandbox.state import Channel, Delivery, ResponseTarget, SlackError, Workspace
+from sandbox.records import Channel, Delivery, ResponseTarget, SlackError
+from sandbox.state import Workspace
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

@@ -31,7 +31,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from sandbox.driver import InvalidAppAnswer, SlackDriver, submission_answer
-from sandbox.state import Channel, SlackError, User, Workspace
+from sandbox.records import Channel, SlackError, User
+from sandbox.state import Workspace
 
 UI_DIR = Path(__file__).parent / "ui"
 KEEPALIVE_SECONDS = 15.0

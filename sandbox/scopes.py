@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox.state import SlackError, Token, Workspace
+from sandbox.records import SlackError, Token
+from sandbox.state import Workspace
 
 
 def _per_kind(action: str, *, public: str | None = None) -> dict[str, str]:

@@ -38,17 +38,10 @@ from starlette.routing import Route
 from sandbox.canvases import CanvasRefused, canvas_html, document_markdown
 from sandbox.faults import ConnectionReset, Shutdown
 from sandbox.oauth import OAuthApp
+from sandbox.parts.identity import DISTRIBUTED_READ_LIMIT, DISTRIBUTED_READ_METHODS
+from sandbox.records import Fault, ResponseTarget, SlackError, Token, ts_key
 from sandbox.scopes import MissingScope, check_scopes, needed_scopes
-from sandbox.state import (
-    DISTRIBUTED_READ_LIMIT,
-    DISTRIBUTED_READ_METHODS,
-    Fault,
-    ResponseTarget,
-    SlackError,
-    Token,
-    Workspace,
-    ts_key,
-)
+from sandbox.state import Workspace
 
 MAX_BLOCKS = 50
 MAX_TEXT = 40_000

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from sandbox import FakeSlack, SlackDriver
-from sandbox.state import Channel, Workspace
+from sandbox.records import Channel
+from sandbox.state import Workspace
 from storage.engine import make_engine
 from tests.e2e.conftest import SIGNING_SECRET, BotProcess, assert_nothing_shown_wrongly, bot_for, free_port
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread

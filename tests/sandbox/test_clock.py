@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from sandbox.state import MAX_CLOCK_STEP_SECONDS, Workspace
+from sandbox.records import MAX_CLOCK_STEP_SECONDS
+from sandbox.state import Workspace
 
 
 def test_advancing_to_a_moment_moves_the_clock_and_timestamps_there() -> None:

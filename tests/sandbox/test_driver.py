@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from starlette.responses import JSONResponse, Response
 
 from sandbox import FakeSlack, SlackDriver
-from sandbox.state import SlackError
+from sandbox.records import SlackError
 from tests.sandbox.recording_app import RecordingApp
 
 CHOICES = [

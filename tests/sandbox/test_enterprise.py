@@ -13,7 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from sandbox import FakeSlack
-from sandbox.state import Channel, Workspace
+from sandbox.records import Channel
+from sandbox.state import Workspace
 from tests.sandbox.recording_app import SIGNING_SECRET, RecordingApp
 
 REDIRECT = "https://app.example/slack/oauth_redirect"

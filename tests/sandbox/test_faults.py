@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from sandbox import FakeSlack
-from sandbox.state import ResponseTarget
+from sandbox.records import ResponseTarget
 
 # Every slack_sdk client retries a connection error once by default; this one shows what a single call sees.
 NO_RETRIES: list[Any] = []

@@ -9,7 +9,8 @@ from slack_sdk import WebClient
 
 from sandbox import FakeSlack
 from sandbox.persistence import StateFile
-from sandbox.state import User, Workspace, ts_key
+from sandbox.records import User, ts_key
+from sandbox.state import Workspace
 
 VIEW = {"type": "modal", "title": {"type": "plain_text", "text": "Edit"}, "blocks": [], "notify_on_close": True}
 

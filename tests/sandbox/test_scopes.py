@@ -11,8 +11,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from sandbox import FakeSlack, SlackDriver
+from sandbox.parts.identity import DISTRIBUTED_READ_INTERVAL_SECONDS, DISTRIBUTED_READ_METHODS
+from sandbox.records import Channel
 from sandbox.scopes import BOT_SCOPES
-from sandbox.state import DISTRIBUTED_READ_INTERVAL_SECONDS, DISTRIBUTED_READ_METHODS, Channel
 from sandbox.web_api import METHODS
 from tests.sandbox.recording_app import RecordingApp
 

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from sandbox import FakeSlack, SlackDriver
-from sandbox.state import ResponseTarget
+from sandbox.records import ResponseTarget
 from tests.sandbox.recording_app import RecordingApp
 
 BUTTONS = [

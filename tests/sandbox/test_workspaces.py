@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from sandbox import FakeSlack
-from sandbox.state import User, Workspace
+from sandbox.records import User
+from sandbox.state import Workspace
 from tests.sandbox.recording_app import SIGNING_SECRET, RecordingApp
 
 
