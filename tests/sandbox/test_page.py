@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -64,15 +65,29 @@ def _open_modal(fake: FakeSlack, client: WebClient, user: str = "U0ALICE", **cha
 # -- serving the page -------------------------------------------------------------------------------------
 
 
+def page_scripts(fake: FakeSlack) -> dict[str, httpx.Response]:
+    """The page's script and every ES module it imports, as the browser fetches them."""
+    scripts: dict[str, httpx.Response] = {}
+    waiting = ["app.js"]
+    while waiting:
+        name = waiting.pop()
+        if name not in scripts:
+            scripts[name] = httpx.get(f"{fake.base_url}ui/static/{name}")
+            waiting += re.findall(r'^import [^;]* from "\./([\w.]+)";', scripts[name].text, re.M)
+    return scripts
+
+
 def test_page_and_static_files_are_served(fake: FakeSlack) -> None:
     page = httpx.get(fake.base_url)
-    script = httpx.get(f"{fake.base_url}ui/static/app.js")
+    scripts = page_scripts(fake)
     style = httpx.get(f"{fake.base_url}ui/static/app.css")
 
-    assert page.status_code == 200 and "/ui/static/app.js" in page.text
-    assert script.status_code == 200
-    for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "eval("):
-        assert sink not in script.text, "the page builds DOM nodes with textContent, never HTML"
+    assert page.status_code == 200 and 'type="module" src="/ui/static/app.js"' in page.text
+    assert len(scripts) > 1, "app.js imports the page's modules"
+    for name, script in scripts.items():
+        assert script.status_code == 200 and "javascript" in script.headers["content-type"], name
+        for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in script.text, f"{name}: the page builds DOM nodes with textContent, never HTML"
     assert style.status_code == 200
     assert "http" not in page.text.replace('href="data:,"', ""), "no external fonts, CDNs or other hosts"
 
@@ -492,7 +507,7 @@ def test_a_button_on_the_home_tab_sends_block_actions_and_a_republish_shows(
 
 def test_the_page_offers_the_home_tab(fake: FakeSlack) -> None:
     page = httpx.get(fake.base_url).text
-    script = httpx.get(f"{fake.base_url}ui/static/app.js").text
+    script = "\n".join(response.text for response in page_scripts(fake).values())
     assert 'id="home-tab"' in page and 'id="home"' in page
     assert "This app has no Home tab for you yet" in script and "/ui/api/open_home" in script
 
