@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.cli import main
 from bot.inbound.manifest import BOT_EVENTS, BOT_SCOPES, manifest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # Slack's documented scope for each Web API method and event the bot relies on.
 METHOD_SCOPES = {
     "chat_postMessage": "chat:write",
