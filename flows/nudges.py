@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.review import AnswerFacts, Answers
@@ -248,3 +249,82 @@ def decide_update(
     changed = not answered or (new_text, new_choices) != (old_text, old_choices)
     outcome = (NudgeStatus.UPDATED if changed else NudgeStatus.CONFIRMED) if revisit.is_open else None
     return RevisitUpdate(text=new_text, choices=new_choices, changed=changed, outcome=outcome)
+
+
+class OpenRevisitFacts(Protocol):
+    """What planning reads of a revisit still waiting for its outcome (``storage.models.Nudge`` fits)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def round(self) -> int: ...
+
+    @property
+    def claim(self) -> str | None: ...
+
+    @property
+    def due_at(self) -> datetime | None: ...
+
+    @property
+    def any_hour(self) -> bool: ...
+
+    @property
+    def not_before(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class PlannedRevisit:
+    """One revisit to write: a new round of ``question_id`` (``retime`` False) or the open one re-timed."""
+
+    question_id: str
+    round: int
+    due: datetime
+    retime: bool
+
+
+@dataclass(frozen=True)
+class RevisitPlanning:
+    """Everything planning a design's revisits reads, loaded at once: the revisit questions, each one's open
+    revisit and latest round, the current answers (they set the cadence), the deployment and the owner's zone."""
+
+    questions: Sequence[str]
+    open: Mapping[str, OpenRevisitFacts]
+    latest_rounds: Mapping[str, int]
+    answers: Mapping[str, AnswerFacts]
+    every: timedelta | None
+    deployed_at: datetime
+    zone: tzinfo
+
+
+def plan_revisits(planning: RevisitPlanning, now: datetime, *, restart: bool, keep_due: bool) -> list[PlannedRevisit]:
+    """Each revisit question gets one open revisit. With ``restart`` the ones not sent yet are re-timed, never
+    sooner than a snooze asked for, and never one a dispatcher holds or someone asked to have now; with
+    ``keep_due``, only those not due yet (a late timezone lookup must not put off what is due)."""
+    planned = []
+    for question_id in planning.questions:
+        existing = planning.open.get(question_id)
+        if existing is not None and (
+            existing.status != NudgeStatus.SCHEDULED
+            or not restart
+            or (existing.claim is not None and existing.due_at is not None and existing.due_at > now)  # leased
+            or existing.any_hour  # `remind … now`: a re-time must not take that back
+            or (keep_due and existing.due_at is not None and existing.due_at <= now)
+        ):
+            continue
+        if existing is not None:
+            round_number = existing.round
+        else:
+            latest = planning.latest_rounds.get(question_id)
+            round_number = 0 if latest is None else latest + 1
+        anchor = planning.deployed_at if round_number == 0 and planning.every is None else now
+        not_before = max(now, existing.not_before) if existing is not None and existing.not_before else now
+        due = next_due(
+            cadence=cadence(question_id, planning.answers, planning.every),
+            round_number=round_number,
+            anchor=anchor,
+            zone=planning.zone,
+            not_before=not_before,
+        )
+        planned.append(PlannedRevisit(question_id, round_number, due, retime=existing is not None))
+    return planned

@@ -64,13 +64,14 @@ def nudges_in_message(*, session: Session, team_id: str, design_id: int, message
     ).all()
 
 
-def latest_round(*, session: Session, team_id: str, design_id: int, question_id: str) -> int | None:
-    row = session.exec(
-        select(Nudge.round)
-        .where(Nudge.team_id == team_id, Nudge.design_id == design_id, Nudge.question_id == question_id)
-        .order_by(col(Nudge.round).desc())
-    ).first()
-    return row
+def latest_rounds(*, session: Session, team_id: str, design_id: int) -> dict[str, int]:
+    """Each question's latest revisit round in the design (its next revisit is one more)."""
+    rows = session.exec(
+        select(Nudge.question_id, func.max(Nudge.round))
+        .where(Nudge.team_id == team_id, Nudge.design_id == design_id)
+        .group_by(col(Nudge.question_id))
+    ).all()
+    return {question_id: int(latest) for question_id, latest in rows}
 
 
 def add_nudge(*, session: Session, nudge: Nudge) -> Nudge:

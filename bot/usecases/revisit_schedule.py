@@ -3,13 +3,14 @@ cadence and the owner's working hours, its next round after an outcome, and all 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from bot.usecases.catalogs import Catalogs
 from flows.catalog import Catalog
-from flows.nudges import NudgeStatus, cadence, next_due, zone
+from flows.nudges import NudgeStatus, RevisitPlanning, plan_revisits, zone
 from storage import answers as answer_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
@@ -31,87 +32,64 @@ def retime(*, session: Session, catalogs: Catalogs, team_id: str, design_id: int
 def schedule(
     session: Session, catalog: Catalog, design: Design, now: datetime, *, restart: bool, keep_due: bool = False
 ) -> None:
-    """Give each revisit question one open nudge; with ``restart``, re-time the ones not sent yet (never
-    sooner than a snooze asked for, never one a dispatcher holds or someone asked to have now) and, with
-    ``keep_due``, only those not due yet."""
-    answers = answer_repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
-    every = interval_of(design)
-    open_by_question = {
-        nudge.question_id: nudge
-        for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design))
-    }
-    assert design.deployed_at is not None
-    for question in catalog.questions:
-        if not question.revisit_after_deployment:
-            continue
-        existing = open_by_question.get(question.id)
-        if existing is not None and (
-            existing.status != NudgeStatus.SCHEDULED
-            or not restart
-            or nudge_repo.is_leased(existing, now)
-            or existing.any_hour  # someone asked for it now (`remind … now`): a re-time must not take that back
-            or (keep_due and existing.due_at is not None and existing.due_at <= now)
-        ):
-            continue
-        if existing is not None:
-            round_number = existing.round
-        else:
-            latest = nudge_repo.latest_round(
-                session=session, team_id=design.team_id, design_id=stored_id(design), question_id=question.id
-            )
-            round_number = 0 if latest is None else latest + 1
-        anchor = design.deployed_at if round_number == 0 and every is None else now
-        not_before = max(now, existing.not_before) if existing is not None and existing.not_before else now
-        due = next_due(
-            cadence=cadence(question.id, answers, every),
-            round_number=round_number,
-            anchor=anchor,
-            zone=zone(design.owner_tz),
-            not_before=not_before,
-        )
-        if existing is None:
-            add(session, design, question.id, due)
-        else:
-            existing.due_at, existing.any_hour = due, False
-            session.add(existing)
+    """Give each revisit question one open nudge (``flows.nudges.plan_revisits`` says which, and when)."""
+    questions = [question.id for question in catalog.questions if question.revisit_after_deployment]
+    _apply(session, design, questions, now, restart=restart, keep_due=keep_due)
 
 
 def schedule_next(*, session: Session, catalog: Catalog, design: Design, question_id: str, now: datetime) -> None:
     """After a revisit's outcome: the question's next one, on the regular schedule (unless reminders are off,
     or the question already has an open revisit, such as a snooze's)."""
-    if not design.reminders_enabled or question_id not in catalog:
-        return
-    if any(
-        n.question_id == question_id
-        for n in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design))
-    ):
-        return
-    latest = nudge_repo.latest_round(
-        session=session, team_id=design.team_id, design_id=stored_id(design), question_id=question_id
-    )
-    round_number = 0 if latest is None else latest + 1
-    answers = answer_repo.current_answers(session=session, team_id=design.team_id, design_id=stored_id(design))
-    due = next_due(
-        cadence=cadence(question_id, answers, interval_of(design)),
-        round_number=round_number,
-        anchor=now,
+    if design.reminders_enabled and question_id in catalog:
+        _apply(session, design, [question_id], now, restart=False, keep_due=False)
+
+
+def _apply(
+    session: Session, design: Design, questions: Sequence[str], now: datetime, *, restart: bool, keep_due: bool
+) -> None:
+    """Read what planning needs at once, let ``flows`` plan, write the plan."""
+    key = {"team_id": design.team_id, "design_id": stored_id(design)}
+    open_by_question = {nudge.question_id: nudge for nudge in nudge_repo.open_nudges(session=session, **key)}
+    assert design.deployed_at is not None
+    planning = RevisitPlanning(
+        questions=questions,
+        open=open_by_question,
+        latest_rounds=nudge_repo.latest_rounds(session=session, **key),
+        answers=answer_repo.current_answers(session=session, **key),
+        every=interval_of(design),
+        deployed_at=design.deployed_at,
         zone=zone(design.owner_tz),
     )
-    add(session, design, question_id, due)
+    for planned in plan_revisits(planning, now, restart=restart, keep_due=keep_due):
+        if planned.retime:
+            existing = open_by_question[planned.question_id]
+            existing.due_at, existing.any_hour = planned.due, False
+            session.add(existing)
+        else:
+            _insert(session, design, planned.question_id, planned.round, planned.due)
 
 
 def add(session: Session, design: Design, question_id: str, due: datetime, not_before: datetime | None = None) -> None:
-    """A new round of the question's revisit, due at ``due``."""
-    latest = nudge_repo.latest_round(
-        session=session, team_id=design.team_id, design_id=stored_id(design), question_id=question_id
-    )
+    """A new round of the question's revisit, due at ``due`` (a snooze's: never before ``not_before``)."""
+    latest = nudge_repo.latest_rounds(session=session, team_id=design.team_id, design_id=stored_id(design))
+    _insert(session, design, question_id, latest.get(question_id, -1) + 1, due, not_before)
+
+
+def _insert(
+    session: Session,
+    design: Design,
+    question_id: str,
+    round_number: int,
+    due: datetime,
+    not_before: datetime | None = None,
+) -> None:
     nudge_repo.add_nudge(
         session=session,
         nudge=Nudge(
             team_id=design.team_id,
             design_id=stored_id(design),
             question_id=question_id,
-            round=0 if latest is None else latest + 1,
+            round=round_number,
             status=NudgeStatus.SCHEDULED,
             due_at=due,
             not_before=not_before,

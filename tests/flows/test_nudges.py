@@ -17,12 +17,14 @@ from flows.nudges import (
     RemindEvery,
     RemindNow,
     RemindOff,
+    RevisitPlanning,
     UnknownOption,
     cadence,
     decide_update,
     in_working_hours,
     next_due,
     parse_reminder,
+    plan_revisits,
     send_window,
     snoozed_until,
     working_slot,
@@ -191,3 +193,56 @@ def test_an_update_after_the_revisit_closed_still_changes_the_answer_but_gives_n
 def test_an_update_naming_an_option_the_question_lacks_is_refused():
     with pytest.raises(UnknownOption):
         decide_update(options=("batch",), previous=None, text=None, choices=["nope"], revisit=NudgeStatus.SENT)
+
+
+@dataclass(frozen=True)
+class Open:
+    status: str = "scheduled"
+    round: int = 0
+    claim: str | None = None
+    due_at: datetime | None = None
+    any_hour: bool = False
+    not_before: datetime | None = None
+
+
+PLAN_NOW = datetime(2026, 12, 14, 10, 0, tzinfo=UTC)  # a Monday morning
+
+
+def planning(open_revisits=None, latest=None) -> RevisitPlanning:
+    return RevisitPlanning(
+        questions=("refresh", "feedback"),
+        open=open_revisits or {},
+        latest_rounds=latest or {},
+        answers={},
+        every=None,
+        deployed_at=PLAN_NOW - timedelta(days=2),
+        zone=ZoneInfo("Europe/London"),
+    )
+
+
+def test_a_fresh_deployment_plans_round_zero_of_each_revisit_from_the_deployment():
+    plan = plan_revisits(planning(), PLAN_NOW, restart=True, keep_due=False)
+
+    assert [(p.question_id, p.round, p.retime) for p in plan] == [("refresh", 0, False), ("feedback", 0, False)]
+    assert all(p.due >= PLAN_NOW - timedelta(days=2) + DEFAULT.first for p in plan)
+
+
+def test_a_restart_retimes_only_what_no_one_holds_or_asked_for_now():
+    later = PLAN_NOW + timedelta(days=9)
+    held = {"refresh": Open(claim="dispatch", due_at=PLAN_NOW + timedelta(minutes=3)), "feedback": Open(round=2)}
+    asked_now = {"refresh": Open(any_hour=True), "feedback": Open(status="sent", due_at=later)}
+
+    plan = plan_revisits(planning(held), PLAN_NOW, restart=True, keep_due=False)
+    assert [(p.question_id, p.round, p.retime) for p in plan] == [("feedback", 2, True)]
+    assert plan_revisits(planning(asked_now), PLAN_NOW, restart=True, keep_due=False) == []
+
+
+def test_a_late_timezone_keeps_what_is_due_and_an_outcome_plans_the_next_round_from_now():
+    due = {"refresh": Open(due_at=PLAN_NOW - timedelta(hours=1)), "feedback": Open(due_at=PLAN_NOW + timedelta(days=3))}
+
+    kept = plan_revisits(planning(due), PLAN_NOW, restart=True, keep_due=True)
+    following = plan_revisits(planning(latest={"refresh": 2, "feedback": 0}), PLAN_NOW, restart=False, keep_due=False)
+
+    assert [p.question_id for p in kept] == ["feedback"]
+    assert [(p.question_id, p.round) for p in following] == [("refresh", 3), ("feedback", 1)]
+    assert all(p.due > PLAN_NOW for p in following)
