@@ -254,16 +254,14 @@ def settle(engine: Engine, design: Design, read: PostedAround, found: Mapping[st
     never to have gone out once the read reached the end of its window; otherwise how far it got is stored and
     LookupUnsettled raised, so nothing is posted twice."""
     unsettled = [key for key, ts in found.items() if ts is None]
+    key = {"team_id": design.team_id, "design_id": stored_id(design)}
     with session_scope(engine) as session:
-        if not unsettled or read.read_to_end or read.looked_up_to is None:
-            lookups.forget(session=session, team_id=design.team_id, design_id=stored_id(design), keys=found)
+        if not unsettled or read.read_to_end:
+            lookups.forget(session=session, keys=found, **key)
             return
-        lookups.save_progress(
-            session=session,
-            team_id=design.team_id,
-            design_id=stored_id(design),
-            looked_up_to=dict.fromkeys(unsettled, read.looked_up_to),
-        )
+        lookups.forget(session=session, keys=[name for name, ts in found.items() if ts is not None], **key)
+        if read.looked_up_to is not None:
+            lookups.save_progress(session=session, looked_up_to=dict.fromkeys(unsettled, read.looked_up_to), **key)
     raise LookupUnsettled(f"read up to {read.looked_up_to}, not yet to the end of the minutes around the post")
 
 
