@@ -18,7 +18,6 @@ from bot.render.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_mess
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog, load_catalog
-from storage.answers import answer_statuses
 from storage.models import Answer, Design
 
 RUNS = 300
@@ -92,13 +91,13 @@ def typical(catalog: Catalog) -> SummaryInput:
 
 
 def _input(catalog: Catalog, row: Design, answers: dict[str, Answer], log: list[RevisitEntry]) -> SummaryInput:
-    progress = walkthrough.progress(catalog, answer_statuses(answers))
+    progress = walkthrough.progress(catalog, answers)
     return SummaryInput(row, catalog, answers, progress, assess(catalog, answers), WHEN, log)
 
 
 def render_once(summary: SummaryInput) -> str:
     """What the publisher does with the rows it read: review, readiness, message, the JSON sent to Slack."""
-    progress = walkthrough.progress(summary.catalog, answer_statuses(dict(summary.answers)))
+    progress = walkthrough.progress(summary.catalog, summary.answers)
     assessment = assess(summary.catalog, summary.answers)
     message = summary_message(
         SummaryInput(

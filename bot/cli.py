@@ -311,12 +311,17 @@ def run_worker_command() -> int:
 
 
 def check_serve_settings(settings: Settings) -> None:
+    """What `serve` checks before it forks its worker: a bad setting or catalog is reported once, by this process,
+    not again (and first, at random) by the worker that would fail on it too."""
+    from flows.catalog import load_catalog
+
     if not settings.distributed and settings.slack_bot_token is None:
         raise SettingsError(
             "SLACK_BOT_TOKEN is not set; it is required for this command "
             "(or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install mldesign in many workspaces)."
         )
     settings.require("slack_signing_secret")
+    load_catalog(settings.mldesign_catalog)
 
 
 def socket_mode(settings: Settings) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flows.brief import Brief, stakeholder_brief
 from flows.catalog import Catalog
 from flows.review import AnswerFacts, Finding, Readiness, readiness, review
+from flows.walkthrough import chosen_in
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,11 @@ class Assessment:
 
 
 def assess(catalog: Catalog, current: Mapping[str, AnswerFacts]) -> Assessment:
+    """Review the answers of the questions that apply: a follow-up withdrawn by a later answer keeps its answer in
+    the history, but neither its findings nor its readiness count."""
+    if catalog.has_follow_ups:
+        applying = {question.id for question in catalog.applicable(chosen_in(current))}
+        current = {question_id: answer for question_id, answer in current.items() if question_id in applying}
     findings = review(catalog, current)
     return Assessment(
         findings=tuple(findings),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -17,7 +17,13 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-DEFAULT_CATALOG_PATH = Path(__file__).with_name("catalogs") / "designing-effective-ml-systems.toml"
+from flows.quantities import QuantityKind
+
+CATALOGS = Path(__file__).with_name("catalogs")
+DEFAULT_CATALOG_PATH = CATALOGS / "designing-effective-ml-systems.toml"  # version 2, for new designs
+# Version 1, which designs started before version 2 keep (it is stored in the database when first used); the
+# end-to-end suite walks it too, as a catalog a team configured.
+FIRST_CATALOG_PATH = CATALOGS / "designing-effective-ml-systems-v1.toml"
 
 # Slack limits that the catalog's text must fit so any question renders: a button's text is at most
 # 75 characters, a static select holds at most 100 options, a section's text at most 3000 characters.
@@ -26,6 +32,7 @@ MAX_OPTIONS = 100
 MAX_PROMPT = 1000
 MAX_HELP = 1500
 MAX_TITLE = 80
+MAX_EXAMPLE = 300
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 
@@ -38,6 +45,18 @@ class QuestionKind(StrEnum):
     MULTI = "multi"
 
 
+class ReadinessArea(StrEnum):
+    """Where a question is scored in readiness: the ML Test Score's data, model, infrastructure and monitoring,
+    and the problem and value around them. Independent of the area a question is asked in."""
+
+    PROBLEM = "problem"
+    DATA = "data"
+    MODEL = "model"
+    INFRASTRUCTURE = "infrastructure"
+    MONITORING = "monitoring"
+    VALUE = "value"
+
+
 class Option(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -48,6 +67,18 @@ class Option(BaseModel):
     aliases: tuple[Annotated[str, StringConstraints(min_length=1, max_length=MAX_OPTION_LABEL)], ...] = ()
 
 
+class Condition(BaseModel):
+    """When a follow-up question applies: an earlier choice question's answer picked any of ``any``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    question: Identifier
+    any: tuple[Identifier, ...] = Field(min_length=1)
+
+    def holds(self, chosen: Mapping[str, Collection[str]]) -> bool:
+        return not set(self.any).isdisjoint(chosen.get(self.question, ()))
+
+
 class Question(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -56,9 +87,17 @@ class Question(BaseModel):
     title: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TITLE)] | None = None
     prompt: Annotated[str, StringConstraints(min_length=1, max_length=MAX_PROMPT)]
     help: Annotated[str, StringConstraints(min_length=1, max_length=MAX_HELP)]
+    # A short answer a careful team might give, shown beside "why this matters" so people see the depth wanted.
+    example: Annotated[str, StringConstraints(min_length=1, max_length=MAX_EXAMPLE)] | None = None
     kind: QuestionKind = QuestionKind.TEXT
     options: tuple[Option, ...] = ()
     revisit_after_deployment: bool = False
+    # What number a reply is read for ("p99 under 150 ms"); the reply's text is kept as written beside it.
+    quantity: QuantityKind | None = None
+    # Where readiness scores it; catalogs without it are placed by ``flows.readiness``.
+    readiness: ReadinessArea | None = None
+    # A follow-up: asked only when an earlier answer calls for it, so the walk goes deep only where it applies.
+    when: Condition | None = None
 
     @model_validator(mode="after")
     def _options_match_kind(self) -> Self:
@@ -108,6 +147,11 @@ class Catalog(BaseModel):
     def _ids_are_unique(self) -> Self:
         _require_unique((area.id for area in self.areas), "area id")
         _require_unique((question.id for area in self.areas for question in area.questions), "question id")
+        asked_before: dict[str, Question] = {}
+        for question in (question for area in self.areas for question in area.questions):
+            if question.when is not None:
+                _require_earlier_choice(question, question.when, asked_before)
+            asked_before[question.id] = question
         return self
 
     @cached_property
@@ -137,6 +181,27 @@ class Catalog(BaseModel):
         return question_id in self._index
 
     @cached_property
+    def has_follow_ups(self) -> bool:
+        return any(question.when is not None for question in self.questions)
+
+    def applicable(self, chosen: Mapping[str, Collection[str]]) -> tuple[Question, ...]:
+        """The questions that apply, in walkthrough order, given each question's current choices: every question
+        without a condition, and each follow-up whose condition holds on a question that applies itself."""
+        applying: list[Question] = []
+        ids: set[str] = set()
+        for question in self.questions:
+            when = question.when
+            if when is None or (when.question in ids and when.holds(chosen)):
+                applying.append(question)
+                ids.add(question.id)
+        return tuple(applying)
+
+    def applies(self, question_id: str, chosen: Mapping[str, Collection[str]]) -> bool:
+        """Whether a question applies given the current choices (a follow-up of a follow-up needs both to hold)."""
+        when = self.question(question_id).when
+        return when is None or (when.holds(chosen) and self.applies(when.question, chosen))
+
+    @cached_property
     def digest(self) -> str:
         """A fingerprint of the questions: one id and version must always mean the same catalog."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
@@ -153,6 +218,17 @@ def _require_unique(values: object, what: str) -> None:
         if value in seen:
             raise ValueError(f"duplicate {what}: {value!r}")
         seen.add(value)
+
+
+def _require_earlier_choice(question: Question, when: Condition, asked_before: Mapping[str, Question]) -> None:
+    """A condition reads a choice question asked before the follow-up, by options it has."""
+    parent = asked_before.get(when.question)
+    if parent is None:
+        raise ValueError(f"question {question.id!r} follows up on {when.question!r}, which is not asked before it")
+    unknown = [option_id for option_id in when.any if parent.option(option_id) is None]
+    if parent.kind is QuestionKind.TEXT or unknown:
+        what = "a free-text question" if parent.kind is QuestionKind.TEXT else f"options it doesn't have: {unknown}"
+        raise ValueError(f"question {question.id!r} follows up on {when.question!r} by {what}")
 
 
 def parse_catalog(text: str, *, origin: str = "<catalog>") -> Catalog:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flows.catalog import Catalog
 from flows.review import Finding, Readiness
-from flows.walkthrough import AnswerStatus, Progress
+from flows.walkthrough import GivenAnswer, Progress
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class DesignOverview:
     started_by: str
     permalink: str | None
     catalog: Catalog
-    statuses: Mapping[str, AnswerStatus]
+    answers: Mapping[str, GivenAnswer]  # status and choices of each question's current answer
     progress: Progress
     complete: bool
     readiness: Readiness | None

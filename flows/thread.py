@@ -9,21 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from flows import replies
 from flows.catalog import Catalog
-from flows.walkthrough import AnswerStatus, WalkState, answer, match_options, question_for_reply
-
-
-class GivenAnswer(Protocol):
-    """A question's current answer, as far as deciding a reply needs it."""
-
-    @property
-    def status(self) -> AnswerStatus: ...
-
-    @property
-    def choices(self) -> tuple[str, ...]: ...
+from flows.walkthrough import AnswerStatus, GivenAnswer, WalkState, answer, match_options, question_for_reply, state_of
 
 
 @dataclass(frozen=True)
@@ -39,7 +28,7 @@ class ThreadView:
 
     @property
     def state(self) -> WalkState:
-        return WalkState(current=self.current_question_id, step=self.step, settled=frozenset(self.answers))
+        return state_of(self.current_question_id, self.step, self.answers)
 
 
 @dataclass(frozen=True)
@@ -83,11 +72,13 @@ def decide_reply(
             return ExplainLateReply(example=min(len(catalog.questions), 7))
         number, text = named
         late = catalog.questions[number - 1].id
-        return RecordAnswer(late, text, choices_from_text(catalog, late, text, thread.answers.get(late)), move=None)
+        choices = choices_from_text(catalog, late, text, thread.answers.get(late))
+        moved = answer(catalog, thread.state, late, choices)  # moves only when the answer brings follow-ups
+        return RecordAnswer(late, text, choices, move=moved if moved.current != thread.current_question_id else None)
     if question_id is None or question_id not in catalog:
         return None
     choices = choices_from_text(catalog, question_id, text, thread.answers.get(question_id))
-    return RecordAnswer(question_id, text, choices, move=answer(catalog, thread.state, question_id))
+    return RecordAnswer(question_id, text, choices, move=answer(catalog, thread.state, question_id, choices))
 
 
 def choices_from_text(catalog: Catalog, question_id: str, text: str, previous: GivenAnswer | None) -> tuple[str, ...]:

@@ -9,10 +9,11 @@ but do not move the walkthrough.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Protocol
 
 from flows.catalog import Catalog, Question, QuestionKind
 
@@ -40,17 +41,43 @@ class NothingChosen(WalkthroughError):
     pass
 
 
+class GivenAnswer(Protocol):
+    """A question's current answer, as far as the walkthrough needs it (``storage.models.Answer`` fits)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def choices(self) -> Sequence[str]: ...
+
+
 @dataclass(frozen=True)
 class WalkState:
-    """Where a design stands: the question being asked (None once complete) and the questions settled."""
+    """Where a design stands: the question being asked (None once complete), the questions settled, and the
+    options chosen in each answered question, which decide the follow-up questions that apply."""
 
     current: str | None
     step: int
     settled: frozenset[str]
+    chosen: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
         return self.current is None
+
+
+def chosen_in(answers: Mapping[str, GivenAnswer]) -> dict[str, frozenset[str]]:
+    """Each answered question's options: what follow-up conditions read (a skipped question picked nothing)."""
+    return {
+        question_id: frozenset(answer.choices)
+        for question_id, answer in answers.items()
+        if answer.status == AnswerStatus.ANSWERED and answer.choices
+    }
+
+
+def state_of(current: str | None, step: int, answers: Mapping[str, GivenAnswer]) -> WalkState:
+    """The walkthrough as stored (its current question and step) with the questions' current answers."""
+    return WalkState(current=current, step=step, settled=frozenset(answers), chosen=chosen_in(answers))
 
 
 @dataclass(frozen=True)
@@ -68,19 +95,39 @@ def start(catalog: Catalog) -> WalkState:
     return WalkState(current=catalog.questions[0].id, step=1, settled=frozenset())
 
 
-def next_question(catalog: Catalog, after: str, settled: Collection[str]) -> str | None:
-    """The first unsettled question after ``after``, else the first unsettled one from the top, else None."""
+def next_question(
+    catalog: Catalog, after: str, settled: Collection[str], chosen: Mapping[str, Collection[str]] | None = None
+) -> str | None:
+    """The first unsettled question that applies after ``after``, else the first from the top, else None."""
+    applying = {question.id for question in catalog.applicable(chosen or {})}
     position = catalog.position(after)
     ordered = catalog.questions[position + 1 :] + catalog.questions[: position + 1]
-    return next((question.id for question in ordered if question.id not in settled), None)
+    return next((question.id for question in ordered if question.id in applying and question.id not in settled), None)
 
 
-def answer(catalog: Catalog, state: WalkState, question_id: str) -> WalkState:
-    """Record that a question has an answer; move on only when it was the question being asked."""
+def answer(catalog: Catalog, state: WalkState, question_id: str, choices: Collection[str] | None = None) -> WalkState:
+    """Record that a question has an answer (``choices`` what it picked; None: unchanged, as on a skip).
+
+    The walkthrough moves on when it was the question being asked. An answer to another question moves it only
+    when it changes which questions apply: the question being asked no longer does (a follow-up withdrawn), or
+    the walkthrough had ended and now has follow-ups to ask."""
     settled = state.settled | {question_id}
-    if question_id != state.current:
-        return replace(state, settled=settled)
-    return WalkState(current=next_question(catalog, question_id, settled), step=state.step + 1, settled=settled)
+    chosen = dict(state.chosen)
+    if choices:
+        chosen[question_id] = frozenset(choices)
+    elif choices is not None:
+        chosen.pop(question_id, None)  # a text answer or a cleared multi-select picks nothing
+    if question_id == state.current:
+        return WalkState(next_question(catalog, question_id, settled, chosen), state.step + 1, settled, chosen)
+    if state.current is not None:
+        if catalog.applies(state.current, chosen):
+            return replace(state, settled=settled, chosen=chosen)
+        return WalkState(next_question(catalog, question_id, settled, chosen), state.step + 1, settled, chosen)
+    had = {question.id for question in catalog.applicable(state.chosen)}
+    brought = [q.id for q in catalog.applicable(chosen) if q.id not in had and q.id not in settled]
+    if not brought:
+        return replace(state, settled=settled, chosen=chosen)
+    return WalkState(brought[0], state.step + 1, settled, chosen)
 
 
 def skip(catalog: Catalog, state: WalkState, question_id: str) -> WalkState:
@@ -108,24 +155,28 @@ def back(catalog: Catalog, state: WalkState, question_id: str) -> WalkState:
     if question_id != state.current:
         raise NotCurrentQuestion("Only the question being asked can go back.")
     position = catalog.position(question_id)
-    if position == 0:
+    earlier = [question.id for question in catalog.applicable(state.chosen) if catalog.position(question.id) < position]
+    if not earlier:
         raise AtFirstQuestion("This is the first question; there is nothing before it.")
-    return WalkState(current=catalog.questions[position - 1].id, step=state.step + 1, settled=state.settled)
+    return replace(state, current=earlier[-1], step=state.step + 1)
 
 
 def reask(state: WalkState, question_id: str) -> WalkState:
     """Ask a question again (the reply taken as its answer was discussion): it becomes the one being asked, and
     once answered the walkthrough goes on to the first question after it still open."""
-    return WalkState(current=question_id, step=state.step + 1, settled=state.settled - {question_id})
+    chosen = {other: options for other, options in state.chosen.items() if other != question_id}
+    return WalkState(question_id, state.step + 1, state.settled - {question_id}, chosen)
 
 
-def progress(catalog: Catalog, statuses: dict[str, AnswerStatus]) -> Progress:
-    """Count current statuses of the catalog's questions (answers to questions no longer listed don't count)."""
-    known = [status for question_id, status in statuses.items() if question_id in catalog]
+def progress(catalog: Catalog, answers: Mapping[str, GivenAnswer]) -> Progress:
+    """Count the current answers of the questions that apply: a follow-up withdrawn by a later answer counts
+    neither in the total nor as answered (its answer stays in the history), nor does a question no longer listed."""
+    applying = catalog.applicable(chosen_in(answers))
+    statuses = [answers[question.id].status for question in applying if question.id in answers]
     return Progress(
-        answered=sum(status is AnswerStatus.ANSWERED for status in known),
-        skipped=sum(status is AnswerStatus.SKIPPED for status in known),
-        total=len(catalog.questions),
+        answered=sum(status == AnswerStatus.ANSWERED for status in statuses),
+        skipped=sum(status == AnswerStatus.SKIPPED for status in statuses),
+        total=len(applying),
     )
 
 

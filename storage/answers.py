@@ -6,6 +6,7 @@ Every query takes the Slack team id, and none commits (the caller's unit of work
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, update
@@ -18,7 +19,17 @@ from storage.models import (
 )
 
 _answer: Table = Answer.__table__  # type: ignore[attr-defined]
-_STATUSES_OF = core_select(_answer.c.design_id, _answer.c.question_id, _answer.c.status).where(
+
+
+@dataclass(frozen=True)
+class AnswerState:
+    """A question's current status and choices, without its text."""
+
+    status: AnswerStatus
+    choices: tuple[str, ...]
+
+
+_STATES_OF = core_select(_answer.c.design_id, _answer.c.question_id, _answer.c.status, _answer.c.choices).where(
     _answer.c.id.in_(
         core_select(func.max(_answer.c.id))
         .where(
@@ -49,11 +60,6 @@ def current_answers(*, session: Session, team_id: str, design_id: int) -> dict[s
     return {answer.question_id: answer for answer in rows}
 
 
-def answer_statuses(answers: dict[str, Answer]) -> dict[str, AnswerStatus]:
-    """Each question's status, from its current answers (``current_answers``)."""
-    return {question_id: AnswerStatus(answer.status) for question_id, answer in answers.items()}
-
-
 def current_answers_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, dict[str, Answer]]:
     """``current_answers`` for many designs in one query (a list, the Home tab), keyed by design id."""
     found: dict[int, dict[str, Answer]] = {design_id: {} for design_id in design_ids}
@@ -67,14 +73,17 @@ def current_answers_of(*, session: Session, team_id: str, design_ids: Sequence[i
     return found
 
 
-def answer_statuses_of(
-    *, session: Session, team_id: str, design_ids: Sequence[int]
-) -> dict[int, dict[str, AnswerStatus]]:
-    """Each question's current status for many designs, without loading the answers' text: enough for progress."""
-    found: dict[int, dict[str, AnswerStatus]] = {design_id: {} for design_id in design_ids}
+def answer_states_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, dict[str, AnswerState]]:
+    """Each question's current status and choices for many designs, without loading the answers' text: enough for
+    progress, and for the follow-ups that count in it."""
+    found: dict[int, dict[str, AnswerState]] = {design_id: {} for design_id in design_ids}
     if not design_ids:
         return found
-    rows = session.connection().execute(_STATUSES_OF, {"team_id": team_id, "design_ids": list(design_ids)})
+    rows = session.connection().execute(_STATES_OF, {"team_id": team_id, "design_ids": list(design_ids)})
+    for design_id, question_id, status, choices in rows:
+        found[design_id][question_id] = AnswerState(AnswerStatus(status), tuple(choices or ()))
+    return found
+    rows = session.connection().execute(_STATES_OF, {"team_id": team_id, "design_ids": list(design_ids)})
     for design_id, question_id, status in rows:
         found[design_id][question_id] = AnswerStatus(status)
     return found

@@ -8,7 +8,7 @@ columns: building an ORM query and loading ORM objects cost several times more t
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from flows.thread import ThreadView
-from flows.walkthrough import AnswerStatus, WalkState
+from flows.walkthrough import AnswerStatus, GivenAnswer, WalkState, state_of
 from storage.deliveries import claim_event
 from storage.models import Answer, Design, DesignStatus, Prompt
 
@@ -41,9 +41,10 @@ class Walkthrough:
     closing_ts: str | None
     name: str
 
-    def state(self, settled: Collection[str]) -> WalkState:
-        """Where the walkthrough stands, with the questions ``settled`` (those with a current answer)."""
-        return WalkState(current=self.current_question_id, step=self.step, settled=frozenset(settled))
+    def state(self, answers: Mapping[str, GivenAnswer]) -> WalkState:
+        """Where the walkthrough stands, with the questions' current ``answers`` (which settle them, and whose
+        choices decide the follow-ups that apply)."""
+        return state_of(self.current_question_id, self.step, answers)
 
 
 @dataclass(frozen=True)

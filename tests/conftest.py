@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from bot.usecases.catalogs import Catalogs
-from flows.catalog import Catalog, load_catalog
+from flows.catalog import FIRST_CATALOG_PATH, Catalog, load_catalog
 from storage import schema
 from storage.engine import make_engine
 
@@ -22,6 +22,14 @@ BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
+    """Version 1 of the built-in catalog, which the end-to-end suite walks (``MLDESIGN_CATALOG`` points the
+    processes it starts at it); version 2's own tests take ``default_catalog``."""
+    return load_catalog(FIRST_CATALOG_PATH)
+
+
+@pytest.fixture(scope="session")
+def default_catalog() -> Catalog:
+    """The catalog new designs get: version 2, with follow-up questions."""
     return load_catalog()
 
 

@@ -94,8 +94,11 @@ def question_message(
 ) -> Message:
     """A question in the thread; its buttons stay so a choice can be changed, skip/back only while current. The
     person it was given to is mentioned while it waits for an answer."""
+    # Questions keep their catalog number, so "7: …" and `assign` always mean the same one; with follow-ups in the
+    # catalog, how many apply changes with the answers, so no total is shown beside it.
     number = catalog.position(question.id) + 1
-    total = len(catalog.questions)
+    total = None if catalog.has_follow_ups else len(catalog.questions)
+    follows_up = catalog.question(question.when.question).short_title if question.when is not None else None
     chosen_ids = answer.choices if answer is not None else []
     chosen_labels = [option.label for option in question.options if option.id in chosen_ids]
     blocks: list[Block] = [
@@ -105,12 +108,13 @@ def question_message(
                 area_title=catalog.area_of(question.id).title,
                 number=number,
                 total=total,
+                follows_up=follows_up,
                 prompt=question.prompt,
             )
         ),
     ]
     if answer is None or is_current:  # "why this matters" gives way once the question is answered
-        blocks.append(_context(render("question_help.j2", help=question.help)))
+        blocks.append(_context(render("question_help.j2", help=question.help, good_answer=question.example)))
     assert design.id is not None
     if question.options:
         version = answer.id if answer is not None and answer.id is not None else 0

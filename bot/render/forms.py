@@ -32,7 +32,7 @@ from slack_sdk.models.views import View
 from bot.render.ids import ActionId, CallbackId, question_menu_block_id
 from bot.render.text import escape_mrkdwn, truncate_text
 from flows.catalog import Catalog, Question, QuestionKind
-from flows.walkthrough import AnswerStatus
+from flows.walkthrough import AnswerStatus, GivenAnswer, chosen_in
 from storage.models import Answer, Design
 
 MAX_INPUT = 3000  # Slack's limit for a plain-text input's value
@@ -192,13 +192,17 @@ def input_block(question_id: str, *, has_choices: bool) -> str:
     return f"{'choice' if has_choices else 'text'}:{question_id}"
 
 
-def question_menu(*, catalog: Catalog, statuses: Mapping[str, AnswerStatus]) -> StaticSelectElement:
+def question_menu(*, catalog: Catalog, answers: Mapping[str, GivenAnswer]) -> StaticSelectElement:
     """ "Answer or change a question…": open questions first, then skipped, then answered, each opening its form.
     A menu holds at most 100 options, and its text counts towards a message's (the summary's budget): in a large
     catalog the answered ones beyond that give way."""
     groups: dict[str, list[tuple[str, str]]] = {"Not answered yet": [], "Skipped": [], "Answered": []}
+    applying = {question.id for question in catalog.applicable(chosen_in(answers))}
     for number, question in enumerate(catalog.questions, start=1):
-        status = statuses.get(question.id)
+        if question.id not in applying:
+            continue  # a follow-up the answers don't call for
+        given = answers.get(question.id)
+        status = AnswerStatus(given.status) if given is not None else None
         group = "Answered" if status is AnswerStatus.ANSWERED else "Skipped" if status is AnswerStatus.SKIPPED else None
         text = truncate_text(f"{number}. {question.short_title}", MAX_OPTION_TEXT)
         groups[group or "Not answered yet"].append((question.id, text))
@@ -219,10 +223,10 @@ def question_menu(*, catalog: Catalog, statuses: Mapping[str, AnswerStatus]) -> 
     )
 
 
-def question_menu_block(*, design_id: int, catalog: Catalog, statuses: Mapping[str, AnswerStatus]) -> ActionsBlock:
+def question_menu_block(*, design_id: int, catalog: Catalog, answers: Mapping[str, GivenAnswer]) -> ActionsBlock:
     """The question menu on its own row (the summary, `/mldesign status`)."""
     return ActionsBlock(
-        block_id=question_menu_block_id(design_id), elements=[question_menu(catalog=catalog, statuses=statuses)]
+        block_id=question_menu_block_id(design_id), elements=[question_menu(catalog=catalog, answers=answers)]
     )
 
 

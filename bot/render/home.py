@@ -49,5 +49,5 @@ def _buttons(entry: DesignOverview) -> ActionsBlock:
     if entry.permalink:
         buttons.append(ButtonElement(text="Open the thread", action_id=ActionId.OPEN_THREAD, url=entry.permalink))
     buttons.append(ButtonElement(text="Export", action_id=ActionId.EXPORT, value=str(entry.design_id)))
-    menu = question_menu(catalog=entry.catalog, statuses=entry.statuses)
+    menu = question_menu(catalog=entry.catalog, answers=entry.answers)
     return ActionsBlock(block_id=question_menu_block_id(entry.design_id), elements=[*buttons, menu])

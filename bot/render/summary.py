@@ -31,7 +31,7 @@ from bot.render.ids import ActionId, BlockId
 from bot.render.text import escape_mrkdwn, join_labels, render, truncate_mrkdwn, truncate_text
 from flows.assessment import Assessment
 from flows.catalog import Catalog, Question
-from flows.walkthrough import AnswerStatus, Progress
+from flows.walkthrough import AnswerStatus, Progress, chosen_in
 from storage.models import Answer, Design
 
 MAX_BLOCKS = 50
@@ -103,7 +103,7 @@ def summary_message(summary: SummaryInput) -> Message:
         question_menu_block(
             design_id=design.id,
             catalog=summary.catalog,
-            statuses={question_id: AnswerStatus(answer.status) for question_id, answer in summary.answers.items()},
+            answers=summary.answers,
         ),
         ContextBlock(
             elements=[
@@ -177,7 +177,7 @@ class Line:
 
 def _list_lines(summary: SummaryInput) -> list[Line]:
     """A line per decision (a choice answered), then the skipped and the open questions named together."""
-    questions = summary.catalog.questions
+    questions = summary.catalog.applicable(chosen_in(summary.answers))
     decisions = [
         Line(_decision(summary, question), 1)
         for question in questions

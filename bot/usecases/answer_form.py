@@ -118,7 +118,7 @@ def record_form(*, session: Session, catalogs: Catalogs, form: FormAnswers, now:
             reacted=True,  # no reply to react to
             now=now,
         )
-        state = walkthrough.answer(catalog, state, question_id)
+        state = walkthrough.answer(catalog, state, question_id, picked)
         changed = True
     if not changed:
         return None

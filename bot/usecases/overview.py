@@ -3,7 +3,7 @@ the Home tab (a person's). One item type and one builder serve all three, so the
 progress, readiness or next revisit.
 
 Each loader reads a page of designs and everything shown beside them in a few batched queries, whatever the number
-of designs. The channel list reads only answer statuses (it is answered in the acknowledgement and shows no
+of designs. The channel list reads only answer statuses and choices (it is answered in the acknowledgement and shows no
 readiness); status and Home read the current answers, which the review needs.
 """
 
@@ -20,7 +20,7 @@ from flows.assessment import assess
 from flows.assignments import assignee_of
 from flows.catalog import Catalog
 from flows.overview import DesignOverview
-from flows.walkthrough import AnswerStatus, progress
+from flows.walkthrough import GivenAnswer, progress
 from storage import answers as answer_repo
 from storage import assignments as assignment_repo
 from storage import designs as design_repo
@@ -32,7 +32,7 @@ from storage.models import Answer, Design, stored_id
 def overview_of(
     design: Design | ListedDesign,
     catalog: Catalog,
-    statuses: Mapping[str, AnswerStatus],
+    states: Mapping[str, GivenAnswer],
     *,
     answers: Mapping[str, Answer] | None,
     next_nudge: datetime | None,
@@ -49,8 +49,8 @@ def overview_of(
         started_by=design.started_by,
         permalink=design.permalink,
         catalog=catalog,
-        statuses=statuses,
-        progress=progress(catalog, dict(statuses)),
+        answers=states,
+        progress=progress(catalog, states),
         complete=current is None,
         current_prompt=catalog.question(current).prompt if current in catalog else None,
         readiness=assessment.readiness if assessment else None,
@@ -73,10 +73,10 @@ def channel_designs(
     if len(designs) > limit:
         hidden = design_repo.count_designs(session=session, team_id=team_id, channel_id=channel_id) - limit
     ids = [design.id for design in shown]
-    statuses = answer_repo.answer_statuses_of(session=session, team_id=team_id, design_ids=ids)
+    states = answer_repo.answer_states_of(session=session, team_id=team_id, design_ids=ids)
     next_due = nudge_repo.next_due_of(session=session, team_id=team_id, design_ids=ids)
     items = [
-        overview_of(design, catalogs.of(design), statuses[design.id], answers=None, next_nudge=next_due.get(design.id))
+        overview_of(design, catalogs.of(design), states[design.id], answers=None, next_nudge=next_due.get(design.id))
         for design in shown
     ]
     return items, hidden
@@ -90,7 +90,7 @@ def design_status(*, session: Session, catalogs: Catalogs, team_id: str, channel
     return overview_of(
         design,
         catalogs.of(design),
-        answer_repo.answer_statuses(answers),
+        answers,
         answers=answers,
         next_nudge=next_due.get(design.id),
     )
@@ -117,7 +117,7 @@ def person_designs(
             overview_of(
                 design,
                 catalog,
-                answer_repo.answer_statuses(current),
+                current,
                 answers=current,
                 next_nudge=next_due.get(design.id),
                 waiting_on_viewer=waiting_on(catalog, current, given[stored_id(design)], user_id),

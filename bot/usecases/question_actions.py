@@ -73,7 +73,7 @@ def record_choice(
         )
     state = design.state(current)
     if walkthrough.advances_on_choice(question):
-        state = walkthrough.answer(catalog, state, action.question_id)
+        state = walkthrough.answer(catalog, state, action.question_id, option_ids)
     walks.move_to(session=session, walk=design, state=state, now=now)
     return design.id
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from flows.catalog import FIRST_CATALOG_PATH
 from tests.e2e.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +44,8 @@ class Sandbox:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "sandbox", "--port", str(port), "--state-dir", str(state_dir)],
             cwd=state_dir,
-            env={**environment, "PYTHONPATH": str(ROOT)},
+            # The page tests walk version 1 of the catalog, as the end-to-end suite does.
+            env={**environment, "PYTHONPATH": str(ROOT), "MLDESIGN_CATALOG": str(FIRST_CATALOG_PATH)},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from flows.catalog import FIRST_CATALOG_PATH
 from sandbox import FakeSlack, SlackDriver
 from tests.e2e.helpers import ALICE, CHANNEL, Database, DesignThread
 
@@ -81,6 +82,7 @@ class BotProcess:
             "MLDESIGN_DISPATCH_SECONDS": "0.2",
             "MLDESIGN_SWEEP_SECONDS": "0.5",
             "SLACK_TIMEOUT_SECONDS": "3",
+            "MLDESIGN_CATALOG": str(FIRST_CATALOG_PATH),  # the catalog the suite walks; tests of version 2 say so
             **({"SLACK_BOT_TOKEN": token} if token else {}),
             **(environment or {}),
         }

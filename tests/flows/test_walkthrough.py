@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from flows import walkthrough
@@ -36,6 +38,12 @@ options = [{ id = "heuristic", label = "Heuristic or business rules", aliases = 
            { id = "human", label = "Human" }, { id = "zero-rule", label = "Zero-rule" }]
 """
 )
+
+
+@dataclass(frozen=True)
+class Given:
+    status: AnswerStatus
+    choices: tuple[str, ...] = ()
 
 
 LOOKALIKES = parse_catalog(
@@ -125,8 +133,12 @@ def test_next_question_wraps_to_an_earlier_unsettled_one():
 
 
 def test_progress_counts_answers_and_skips_of_known_questions():
-    statuses = {"q1": AnswerStatus.ANSWERED, "q2": AnswerStatus.SKIPPED, "retired": AnswerStatus.ANSWERED}
-    progress = walkthrough.progress(THREE, statuses)
+    answers = {
+        "q1": Given(AnswerStatus.ANSWERED),
+        "q2": Given(AnswerStatus.SKIPPED),
+        "retired": Given(AnswerStatus.ANSWERED),
+    }
+    progress = walkthrough.progress(THREE, answers)
     assert (progress.answered, progress.skipped, progress.total, progress.settled) == (1, 1, 3, 2)
 
 
@@ -171,3 +183,133 @@ def test_timestamps_compare_exactly_not_as_floats():
 def test_typed_replies_to_choice_questions_pick_only_the_options_they_clearly_name(question_id, text, expected):
     catalog = LOOKALIKES if question_id in LOOKALIKES else THREE
     assert walkthrough.match_options(catalog.question(question_id), text) == expected
+
+
+# A catalog with follow-ups: personal data brings two questions, one of which brings its own when a DPIA is due.
+FOLLOW_UPS = parse_catalog(
+    """
+id = "follow-ups"
+version = 1
+title = "Follow-ups"
+[[areas]]
+id = "data"
+title = "Data"
+[[areas.questions]]
+id = "personal"
+prompt = "Personal data?"
+help = "h"
+kind = "choice"
+options = [{ id = "yes", label = "Yes" }, { id = "no", label = "No" }, { id = "unsure", label = "Unsure" }]
+[[areas.questions]]
+id = "retention"
+prompt = "How long is it kept?"
+help = "h"
+when = { question = "personal", any = ["yes", "unsure"] }
+[[areas.questions]]
+id = "high-risk"
+prompt = "Is the processing high-risk?"
+help = "h"
+kind = "choice"
+options = [{ id = "yes", label = "Yes" }, { id = "no", label = "No" }]
+when = { question = "personal", any = ["yes"] }
+[[areas.questions]]
+id = "dpia"
+prompt = "Where is the DPIA?"
+help = "h"
+when = { question = "high-risk", any = ["yes"] }
+[[areas]]
+id = "model"
+title = "Model"
+[[areas.questions]]
+id = "baseline"
+prompt = "Baseline?"
+help = "h"
+"""
+)
+
+
+def test_follow_ups_are_asked_only_when_the_answer_calls_for_them():
+    state = walkthrough.start(FOLLOW_UPS)
+    assert walkthrough.answer(FOLLOW_UPS, state, "personal", ["no"]).current == "baseline"
+    after_yes = walkthrough.answer(FOLLOW_UPS, state, "personal", ["yes"])
+    assert after_yes.current == "retention"
+    assert walkthrough.answer(FOLLOW_UPS, state, "personal", ["unsure"]).current == "retention"
+    high_risk = walkthrough.answer(
+        FOLLOW_UPS, walkthrough.answer(FOLLOW_UPS, after_yes, "retention", []), "high-risk", ["yes"]
+    )
+    assert high_risk.current == "dpia"
+
+
+def test_a_follow_up_of_a_follow_up_applies_only_while_both_conditions_hold():
+    assert [q.id for q in FOLLOW_UPS.applicable({"personal": {"yes"}, "high-risk": {"yes"}})] == [
+        "personal",
+        "retention",
+        "high-risk",
+        "dpia",
+        "baseline",
+    ]
+    # The DPIA answer stays chosen in high-risk, but personal data changed to "unsure" withdraws high-risk itself.
+    assert [q.id for q in FOLLOW_UPS.applicable({"personal": {"unsure"}, "high-risk": {"yes"}})] == [
+        "personal",
+        "retention",
+        "baseline",
+    ]
+    assert not FOLLOW_UPS.applies("dpia", {"personal": {"no"}, "high-risk": {"yes"}})
+
+
+def test_an_earlier_answer_changed_to_no_withdraws_the_follow_up_being_asked_and_moves_on():
+    asking_retention = WalkState(
+        current="retention", step=3, settled=frozenset({"personal"}), chosen={"personal": frozenset({"yes"})}
+    )
+    moved = walkthrough.answer(FOLLOW_UPS, asking_retention, "personal", ["no"])
+    assert (moved.current, moved.step) == ("baseline", 4)
+
+
+def test_a_late_answer_that_brings_follow_ups_reopens_a_finished_walkthrough():
+    finished = WalkState(
+        current=None, step=9, settled=frozenset({"personal", "baseline"}), chosen={"personal": frozenset({"no"})}
+    )
+    reopened = walkthrough.answer(FOLLOW_UPS, finished, "personal", ["yes"])
+    assert (reopened.current, reopened.step) == ("retention", 10)
+    unchanged = walkthrough.answer(FOLLOW_UPS, finished, "baseline", [])
+    assert (unchanged.current, unchanged.step) == (None, 9)
+
+
+def test_back_skips_follow_ups_that_do_not_apply():
+    at_baseline = WalkState(
+        current="baseline", step=3, settled=frozenset({"personal"}), chosen={"personal": frozenset({"no"})}
+    )
+    assert walkthrough.back(FOLLOW_UPS, at_baseline, "baseline").current == "personal"
+    with_follow_ups = WalkState(
+        current="baseline",
+        step=5,
+        settled=frozenset({"personal", "retention", "high-risk"}),
+        chosen={"personal": frozenset({"yes"}), "high-risk": frozenset({"no"})},
+    )
+    assert walkthrough.back(FOLLOW_UPS, with_follow_ups, "baseline").current == "high-risk"
+
+
+def test_progress_counts_only_the_questions_that_apply_and_keeps_withdrawn_answers_out():
+    answers = {
+        "personal": Given(AnswerStatus.ANSWERED, ("no",)),
+        "retention": Given(AnswerStatus.ANSWERED),  # given while personal data was "yes", then withdrawn
+        "baseline": Given(AnswerStatus.SKIPPED),
+    }
+    progress = walkthrough.progress(FOLLOW_UPS, answers)
+    assert (progress.answered, progress.skipped, progress.total) == (1, 1, 2)
+    answers["personal"] = Given(AnswerStatus.ANSWERED, ("yes",))
+    progress = walkthrough.progress(FOLLOW_UPS, answers)
+    assert (progress.answered, progress.skipped, progress.total) == (2, 1, 4)
+
+
+def test_a_skipped_question_opens_none_of_its_follow_ups():
+    state = walkthrough.start(FOLLOW_UPS)
+    assert walkthrough.skip(FOLLOW_UPS, state, "personal").current == "baseline"
+
+
+def test_undo_takes_the_withdrawn_answers_choices_out_of_the_follow_up_conditions():
+    state = WalkState(
+        current="retention", step=3, settled=frozenset({"personal"}), chosen={"personal": frozenset({"yes"})}
+    )
+    asked_again = walkthrough.reask(state, "personal")
+    assert asked_again.current == "personal" and "personal" not in asked_again.chosen

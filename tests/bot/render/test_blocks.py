@@ -105,6 +105,8 @@ def hostile_values() -> dict[str, Any]:
         "canvas_refused": HOSTILE,
         "message": HOSTILE,
         "help": HOSTILE,
+        "good_answer": HOSTILE,
+        "follows_up": HOSTILE,
         "prompt": HOSTILE,
         "area_title": HOSTILE,
         "catalog_title": HOSTILE,
@@ -191,7 +193,7 @@ def hostile_values() -> dict[str, Any]:
             reminders=True,
             next_nudge=WHEN,
             catalog=load_catalog(),
-            statuses={},
+            answers={},
         ),
     }
 

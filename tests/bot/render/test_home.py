@@ -29,7 +29,7 @@ def entry(design_id: int, catalog) -> DesignOverview:
         reminders=True,
         next_nudge=datetime(2026, 12, 14, 10, tzinfo=UTC),
         catalog=catalog,
-        statuses={},
+        answers={},
     )
 
 

@@ -14,7 +14,6 @@ from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog, parse_catalog
 from sandbox.web_api import text_in_blocks
-from storage.answers import answer_statuses
 from storage.models import Answer, Design
 from tests import slack_text
 from tests.factories import make_answer, make_design
@@ -26,7 +25,7 @@ LONGEST_ANSWER = (HOSTILE * 1000)[:40_000]  # a Slack message holds at most 40,0
 
 def summarize(catalog: Catalog, answers: Mapping[str, Answer], design: Design | None = None) -> dict:
     design = design or make_design(id=9, created_at=WHEN, updated_at=WHEN)
-    progress = walkthrough.progress(catalog, answer_statuses(dict(answers)))
+    progress = walkthrough.progress(catalog, dict(answers))
     message = summary_message(SummaryInput(design, catalog, answers, progress, assess(catalog, answers)))
     return {"text": message.text, "blocks": message.blocks}
 

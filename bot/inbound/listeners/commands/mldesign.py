@@ -97,7 +97,7 @@ def _status(deps: Recording, who: Invocation, command: Command) -> Outcome:
         readiness=shown.readiness,
         findings=shown.findings,
         current_prompt=shown.current_prompt,
-        extra=[forms.question_menu_block(design_id=shown.design_id, catalog=shown.catalog, statuses=shown.statuses)],
+        extra=[forms.question_menu_block(design_id=shown.design_id, catalog=shown.catalog, answers=shown.answers)],
     )
     return reply, None
 
