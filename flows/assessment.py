@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from flows.brief import Brief, stakeholder_brief
 from flows.catalog import Catalog
-from flows.review import AnswerFacts, Finding, Readiness, readiness, review
-from flows.walkthrough import chosen_in
+from flows.readiness import Readiness, readiness
+from flows.reading import AnswerFacts
+from flows.review import Finding, applying_answers, review
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,7 @@ class Assessment:
 def assess(catalog: Catalog, current: Mapping[str, AnswerFacts]) -> Assessment:
     """Review the answers of the questions that apply: a follow-up withdrawn by a later answer keeps its answer in
     the history, but neither its findings nor its readiness count."""
-    if catalog.has_follow_ups:
-        applying = {question.id for question in catalog.applicable(chosen_in(current))}
-        current = {question_id: answer for question_id, answer in current.items() if question_id in applying}
+    current = applying_answers(catalog, current)
     findings = review(catalog, current)
     return Assessment(
         findings=tuple(findings),

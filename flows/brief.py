@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flows.catalog import Catalog
-from flows.review import RULE_READS, AnswerFacts, Answers, Finding
+from flows.reading import RULE_READS, AnswerFacts, Answers
+from flows.review import Finding
 
 MAX_GOAL = 300
 MAX_RISKS = 3

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flows.review import AnswerFacts, Answers
+from flows.reading import AnswerFacts, Answers
 
 DAY = timedelta(days=1)
 WEEK = timedelta(weeks=1)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flows.catalog import Catalog
-from flows.review import Finding, Readiness
+from flows.readiness import Readiness
+from flows.review import Finding
 from flows.walkthrough import GivenAnswer, Progress
 
 

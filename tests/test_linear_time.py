@@ -11,6 +11,7 @@ slow the machine is.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import math
 import re
@@ -26,11 +27,13 @@ from hypothesis import strategies as st
 from bot.render.text import blockquote, escape_markdown, markdown_quote, truncate_mrkdwn, unescape_slack
 from bot.runtime.logs import Redactor
 from flows.assessment import assess
-from flows.catalog import QuestionKind, load_catalog
+from flows.catalog import FIRST_CATALOG_PATH, QuestionKind, load_catalog
 from flows.commands import CommandError, parse_command
 from flows.nudges import ReminderError, parse_reminder
+from flows.quantities import QuantityKind as Quantity
+from flows.quantities import parse
+from flows.reading import is_placeholder, says_nothing
 from flows.replies import is_discussion, named_question
-from flows.review import says_nothing
 from flows.walkthrough import match_options
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,6 +237,7 @@ class Typed:
 
 
 CATALOG = load_catalog()
+FIRST = load_catalog(FIRST_CATALOG_PATH)
 MULTI = next(question for question in CATALOG.questions if question.kind is QuestionKind.MULTI)
 CHOICE = next(question for question in CATALOG.questions if question.kind is QuestionKind.CHOICE)
 REDACTOR = Redactor(["gate-signing-secret-0123456789abcdef"])
@@ -259,7 +263,12 @@ def _reminder(text: str) -> object:
 READERS: dict[str, Callable[[str], object]] = {
     # the review, readiness and brief behind `/mldesign status`, the summary, Home and the export
     "assess": lambda text: assess(CATALOG, {question.id: Typed(text) for question in CATALOG.questions}),
+    # version 1's rules read words: each term, and the negations before it, clause by clause
+    "assess v1": lambda text: assess(FIRST, {question.id: Typed(text) for question in FIRST.questions}),
     "says_nothing": says_nothing,
+    "is_placeholder": is_placeholder,
+    # a reply to a question that asks for a number
+    **{f"quantity {kind}": functools.partial(parse, kind) for kind in Quantity},
     # a reply read as a choice, on the acknowledgement path
     "match_options multi": lambda text: match_options(MULTI, text),
     "match_options choice": lambda text: match_options(CHOICE, text),

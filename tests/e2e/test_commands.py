@@ -78,7 +78,7 @@ def test_status_shows_progress_and_the_question_being_asked(slack, driver, catal
 
     shown = ephemeral_text(slack, user=BOB)
     assert f"0/{len(catalog.questions)} answered, 1 skipped" in shown
-    assert "Readiness 0% (held back by _Laying the foundation_), 0 review findings." in shown
+    assert "Readiness 0% (held back by _Problem_), 0 review findings." in shown
     assert catalog.question("domain-experts").prompt in shown
 
 

@@ -64,7 +64,7 @@ def test_a_finished_walkthrough_pins_one_summary_with_findings_and_readiness(sla
     assert "Walkthrough complete: 2 answered, 29 skipped, of 31 questions." in shown
     assert "Two analysts score accounts by hand." not in shown, "text answers are in the design document"
     assert "*Readiness 0%*" in shown and "held back by" in shown
-    assert "No meaningful baseline" in shown and "No feedback loop" in shown
+    assert "No baseline" in shown and "No feedback loop" in shown
     assert "The goal, in the team's words: “Cut churn by 10%.”" in shown
     assert (
         ":fast_forward: _Skipped:_ Domain experts consulted · Push-back from affected people · Success measure" in shown

@@ -47,7 +47,7 @@ def test_every_answer_is_in_full_with_its_history_findings_and_readiness(catalog
     assert "- **No rollback** (risk): There is no way back" in markdown
     assert re.search(r"\(risk\): [^\n]*<br>\n  Concerns: ", markdown), "a finding's concerns on their own line"
     assert "&lt;br&gt;" not in markdown
-    assert "| Readiness | **0%**, held back by Getting the goods: data |" in markdown
+    assert "| Readiness | **0%**, held back by Problem |" in markdown
     assert markdown.count("\n### ") == len(catalog.questions)
 
 

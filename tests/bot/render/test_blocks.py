@@ -14,7 +14,9 @@ from bot.render.text import TEMPLATES_DIR, escape_mrkdwn, join_labels, render, t
 from flows.brief import Brief
 from flows.catalog import load_catalog
 from flows.overview import DesignOverview
-from flows.review import AreaReadiness, Finding, Readiness, Severity
+from flows.readiness import AreaReadiness, Readiness
+from flows.review import Finding
+from flows.rules import Severity
 from flows.walkthrough import Progress
 from storage.models import Answer, Design
 from tests import slack_text
@@ -87,7 +89,7 @@ WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 
 def hostile_values() -> dict[str, Any]:
     """A value for every name any template uses, each carrying user-controlled text where it can."""
-    area = AreaReadiness(area_id="a", title=HOSTILE, total=3, answered=2, ready=1)
+    area = AreaReadiness(area_id="a", title=HOSTILE, total=3, decided=2, evidenced=1, score=1.5)
     finding = Finding(
         rule_id="r",
         title=HOSTILE,

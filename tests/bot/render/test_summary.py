@@ -115,9 +115,9 @@ def test_the_summary_shows_answers_readiness_findings_and_plain_words(catalog):
     assert ":fast_forward: _Skipped:_ Baselines to beat\n" in shown
     assert ":white_circle: _Not answered yet:_ Current manual process · Domain experts consulted · Push-back" in shown
     assert "Cut churn by 10%. —" not in shown, "a text answer is in the design document, not the glance"
-    assert "*Readiness 0%*, held back by _Getting the goods: data_" in shown
+    assert "*Readiness 0%*, held back by _Problem_ · 1 risk, 1 gap" in shown
     assert "Success measured only by an ML metric" in shown and "Rules of Machine Learning" in shown
-    assert "No meaningful baseline" in shown
+    assert "No baseline" in shown
     assert "The goal, in the team's words: “Cut churn by 10%.”" in shown
 
 
