@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from flows.catalog import Catalog, Question, ReadinessArea
-from flows.reading import AnswerFacts, Answers, is_placeholder
+from flows.reading import UNDECIDED_OPTIONS, AnswerFacts, Answers, is_placeholder
 from flows.rules import Severity
 from flows.walkthrough import AnswerStatus, chosen_in
 
@@ -27,8 +27,6 @@ AREA_TITLES = {
     ReadinessArea.MONITORING: "Monitoring",
     ReadinessArea.VALUE: "Value",
 }
-# Options that say a question is not decided yet, in every built-in catalog.
-UNDECIDED_OPTIONS = frozenset(("undecided", "unsure"))
 
 # Catalog version 1 names no readiness areas: its questions are placed here, the rest by the area they are asked in.
 _FIRST_CATALOG = {

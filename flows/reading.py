@@ -20,6 +20,8 @@ from flows.walkthrough import AnswerStatus, chosen_in
 # A rule reads at most this much of an answer: about what the summary can show of it (one Slack section), and a
 # bound on the work any answer can cause, however long Slack lets a message be (40,000 characters).
 RULE_READS = 3_000
+# Options that say a question is not decided yet, in every built-in catalog: rules and readiness read them alike.
+UNDECIDED_OPTIONS = frozenset(("undecided", "unsure"))
 
 
 class AnswerFacts(Protocol):
@@ -186,7 +188,7 @@ class Answers:
             return True
         return not answer.choices and (not answer.text.strip() or says_nothing(answer.text))
 
-    def undecided(self, question_id: str, undecided_options: Collection[str] = ("undecided", "unsure")) -> bool:
+    def undecided(self, question_id: str, undecided_options: Collection[str] = UNDECIDED_OPTIONS) -> bool:
         """Passed over, or answered with one of its "not decided yet" options and nothing else."""
         chosen = self.chosen(question_id)
         return self.passed_over(question_id) or (bool(chosen) and chosen <= set(undecided_options))

@@ -3,9 +3,6 @@ each rule's own table is in test_rules.py, readiness in test_readiness.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
 import pytest
 
 from flows.assessment import assess
@@ -13,45 +10,10 @@ from flows.brief import stakeholder_brief
 from flows.catalog import Catalog, parse_catalog
 from flows.reading import says_nothing
 from flows.review import review
+from tests.flows.test_rules import SKIPPED, SOUND_V1, Given, pick
 
-
-@dataclass(frozen=True)
-class Given:
-    """An answer as the review reads it."""
-
-    text: str = ""
-    choices: Sequence[str] = field(default_factory=tuple)
-    status: str = "answered"
-
-
-def pick(*choices: str) -> Given:
-    return Given(choices=choices)
-
-
-SKIPPED = Given(status="skipped")
-
-# A design with no findings: every rule's questions answered the way the article recommends.
-SOUND = {
-    "goals": Given("Cut churn among paying customers by 10% this year. Then expand."),
-    "success-metric": pick("business"),
-    "inference-mode": pick("batch"),
-    "batch-or-stream": pick("batch"),
-    "data-exists": pick("needs-work"),
-    "labels": pick("labelled"),
-    "feedback-loop": Given("We log whether each flagged customer renewed."),
-    "outcome-delay": pick("weeks"),
-    "personal-data": pick("pseudonymised"),
-    "data-security": Given("Encrypted at rest; access by role."),
-    "storage": Given("Warehouse tables, 2 GB a month."),
-    "baselines": pick("heuristic", "existing-system"),
-    "refresh-cadence": pick("monthly"),
-    "refresh-monitoring": Given("Weekly drift report on inputs; alert to the on-call owner."),
-    "system-data-pipelines": Given("Outcomes flow back nightly; a 5% holdout never sees the model."),
-    "release-path": pick("shadow"),
-    "rollback": pick("one-step"),
-    "stakeholders": Given("The head of customer success, who funds the project."),
-    "value-communication": Given("A monthly dashboard of retained revenue."),
-}
+# Version 1's sound design and the answer helpers are shared with the rule tables.
+SOUND = SOUND_V1
 
 
 def findings_of(catalog: Catalog, **changes: Given | None) -> set[str]:
