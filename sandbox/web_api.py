@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from email import policy
 from email.parser import BytesParser
@@ -50,6 +51,15 @@ MAX_BLOCK_TEXT = {"section": 3000, "header": 150}
 MAX_CONTEXT_ELEMENTS = 10
 MAX_ACTIONS_ELEMENTS = 25
 MAX_BUTTON_TEXT = 75
+# Block Kit reference: a select holds at most 100 options, each shown in at most 75 characters with a value of at most
+# 150; a date picker's initial_date is YYYY-MM-DD. A modal's title, submit and close are at most 24 characters, and its
+# private_metadata at most 3,000.
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_VIEW_BUTTON_TEXT = 24
+MAX_PRIVATE_METADATA = 3000
 # Slack refuses a message whose blocks hold about 12,000 characters of text in all (undocumented; refusals were
 # reported from 11,341 counted characters: slackapi/bolt-js #2509, #2867). The fake refuses a little below.
 MAX_TEXT_IN_BLOCKS = 11_000
@@ -152,6 +162,34 @@ def _within_limits(block: dict[str, Any]) -> bool:
             label = element.get("text") if isinstance(element, dict) and element.get("type") == "button" else None
             if isinstance(label, dict) and len(str(label.get("text", ""))) > MAX_BUTTON_TEXT:
                 return False
+    return all(_element_within_limits(element) for element in _elements_of(block))
+
+
+def _elements_of(block: dict[str, Any]) -> list[dict[str, Any]]:
+    """The interactive elements of a block: an actions block's, an input's, a section's accessory."""
+    found = block.get("elements") if block.get("type") == "actions" else None
+    elements = list(found) if isinstance(found, list) else []
+    for key in ("element", "accessory"):
+        if isinstance(block.get(key), dict):
+            elements.append(block[key])
+    return [element for element in elements if isinstance(element, dict)]
+
+
+def _element_within_limits(element: dict[str, Any]) -> bool:
+    kind = element.get("type")
+    if kind == "datepicker" and "initial_date" in element:
+        return isinstance(element["initial_date"], str) and DATE.match(element["initial_date"]) is not None
+    if kind in ("static_select", "multi_static_select", "radio_buttons", "checkboxes", "overflow"):
+        groups = element.get("option_groups") or []
+        options = [*(element.get("options") or []), *(o for g in groups for o in g.get("options", []))]
+        if len(options) > MAX_OPTIONS:
+            return False
+        for option in options:
+            text = option.get("text") if isinstance(option, dict) else None
+            if not isinstance(text, dict) or len(str(text.get("text", ""))) > MAX_OPTION_TEXT:
+                return False
+            if len(str(option.get("value", ""))) > MAX_OPTION_VALUE:
+                return False
     return True
 
 
@@ -179,6 +217,15 @@ def _view(p: Params) -> dict[str, Any]:
     if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
         raise SlackError("invalid_arguments")
     if view["type"] == "modal" and not view.get("title"):
+        raise SlackError("invalid_arguments")
+    for key in ("title", "submit", "close"):
+        label = view.get(key)
+        if isinstance(label, dict) and len(str(label.get("text", ""))) > MAX_VIEW_BUTTON_TEXT:
+            raise SlackError("invalid_arguments")
+    if len(str(view.get("private_metadata") or "")) > MAX_PRIVATE_METADATA:
+        raise SlackError("invalid_arguments")
+    blocks = view.get("blocks") or []
+    if not isinstance(blocks, list) or not all(isinstance(b, dict) and _within_limits(b) for b in blocks):
         raise SlackError("invalid_arguments")
     return view
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from slack_sdk import WebClient
@@ -480,3 +482,68 @@ def test_replies_keep_to_oldest_and_latest_with_the_parent_first(client: WebClie
 
     assert [m["text"] for m in window["messages"]] == ["parent", "r2"]
     assert [m["text"] for m in inclusive["messages"]] == ["parent", "r1", "r2", "r3"]
+
+
+MODAL = {"type": "modal", "title": {"type": "plain_text", "text": "Accept the finding"}, "blocks": []}
+
+
+def _select(options: int, text: str = "Option", value: str = "v") -> dict[str, Any]:
+    return {
+        "type": "static_select",
+        "action_id": "pick",
+        "options": [
+            {"text": {"type": "plain_text", "text": text}, "value": f"{value}{index}"} for index in range(options)
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        MODAL | {"title": {"type": "plain_text", "text": "A title of twenty-five ch"}},
+        MODAL | {"submit": {"type": "plain_text", "text": "Accept it until that date"}},
+        MODAL | {"private_metadata": "x" * 3001},
+        MODAL
+        | {
+            "blocks": [
+                {
+                    "type": "input",
+                    "label": {"type": "plain_text", "text": "Until"},
+                    "element": {"type": "datepicker", "action_id": "until", "initial_date": "03/01/2027"},
+                }
+            ]
+        },
+        MODAL | {"blocks": [{"type": "actions", "elements": [_select(101)]}]},
+    ],
+    ids=["long-title", "long-submit", "long-metadata", "date-format", "too-many-options"],
+)
+def test_views_refuse_what_slack_refuses(client: WebClient, fake: FakeSlack, view: dict[str, Any]) -> None:
+    trigger = fake.workspace.new_trigger_id("U0ALICE")
+    with pytest.raises(SlackApiError) as refused:
+        client.views_open(trigger_id=trigger, view=view)
+    assert refused.value.response["error"] == "invalid_arguments"
+    assert fake.workspace.open_modals("U0ALICE") == []
+
+
+def test_a_view_at_slacks_limits_opens(client: WebClient, fake: FakeSlack) -> None:
+    date_input = {
+        "type": "input",
+        "label": {"type": "plain_text", "text": "Until"},
+        "element": {"type": "datepicker", "action_id": "until", "initial_date": "2027-03-01"},
+    }
+    view = MODAL | {
+        "title": {"type": "plain_text", "text": "x" * 24},
+        "private_metadata": "x" * 3000,
+        "blocks": [date_input, {"type": "actions", "elements": [_select(100, text="t" * 75, value="v" * 147)]}],
+    }
+    opened = client.views_open(trigger_id=fake.workspace.new_trigger_id("U0ALICE"), view=view)
+    assert opened["ok"] and fake.workspace.open_modals("U0ALICE")
+
+
+@pytest.mark.parametrize(
+    "select", [_select(101), _select(1, text="t" * 76), _select(1, value="v" * 151)], ids=["options", "text", "value"]
+)
+def test_messages_refuse_selects_past_slacks_limits(client: WebClient, select: dict[str, Any]) -> None:
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C0MLTEAM", text="menu", blocks=[{"type": "actions", "elements": [select]}])
+    assert refused.value.response["error"] == "invalid_blocks"
