@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
+from flows.acceptance import AcceptanceFacts, holding
 from flows.brief import Brief, stakeholder_brief
 from flows.catalog import Catalog
 from flows.readiness import Readiness, readiness
@@ -22,11 +24,18 @@ class Assessment:
         return tuple(finding for finding in self.findings if question_id in finding.question_ids)
 
 
-def assess(catalog: Catalog, current: Mapping[str, AnswerFacts]) -> Assessment:
+def assess(
+    catalog: Catalog,
+    current: Mapping[str, AnswerFacts],
+    acceptances: Iterable[AcceptanceFacts] = (),
+    today: date | None = None,
+) -> Assessment:
     """Review the answers of the questions that apply: a follow-up withdrawn by a later answer keeps its answer in
-    the history, but neither its findings nor its readiness count."""
+    the history, but neither its findings nor its readiness count. ``acceptances`` (all a design has, as history)
+    mark the findings they hold for on ``today`` accepted."""
     current = applying_answers(catalog, current)
-    findings = review(catalog, current)
+    accepted = holding(acceptances, today) if today is not None else {}
+    findings = review(catalog, current, accepted=accepted)
     return Assessment(
         findings=tuple(findings),
         readiness=readiness(catalog, current, findings),

@@ -16,6 +16,7 @@ class OwnerAction(StrEnum):
     RESTART_REMINDERS = "turn its reminders back on"
     CHANGE_OWNERS = "change its owners"
     ASSIGN = "give its questions to people"
+    ACCEPT_FINDINGS = "accept its review findings"
     DELETE = "delete it"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from flows.acceptance import AcceptanceFacts
 from flows.catalog import Catalog
 from flows.reading import AnswerFacts, Answers
 from flows.rules import RULES, Rule, Severity
@@ -25,7 +26,12 @@ class Finding:
     source: str
     plain: str
     question_ids: tuple[str, ...]
-    accepted: bool = False  # an owner accepted it, with a reason and until a date: readiness counts it decided
+    acceptance: AcceptanceFacts | None = None  # an owner accepted it, with a reason, until a date
+
+    @property
+    def accepted(self) -> bool:
+        """Readiness counts an accepted finding as decided."""
+        return self.acceptance is not None
 
 
 def applying_answers(catalog: Catalog, current: Mapping[str, AnswerFacts]) -> Mapping[str, AnswerFacts]:
@@ -40,9 +46,16 @@ def applies(rule: Rule, catalog: Catalog) -> bool:
     return all(question_id in catalog for question_id in rule.questions)
 
 
-def review(catalog: Catalog, current: Mapping[str, AnswerFacts], rules: Sequence[Rule] = RULES) -> list[Finding]:
-    """The findings for a design's current answers, risks first, in the rules' order otherwise. Answers to follow-ups
-    that no longer apply (a later answer withdrew them) stay in the history but are not reviewed."""
+def review(
+    catalog: Catalog,
+    current: Mapping[str, AnswerFacts],
+    rules: Sequence[Rule] = RULES,
+    accepted: Mapping[str, AcceptanceFacts] | None = None,
+) -> list[Finding]:
+    """The findings for a design's current answers: open risks first, then open gaps, then those an acceptance
+    holds for (``flows.acceptance.holding``), in the rules' order otherwise. Answers to follow-ups that no longer
+    apply (a later answer withdrew them) stay in the history but are not reviewed."""
+    accepted = accepted or {}
     answers = Answers(applying_answers(catalog, current), catalog)
     findings = []
     for rule in rules:
@@ -59,6 +72,7 @@ def review(catalog: Catalog, current: Mapping[str, AnswerFacts], rules: Sequence
                     source=rule.source,
                     plain=rule.plain,
                     question_ids=rule.blamed,
+                    acceptance=accepted.get(rule.id),
                 )
             )
-    return sorted(findings, key=lambda finding: finding.severity is not Severity.RISK)
+    return sorted(findings, key=lambda finding: (finding.accepted, finding.severity is not Severity.RISK))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
@@ -179,6 +179,22 @@ class Assignment(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     assigned_by: str = Field(max_length=32)
     assigned_at: datetime = _timestamp()
+
+
+class FindingAcceptance(SQLModel, table=True):
+    """An owner accepted a review finding, with why and until when (``flows.acceptance``). Append-only: the latest
+    row of a rule is the acceptance that holds; older rows are its history, shown in the design document."""
+
+    __table_args__ = (Index("ix_acceptance_design_rule", "design_id", "rule_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    design_id: int = Field(foreign_key="design.id", ondelete="CASCADE")
+    team_id: str = Field(max_length=32)
+    rule_id: str = Field(max_length=64)
+    rationale: str = Field(max_length=1000)
+    accepted_by: str = Field(max_length=32)
+    accepted_at: datetime = _timestamp()
+    until: date
 
 
 class PostLookup(SQLModel, table=True):

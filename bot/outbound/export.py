@@ -22,14 +22,16 @@ from bot.outbound.slack_errors import code_of, describe
 from bot.render.text import escape_markdown, escape_mrkdwn, render_markdown
 from bot.usecases.catalogs import Catalogs
 from flows import walkthrough
+from flows.acceptance import revisit_title
 from flows.assessment import assess
 from flows.catalog import Catalog
 from flows.walkthrough import AnswerStatus
+from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
 from storage.engine import read_scope
-from storage.models import Answer, Design, Nudge
+from storage.models import Answer, Design, FindingAcceptance, Nudge
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ def design_document(
     exported_at: datetime,
     person: Callable[[str], str] = str,
     revisits: Sequence[Nudge] = (),
+    acceptances: Sequence[FindingAcceptance] = (),
     canvas: bool = False,
 ) -> DesignDocument:
     """Render the document from a design, all versions of its answers (oldest first) and, once deployed,
@@ -72,7 +75,7 @@ def design_document(
         for question_id, versions in by_question.items()
         if versions[-1].status != AnswerStatus.WITHDRAWN  # its reply was deleted: open again
     }
-    assessment = assess(catalog, current)
+    assessment = assess(catalog, current, acceptances, today=exported_at.date())
     markdown = render_markdown(
         "export.md.j2",
         design=design,
@@ -88,6 +91,7 @@ def design_document(
         exported_at=exported_at,
         person=person,
         revisits=revisits,
+        revisit_title=revisit_title,
         canvas=canvas,
     )
     return DesignDocument(filename=filename(design), title=f"{design.name}: ML design document", markdown=markdown)
@@ -100,7 +104,13 @@ def load_document(
     history = answer_repo.all_answers(session=session, team_id=design.team_id, design_id=design.id)
     revisits = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=design.id, limit=MAX_REVISITS)
     return design_document(
-        design=design, catalog=catalog, history=history, exported_at=exported_at, person=person, revisits=revisits
+        design=design,
+        catalog=catalog,
+        history=history,
+        exported_at=exported_at,
+        person=person,
+        revisits=revisits,
+        acceptances=acceptance_repo.of_design(session=session, team_id=design.team_id, design_id=design.id),
     )
 
 
@@ -112,6 +122,7 @@ def canvas_document(*, session: Session, catalog: Catalog, design: Design, now: 
     assert design.id is not None
     history = answer_repo.all_answers(session=session, team_id=design.team_id, design_id=design.id)
     revisits = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=design.id, limit=MAX_REVISITS)
+    acceptances = acceptance_repo.of_design(session=session, team_id=design.team_id, design_id=design.id)
     budget = CANVAS_ANSWER_BUDGET
     while True:
         document = design_document(
@@ -121,6 +132,7 @@ def canvas_document(*, session: Session, catalog: Catalog, design: Design, now: 
             exported_at=now,
             person=canvas_mention,
             revisits=revisits,
+            acceptances=acceptances,
             canvas=True,
         )
         if len(document.markdown.encode()) <= CANVAS_MAX_BYTES or budget < 1_000:
@@ -203,10 +215,14 @@ class Exporter:
                     session=session, team_id=request.team_id, design_id=request.design_id, limit=MAX_REVISITS
                 )
             )
+            acceptances = acceptance_repo.of_design(
+                session=session, team_id=request.team_id, design_id=request.design_id
+            )
         people = [
             design.started_by,
             *(a.author_id for a in history),
             *(n.resolved_by for n in revisits if n.resolved_by),
+            *(a.accepted_by for a in acceptances),
         ]
         try:
             client = self._clients.for_team(design.team_id)
@@ -221,6 +237,7 @@ class Exporter:
             exported_at=self._clock.now(),
             person=lambda user_id: names.get(user_id, user_id),
             revisits=revisits,
+            acceptances=acceptances,
         )
         try:
             client.files_upload_v2(

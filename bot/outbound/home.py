@@ -8,6 +8,7 @@ import logging
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
 
+from bot.base.clock import Clock
 from bot.outbound.clients import SlackClients
 from bot.render.home import MAX_DESIGNS, home_view
 from bot.usecases import overview
@@ -19,15 +20,21 @@ logger = logging.getLogger(__name__)
 
 
 class Home:
-    def __init__(self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs) -> None:
+    def __init__(self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs, clock: Clock) -> None:
         self._engine = engine
         self._clients = clients
         self._catalogs = catalogs
+        self._clock = clock  # an acceptance holds until its day comes, by this clock (the sandbox's moves)
 
     def entries(self, team_id: str, user_id: str) -> tuple[list[DesignOverview], int]:
         with read_scope(self._engine) as session:
             return overview.person_designs(
-                session=session, catalogs=self._catalogs, team_id=team_id, user_id=user_id, limit=MAX_DESIGNS
+                session=session,
+                catalogs=self._catalogs,
+                team_id=team_id,
+                user_id=user_id,
+                limit=MAX_DESIGNS,
+                today=self._clock.now().date(),
             )
 
     def publish(self, team_id: str, user_id: str) -> None:

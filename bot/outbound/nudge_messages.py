@@ -6,20 +6,24 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.outbound.clients import SlackClients
 from bot.outbound.slack_errors import reason
 from bot.render.blocks import Message
 from bot.render.nudges import Confirmation, nudge_message
 from bot.usecases.catalogs import Catalogs
+from flows.acceptance import rule_of_revisit
+from storage import acceptances as acceptance_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
-from storage.engine import read_scope
-from storage.models import Design, Nudge, stored_id
+from storage.engine import read_scope, session_scope
+from storage.models import Design, FindingAcceptance, Nudge, stored_id
 from storage.nudges import DesignKey
 
 logger = logging.getLogger(__name__)
@@ -31,6 +35,7 @@ class Shown:
 
     answers: dict[str, nudge_repo.ShownAnswer]
     confirmations: dict[str, Confirmation]
+    acceptances: dict[str, FindingAcceptance] = field(default_factory=dict)  # the latest of each finding, by rule
 
 
 class ReadAhead:
@@ -57,6 +62,20 @@ class ReadAhead:
             return self._ready.pop(key)
 
 
+def _latest_acceptances(session: Session, keys: Sequence[DesignKey]) -> dict[DesignKey, dict[str, FindingAcceptance]]:
+    """The latest acceptance of each finding of these designs (one query per workspace among them)."""
+    by_team: dict[str, list[int]] = {}
+    for team_id, design_id in keys:
+        by_team.setdefault(team_id, []).append(design_id)
+    found: dict[DesignKey, dict[str, FindingAcceptance]] = {}
+    for team_id, design_ids in by_team.items():
+        for design_id, rows in acceptance_repo.of_designs(
+            session=session, team_id=team_id, design_ids=design_ids
+        ).items():
+            found[(team_id, design_id)] = {row.rule_id: row for row in rows}  # oldest first: the latest stays
+    return found
+
+
 class NudgeMessages:
     def __init__(self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs) -> None:
         self._engine = engine
@@ -72,6 +91,7 @@ class NudgeMessages:
             nudges=nudges,
             answers=shown.answers,
             confirmations=shown.confirmations,
+            acceptances=shown.acceptances,
         )
 
     def read_shown(self, designs: Sequence[Design], nudges: Sequence[Nudge]) -> dict[DesignKey, Shown]:
@@ -81,15 +101,26 @@ class NudgeMessages:
         with read_scope(self._engine) as session:
             answers = nudge_repo.answers_shown(session=session, designs=keys, question_ids=questions)
             confirmed = nudge_repo.last_confirmations(session=session, designs=keys, question_ids=questions)
+            accepted = _latest_acceptances(session, keys) if any(rule_of_revisit(q) for q in questions) else {}
         return {
             key: Shown(
                 answers=answers.get(key, {}),
                 confirmations={
                     question_id: Confirmation(at=at, by=by) for question_id, (at, by) in confirmed.get(key, {}).items()
                 },
+                acceptances=accepted.get(key, {}),
             )
             for key in keys
         }
+
+    def mark_lapsed(self, design: Design, nudges: Sequence[Nudge], now: datetime) -> bool:
+        """Whether an acceptance among these revisits lapsed; if so the design is marked changed, so that its summary,
+        canvas and Home show the finding open again."""
+        if not any(rule_of_revisit(nudge.question_id) for nudge in nudges):
+            return False
+        with session_scope(self._engine) as session:
+            design_repo.mark_changed_by_id(session=session, key=(design.team_id, stored_id(design)), now=now)
+        return True
 
     def refresh(self, team_id: str, design_id: int, message_ts: str) -> None:
         """Show outcomes on a nudge message after someone acted on it."""

@@ -1,13 +1,12 @@
 """The nudge dispatcher: sends the revisits that fell due, reminds once, then marks them unanswered.
 
-APScheduler only wakes it up (every ``MLDESIGN_DISPATCH_SECONDS``, in memory, one per process); the
-database says what is due. Each wake-up claims due rows under a lease with a token of its own
-(``storage.nudges.claim_due``), so no two dispatches, in one process or several, take the same row,
-and a dispatch that dies leaves rows that fall due again when the lease ends. Every write, and every
-post, first checks that the dispatch still holds its rows: one whose lease was taken over stands
-aside. A row whose send may have started is looked for in the thread by the nudge ids its message
-carries in metadata, so recovering it never posts twice. All rows due for one design go out as one
-message, so a bot back from downtime sends one nudge per design, not a burst.
+APScheduler only wakes it up (every ``MLDESIGN_DISPATCH_SECONDS``, in memory, one per process); the database says
+what is due. Each wake-up claims due rows under a lease with a token of its own (``storage.nudges.claim_due``), so no
+two dispatches, in one process or several, take the same row, and a dispatch that dies leaves rows that fall due again
+when the lease ends. Every write, and every post, first checks that the dispatch still holds its rows: one whose lease
+was taken over stands aside. A row whose send may have started is looked for in the thread by the nudge ids its
+message carries in metadata, so recovering it never posts twice. All rows due for one design go out as one message,
+so a bot back from downtime sends one nudge per design, not a burst.
 """
 
 from __future__ import annotations
@@ -200,6 +199,8 @@ class Nudger:
                 return
             self._mark_sent(part, ts, now, zone)
             logger.info("nudged design %s about %s", part.design.id, ", ".join(n.question_id for n in part.nudges))
+        if self._messages.mark_lapsed(held.design, held.nudges, now):
+            self._outbox.publish(held.design.team_id, stored_id(held.design))
 
     def _remind(self, batch: Batch, now: datetime) -> None:
         already = self._find_sent(batch, MetadataType.NUDGE_REMINDER, now)

@@ -16,6 +16,7 @@ from bot.outbound.snapshot import Snapshot, progress_of
 from bot.render.ids import MetadataType
 from bot.render.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_message
 from bot.render.text import render
+from flows.acceptance import revisit_title
 from flows.assessment import assess
 from storage import nudges as nudge_repo
 from storage.engine import read_scope
@@ -177,9 +178,7 @@ class PinnedSummary:
                 )
                 log = [
                     RevisitEntry(
-                        title=snapshot.catalog.question(nudge.question_id).short_title
-                        if nudge.question_id in snapshot.catalog
-                        else nudge.question_id,
+                        title=revisit_title(snapshot.catalog, nudge.question_id),
                         status=nudge.status,
                         by=nudge.resolved_by,
                         at=nudge.resolved_at,
@@ -194,7 +193,9 @@ class PinnedSummary:
             catalog=snapshot.catalog,
             answers=snapshot.answers,
             progress=progress_of(snapshot),
-            assessment=assess(snapshot.catalog, snapshot.answers),
+            assessment=assess(
+                snapshot.catalog, snapshot.answers, snapshot.acceptances, today=self._posting.clock.now().date()
+            ),
             next_nudge=next_nudge if design.reminders_enabled else None,
             revisit_log=log,
         )

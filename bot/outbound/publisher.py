@@ -23,6 +23,7 @@ from bot.outbound.slack_errors import TOKEN_ERRORS, code_of, describe, is_transi
 from bot.outbound.snapshot import Snapshot
 from bot.outbound.thread import ThreadSync
 from bot.usecases.catalogs import Catalogs
+from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
 from storage import assignments
 from storage import designs as design_repo
@@ -193,10 +194,12 @@ class Publisher:
             answers = answer_repo.current_answers(session=session, team_id=team_id, design_id=design_id)
             prompts = list(publishing_repo.prompts(session=session, team_id=team_id, design_id=design_id))
             assigned = assignments.of_design(session=session, team_id=team_id, design_id=design_id)
+            accepted = acceptance_repo.of_design(session=session, team_id=team_id, design_id=design_id)
         return Snapshot(
             design=design,
             catalog=self._catalogs.of(design),
             answers=answers,
             prompts=prompts,
             assignments=assigned,
+            acceptances=accepted,
         )

@@ -8,7 +8,7 @@ from flows import walkthrough
 from flows.assignments import assignee_of
 from flows.catalog import Catalog
 from flows.walkthrough import Progress
-from storage.models import Answer, Design, Prompt
+from storage.models import Answer, Design, FindingAcceptance, Prompt
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Snapshot:
     answers: dict[str, Answer]
     prompts: list[Prompt]
     assignments: dict[str, str] = field(default_factory=dict)
+    acceptances: list[FindingAcceptance] = field(default_factory=list)  # every one, as history
 
     def assignee(self, question_id: str) -> str | None:
         return assignee_of(self.catalog, question_id, self.assignments)

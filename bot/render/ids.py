@@ -26,6 +26,8 @@ class ActionId(StrEnum):
     NUDGE_UPDATE = "nudge_update"
     NUDGE_SNOOZE = "nudge_snooze"
     NUDGE_STOP = "nudge_stop"
+    ACCEPT_FINDING = "accept_finding"  # the summary's menu of findings: opens the "Accept…" form for the one picked
+    ACCEPT_AGAIN = "accept_again"  # on an expired acceptance's revisit: the same form, for that finding
     DELETE_DESIGN = "delete_design"  # on the ephemeral confirmation of /mldesign delete
     KEEP_DESIGN = "keep_design"
 
@@ -34,13 +36,16 @@ class CallbackId(StrEnum):
     NUDGE_UPDATE = "nudge_update_form"
     ANSWER_FORM = "answer_form"
     NUDGE_STOP = "nudge_stop_confirm"
+    ACCEPT_FINDING = "accept_finding_form"
 
 
 class InputId(StrEnum):
-    """block_id and action_id of the update form's inputs."""
+    """block_id and action_id of the forms' inputs (the revisit's update form, the acceptance form)."""
 
     TEXT = "answer_text"
     CHOICES = "answer_choices"
+    RATIONALE = "acceptance_rationale"
+    UNTIL = "acceptance_until"
 
 
 class BlockKind(StrEnum):

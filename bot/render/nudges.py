@@ -26,6 +26,7 @@ from slack_sdk.models.views import View
 from bot.render.blocks import SECTION_LIMIT, Message, notice, to_dicts
 from bot.render.ids import ActionId, CallbackId, InputId
 from bot.render.text import escape_mrkdwn, join_labels, one_line, render, truncate_mrkdwn, truncate_text
+from flows.acceptance import AcceptanceFacts, revisit_title, rule_of_revisit
 from flows.catalog import Catalog, QuestionKind
 from flows.nudges import NudgeStatus
 from storage.models import Answer, Design, Nudge
@@ -60,16 +61,22 @@ def nudge_message(
     nudges: Sequence[Nudge],
     answers: Mapping[str, ShownAnswer],
     confirmations: Mapping[str, Confirmation],
+    acceptances: Mapping[str, AcceptanceFacts] | None = None,
 ) -> Message:
     """One message for every decision due at once (coalesced), each with its own buttons until it has an
-    outcome; the outcome then replaces the buttons."""
-    assert design.deployed_at is not None
+    outcome; the outcome then replaces the buttons. An acceptance that lapsed (``acceptances``: the latest of each
+    finding, by rule) comes back the same way, before deployment too."""
+    acceptances = acceptances or {}
     intro = render(
         "nudge_intro.j2", owner=design.started_by, count=len(nudges), name=design.name, deployed_at=design.deployed_at
     )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(intro, SECTION_LIMIT)))]
     for nudge in nudges:
-        blocks += _item(catalog, nudge, answers.get(nudge.question_id), confirmations.get(nudge.question_id))
+        rule_id = rule_of_revisit(nudge.question_id)
+        if rule_id is not None:
+            blocks += _lapsed_item(catalog, design, nudge, rule_id, acceptances.get(rule_id))
+        else:
+            blocks += _item(catalog, nudge, answers.get(nudge.question_id), confirmations.get(nudge.question_id))
     if any(NudgeStatus(nudge.status).is_open for nudge in nudges):
         # No confirm dialog on the button: Slack would show it before the bot can tell a non-owner they may not.
         # The click checks first, then asks an owner to confirm (``stop_confirmation``).
@@ -131,8 +138,31 @@ def _item(catalog: Catalog, nudge: Nudge, answer: ShownAnswer | None, confirmed:
     return blocks
 
 
+def _lapsed_item(
+    catalog: Catalog, design: Design, nudge: Nudge, rule_id: str, acceptance: AcceptanceFacts | None
+) -> list[Block]:
+    """A finding whose acceptance ran out: who accepted it and why, and "Accept again…" while it is open."""
+    text = render(
+        "nudge_acceptance.j2",
+        title=_title(catalog, nudge),
+        acceptance=acceptance,
+        status=nudge.status,
+        resolved_by=nudge.resolved_by,
+        resolved_at=nudge.resolved_at,
+        failure=nudge.failure or "",
+    )
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(text, SECTION_LIMIT)))]
+    if NudgeStatus(nudge.status).is_open:
+        again = ButtonElement(
+            text="Accept again…", action_id=ActionId.ACCEPT_AGAIN, value=f"{design.id}:{rule_id}", style="primary"
+        )
+        snooze = ButtonElement(text="Snooze a week", action_id=ActionId.NUDGE_SNOOZE, value=str(nudge.id))
+        blocks.append(ActionsBlock(block_id=f"nudge:{nudge.id}", elements=[again, snooze]))
+    return blocks
+
+
 def _title(catalog: Catalog, nudge: Nudge) -> str:
-    return catalog.question(nudge.question_id).short_title if nudge.question_id in catalog else nudge.question_id
+    return revisit_title(catalog, nudge.question_id)
 
 
 def update_form(*, catalog: Catalog, nudge: Nudge, design: Design, answer: Answer | None) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.render.acceptance import accept_menu
 from bot.render.blocks import SECTION_LIMIT, Message, to_dicts
 from bot.render.forms import question_menu_block
 from bot.render.ids import ActionId, BlockId
@@ -99,7 +100,13 @@ def summary_message(summary: SummaryInput) -> Message:
         head += [_section(text) for text in _pack(revisits.split("\n"))]
     tail: list[Block] = [
         DividerBlock(),
-        ActionsBlock(block_id=BlockId.SUMMARY_ACTIONS, elements=_buttons(design)),
+        ActionsBlock(
+            block_id=BlockId.SUMMARY_ACTIONS,
+            elements=[
+                *_buttons(design),
+                *([accept_menu(design.id, assessment.findings)] if assessment.findings else []),
+            ],
+        ),
         question_menu_block(
             design_id=design.id,
             catalog=summary.catalog,

@@ -71,6 +71,7 @@ def _environment(finalize: Any) -> Environment:
     env.filters["truncate_text"] = truncate_text
     env.filters["one_line"] = one_line
     env.filters["revisit_outcome"] = lambda status: NudgeStatus(status).outcome
+    env.filters["day"] = lambda day: f"{day:%b} {day.day}, {day:%Y}"  # a calendar date, the same for every reader
     return env
 
 

@@ -134,7 +134,7 @@ def build_process(settings: Settings, *, worker_address: str | None = None) -> P
         job_handlers(
             publisher=publisher,
             exporter=Exporter(engine=engine, clients=clients, catalogs=catalogs, clock=clock),
-            home=Home(engine=engine, clients=clients, catalogs=catalogs),
+            home=Home(engine=engine, clients=clients, catalogs=catalogs, clock=clock),
             nudger=nudger,
             clients=clients,
         )

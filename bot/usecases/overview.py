@@ -9,8 +9,8 @@ readiness); status and Home read the current answers, which the review needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -21,12 +21,13 @@ from flows.assignments import assignee_of
 from flows.catalog import Catalog
 from flows.overview import DesignOverview
 from flows.walkthrough import GivenAnswer, progress
+from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
 from storage import assignments as assignment_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
 from storage.designs import ListedDesign
-from storage.models import Answer, Design, stored_id
+from storage.models import Answer, Design, FindingAcceptance, stored_id
 
 
 def overview_of(
@@ -38,9 +39,11 @@ def overview_of(
     next_nudge: datetime | None,
     waiting_on_viewer: tuple[str, ...] = (),
     revisits_waiting: int = 0,
+    acceptances: Sequence[FindingAcceptance] = (),
+    today: date | None = None,
 ) -> DesignOverview:
     assert design.id is not None, "a stored design has an id"
-    assessment = assess(catalog, answers) if answers is not None else None
+    assessment = assess(catalog, answers, acceptances, today) if answers is not None else None
     current = design.current_question_id
     return DesignOverview(
         design_id=design.id,
@@ -82,7 +85,9 @@ def channel_designs(
     return items, hidden
 
 
-def design_status(*, session: Session, catalogs: Catalogs, team_id: str, channel_id: str, name: str) -> DesignOverview:
+def design_status(
+    *, session: Session, catalogs: Catalogs, team_id: str, channel_id: str, name: str, today: date
+) -> DesignOverview:
     """One design of the channel, by name, with its review (DesignNotFound names the `list` that shows them)."""
     design = find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
     answers = answer_repo.current_answers(session=session, team_id=team_id, design_id=stored_id(design))
@@ -93,11 +98,13 @@ def design_status(*, session: Session, catalogs: Catalogs, team_id: str, channel
         answers,
         answers=answers,
         next_nudge=next_due.get(design.id),
+        acceptances=acceptance_repo.of_design(session=session, team_id=team_id, design_id=stored_id(design)),
+        today=today,
     )
 
 
 def person_designs(
-    *, session: Session, catalogs: Catalogs, team_id: str, user_id: str, limit: int
+    *, session: Session, catalogs: Catalogs, team_id: str, user_id: str, limit: int, today: date
 ) -> tuple[list[DesignOverview], int]:
     """The designs a person started or answered, most recently changed first, at most ``limit``, and how many more
     there are; each says which of its open questions wait on that person."""
@@ -110,6 +117,7 @@ def person_designs(
     next_due = nudge_repo.next_due_of(session=session, team_id=team_id, design_ids=ids)
     given = assignment_repo.of_designs(session=session, team_id=team_id, design_ids=ids)
     revisits_waiting = nudge_repo.waiting_of(session=session, team_id=team_id, design_ids=ids)
+    accepted = acceptance_repo.of_designs(session=session, team_id=team_id, design_ids=ids)
     items = []
     for design in shown:
         catalog, current = catalogs.of(design), answers[stored_id(design)]
@@ -122,6 +130,8 @@ def person_designs(
                 next_nudge=next_due.get(design.id),
                 waiting_on_viewer=waiting_on(catalog, current, given[stored_id(design)], user_id),
                 revisits_waiting=revisits_waiting.get(stored_id(design), 0),
+                acceptances=accepted[stored_id(design)],
+                today=today,
             )
         )
     return items, hidden

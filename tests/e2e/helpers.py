@@ -10,10 +10,11 @@ from typing import Any
 from sqlmodel import col, select
 
 from sandbox import FakeSlack, SlackDriver
+from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
 from storage import designs as design_repo
 from storage.engine import make_engine, session_scope
-from storage.models import Answer, Design, Nudge
+from storage.models import Answer, Design, FindingAcceptance, Nudge
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 CHANNEL = "C0MLTEAM"
@@ -205,6 +206,12 @@ class Database:
         design = self.design(name)
         with session_scope(self.engine) as session:
             return list(session.exec(select(Nudge).where(Nudge.design_id == design.id).order_by(col(Nudge.id))).all())
+
+    def acceptances(self, name: str) -> list[FindingAcceptance]:
+        """Every acceptance of a finding of the design, oldest first."""
+        design = self.design(name)
+        with session_scope(self.engine) as session:
+            return acceptance_repo.of_design(session=session, team_id=self.team_id, design_id=design.id)
 
     def next_nudge_due(self, name: str) -> float:
         """When the design's next scheduled revisit falls due, in seconds since 1970."""

@@ -3,8 +3,11 @@ each area normalised; the design as ready as its weakest area; completeness kept
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
+from flows.acceptance import Acceptance
 from flows.catalog import parse_catalog
 from flows.readiness import readiness, score
 from flows.reading import Answers
@@ -87,7 +90,8 @@ def test_areas_are_normalised_so_a_small_area_can_hold_the_design_back():
 
 
 def finding(severity: Severity, *question_ids: str, accepted: bool = False) -> Finding:
-    return Finding("r", "t", severity, "reason.", "source", "plain", question_ids, accepted=accepted)
+    acceptance = Acceptance("r", "Known and small.", "U1", datetime(2027, 1, 4, tzinfo=UTC), date(2027, 4, 1))
+    return Finding("r", "t", severity, "reason.", "source", "plain", question_ids, acceptance if accepted else None)
 
 
 def test_a_risk_weighs_more_than_a_gap_and_an_accepted_finding_counts_as_decided():

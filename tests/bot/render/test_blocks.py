@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from bot.render import blocks
 from bot.render.summary import RevisitEntry
 from bot.render.text import TEMPLATES_DIR, escape_mrkdwn, join_labels, render, truncate_mrkdwn, unescape_slack
+from flows.acceptance import Acceptance
 from flows.brief import Brief
 from flows.catalog import load_catalog
 from flows.overview import DesignOverview
@@ -99,7 +101,10 @@ def hostile_values() -> dict[str, Any]:
         plain=HOSTILE,
         question_ids=("q",),
     )
+    acceptance = Acceptance("r", HOSTILE, "U0ALICE", WHEN, WHEN.date())
+    accepted = replace(finding, acceptance=acceptance)
     return {
+        "acceptance": acceptance,
         "name": HOSTILE,
         "code": HOSTILE,
         "canvas": True,
@@ -141,8 +146,8 @@ def hostile_values() -> dict[str, Any]:
         "updated_at": WHEN,
         "readiness": Readiness(areas=(area,)),
         "area": area,
-        "findings": [finding],
-        "finding": finding,
+        "findings": [finding, accepted],
+        "finding": accepted,
         "brief": Brief(goal=HOSTILE, success=HOSTILE, needs=(HOSTILE,), risks=(HOSTILE,)),
         "title": HOSTILE,
         "flagged": True,

@@ -15,6 +15,7 @@ from storage.engine import session_scope
 from tests.factories import make_answer, make_design
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+TODAY = NOW.date()
 
 
 @pytest.fixture
@@ -55,10 +56,10 @@ def test_a_channels_list_shows_the_latest_designs_first_with_their_progress_and_
 def test_status_and_home_show_the_same_design_the_same_way(engine, catalogs, designs):
     with session_scope(engine) as session:
         status = overview.design_status(
-            session=session, catalogs=catalogs, team_id="T1", channel_id="C1", name="churn MODEL"
+            session=session, catalogs=catalogs, team_id="T1", channel_id="C1", name="churn MODEL", today=TODAY
         )
         home, hidden = overview.person_designs(
-            session=session, catalogs=catalogs, team_id="T1", user_id="U0BOB", limit=5
+            session=session, catalogs=catalogs, team_id="T1", user_id="U0BOB", limit=5, today=TODAY
         )
 
     assert [entry.name for entry in home] == ["Churn model"], "Bob answered only this one"
@@ -70,4 +71,6 @@ def test_status_and_home_show_the_same_design_the_same_way(engine, catalogs, des
 
 def test_status_of_a_name_the_channel_lacks_says_how_to_find_them(engine, catalogs, designs):
     with pytest.raises(DesignNotFound, match="/mldesign list"), session_scope(engine) as session:
-        overview.design_status(session=session, catalogs=catalogs, team_id="T1", channel_id="C1", name="Nope")
+        overview.design_status(
+            session=session, catalogs=catalogs, team_id="T1", channel_id="C1", name="Nope", today=TODAY
+        )

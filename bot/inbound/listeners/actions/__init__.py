@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.inbound.listeners.actions.acceptance import open_acceptance_form
 from bot.inbound.listeners.actions.deletion import delete_design, keep_design
 from bot.inbound.listeners.actions.forms import open_answer_form
 from bot.inbound.listeners.actions.questions import choose_option, finish_question, go_back, skip_question, undo_answer
@@ -37,5 +38,7 @@ def register(app: App, deps: Recording) -> None:
     app.action(ActionId.NUDGE_SNOOZE)(resolve_nudge(deps, NudgeStatus.SNOOZED))
     app.action(ActionId.NUDGE_STOP)(open_stop_confirmation(deps))
     app.action(ActionId.NUDGE_UPDATE)(open_update_form(deps))
+    app.action(ActionId.ACCEPT_FINDING)(open_acceptance_form(deps))
+    app.action(ActionId.ACCEPT_AGAIN)(open_acceptance_form(deps))
     app.action(ActionId.DELETE_DESIGN)(delete_design(deps))
     app.action(ActionId.KEEP_DESIGN)(keep_design(deps))

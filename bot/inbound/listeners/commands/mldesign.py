@@ -86,7 +86,12 @@ def _status(deps: Recording, who: Invocation, command: Command) -> Outcome:
     assert isinstance(command, Status)
     with deps.db.read_only() as session:
         shown = overview.design_status(
-            session=session, catalogs=deps.catalogs, team_id=who.team_id, channel_id=who.channel_id, name=command.name
+            session=session,
+            catalogs=deps.catalogs,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            name=command.name,
+            today=deps.clock.now().date(),
         )
     reply = blocks.notice(
         "status.j2",
