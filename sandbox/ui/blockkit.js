@@ -295,6 +295,18 @@ export function renderElement(element, block, ctx, where) {
       }
       return input;
     }
+    case "datepicker": {
+      const input = mark(el("input", "bk-date"), element, block);
+      input.type = "date";
+      const saved = stateOf(ctx, block, element);
+      input.value = saved ? saved.selected_date || "" : element.initial_date || "";
+      if (acts) {
+        input.addEventListener("change", () => act(ctx, element, { selected: input.value }, input));
+      } else {
+        input.collect = () => ({ type: element.type, selected_date: input.value === "" ? null : input.value });
+      }
+      return input;
+    }
     case "image":
       return renderImage(element.image_url, element.alt_text);
     default:

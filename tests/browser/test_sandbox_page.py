@@ -163,6 +163,21 @@ def test_the_pinned_summary_shows_findings_readiness_and_exports(page: Page, tmp
 
     expect(thread).to_contain_text("churn-model-design.md")
 
+    menu = summary.locator("[data-action-id='accept_finding']")
+    menu.select_option(label="Success measured only by an ML metric")
+    modal = page.locator(".modal")
+    expect(modal).to_contain_text("Accept a finding")
+    expect(modal.locator("input[data-block-id='acceptance_until']")).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2}$"))
+    reason = modal.locator("textarea[data-block-id='acceptance_rationale']")
+    reason.fill("TBD")
+    modal.locator(".modal-submit").click()
+    expect(modal).to_contain_text("Say why the team accepts this")  # the reason's problem, shown beside it
+    reason.fill("Revenue impact is measured by finance in Q2.")
+    modal.locator(".modal-submit").click()
+    expect(modal).to_have_count(0)
+    expect(summary).to_contain_text("Accepted by")
+    expect(summary).to_contain_text("Revenue impact is measured by finance in Q2.")
+
 
 def test_fast_forwarding_to_the_next_revisit_brings_the_nudge_into_the_thread(page: Page, tmp_path: Path):
     open_channel(page)
