@@ -203,10 +203,12 @@ def question_for_reply(prompts: Iterable[tuple[str, str]], reply_ts: str) -> str
 def match_options(question: Question, text: str) -> tuple[str, ...]:
     """Read a typed reply to a choice question as a choice when it starts with an option's name.
 
-    An option's names are its label, the label's part before the first comma or colon, and its aliases;
-    a name must be followed by the end of the text or punctuation, so "Batch, nightly is fine" picks
-    ``batch`` but "No idea yet" picks nothing. Names two options share are ambiguous and ignored. For
-    multi questions, each comma-, semicolon- or line-separated piece may pick one option.
+    An option's names are its label, the label's part before the first comma or colon, and its aliases (the
+    catalog's synonyms); a name must be followed by the end of the text, punctuation, or a word that goes on about
+    it ("canary on 10% of traffic", "shadow for a week", "canary only"), so "Batch, nightly is fine" picks
+    ``batch`` but "No idea yet" and "batch jobs are fine" pick nothing. Names two options share are ambiguous and
+    ignored. For multi questions, each piece of a list ("Shadow deployment, then a canary"; pieces end at a comma,
+    semicolon, line, "and", "then" or "plus") may pick one option, after any article or "also", "finally"…
     """
     if question.kind is QuestionKind.TEXT:
         return ()
@@ -224,7 +226,13 @@ def match_options(question: Question, text: str) -> tuple[str, ...]:
 # A reply names its options first ("Batch, nightly is fine"); reading only its opening bounds what a long reply
 # costs the acknowledgement.
 OPTION_READS = 500
-_PIECE_SEPARATOR = re.compile(r"[,;\n]|\band\b", re.IGNORECASE)
+_PIECE_SEPARATOR = re.compile(r"[,;\n]|\b(?:and|then|plus)\b", re.IGNORECASE)
+# Words that open a list's piece before the option it names ("then a canary", "and finally an A/B test").
+_LEADING_FILLER = re.compile(r"^(?:(?:a|an|the|also|finally|first|lastly|followed by|after that) )+")
+# Words after a name that go on about it rather than make it another word ("canary on 10%", "canary only").
+_GOES_ON = frozenset(
+    "on in for at with of to against after before via only first until over across behind".split()
+)
 _LABEL_HEAD_END = re.compile(r",|:")  # an option's short name is its label up to this
 _ENDS_A_NAME = frozenset(",.;:!?()/-\u2013\u2014")  # after a name: the end of the piece, or one of these
 
@@ -235,13 +243,14 @@ def _option_names(question: Question) -> dict[str, str]:
     for option in question.options:
         head = _LABEL_HEAD_END.split(option.label, maxsplit=1)[0]
         for name in {option.label, head, *option.aliases}:
-            owners.setdefault(" ".join(name.casefold().split()), set()).add(option.id)
+            # the same opening words a reply's piece loses ("A safe default answer" is read as "safe default answer")
+            owners.setdefault(_LEADING_FILLER.sub("", " ".join(name.casefold().split())), set()).add(option.id)
     unique = {name: ids.pop() for name, ids in owners.items() if len(ids) == 1 and name}
     return dict(sorted(unique.items(), key=lambda item: -len(item[0])))
 
 
 def _leading_option(names: dict[str, str], text: str) -> str | None:
-    normalized = " ".join(text.casefold().split())
+    normalized = _LEADING_FILLER.sub("", " ".join(text.casefold().split()))
     for name, option_id in names.items():
         if normalized.startswith(name) and _name_ends_at(normalized, len(name)):
             return option_id
@@ -253,4 +262,6 @@ def _name_ends_at(normalized: str, at: int) -> bool:
     a space or not). ``normalized`` has single spaces and none at its end."""
     if at < len(normalized) and normalized[at] == " ":
         at += 1
+        if normalized[at:].split(" ", 1)[0] in _GOES_ON:
+            return True
     return at >= len(normalized) or normalized[at] in _ENDS_A_NAME

@@ -177,12 +177,39 @@ def test_timestamps_compare_exactly_not_as_floats():
         ("q4", "Yes, definitely", ()),
         ("q4", "Yes, but it needs work: joins", ("needs-work",)),
         ("q1", "batch", ()),
+        ("q2", "Batch on a schedule, nightly", ("batch",)),
+        ("q2", "real-time only", ("real-time",)),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
 def test_typed_replies_to_choice_questions_pick_only_the_options_they_clearly_name(question_id, text, expected):
     catalog = LOOKALIKES if question_id in LOOKALIKES else THREE
     assert walkthrough.match_options(catalog.question(question_id), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("question_id", "text", "expected"),
+    [
+        ("release-path", "Shadow deployment, then canary", ("shadow", "canary")),
+        ("release-path", "Shadow then canary", ("shadow", "canary")),
+        ("release-path", "shadow for a week and then a canary on 10% of claims", ("shadow", "canary")),
+        (
+            "release-path",
+            "Offline checks in CI, a week in shadow against the current model, then a canary on 10% of claims.",
+            ("offline-checks", "canary"),
+        ),
+        ("release-path", "No shadow deployment, canary only", ("canary",)),
+        ("release-path", "A/B test against the rules engine", ("ab-test",)),
+        ("release-path", "We haven't decided", ()),
+        ("release-path", "canary jobs are flaky", ()),
+        ("fallback", "A safe default answer", ("default",)),
+        ("fallback", "the last good prediction, cached", ("cached",)),
+    ],
+)
+def test_typed_replies_on_the_new_catalog_name_several_options_in_one_sentence(
+    default_catalog, question_id, text, expected
+):
+    assert walkthrough.match_options(default_catalog.question(question_id), text) == expected
 
 
 # A catalog with follow-ups: personal data brings two questions, one of which brings its own when a DPIA is due.
