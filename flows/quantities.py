@@ -144,6 +144,15 @@ _SECONDS_PER = {
 _RATE_SUFFIX = {"rps": 1.0, "qps": 1.0, "tps": 1.0, "rpm": 60.0, "rph": 3_600.0}
 
 
+# How to say each kind so that it reads: shown when a reply had no number in it.
+EXAMPLES = {
+    QuantityKind.LATENCY: "p99 under 150 ms",
+    QuantityKind.RATE: "about 50 requests/s at peak",
+    QuantityKind.DURATION: "about 3 weeks",
+    QuantityKind.CHANGE: "triage time from 3 days to 1 hour",
+}
+
+
 def parse(kind: QuantityKind, text: str) -> Quantity | None:
     """The quantity a reply states, or None when it names none that can be read with confidence."""
     head = text[:QUANTITY_READS]

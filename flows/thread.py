@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flows import replies
 from flows.catalog import Catalog
+from flows.quantities import QuantityKind, parse
 from flows.walkthrough import AnswerStatus, GivenAnswer, WalkState, answer, match_options, question_for_reply, state_of
 
 
@@ -25,6 +26,8 @@ class ThreadView:
     closing_ts: str | None
     posted: Sequence[tuple[str, str]]
     answers: Mapping[str, GivenAnswer]
+    # The text of the current question's answer, read only where a quantity question may be waiting for its number.
+    current_text: str | None = None
 
     @property
     def state(self) -> WalkState:
@@ -77,8 +80,40 @@ def decide_reply(
         return RecordAnswer(late, text, choices, move=moved if moved.current != thread.current_question_id else None)
     if question_id is None or question_id not in catalog:
         return None
-    choices = choices_from_text(catalog, question_id, text, thread.answers.get(question_id))
-    return RecordAnswer(question_id, text, choices, move=answer(catalog, thread.state, question_id, choices))
+    previous = thread.answers.get(question_id)
+    choices = choices_from_text(catalog, question_id, text, previous)
+    move: WalkState | None = answer(catalog, thread.state, question_id, choices)
+    quantity = catalog.question(question_id).quantity
+    if quantity is not None and question_id == thread.current_question_id:
+        answered_before = previous is not None and previous.status == AnswerStatus.ANSWERED
+        if parse(quantity, text) is None and not choices and not answered_before:
+            move = None  # the number is asked for once, beside the text kept: the walkthrough waits for it
+        elif answered_before and previous is not None and _number_added(quantity, previous, thread.current_text, text):
+            text = f"{thread.current_text}\n{text}"  # the number asked for, after the words it was missing from
+    return RecordAnswer(question_id, text, choices, move=move)
+
+
+def waits_for_number(catalog: Catalog, question_id: str | None, current: GivenAnswer | None) -> bool:
+    """Whether the question being asked may be waiting for the number its answer lacks: then a reply's decision needs
+    that answer's text (``ThreadView.current_text``), which the snapshot otherwise leaves unread."""
+    return (
+        question_id is not None
+        and question_id in catalog
+        and catalog.question(question_id).quantity is not None
+        and current is not None
+        and current.status == AnswerStatus.ANSWERED
+        and not current.choices
+    )
+
+
+def _number_added(quantity: QuantityKind, previous: GivenAnswer, previous_text: str | None, text: str) -> bool:
+    """Whether a reply brings the number an answer of the same question lacked (and was asked for)."""
+    return (
+        bool(previous_text)
+        and not previous.choices
+        and parse(quantity, previous_text or "") is None
+        and parse(quantity, text) is not None
+    )
 
 
 def choices_from_text(catalog: Catalog, question_id: str, text: str, previous: GivenAnswer | None) -> tuple[str, ...]:

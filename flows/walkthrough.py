@@ -231,7 +231,25 @@ _PIECE_SEPARATOR = re.compile(r"[,;\n]|\b(?:and|then|plus)\b", re.IGNORECASE)
 _LEADING_FILLER = re.compile(r"^(?:(?:a|an|the|also|finally|first|lastly|followed by|after that) )+")
 # Words after a name that go on about it rather than make it another word ("canary on 10%", "canary only").
 _GOES_ON = frozenset(
-    "on in for at with of to against after before via only first until over across behind".split()
+    [
+        "on",
+        "in",
+        "for",
+        "at",
+        "with",
+        "of",
+        "to",
+        "against",
+        "after",
+        "before",
+        "via",
+        "only",
+        "first",
+        "until",
+        "over",
+        "across",
+        "behind",
+    ]
 )
 _LABEL_HEAD_END = re.compile(r",|:")  # an option's short name is its label up to this
 _ENDS_A_NAME = frozenset(",.;:!?()/-\u2013\u2014")  # after a name: the end of the piece, or one of these

@@ -28,6 +28,7 @@ from slack_sdk.models.blocks import (
 from bot.render.ids import ActionId, BlockKind, QuestionBlockRef
 from bot.render.text import escape_mrkdwn, render, truncate_mrkdwn
 from flows.catalog import Catalog, Question, QuestionKind
+from flows.quantities import EXAMPLES, parse
 from flows.walkthrough import AnswerStatus, Progress
 from storage.models import Answer, Design
 
@@ -101,6 +102,11 @@ def question_message(
     follows_up = catalog.question(question.when.question).short_title if question.when is not None else None
     chosen_ids = answer.choices if answer is not None else []
     chosen_labels = [option.label for option in question.options if option.id in chosen_ids]
+    # A quantity question shows back the number read from its answer, or asks for it once while it is asked.
+    read, number_asked = None, None
+    if question.quantity is not None and answer is not None and answer.status == AnswerStatus.ANSWERED:
+        read = parse(question.quantity, answer.text)
+        number_asked = EXAMPLES[question.quantity] if read is None and not chosen_ids else None
     blocks: list[Block] = [
         _section(
             render(
@@ -131,6 +137,8 @@ def question_message(
                 is_multi=question.kind is QuestionKind.MULTI,
                 assignee=assignee,
                 walk_complete=design.current_question_id is None,
+                read=read.describe() if read is not None else None,
+                number_asked=number_asked,
             )
         )
     )

@@ -7,14 +7,14 @@ caller what to publish; None means the message was not for mldesign or was a dup
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.usecases.catalogs import Catalogs
 from bot.usecases.errors import TemplatedError
-from flows.thread import ExplainLateReply, choices_from_text, decide_reply
+from flows.thread import ExplainLateReply, choices_from_text, decide_reply, waits_for_number
 from flows.walkthrough import AnswerStatus
 from storage import deliveries as delivery_repo
 from storage import walkthroughs as walks
@@ -59,7 +59,12 @@ def record_reply(*, session: Session, catalogs: Catalogs, reply: ThreadReply, no
     if loaded is None:
         return None
     walk, thread = loaded
-    decision = decide_reply(catalogs.of(walk), thread, reply.ts, reply.text)
+    catalog = catalogs.of(walk)
+    current = thread.answers.get(walk.current_question_id or "")
+    if waits_for_number(catalog, walk.current_question_id, current) and isinstance(current, walks.CurrentAnswer):
+        text = walks.answer_text(session=session, team_id=reply.team_id, answer_id=current.id)
+        thread = replace(thread, current_text=text)
+    decision = decide_reply(catalog, thread, reply.ts, reply.text)
     if decision is None:
         return None
     if isinstance(decision, ExplainLateReply):

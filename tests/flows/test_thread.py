@@ -62,3 +62,30 @@ def test_after_the_closing_message_a_reply_answers_only_the_question_it_names_by
 def test_a_blank_reply_or_one_to_a_question_the_catalog_lost_changes_nothing():
     assert decide_reply(THREE, thread("q1", 1, [("100.000001", "q1")]), "100.000002", "  ") is None
     assert decide_reply(THREE, thread("gone", 1, [("100.000001", "gone")]), "100.000002", "text") is None
+
+
+def test_a_quantity_reply_without_a_number_is_kept_and_the_number_asked_for_once(default_catalog):
+    latency = default_catalog.question("latency-target")
+    posted = [("100.000001", latency.id)]
+    state = thread(latency.id, 9, posted)
+
+    vague = decide_reply(default_catalog, state, "100.000002", "Fast enough for the checkout page")
+    assert isinstance(vague, RecordAnswer) and vague.text == "Fast enough for the checkout page"
+    assert vague.move is None, "kept as text, and the walkthrough waits for the number"
+
+    held = Given(AnswerStatus.ANSWERED)
+    waiting = ThreadView(latency.id, 9, None, posted, {latency.id: held}, "Fast enough for the checkout page")
+    number = decide_reply(default_catalog, waiting, "100.000003", "p99 under 150 ms")
+    assert isinstance(number, RecordAnswer) and number.move is not None and number.move.current != latency.id
+    assert number.text == "Fast enough for the checkout page\np99 under 150 ms", "the number joins the words"
+
+    still_vague = decide_reply(default_catalog, waiting, "100.000003", "as fast as we can")
+    assert isinstance(still_vague, RecordAnswer) and still_vague.text == "as fast as we can"
+    assert still_vague.move is not None and still_vague.move.current != latency.id, "asked once, never twice"
+
+
+def test_a_quantity_reply_with_a_number_moves_on_at_once(default_catalog):
+    view = thread("latency-target", 9, [("100.000001", "latency-target")])
+    decision = decide_reply(default_catalog, view, "100.000002", "2s")
+    assert isinstance(decision, RecordAnswer) and decision.text == "2s"
+    assert decision.move is not None and decision.move.current != "latency-target"

@@ -184,6 +184,8 @@ def hostile_values() -> dict[str, Any]:
         "hidden": 3,
         "assignee": "U0BOB",
         "walk_complete": False,
+        "read": HOSTILE,
+        "number_asked": HOSTILE,
         "waiting_on": "U0BOB",
         "target": HOSTILE,
         "entry": DesignOverview(
@@ -219,9 +221,38 @@ def test_an_answered_question_names_who_answered_without_repeating_the_reply():
         team_id="T", question_id="q", status="answered", text="a <!here>\nb & c", author_id="U1", source_ts="1.2"
     )
     rendered = render(
-        "question_state.j2", answer=answer, chosen=[], is_current=False, has_options=False, is_multi=False
+        "question_state.j2",
+        answer=answer,
+        chosen=[],
+        is_current=False,
+        has_options=False,
+        is_multi=False,
+        read=None,
+        number_asked=None,
     )
     assert rendered == ":white_check_mark: <@U1> answered in the thread"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_current", "shown"),
+    [
+        ("p99 under 150 ms", True, "Read as *p99 150 ms*"),
+        ("About 2s end to end", False, "Read as *2 s*"),
+        ("Fast enough for checkout", True, "couldn't read a number in it. What is it? Reply with the number"),
+        ("Fast enough for checkout", False, "No number read in it"),
+    ],
+)
+def test_a_quantity_question_shows_the_number_it_read_or_asks_for_it(default_catalog, text, is_current, shown):
+    design = make_design(id=7, current_question_id="latency-target" if is_current else "goals")
+    answer = make_answer(question_id="latency-target", text=text, source_ts="1.2")
+    message = blocks.question_message(
+        design=design,
+        catalog=default_catalog,
+        question=default_catalog.question("latency-target"),
+        answer=answer,
+        is_current=is_current,
+    )
+    assert any(shown in text for text in texts(message))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,105 @@
+"""Catalog version 2 end to end: follow-up questions appear and withdraw as answers change, a quantity is read from a
+reply and shown back (and asked for once when a reply has none), and readiness and completeness move as they should.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.catalog import DEFAULT_CATALOG_PATH
+from sandbox import FakeSlack, SlackDriver
+from tests.e2e.conftest import SIGNING_SECRET, BotProcess, bot_for
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, question_id_of
+from tests.slack_text import all_text
+
+
+@pytest.fixture
+def bot(slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
+    """The bot on the catalog new designs get: version 2."""
+    environment = {"MLDESIGN_CATALOG": str(DEFAULT_CATALOG_PATH)}
+    process = bot_for(slack, database_url, tmp_path / "bot.log", environment=environment).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def driver(slack: FakeSlack, bot: BotProcess) -> Iterator[SlackDriver]:
+    with slack.driver(f"{bot.url}/slack/events", SIGNING_SECRET) as slack_driver:
+        yield slack_driver
+
+
+def question_message(thread: DesignThread, question_id: str) -> dict[str, Any]:
+    return next(m for m in reversed(thread.questions()) if question_id_of(m) == question_id)
+
+
+def readiness_of(message: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
+    """Each area's (percent, decided, total) as the summary's readiness line shows them."""
+    found = re.findall(r"(\w+) \*(\d+)%\* \((\d+)/(\d+) decided\)", all_text(message))
+    return {area: (int(percent), int(decided), int(total)) for area, percent, decided, total in found}
+
+
+def test_follow_ups_quantities_and_readiness_on_version_2(slack, driver, db: Database, start_design):
+    thread = start_design("Checkout fraud")
+    assert thread.current_id() == "manual-process"
+    driver.slash_command(ALICE, CHANNEL, "summary checkout fraud")
+    thread.wait_until(lambda: db.design("Checkout fraud").summary_ts is not None)
+    summary_ts = db.design("Checkout fraud").summary_ts
+    summary = lambda: slack.workspace.message(CHANNEL, summary_ts) or {}  # noqa: E731
+    thread.wait_until(lambda: "Infrastructure" in readiness_of(summary()))
+    before = readiness_of(summary())
+    assert before["Problem"][1] == 0, "nothing is decided yet"
+
+    thread.answer(BOB, "Two analysts review flagged orders in the admin tool every morning.")
+    thread.answer(BOB, "The payments risk lead and two senior analysts.")
+    thread.click_and_wait(ALICE, "choose_option:none")  # push-back: none so far
+    assert thread.current_id() == "affected-people", "'none so far' brings its follow-up"
+    assert "a follow-up on" in all_text(thread.current())
+    thread.answer(BOB, "Customers whose orders are held, and the support team that answers them.")
+    assert thread.current_id() == "goals"
+    thread.answer(ALICE, "Stop fraudulent orders before they ship without holding good customers.")
+    thread.click_and_wait(ALICE, "choose_option:business")
+    assert thread.current_id() == "success-target", "a business metric brings its target"
+    thread.answer(ALICE, "Chargeback losses from 40k to 10k a month")
+    target = question_message(thread, "success-target")
+    assert "Read as" in all_text(target), "the parsed target is shown back"
+
+    while thread.current_id() != "inference-mode":
+        thread.click_and_wait(ALICE, "skip_question")
+    thread.click_and_wait(ALICE, "choose_option:real-time")
+    assert thread.current_id() == "latency-target", "real-time brings the latency budget"
+    asked = thread.current()
+    thread.reply(BOB, "Fast enough that checkout doesn't feel slower")
+    thread.wait_until(lambda: "couldn't read a number" in all_text(question_message(thread, "latency-target")))
+    thread.settle()
+    assert thread.current_id() == "latency-target", "the walkthrough waits for the number, once"
+    assert db.answers("Checkout fraud")["latency-target"].text == "Fast enough that checkout doesn't feel slower"
+    thread.answer(BOB, "p99 under 150 ms")
+    assert thread.current_id() == "concurrent-users"
+    latency = db.answers("Checkout fraud")["latency-target"]
+    assert latency.text == "Fast enough that checkout doesn't feel slower\np99 under 150 ms"
+    assert "Read as *p99 150 ms*" in all_text(question_message(thread, "latency-target"))
+    assert question_message(thread, "latency-target")["ts"] == asked["ts"], "one message per question"
+    thread.answer(BOB, "About 3k/min at the evening peak")
+    assert "Read as *50 requests/s*" in all_text(question_message(thread, "concurrent-users"))
+    with_real_time = readiness_of(summary())
+
+    # Batch after all: the real-time follow-ups are withdrawn, their answers kept in history.
+    mode = question_message(thread, "inference-mode")
+    thread.click(ALICE, "choose_option:batch", message=mode)
+    thread.wait_until(lambda: readiness_of(summary())["Infrastructure"][2] < with_real_time["Infrastructure"][2])
+    thread.settle()
+    assert thread.current_id() not in {"latency-target", "concurrent-users", "feature-freshness", "fallback"}
+    assert [a.text for a in db.history("Checkout fraud", "latency-target")][-1].endswith("p99 under 150 ms")
+
+    after = readiness_of(summary())
+    assert after["Problem"][1] > before["Problem"][1], "answers decided the problem area's questions"
+    assert re.search(r"\d+ answered, \d+ skipped", all_text(summary()))
+    answered = int(re.search(r"(\d+) answered", all_text(summary()))[1])
+    assert answered == sum(1 for a in db.answers("Checkout fraud").values() if a.status == "answered") - 2, (
+        "completeness counts only the questions that apply: the latency and load answers, withdrawn, don't"
+    )
