@@ -29,15 +29,17 @@ def assess(
     current: Mapping[str, AnswerFacts],
     acceptances: Iterable[AcceptanceFacts] = (),
     today: date | None = None,
+    measured: str | None = None,
 ) -> Assessment:
     """Review the answers of the questions that apply: a follow-up withdrawn by a later answer keeps its answer in
     the history, but neither its findings nor its readiness count. ``acceptances`` (all a design has, as history)
-    mark the findings they hold for on ``today`` accepted."""
+    mark the findings they hold for on ``today`` accepted; ``measured`` is the success target's value recorded since
+    launch, if any."""
     current = applying_answers(catalog, current)
     accepted = holding(acceptances, today) if today is not None else {}
     findings = review(catalog, current, accepted=accepted)
     return Assessment(
         findings=tuple(findings),
         readiness=readiness(catalog, current, findings),
-        brief=stakeholder_brief(catalog, current, findings),
+        brief=stakeholder_brief(catalog, current, findings, measured),
     )

@@ -1,11 +1,14 @@
 """When mldesign brings a deployed design's decisions back to its team: the revisit policy.
 
 The article warns that refresh and feedback-loop deficits "go easily unnoticed" once a model runs.
-After deployment, each question marked ``revisit_after_deployment`` is asked again on a schedule:
-by default two weeks after deployment, four weeks after that, then every quarter. The answers move
-it: a model refreshed weekly is checked sooner than one refreshed quarterly, and a feedback loop is
-not revisited before the outcomes it depends on can have arrived. A team can override the cadence
-per design. Every due time lands on a weekday at 10:00 in the owner's timezone.
+After deployment, each question marked ``revisit_after_deployment`` that applies is asked again on a
+schedule: by default two weeks after deployment, four weeks after that, then every quarter. The answers
+move it. Monitoring is checked within the first two weeks whatever the refresh cadence, since a silent
+alert costs most early. A refresh decision is checked once the first retrain it planned has run (a week
+after a monthly model's first retrain, not two weeks after launch, before it). A feedback loop, and the
+success target, are not revisited before the outcomes they depend on can have arrived; the success
+target's revisit records the value measured since launch. A team can override the cadence per design.
+Every due time lands on a weekday at 10:00 in the owner's timezone.
 
 Pure functions of values: the caller passes the clock's ``now`` and the owner's timezone.
 """
@@ -44,6 +47,7 @@ class NudgeStatus(StrEnum):
     REMINDED = "reminded"  # asked again once
     CONFIRMED = "confirmed"  # "Still holds"
     UPDATED = "updated"  # the answer was changed
+    MEASURED = "measured"  # the success target's value since launch was recorded
     SNOOZED = "snoozed"  # asked again a week later, in a new revisit
     UNANSWERED = "unanswered"  # nobody acted after the reminder
     STOPPED = "stopped"  # reminders were turned off
@@ -62,6 +66,7 @@ class NudgeStatus(StrEnum):
 _OUTCOMES = {
     NudgeStatus.CONFIRMED: "still holds",
     NudgeStatus.UPDATED: "updated",
+    NudgeStatus.MEASURED: "measured",
     NudgeStatus.SNOOZED: "snoozed a week",
     NudgeStatus.UNANSWERED: "unanswered",
     NudgeStatus.STOPPED: "reminders stopped",
@@ -83,18 +88,17 @@ class Cadence:
 
 DEFAULT = Cadence(first=2 * WEEK, second=4 * WEEK, then=QUARTER)
 
-# How soon a refresh decision is worth checking, by how often the model is refreshed.
-_REFRESH = {
-    "continual": Cadence(first=WEEK, second=3 * WEEK, then=4 * WEEK),
-    "daily": Cadence(first=WEEK, second=3 * WEEK, then=4 * WEEK),
-    "weekly": Cadence(first=WEEK, second=3 * WEEK, then=6 * WEEK),
-    "monthly": DEFAULT,
-    "quarterly": Cadence(first=6 * WEEK, second=7 * WEEK, then=QUARTER),
-}
+# How often each refresh option retrains. The refresh decision is first checked a few days after the first planned
+# retrain (``AFTER_RETRAIN``), once it can be seen to have run; after that, at about every other retrain.
+_RETRAIN_EVERY = {"continual": DAY, "daily": DAY, "weekly": WEEK, "monthly": 30 * DAY, "quarterly": QUARTER}
+AFTER_RETRAIN = 3 * DAY
+MONITORING_FIRST = 2 * WEEK  # monitoring is checked this soon after deployment, whatever the refresh cadence
+SUCCESS_FIRST = 4 * WEEK  # the earliest a success target's number is worth measuring
 # The earliest a feedback loop can show anything: once outcomes can have arrived.
 _OUTCOME_DELAY = {"minutes": DAY, "days": WEEK, "weeks": 4 * WEEK, "months": QUARTER}
 _FEEDBACK_QUESTIONS = ("feedback-loop", "outcome-delay", "system-data-pipelines")
-_REFRESH_QUESTIONS = ("refresh-cadence", "refresh-monitoring")
+_MONITORING_QUESTIONS = ("monitoring", "refresh-monitoring")
+SUCCESS_QUESTION = "success-target"
 
 
 def cadence(question_id: str, current: Mapping[str, AnswerFacts], every: timedelta | None = None) -> Cadence:
@@ -102,15 +106,41 @@ def cadence(question_id: str, current: Mapping[str, AnswerFacts], every: timedel
     if every is not None:
         return Cadence(first=every, second=every, then=every)
     answers = Answers(current)
-    if question_id in _REFRESH_QUESTIONS:
-        refresh = next(iter(answers.chosen("refresh-cadence") & _REFRESH.keys()), None)
-        return _REFRESH[refresh] if refresh else DEFAULT
-    if question_id in _FEEDBACK_QUESTIONS:
-        delay = next(iter(answers.chosen("outcome-delay") & _OUTCOME_DELAY.keys()), None)
-        if delay is not None and _OUTCOME_DELAY[delay] > DEFAULT.first:
-            wait = _OUTCOME_DELAY[delay]
-            return Cadence(first=wait, second=max(wait, DEFAULT.second), then=max(wait, QUARTER))
+    if question_id == "refresh-cadence":
+        return _refresh_cadence(answers)
+    if question_id in _MONITORING_QUESTIONS:
+        refresh = _refresh_cadence(answers)
+        return Cadence(first=min(refresh.first, MONITORING_FIRST), second=refresh.second, then=refresh.then)
+    outcomes = _outcome_wait(answers)
+    if question_id in _FEEDBACK_QUESTIONS and outcomes is not None and outcomes > DEFAULT.first:
+        return Cadence(first=outcomes, second=max(outcomes, DEFAULT.second), then=max(outcomes, QUARTER))
+    if question_id == SUCCESS_QUESTION:
+        first = max(SUCCESS_FIRST, outcomes or timedelta(0))
+        return Cadence(first=first, second=max(first, QUARTER), then=QUARTER)
     return DEFAULT
+
+
+def _refresh_cadence(answers: Answers) -> Cadence:
+    """After the first retrain the answer planned: a picked cadence, or one stated in words ("every 6 weeks")."""
+    picked = next((option for option in _RETRAIN_EVERY if option in answers.chosen("refresh-cadence")), None)
+    stated = answers.duration("refresh-cadence")
+    if picked is not None:
+        retrain = _RETRAIN_EVERY[picked]
+    elif stated is not None and stated.days >= 1 and not answers.chosen("refresh-cadence"):
+        retrain = timedelta(days=min(stated.days, 366))
+    else:
+        return DEFAULT
+    first = max(WEEK, retrain + AFTER_RETRAIN)
+    return Cadence(first=first, second=max(3 * WEEK, 2 * retrain), then=max(4 * WEEK, min(2 * retrain, QUARTER)))
+
+
+def _outcome_wait(answers: Answers) -> timedelta | None:
+    """How long outcomes take to arrive: the option picked, or the delay stated ("about 3 weeks")."""
+    picked = next((option for option in _OUTCOME_DELAY if option in answers.chosen("outcome-delay")), None)
+    if picked is not None:
+        return _OUTCOME_DELAY[picked]
+    stated = answers.duration("outcome-delay")
+    return timedelta(days=min(stated.days, 366)) if stated is not None else None
 
 
 def next_due(

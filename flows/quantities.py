@@ -79,7 +79,10 @@ class Amount:
             return Duration(self.value).describe()
         if self.unit == "%":
             return f"{_number(self.value)}%"
-        return f"{_number(self.value)} {self.unit}".strip()
+        figure = f"{self.value:,.2f}".rstrip("0").rstrip(".")  # 40,000: a count or money, as people write it
+        if self.unit in _CURRENCIES:
+            return f"{self.unit}{figure}"
+        return f"{figure} {self.unit}".strip()
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,9 @@ _CHANGE = re.compile(r"^(.*?)\bfrom\s+(.+?)\s+(?:to|down to|up to|→|->)\s+(.+?
 _LEADING_VERB = re.compile(r"^(?:reduce|cut|increase|improve|raise|lower|bring|get|move|grow|shrink)\s+", re.I)
 _AMOUNT = re.compile(rf"([$€£])?\s?({_FIGURE})\s*(k|m)?\s*(%|percent\b)?\s*([a-zA-Z]*)", re.I)
 
+_CURRENCIES = "$€£"
+_NOT_A_UNIT = frozenset({"a", "an", "per", "each", "every", "the", "and", "or", "to", "in", "on", "since", "after"})
+_FIRST_FIGURE = re.compile(_FIGURE)
 _WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10}
 _WORD_NUMBERS["twelve"] = 12
 _DAYS_PER = {
@@ -238,7 +244,18 @@ def _amount(text: str) -> Amount | None:
         return Amount(number, "%")
     if currency:
         return Amount(number, currency)
-    return Amount(number, (unit or "").casefold())
+    unit = (unit or "").casefold()
+    return Amount(number, "" if unit in _NOT_A_UNIT else unit)  # "10k a month": the "a" names no unit
+
+
+def parse_amount(text: str) -> Amount | None:
+    """A value measured after launch ("about 5 h", "12%", "down to $8k a month"): the first figure and its unit."""
+    head = text[:QUANTITY_READS]
+    found = _FIRST_FIGURE.search(head)
+    if found is None:
+        return None
+    start = found.start() - (1 if found.start() and head[found.start() - 1] in _CURRENCIES else 0)
+    return _amount(head[start : start + 80])
 
 
 def _word_or_number(text: str) -> float | None:

@@ -243,6 +243,8 @@ class Nudge(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_by: str | None = Field(default=None, max_length=32)
     failure: str | None = Field(default=None, max_length=200)
+    # The success target's revisit: the value the team measured since launch, as they wrote it.
+    measured: str | None = Field(default=None, max_length=200)
     created_at: datetime = _timestamp()
 
 

@@ -31,7 +31,7 @@ from flows.catalog import FIRST_CATALOG_PATH, QuestionKind, load_catalog
 from flows.commands import CommandError, parse_command
 from flows.nudges import ReminderError, parse_reminder
 from flows.quantities import QuantityKind as Quantity
-from flows.quantities import parse
+from flows.quantities import parse, parse_amount
 from flows.reading import is_placeholder, says_nothing
 from flows.replies import is_discussion, named_question
 from flows.walkthrough import match_options
@@ -269,6 +269,7 @@ READERS: dict[str, Callable[[str], object]] = {
     "is_placeholder": is_placeholder,
     # a reply to a question that asks for a number
     **{f"quantity {kind}": functools.partial(parse, kind) for kind in Quantity},
+    "measured value": parse_amount,
     # a reply read as a choice, on the acknowledgement path
     "match_options multi": lambda text: match_options(MULTI, text),
     "match_options choice": lambda text: match_options(CHOICE, text),

@@ -25,6 +25,7 @@ from flows import walkthrough
 from flows.acceptance import revisit_title
 from flows.assessment import assess
 from flows.catalog import Catalog
+from flows.nudges import SUCCESS_QUESTION
 from flows.walkthrough import AnswerStatus
 from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
@@ -75,7 +76,8 @@ def design_document(
         for question_id, versions in by_question.items()
         if versions[-1].status != AnswerStatus.WITHDRAWN  # its reply was deleted: open again
     }
-    assessment = assess(catalog, current, acceptances, today=exported_at.date())
+    measured = next((n.measured for n in revisits if n.measured and n.question_id == SUCCESS_QUESTION), None)
+    assessment = assess(catalog, current, acceptances, today=exported_at.date(), measured=measured)
     markdown = render_markdown(
         "export.md.j2",
         design=design,

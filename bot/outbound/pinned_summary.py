@@ -170,9 +170,13 @@ class PinnedSummary:
 
     def _summary_input(self, snapshot: Snapshot) -> SummaryInput:
         design = snapshot.design
-        next_nudge, log = None, []
+        next_nudge, log, measured = None, [], None
         if design.deployed_at is not None:
             with read_scope(self._posting.engine) as session:
+                measurement = nudge_repo.latest_measurement(
+                    session=session, team_id=design.team_id, design_id=snapshot.design_id
+                )
+                measured = measurement.measured if measurement is not None else None
                 next_nudge = nudge_repo.next_due_at(
                     session=session, team_id=design.team_id, design_id=snapshot.design_id
                 )
@@ -194,7 +198,11 @@ class PinnedSummary:
             answers=snapshot.answers,
             progress=progress_of(snapshot),
             assessment=assess(
-                snapshot.catalog, snapshot.answers, snapshot.acceptances, today=self._posting.clock.now().date()
+                snapshot.catalog,
+                snapshot.answers,
+                snapshot.acceptances,
+                today=self._posting.clock.now().date(),
+                measured=measured,
             ),
             next_nudge=next_nudge if design.reminders_enabled else None,
             revisit_log=log,

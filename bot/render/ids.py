@@ -26,6 +26,7 @@ class ActionId(StrEnum):
     NUDGE_UPDATE = "nudge_update"
     NUDGE_SNOOZE = "nudge_snooze"
     NUDGE_STOP = "nudge_stop"
+    NUDGE_MEASURE = "nudge_measure"  # the success target's revisit: record the value measured since launch
     ACCEPT_FINDING = "accept_finding"  # the summary's menu of findings: opens the "Accept…" form for the one picked
     ACCEPT_AGAIN = "accept_again"  # on an expired acceptance's revisit: the same form, for that finding
     DELETE_DESIGN = "delete_design"  # on the ephemeral confirmation of /mldesign delete
@@ -37,6 +38,7 @@ class CallbackId(StrEnum):
     ANSWER_FORM = "answer_form"
     NUDGE_STOP = "nudge_stop_confirm"
     ACCEPT_FINDING = "accept_finding_form"
+    NUDGE_MEASURE = "nudge_measure_form"
 
 
 class InputId(StrEnum):
@@ -46,6 +48,7 @@ class InputId(StrEnum):
     CHOICES = "answer_choices"
     RATIONALE = "acceptance_rationale"
     UNTIL = "acceptance_until"
+    MEASURED = "measured_value"
 
 
 class BlockKind(StrEnum):

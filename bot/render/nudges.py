@@ -28,7 +28,7 @@ from bot.render.ids import ActionId, CallbackId, InputId
 from bot.render.text import escape_mrkdwn, join_labels, one_line, render, truncate_mrkdwn, truncate_text
 from flows.acceptance import AcceptanceFacts, revisit_title, rule_of_revisit
 from flows.catalog import Catalog, QuestionKind
-from flows.nudges import NudgeStatus
+from flows.nudges import SUCCESS_QUESTION, NudgeStatus
 from storage.models import Answer, Design, Nudge
 
 EXCERPT = 600
@@ -120,6 +120,7 @@ def _item(catalog: Catalog, nudge: Nudge, answer: ShownAnswer | None, confirmed:
         resolved_by=nudge.resolved_by,
         resolved_at=nudge.resolved_at,
         failure=nudge.failure or "",
+        measured=nudge.measured or "",
     )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(body, SECTION_LIMIT))),
@@ -131,7 +132,12 @@ def _item(catalog: Catalog, nudge: Nudge, answer: ShownAnswer | None, confirmed:
             ButtonElement(text="Update…", action_id=ActionId.NUDGE_UPDATE, value=value),
             ButtonElement(text="Snooze a week", action_id=ActionId.NUDGE_SNOOZE, value=value),
         ]
-        if answered:  # there is a decision to confirm
+        if question.id == SUCCESS_QUESTION and answered:  # what matters now is where the number got to
+            buttons.insert(
+                0,
+                ButtonElement(text="Record the value…", action_id=ActionId.NUDGE_MEASURE, value=value, style="primary"),
+            )
+        elif answered:  # there is a decision to confirm
             confirm = ButtonElement(text="Still holds", action_id=ActionId.NUDGE_CONFIRM, value=value, style="primary")
             buttons.insert(0, confirm)
         blocks.append(ActionsBlock(block_id=f"nudge:{nudge.id}", elements=buttons))
@@ -214,6 +220,29 @@ def update_form(*, catalog: Catalog, nudge: Nudge, design: Design, answer: Answe
         close="Cancel",
         private_metadata=json.dumps({"nudge_id": nudge.id, "keep_text": too_long}),
         blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def measure_form(*, design: Design, nudge: Nudge, target: str) -> dict[str, Any]:
+    """The success target's revisit: where the number is now, beside the target the team set."""
+    intro = f"*{escape_mrkdwn(design.name)}*\nThe target: _{escape_mrkdwn(one_line(target)[:EXCERPT])}_"
+    view = View(
+        type="modal",
+        callback_id=CallbackId.NUDGE_MEASURE,
+        title="Since launch",
+        submit="Record",
+        close="Cancel",
+        private_metadata=json.dumps({"nudge_id": nudge.id}),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(intro, SECTION_LIMIT))),
+            InputBlock(
+                block_id=InputId.MEASURED,
+                label="Where is it now?",
+                hint="The value measured since launch, with its unit: “5 h”, “4.6%”, “$8k a month”.",
+                element=PlainTextInputElement(action_id=InputId.MEASURED, max_length=200),
+            ),
+        ],
     )
     return view.to_dict()
 

@@ -79,6 +79,7 @@ def summary_message(summary: SummaryInput) -> Message:
                 permalink=design.permalink,
                 readiness=assessment.readiness,
                 findings=assessment.findings,
+                since_launch=assessment.brief.since_launch,
             )
         ),
         ContextBlock(

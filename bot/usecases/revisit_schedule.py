@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot.usecases.catalogs import Catalogs
 from flows.catalog import Catalog
 from flows.nudges import NudgeStatus, RevisitPlanning, plan_revisits, zone
+from flows.walkthrough import chosen_in
 from storage import answers as answer_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
@@ -32,30 +33,40 @@ def retime(*, session: Session, catalogs: Catalogs, team_id: str, design_id: int
 def schedule(
     session: Session, catalog: Catalog, design: Design, now: datetime, *, restart: bool, keep_due: bool = False
 ) -> None:
-    """Give each revisit question one open nudge (``flows.nudges.plan_revisits`` says which, and when)."""
+    """Give each revisit question that applies one open nudge (``flows.nudges.plan_revisits`` says which, and when):
+    a follow-up the answers withdrew, or never called for, is not revisited."""
     questions = [question.id for question in catalog.questions if question.revisit_after_deployment]
-    _apply(session, design, questions, now, restart=restart, keep_due=keep_due)
+    _apply(session, catalog, design, questions, now, restart=restart, keep_due=keep_due)
 
 
 def schedule_next(*, session: Session, catalog: Catalog, design: Design, question_id: str, now: datetime) -> None:
     """After a revisit's outcome: the question's next one, on the regular schedule (unless reminders are off,
     or the question already has an open revisit, such as a snooze's)."""
     if design.reminders_enabled and question_id in catalog:
-        _apply(session, design, [question_id], now, restart=False, keep_due=False)
+        _apply(session, catalog, design, [question_id], now, restart=False, keep_due=False)
 
 
 def _apply(
-    session: Session, design: Design, questions: Sequence[str], now: datetime, *, restart: bool, keep_due: bool
+    session: Session,
+    catalog: Catalog,
+    design: Design,
+    questions: Sequence[str],
+    now: datetime,
+    *,
+    restart: bool,
+    keep_due: bool,
 ) -> None:
     """Read what planning needs at once, let ``flows`` plan, write the plan."""
     key = {"team_id": design.team_id, "design_id": stored_id(design)}
     open_by_question = {nudge.question_id: nudge for nudge in nudge_repo.open_nudges(session=session, **key)}
     assert design.deployed_at is not None
+    answers = answer_repo.current_answers(session=session, **key)
+    applying = {question.id for question in catalog.applicable(chosen_in(answers))}
     planning = RevisitPlanning(
-        questions=questions,
+        questions=[question_id for question_id in questions if question_id in applying],
         open=open_by_question,
         latest_rounds=nudge_repo.latest_rounds(session=session, **key),
-        answers=answer_repo.current_answers(session=session, **key),
+        answers=answers,
         every=interval_of(design),
         deployed_at=design.deployed_at,
         zone=zone(design.owner_tz),

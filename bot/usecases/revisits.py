@@ -35,6 +35,8 @@ from storage import designs as design_repo
 from storage import nudges as nudge_repo
 from storage.models import Answer, Design, Nudge, stored_id
 
+MAX_MEASURED = 200  # as ``storage.models.Nudge.measured`` holds it
+
 
 class NotDeployed(UserFacingError):
     pass
@@ -245,6 +247,23 @@ def update_answer(
     return Revisited(design_id=stored_id(design), message_ts=nudge.message_ts)
 
 
+def record_measurement(
+    *, session: Session, catalogs: Catalogs, action: NudgeAction, text: str, now: datetime
+) -> Revisited | None:
+    """The success target's revisit: the value measured since launch, as the team wrote it (the summary reads a number
+    out of it when it can), closing the revisit; the target itself stays as answered."""
+    if not delivery_repo.claim_event(session=session, team_id=action.team_id, event_id=action.interaction_id, now=now):
+        return None
+    nudge, design = _load(session, action, require_open=True)
+    nudge.measured = " ".join(text.split())[:MAX_MEASURED]
+    revisit_schedule.close(session, nudge, NudgeStatus.MEASURED, by=action.user_id, now=now)
+    revisit_schedule.schedule_next(
+        session=session, catalog=catalogs.of(design), design=design, question_id=nudge.question_id, now=now
+    )
+    design_repo.mark_changed(session=session, design=design, now=now)
+    return Revisited(design_id=stored_id(design), message_ts=nudge.message_ts)
+
+
 def open_nudge(*, session: Session, action: NudgeAction) -> OpenRevisit:
     """The nudge behind an "Update…" click, its design and current answer, refusing one that already has an
     outcome."""
@@ -276,6 +295,7 @@ def _load(
 _OUTCOME_WORDS = {
     NudgeStatus.CONFIRMED: "the decision was confirmed",
     NudgeStatus.UPDATED: "the answer was updated",
+    NudgeStatus.MEASURED: "the value since launch was recorded",
     NudgeStatus.SNOOZED: "it was snoozed for a week",
     NudgeStatus.UNANSWERED: "nobody answered it in time",
     NudgeStatus.STOPPED: "reminders were stopped",

@@ -103,3 +103,48 @@ def test_follow_ups_quantities_and_readiness_on_version_2(slack, driver, db: Dat
     assert answered == sum(1 for a in db.answers("Checkout fraud").values() if a.status == "answered") - 2, (
         "completeness counts only the questions that apply: the latency and load answers, withdrawn, don't"
     )
+
+
+def test_the_success_target_comes_back_after_launch_and_the_summary_says_where_the_number_got_to(
+    slack, driver, db: Database, start_design
+):
+    thread = start_design("Claims triage")
+    while thread.current_id() != "success-metric":
+        thread.click_and_wait(ALICE, "skip_question")
+    thread.click_and_wait(ALICE, "choose_option:business")
+    thread.answer(ALICE, "Cut triage time from 3 days to 1 hour.")
+    response = driver.slash_command(ALICE, CHANNEL, "deployed claims triage")
+    assert response.status_code == 200
+    thread.wait_until(lambda: db.design("Claims triage").owner_tz is not None)  # revisits timed for the owner
+    driver.slash_command(ALICE, CHANNEL, "summary claims triage")
+    thread.wait_until(lambda: db.design("Claims triage").summary_ts is not None)
+    summary_ts = db.design("Claims triage").summary_ts
+    revisits = {n.question_id: n for n in db.nudges("Claims triage")}
+    assert "success-target" in revisits, "the success target is revisited after launch"
+    assert "latency-target" not in revisits, "a follow-up that doesn't apply (batch, or unanswered mode) is not"
+    target = revisits["success-target"]
+    assert target.due_at is not None and revisits["monitoring"].due_at is not None
+    assert revisits["monitoring"].due_at < target.due_at, "monitoring first, the number once it can have moved"
+
+    slack.workspace.advance_clock_to(target.due_at.timestamp() + 60)
+    thread.wait_until(lambda: any("Success target" in all_text(m) for m in posted_nudges(thread)), timeout=10)
+    [nudge] = [m for m in posted_nudges(thread) if "Success target" in all_text(m)]
+    driver.click(BOB, CHANNEL, nudge["ts"], "nudge_measure", value=str(target.id))
+    slack.workspace.wait_for(lambda ws: ws.open_modals(BOB) != [])
+    [form] = slack.workspace.open_modals(BOB)
+    assert "Cut triage time from 3 days to 1 hour." in all_text(form)
+    empty = driver.submit_view(BOB, form["id"], {"measured_value": {"measured_value": {"type": "plain_text_input"}}})
+    assert "measured_value" in empty.json()["errors"]
+    value = {"measured_value": {"measured_value": {"type": "plain_text_input", "value": "About 5 h now"}}}
+    assert driver.submit_view(BOB, form["id"], value).status_code == 200
+
+    summary = lambda: all_text(slack.workspace.message(CHANNEL, summary_ts) or {})  # noqa: E731
+    thread.wait_until(lambda: "triage time: 3 days → 5 hours since launch (target 1 hour)" in summary())
+    assert "Since launch, triage time: 3 days → 5 hours since launch" in summary(), "the plain words say it too"
+    recorded = next(n for n in db.nudges("Claims triage") if n.id == target.id)
+    assert (recorded.status, recorded.measured, recorded.resolved_by) == ("measured", "About 5 h now", BOB)
+    thread.wait_until(lambda: "Measured since launch" in all_text(slack.workspace.message(CHANNEL, nudge["ts"]) or {}))
+
+
+def posted_nudges(thread: DesignThread) -> list[dict[str, Any]]:
+    return [m for m in thread.replies() if (m.get("metadata") or {}).get("event_type") == "mldesign_nudge"]

@@ -78,7 +78,7 @@ def test_status_shows_progress_and_the_question_being_asked(slack, driver, catal
 
     shown = ephemeral_text(slack, user=BOB)
     assert f"0/{len(catalog.questions)} answered, 1 skipped" in shown
-    assert "Readiness 0% (held back by _Problem_), 0 review findings." in shown
+    assert "Readiness 0% (held back by _Problem_), 0 open review findings." in shown
     assert catalog.question("domain-experts").prompt in shown
 
 
@@ -97,7 +97,7 @@ def test_status_is_answered_within_slacks_deadline_whatever_the_answers_hold(sla
     shown = ephemeral_text(slack, user=BOB)
     assert "operation_timeout" not in shown
     assert f"1/{len(catalog.questions)} answered, 4 skipped" in shown
-    assert "0 review findings" in shown  # a line of question marks ending in "x" is an answer, if an odd one
+    assert "0 open review findings" in shown  # a line of question marks ending in "x" is an answer, if an odd one
 
 
 def test_status_of_an_unknown_design_says_so(slack, driver):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flows.nudges import (
+    DAY,
     DEFAULT,
     QUARTER,
     WEEK,
@@ -30,7 +31,7 @@ from flows.nudges import (
     working_slot,
     zone,
 )
-from tests.flows.test_review import pick
+from tests.flows.test_rules import Given, pick
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -47,12 +48,39 @@ def test_the_default_is_two_weeks_then_four_then_every_quarter():
 
 @pytest.mark.parametrize(
     ("refresh", "first"),
-    [("daily", WEEK), ("weekly", WEEK), ("monthly", 2 * WEEK), ("quarterly", 6 * WEEK), (None, 2 * WEEK)],
+    [
+        ("daily", WEEK),
+        ("weekly", 10 * DAY),
+        ("monthly", 33 * DAY),  # after the first monthly retrain, not two weeks after launch, before it
+        ("quarterly", QUARTER + 3 * DAY),
+        ("triggered", 2 * WEEK),
+        (None, 2 * WEEK),
+    ],
 )
-def test_a_faster_refresh_is_checked_sooner(refresh, first):
+def test_a_refresh_is_first_checked_after_the_first_retrain_it_planned(refresh, first):
     answers = {"refresh-cadence": pick(refresh)} if refresh else {}
     assert cadence("refresh-cadence", answers).first == first
-    assert cadence("refresh-monitoring", answers).first == first
+
+
+@pytest.mark.parametrize("refresh", ["daily", "weekly", "monthly", "quarterly", None])
+@pytest.mark.parametrize("question_id", ["monitoring", "refresh-monitoring"])
+def test_monitoring_is_checked_within_the_first_two_weeks_whatever_the_cadence(question_id, refresh):
+    answers = {"refresh-cadence": pick(refresh)} if refresh else {}
+    assert cadence(question_id, answers).first <= 2 * WEEK
+
+
+def test_a_refresh_cadence_said_in_words_is_read():
+    assert cadence("refresh-cadence", {"refresh-cadence": Given("We retrain every 6 weeks.")}).first == 45 * DAY
+    assert cadence("refresh-cadence", {"refresh-cadence": Given("When someone has time.")}) == DEFAULT
+
+
+def test_the_success_target_is_measured_once_outcomes_can_have_arrived():
+    assert cadence("success-target", {}).first == 4 * WEEK
+    months = {"outcome-delay": pick("months")}
+    assert cadence("success-target", months).first == QUARTER
+    stated = {"outcome-delay": Given("About 6 weeks after the decision.")}
+    assert cadence("success-target", stated).first == 6 * WEEK
+    assert cadence("feedback-loop", stated).first == 6 * WEEK
 
 
 def test_weekly_refresh_is_checked_before_quarterly():

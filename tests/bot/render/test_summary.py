@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.render.summary import MAX_BLOCKS, TEXT_BUDGET, SummaryInput, summary_message
+from bot.render.summary import MAX_BLOCKS, TEXT_BUDGET, RevisitEntry, SummaryInput, summary_message
+from bot.render.text import render
 from flows import walkthrough
 from flows.assessment import assess
 from flows.catalog import Catalog, parse_catalog
+from flows.nudges import NudgeStatus
 from sandbox.web_api import text_in_blocks
 from storage.models import Answer, Design
 from tests import slack_text
@@ -129,3 +131,12 @@ def test_the_summary_offers_deployment_the_export_and_the_thread(catalog):
         ("export_design", "9", None),
         ("open_thread", None, "https://x.slack.com/archives/C1/p1"),
     ]
+
+
+@pytest.mark.parametrize("status", [status for status in NudgeStatus if not status.is_open])
+def test_every_revisit_outcome_has_its_line_in_the_summarys_log(status):
+    entry = RevisitEntry(
+        title="Success target", status=status, by="U0BOB", at=datetime(2027, 1, 4, tzinfo=UTC), failure=None
+    )
+    text = render("summary_revisits.j2", deployed_at=entry.at, reminders=True, next_nudge=None, log=[entry])
+    assert f"*Success target*: {status.outcome}" in text

@@ -8,6 +8,7 @@ from bot.inbound.listeners.actions.forms import open_answer_form
 from bot.inbound.listeners.actions.questions import choose_option, finish_question, go_back, skip_question, undo_answer
 from bot.inbound.listeners.actions.revisits import (
     mark_deployed,
+    open_measure_form,
     open_stop_confirmation,
     open_update_form,
     resolve_nudge,
@@ -38,6 +39,7 @@ def register(app: App, deps: Recording) -> None:
     app.action(ActionId.NUDGE_SNOOZE)(resolve_nudge(deps, NudgeStatus.SNOOZED))
     app.action(ActionId.NUDGE_STOP)(open_stop_confirmation(deps))
     app.action(ActionId.NUDGE_UPDATE)(open_update_form(deps))
+    app.action(ActionId.NUDGE_MEASURE)(open_measure_form(deps))
     app.action(ActionId.ACCEPT_FINDING)(open_acceptance_form(deps))
     app.action(ActionId.ACCEPT_AGAIN)(open_acceptance_form(deps))
     app.action(ActionId.DELETE_DESIGN)(delete_design(deps))

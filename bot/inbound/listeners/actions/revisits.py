@@ -9,7 +9,7 @@ from slack_bolt import Ack
 
 from bot.inbound.listeners.payloads import id_value, team_id_of
 from bot.inbound.listeners.recording import Recording
-from bot.render.nudges import stop_confirmation, update_form
+from bot.render.nudges import measure_form, stop_confirmation, update_form
 from bot.usecases import revisits
 from bot.usecases.revisits import NudgeAction
 from flows.nudges import NudgeStatus
@@ -58,6 +58,21 @@ def open_update_form(deps: Recording) -> Callable[..., None]:
         deps.outbox.open_form(nudge_action.team_id, body, view)
 
     return handle_update
+
+
+def open_measure_form(deps: Recording) -> Callable[..., None]:
+    """ "Record the value…" on the success target's revisit: the form, with the target beside it."""
+
+    def handle_measure(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        nudge_action = parse_nudge_action(body, action)
+        with deps.db.read_only() as session:
+            revisit = revisits.open_nudge(session=session, action=nudge_action)
+        target = revisit.answer.text if revisit.answer is not None else ""
+        view = measure_form(design=revisit.design, nudge=revisit.nudge, target=target)
+        ack()
+        deps.outbox.open_form(nudge_action.team_id, body, view)
+
+    return handle_measure
 
 
 def open_stop_confirmation(deps: Recording) -> Callable[..., None]:

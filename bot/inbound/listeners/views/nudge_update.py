@@ -78,6 +78,31 @@ def submit_update(deps: Recording) -> Callable[..., None]:
     return handle_submission
 
 
+def submit_measure(deps: Recording) -> Callable[..., None]:
+    """The value measured since launch, recorded on the success target's revisit."""
+
+    def handle_measure(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        values = (view.get("state") or {}).get("values") or {}
+        text = ((values.get(InputId.MEASURED) or {}).get(InputId.MEASURED) or {}).get("value") or ""
+        if not text.strip():
+            ack(response_action="errors", errors={InputId.MEASURED: "Write the value measured since launch."})
+            return
+        action = submitted_action(body, view, int(metadata["nudge_id"]))
+        try:
+            with deps.db.unit_of_work() as session:
+                done = revisits.record_measurement(
+                    session=session, catalogs=deps.catalogs, action=action, text=text, now=deps.clock.now()
+                )
+        except UserFacingError as error:
+            ack(response_action="update", view=form_problem(str(error)))
+            return
+        ack()
+        _show(deps, action, done)
+
+    return handle_measure
+
+
 def submit_stop(deps: Recording) -> Callable[..., None]:
     """The owner confirmed: the reminders stop (checked again: owners may have changed since the dialog opened)."""
 
