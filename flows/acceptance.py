@@ -105,10 +105,14 @@ def rule_of_revisit(key: str) -> str | None:
 _RULE_TITLES = {rule.id: rule.title for rule in RULES}
 
 
+def rule_title(rule_id: str) -> str:
+    return _RULE_TITLES.get(rule_id, rule_id)
+
+
 def revisit_title(catalog: Catalog, key: str) -> str:
     """How a revisit is named in its message and the logs: its question's short title, or, for an acceptance that ran
     out, the finding accepted."""
     rule_id = rule_of_revisit(key)
     if rule_id is not None:
-        return f"Accepted finding “{_RULE_TITLES.get(rule_id, rule_id)}”"
+        return f"Accepted finding “{rule_title(rule_id)}”"
     return catalog.question(key).short_title if key in catalog else key

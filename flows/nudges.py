@@ -16,13 +16,14 @@ Pure functions of values: the caller passes the clock's ``now`` and the owner's 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flows.acceptance import rule_of_revisit
 from flows.reading import AnswerFacts, Answers
 
 DAY = timedelta(days=1)
@@ -51,6 +52,7 @@ class NudgeStatus(StrEnum):
     SNOOZED = "snoozed"  # asked again a week later, in a new revisit
     UNANSWERED = "unanswered"  # nobody acted after the reminder
     STOPPED = "stopped"  # reminders were turned off
+    WITHDRAWN = "withdrawn"  # the answers no longer call for it: a follow-up withdrawn, a finding since fixed
     FAILED = "failed"  # Slack refused for good (the reason is kept)
 
     @property
@@ -70,6 +72,7 @@ _OUTCOMES = {
     NudgeStatus.SNOOZED: "snoozed a week",
     NudgeStatus.UNANSWERED: "unanswered",
     NudgeStatus.STOPPED: "reminders stopped",
+    NudgeStatus.WITHDRAWN: "no longer applies",
     NudgeStatus.FAILED: "could not be sent",
 }
 
@@ -199,6 +202,37 @@ def zone(name: str | None) -> tzinfo:
 
 def _at(day: date, clock_time: time, zone: tzinfo) -> datetime:
     return datetime.combine(day, clock_time, tzinfo=zone).astimezone(ZoneInfo("UTC"))
+
+
+class DueRevisit(Protocol):
+    """What triage reads of a revisit that fell due (``storage.models.Nudge`` fits)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def question_id(self) -> str: ...
+
+
+def closed_unsent(
+    rows: Sequence[DueRevisit], *, applying: Collection[str], raised: Collection[str] | None, reminders: bool
+) -> dict[int, NudgeStatus]:
+    """The revisits that fell due but need no message, and the outcome each closes with: with reminders off, every
+    question's (the expiry of an accepted finding comes back all the same: it is a decision with a date, not a
+    reminder); a question the answers no longer call for; an expiry whose finding the answers have since fixed
+    (``raised``, the rules that fire now; None when not read)."""
+    closing = {}
+    for row in rows:
+        assert row.id is not None
+        rule_id = rule_of_revisit(row.question_id)
+        if rule_id is not None:
+            if raised is not None and rule_id not in raised:
+                closing[row.id] = NudgeStatus.WITHDRAWN
+        elif not reminders:
+            closing[row.id] = NudgeStatus.STOPPED
+        elif row.question_id not in applying:
+            closing[row.id] = NudgeStatus.WITHDRAWN
+    return closing
 
 
 # --- `/mldesign remind <name> every 30d | off | now` ---------------------------------------------------

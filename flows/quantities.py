@@ -125,11 +125,13 @@ _INSTANT = re.compile(r"\b(?:immediately|instantly|real[- ]?time|at once|right a
 _NEVER = re.compile(r"\bnever\b", re.I)
 _CHANGE = re.compile(r"^(.*?)\bfrom\s+(.+?)\s+(?:to|down to|up to|→|->)\s+(.+?)\s*(?:[.;,](?=\s|$)|$)", re.I)
 _LEADING_VERB = re.compile(r"^(?:reduce|cut|increase|improve|raise|lower|bring|get|move|grow|shrink)\s+", re.I)
-_AMOUNT = re.compile(rf"([$€£])?\s?({_FIGURE})\s*(k|m)?\s*(%|percent\b)?\s*([a-zA-Z]*)", re.I)
+# "k"/"m" scale a figure only as a word's end ("3k", "2 m users"): "250 ms" is milliseconds, not millions of seconds.
+_AMOUNT = re.compile(rf"([$€£])?\s?({_FIGURE})\s*(?:(k|m)(?![a-z]))?\s*(%|percent\b)?\s*([a-zA-Z]*)", re.I)
 
 _CURRENCIES = "$€£"
 _NOT_A_UNIT = frozenset({"a", "an", "per", "each", "every", "the", "and", "or", "to", "in", "on", "since", "after"})
-_FIRST_FIGURE = re.compile(_FIGURE)
+# A figure that is a value, not part of a name ("p99", "Q3") nor a label before a colon ("week 3: 150 a day").
+_MEASURED_FIGURE = re.compile(rf"(?<![A-Za-z]){_FIGURE}(?!\s*:)")
 _WORD_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10}
 _WORD_NUMBERS["twelve"] = 12
 _DAYS_PER = {
@@ -251,7 +253,7 @@ def _amount(text: str) -> Amount | None:
 def parse_amount(text: str) -> Amount | None:
     """A value measured after launch ("about 5 h", "12%", "down to $8k a month"): the first figure and its unit."""
     head = text[:QUANTITY_READS]
-    found = _FIRST_FIGURE.search(head)
+    found = _MEASURED_FIGURE.search(head)
     if found is None:
         return None
     start = found.start() - (1 if found.start() and head[found.start() - 1] in _CURRENCIES else 0)

@@ -88,8 +88,8 @@ def decide_reply(
         answered_before = previous is not None and previous.status == AnswerStatus.ANSWERED
         if parse(quantity, text) is None and not choices and not answered_before:
             move = None  # the number is asked for once, beside the text kept: the walkthrough waits for it
-        elif answered_before and previous is not None and _number_added(quantity, previous, thread.current_text, text):
-            text = f"{thread.current_text}\n{text}"  # the number asked for, after the words it was missing from
+        elif answered_before and previous is not None:
+            text = _with_number(quantity, previous, thread.current_text, text) or text
     return RecordAnswer(question_id, text, choices, move=move)
 
 
@@ -106,14 +106,16 @@ def waits_for_number(catalog: Catalog, question_id: str | None, current: GivenAn
     )
 
 
-def _number_added(quantity: QuantityKind, previous: GivenAnswer, previous_text: str | None, text: str) -> bool:
-    """Whether a reply brings the number an answer of the same question lacked (and was asked for)."""
-    return (
-        bool(previous_text)
-        and not previous.choices
-        and parse(quantity, previous_text or "") is None
-        and parse(quantity, text) is not None
-    )
+def _with_number(quantity: QuantityKind, previous: GivenAnswer, previous_text: str | None, text: str) -> str | None:
+    """The answer a reply completes when it brings the number the words before it lacked (and was asked for): the
+    reply first, so its number is read however long the words are; a target's "from 3 days to 1 hour" after the
+    words that name its metric. None: the reply stands on its own."""
+    if not previous_text or previous.choices or parse(quantity, previous_text) is not None:
+        return None
+    if parse(quantity, text) is not None:
+        return f"{text}\n{previous_text}"
+    joined = f"{previous_text.strip()} {text.strip()}"
+    return joined if parse(quantity, joined) is not None else None
 
 
 def choices_from_text(catalog: Catalog, question_id: str, text: str, previous: GivenAnswer | None) -> tuple[str, ...]:

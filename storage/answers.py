@@ -83,10 +83,6 @@ def answer_states_of(*, session: Session, team_id: str, design_ids: Sequence[int
     for design_id, question_id, status, choices in rows:
         found[design_id][question_id] = AnswerState(AnswerStatus(status), tuple(choices or ()))
     return found
-    rows = session.connection().execute(_STATES_OF, {"team_id": team_id, "design_ids": list(design_ids)})
-    for design_id, question_id, status in rows:
-        found[design_id][question_id] = AnswerStatus(status)
-    return found
 
 
 def _latest_answers(team_id: str, design_ids: Sequence[int]) -> Any:

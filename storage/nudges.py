@@ -43,11 +43,16 @@ def nudge_log(*, session: Session, team_id: str, design_id: int, limit: int = 20
     ).all()
 
 
-def latest_measurement(*, session: Session, team_id: str, design_id: int) -> Nudge | None:
-    """The revisit that last recorded a value measured since launch, if any."""
+def latest_measurement(*, session: Session, team_id: str, design_id: int, question_id: str) -> Nudge | None:
+    """The revisit of ``question_id`` (the success target's) that last recorded a value measured since launch."""
     return session.exec(
         select(Nudge)
-        .where(Nudge.team_id == team_id, Nudge.design_id == design_id, col(Nudge.measured).is_not(None))
+        .where(
+            Nudge.team_id == team_id,
+            Nudge.design_id == design_id,
+            Nudge.question_id == question_id,
+            col(Nudge.measured).is_not(None),
+        )
         .order_by(col(Nudge.resolved_at).desc(), col(Nudge.id).desc())
         .limit(1)
     ).first()

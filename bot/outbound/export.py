@@ -22,7 +22,7 @@ from bot.outbound.slack_errors import code_of, describe
 from bot.render.text import escape_markdown, escape_mrkdwn, render_markdown
 from bot.usecases.catalogs import Catalogs
 from flows import walkthrough
-from flows.acceptance import revisit_title
+from flows.acceptance import holding, revisit_title, rule_title
 from flows.assessment import assess
 from flows.catalog import Catalog
 from flows.nudges import SUCCESS_QUESTION
@@ -77,6 +77,7 @@ def design_document(
         if versions[-1].status != AnswerStatus.WITHDRAWN  # its reply was deleted: open again
     }
     measured = next((n.measured for n in revisits if n.measured and n.question_id == SUCCESS_QUESTION), None)
+    held = list(holding(acceptances, exported_at.date()).values())
     assessment = assess(catalog, current, acceptances, today=exported_at.date(), measured=measured)
     markdown = render_markdown(
         "export.md.j2",
@@ -94,6 +95,9 @@ def design_document(
         person=person,
         revisits=revisits,
         revisit_title=revisit_title,
+        # Every acceptance, newest first like the revisits, and whether it still holds.
+        acceptances=[(row, row in held) for row in reversed(acceptances)],
+        rule_title=rule_title,
         canvas=canvas,
     )
     return DesignDocument(filename=filename(design), title=f"{design.name}: ML design document", markdown=markdown)

@@ -19,7 +19,11 @@ from bot.render.blocks import Message
 from bot.render.nudges import Confirmation, nudge_message
 from bot.usecases.catalogs import Catalogs
 from flows.acceptance import rule_of_revisit
+from flows.nudges import NudgeStatus, closed_unsent
+from flows.review import review
+from flows.walkthrough import chosen_in
 from storage import acceptances as acceptance_repo
+from storage import answers as answer_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
 from storage.engine import read_scope, session_scope
@@ -36,6 +40,8 @@ class Shown:
     answers: dict[str, nudge_repo.ShownAnswer]
     confirmations: dict[str, Confirmation]
     acceptances: dict[str, FindingAcceptance] = field(default_factory=dict)  # the latest of each finding, by rule
+    # Read for a dispatch: the due rows that need no message, and the outcome each closes with.
+    closing: dict[int, NudgeStatus] = field(default_factory=dict)
 
 
 class ReadAhead:
@@ -94,14 +100,18 @@ class NudgeMessages:
             acceptances=shown.acceptances,
         )
 
-    def read_shown(self, designs: Sequence[Design], nudges: Sequence[Nudge]) -> dict[DesignKey, Shown]:
-        """What the designs' messages show beside these rows' questions: two queries, however many designs."""
+    def read_shown(
+        self, designs: Sequence[Design], nudges: Sequence[Nudge], *, triage: bool = False
+    ) -> dict[DesignKey, Shown]:
+        """What the designs' messages show beside these rows' questions: two queries, however many designs. With
+        ``triage`` (a dispatch about to send them), also which rows need no message."""
         keys = [(design.team_id, stored_id(design)) for design in designs]
         questions = sorted({nudge.question_id for nudge in nudges})
         with read_scope(self._engine) as session:
             answers = nudge_repo.answers_shown(session=session, designs=keys, question_ids=questions)
             confirmed = nudge_repo.last_confirmations(session=session, designs=keys, question_ids=questions)
             accepted = _latest_acceptances(session, keys) if any(rule_of_revisit(q) for q in questions) else {}
+            closing = self._triage(session, designs, nudges) if triage else {}
         return {
             key: Shown(
                 answers=answers.get(key, {}),
@@ -109,9 +119,40 @@ class NudgeMessages:
                     question_id: Confirmation(at=at, by=by) for question_id, (at, by) in confirmed.get(key, {}).items()
                 },
                 acceptances=accepted.get(key, {}),
+                closing=closing.get(key, {}),
             )
             for key in keys
         }
+
+    def _triage(
+        self, session: Session, designs: Sequence[Design], nudges: Sequence[Nudge]
+    ) -> dict[DesignKey, dict[int, NudgeStatus]]:
+        """Which due rows need no message (``flows.nudges.closed_unsent``), from every design's choices read at once,
+        and the full answers only of a design whose accepted finding's expiry fell due: do the rules still raise it?"""
+        rows: dict[DesignKey, list[Nudge]] = {}
+        for nudge in nudges:
+            rows.setdefault((nudge.team_id, nudge.design_id), []).append(nudge)
+        by_team: dict[str, list[int]] = {}
+        for design in designs:
+            by_team.setdefault(design.team_id, []).append(stored_id(design))
+        states = {
+            (team_id, design_id): found
+            for team_id, design_ids in by_team.items()
+            for design_id, found in answer_repo.answer_states_of(
+                session=session, team_id=team_id, design_ids=design_ids
+            ).items()
+        }
+        closing = {}
+        for design in designs:
+            key = (design.team_id, stored_id(design))
+            due, catalog = rows.get(key, []), self._catalogs.of(design)
+            raised = None
+            if any(rule_of_revisit(nudge.question_id) for nudge in due):
+                current = answer_repo.current_answers(session=session, team_id=key[0], design_id=key[1])
+                raised = {finding.rule_id for finding in review(catalog, current)}
+            applying = {question.id for question in catalog.applicable(chosen_in(states.get(key, {})))}
+            closing[key] = closed_unsent(due, applying=applying, raised=raised, reminders=design.reminders_enabled)
+        return closing
 
     def mark_lapsed(self, design: Design, nudges: Sequence[Nudge], now: datetime) -> bool:
         """Whether an acceptance among these revisits lapsed; if so the design is marked changed, so that its summary,

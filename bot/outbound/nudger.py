@@ -48,9 +48,7 @@ from storage.nudges import DesignKey
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
-# A look for a nudge a crash left unrecorded that one bounded read could not settle goes on this much later (a
-# distributed app reads a thread once a minute).
-LOOKUP_AGAIN_AFTER = timedelta(minutes=1)
+LOOKUP_AGAIN_AFTER = timedelta(minutes=1)  # an unsettled look for a crash's nudge, again (a thread read a minute)
 DESIGNS_AT_ONCE = 4  # designs nudged concurrently by one dispatcher; each takes a database connection
 MAX_ITEMS_PER_MESSAGE = 15  # three blocks each, plus the intro and "Stop": within Slack's 50
 
@@ -108,7 +106,7 @@ class Nudger:
         order = list(designs)
         read_ahead = ReadAhead(
             lambda keys: self._messages.read_shown(
-                [designs[key] for key in keys], [n for key in keys for n in by_design[key]]
+                [designs[key] for key in keys], [n for key in keys for n in by_design[key]], triage=True
             ),
             order,
             at_once=2 * DESIGNS_AT_ONCE,
@@ -158,9 +156,12 @@ class Nudger:
     def _dispatch_design(
         self, claim: str, design: Design, nudges: list[Nudge], now: datetime, shown: Shown | None = None
     ) -> None:
-        """Act on one design's claimed rows; ``shown`` is what its message shows, when read ahead with others'."""
-        if not design.reminders_enabled:
-            self._conclude(Batch(claim, design, nudges), NudgeStatus.STOPPED, now)
+        """Act on one design's claimed rows, those that need no message (``Shown.closing``) first."""
+        shown = shown or self._messages.read_shown([design], nudges, triage=True)[(design.team_id, stored_id(design))]
+        closing = shown.closing
+        for outcome in set(closing.values()):
+            self._conclude(Batch(claim, design, [n for n in nudges if closing.get(n.id) is outcome]), outcome, now)
+        if not (nudges := [nudge for nudge in nudges if nudge.id not in closing]):
             return
         zone = owner_zone(self._timezones.of(design))
         phases = {

@@ -18,6 +18,7 @@ from bot.render.summary import MAX_LOG, RevisitEntry, SummaryInput, summary_mess
 from bot.render.text import render
 from flows.acceptance import revisit_title
 from flows.assessment import assess
+from flows.nudges import SUCCESS_QUESTION
 from storage import nudges as nudge_repo
 from storage.engine import read_scope
 from storage.models import Design
@@ -174,7 +175,7 @@ class PinnedSummary:
         if design.deployed_at is not None:
             with read_scope(self._posting.engine) as session:
                 measurement = nudge_repo.latest_measurement(
-                    session=session, team_id=design.team_id, design_id=snapshot.design_id
+                    session=session, team_id=design.team_id, design_id=snapshot.design_id, question_id=SUCCESS_QUESTION
                 )
                 measured = measurement.measured if measurement is not None else None
                 next_nudge = nudge_repo.next_due_at(

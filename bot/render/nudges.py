@@ -77,7 +77,7 @@ def nudge_message(
             blocks += _lapsed_item(catalog, design, nudge, rule_id, acceptances.get(rule_id))
         else:
             blocks += _item(catalog, nudge, answers.get(nudge.question_id), confirmations.get(nudge.question_id))
-    if any(NudgeStatus(nudge.status).is_open for nudge in nudges):
+    if any(NudgeStatus(nudge.status).is_open and rule_of_revisit(nudge.question_id) is None for nudge in nudges):
         # No confirm dialog on the button: Slack would show it before the bot can tell a non-owner they may not.
         # The click checks first, then asks an owner to confirm (``stop_confirmation``).
         stop = ButtonElement(

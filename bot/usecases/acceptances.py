@@ -8,7 +8,7 @@ for the owner's working morning of the expiry day. Accepting the same finding ag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session
 
@@ -119,9 +119,12 @@ def accept(*, session: Session, catalogs: Catalogs, request: AcceptRequest, now:
 
 
 def expiry_revisit_due(until: date, owner_tz: str | None) -> datetime:
-    """The owner's first working morning on or after the expiry day, when the acceptance stops holding."""
+    """The owner's first working morning on or after the expiry day, and never before the acceptance stops holding
+    (at the start of that day in UTC, ``flows.acceptance.holding``): east of UTC the morning comes first, and a
+    revisit that said "it has run out" while the summary still showed it accepted would contradict it."""
     owner_zone = zone(owner_tz)
-    return working_slot(datetime.combine(until, time(0, 0), tzinfo=owner_zone), owner_zone)
+    lapses = datetime.combine(until, time(0, 0), tzinfo=UTC)
+    return working_slot(max(datetime.combine(until, time(0, 0), tzinfo=owner_zone), lapses), owner_zone)
 
 
 def _raised(

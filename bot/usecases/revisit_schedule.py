@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.usecases.catalogs import Catalogs
+from flows.acceptance import rule_of_revisit
 from flows.catalog import Catalog
 from flows.nudges import NudgeStatus, RevisitPlanning, plan_revisits, zone
 from flows.walkthrough import chosen_in
@@ -114,10 +115,12 @@ def interval_of(design: Design) -> timedelta | None:
 
 
 def stop(session: Session, design: Design, now: datetime, by: str | None = None) -> None:
-    """Reminders off: every open revisit closes as stopped, by whoever turned them off."""
+    """Reminders off: every open revisit of a question closes as stopped, by whoever turned them off. An accepted
+    finding's expiry still comes back: it is a decision with a date, not a reminder."""
     design.reminders_enabled = False
     for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design)):
-        close(session, nudge, NudgeStatus.STOPPED, by=by, now=now)
+        if rule_of_revisit(nudge.question_id) is None:
+            close(session, nudge, NudgeStatus.STOPPED, by=by, now=now)
 
 
 def close(session: Session, nudge: Nudge, outcome: NudgeStatus, *, by: str | None, now: datetime) -> None:

@@ -16,7 +16,9 @@ from bot.usecases import ownership, revisit_schedule
 from bot.usecases.catalogs import Catalogs
 from bot.usecases.designs import find_design, lock_design
 from bot.usecases.errors import TemplatedError, UserFacingError
+from flows.acceptance import rule_of_revisit
 from flows.nudges import (
+    SUCCESS_QUESTION,
     NudgeStatus,
     ReminderSetting,
     RemindEvery,
@@ -159,6 +161,8 @@ def set_reminders(
             design.reminders_enabled = True
             revisit_schedule.schedule(session, catalogs.of(design), design, now, restart=False)
             for nudge in nudge_repo.open_nudges(session=session, team_id=team_id, design_id=stored_id(design)):
+                if rule_of_revisit(nudge.question_id) is not None:
+                    continue  # an accepted finding comes back on its expiry day, not on request
                 if nudge.status == NudgeStatus.SCHEDULED and not nudge_repo.is_leased(nudge, now):
                     nudge.due_at, nudge.any_hour = now, True
                     session.add(nudge)
@@ -255,6 +259,8 @@ def record_measurement(
     if not delivery_repo.claim_event(session=session, team_id=action.team_id, event_id=action.interaction_id, now=now):
         return None
     nudge, design = _load(session, action, require_open=True)
+    if nudge.question_id != SUCCESS_QUESTION:
+        raise RevisitClosed("Only the success target's revisit records a measured value.")
     nudge.measured = " ".join(text.split())[:MAX_MEASURED]
     revisit_schedule.close(session, nudge, NudgeStatus.MEASURED, by=action.user_id, now=now)
     revisit_schedule.schedule_next(
@@ -299,5 +305,6 @@ _OUTCOME_WORDS = {
     NudgeStatus.SNOOZED: "it was snoozed for a week",
     NudgeStatus.UNANSWERED: "nobody answered it in time",
     NudgeStatus.STOPPED: "reminders were stopped",
+    NudgeStatus.WITHDRAWN: "the answers no longer call for it",
     NudgeStatus.FAILED: "it could not be posted",
 }

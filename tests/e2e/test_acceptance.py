@@ -84,11 +84,19 @@ def test_an_owner_accepts_a_finding_until_a_date_and_it_comes_back_when_that_dat
         until, datetime.min.time(), UTC
     ) + timedelta(days=4)
 
+    # Reminders off stops the revisits of questions, not the expiry of a decision taken until a date.
+    driver.slash_command(ALICE, CHANNEL, "deployed churn model")
+    poll_until(lambda: db.design("Churn model").owner_tz is not None, what="deployed")
+    driver.slash_command(ALICE, CHANNEL, "remind churn model off")
+    poll_until(lambda: not db.design("Churn model").reminders_enabled, what="reminders off")
+    assert next(n for n in db.nudges("Churn model") if n.id == revisit.id).status == "scheduled"
+
     slack.workspace.advance_clock_to(revisit.due_at.timestamp() + 60)
     thread.wait_until(lambda: any("Accepted finding" in all_text(m) for m in thread.replies()), timeout=10)
     [nudge] = [m for m in thread.replies() if "Accepted finding" in all_text(m)]
     assert f"<@{ALICE}>" in all_text(nudge) and "has run out" in all_text(nudge)
     assert "accept_again" in action_ids(nudge) and "nudge_snooze" in action_ids(nudge)
+    assert "nudge_stop" not in action_ids(nudge), "nothing here for reminders to stop"
     thread.wait_until(lambda: f"Accepted by <@{ALICE}> until" not in all_text(summary()))
     assert "1 accepted" not in all_text(summary()), "lapsed: the finding is open again"
 

@@ -21,6 +21,7 @@ from flows.nudges import (
     RevisitPlanning,
     UnknownOption,
     cadence,
+    closed_unsent,
     decide_update,
     in_working_hours,
     next_due,
@@ -274,3 +275,21 @@ def test_a_late_timezone_keeps_what_is_due_and_an_outcome_plans_the_next_round_f
     assert [p.question_id for p in kept] == ["feedback"]
     assert [(p.question_id, p.round) for p in following] == [("refresh", 3), ("feedback", 1)]
     assert all(p.due > PLAN_NOW for p in following)
+
+
+@dataclass(frozen=True)
+class Due:
+    id: int
+    question_id: str
+
+
+def test_revisits_that_need_no_message_are_closed_with_their_reason():
+    rows = [Due(1, "monitoring"), Due(2, "success-target"), Due(3, "accepted:no-rollback"), Due(4, "accepted:no-owner")]
+    applying = {"monitoring"}  # the success metric changed: its target is no longer asked
+    raised = {"no-rollback"}  # the owner was named since: that finding is fixed
+    assert closed_unsent(rows, applying=applying, raised=raised, reminders=True) == {
+        2: NudgeStatus.WITHDRAWN,
+        4: NudgeStatus.WITHDRAWN,
+    }
+    off = closed_unsent(rows, applying=applying, raised=None, reminders=False)
+    assert off == {1: NudgeStatus.STOPPED, 2: NudgeStatus.STOPPED}, "an acceptance's expiry comes back all the same"

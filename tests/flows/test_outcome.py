@@ -34,6 +34,10 @@ from flows.quantities import parse_amount
             "triage time: 3 days → “much better” since launch (target 1 hour)",
         ),
         ("triage time from 3 days to 1 hour", "12%", "triage time: 3 days → “12%” since launch (target 1 hour)"),
+        ("accuracy from 80% to 90%", "120 ms", "accuracy: 80% → “120 ms” since launch (target 90%)"),
+        ("cost from $10k to $8k", "7%", "cost: $10,000 → “7%” since launch (target $8,000)"),
+        ("revenue from $1M to $2M", "€3M", "revenue: $1,000,000 → “€3M” since launch (target $2,000,000)"),
+        ("latency from 800 ms to 200 ms", "p99 is 250 ms", "latency: 800 ms → 250 ms since launch (target 200 ms)"),
     ],
 )
 def test_a_measured_value_is_shown_against_the_baseline_and_the_target(target, measured, shown):
@@ -53,6 +57,9 @@ def test_no_outcome_without_a_readable_target_or_a_measurement():
         ("We are at 22k a month now", "22,000"),
         ("12%", "12%"),
         ("no idea", None),
+        ("250 ms", "250 ms"),
+        ("week 3: 150 a day", "150"),
+        ("p99 is 250 ms", "250 ms"),
     ],
 )
 def test_a_measured_value_is_the_first_figure_with_its_unit(text, shown):

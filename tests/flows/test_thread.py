@@ -77,11 +77,20 @@ def test_a_quantity_reply_without_a_number_is_kept_and_the_number_asked_for_once
     waiting = ThreadView(latency.id, 9, None, posted, {latency.id: held}, "Fast enough for the checkout page")
     number = decide_reply(default_catalog, waiting, "100.000003", "p99 under 150 ms")
     assert isinstance(number, RecordAnswer) and number.move is not None and number.move.current != latency.id
-    assert number.text == "Fast enough for the checkout page\np99 under 150 ms", "the number joins the words"
+    assert number.text == "p99 under 150 ms\nFast enough for the checkout page", "the number, then the words"
 
     still_vague = decide_reply(default_catalog, waiting, "100.000003", "as fast as we can")
     assert isinstance(still_vague, RecordAnswer) and still_vague.text == "as fast as we can"
     assert still_vague.move is not None and still_vague.move.current != latency.id, "asked once, never twice"
+
+
+def test_a_target_completed_in_a_second_reply_is_read_with_the_metric_named_in_the_first(default_catalog):
+    target = "success-target"
+    held = ThreadView(
+        target, 6, None, [("100.000001", target)], {target: Given(AnswerStatus.ANSWERED)}, "Reduce triage time"
+    )
+    completed = decide_reply(default_catalog, held, "100.000003", "from 3 days to 1 hour")
+    assert isinstance(completed, RecordAnswer) and completed.text == "Reduce triage time from 3 days to 1 hour"
 
 
 def test_a_quantity_reply_with_a_number_moves_on_at_once(default_catalog):

@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.outbound.export import CUT_NOTE, canvas_mention, design_document, filename, fit_canvas
 from storage import schema
 from storage.engine import make_engine
-from storage.models import Nudge
+from storage.models import FindingAcceptance, Nudge
 from tests.factories import make_answer, make_design
 
 WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -200,3 +200,45 @@ def test_cli_lists_the_matches_of_an_ambiguous_name_and_fails(cli_database, caps
 def test_cli_says_when_nothing_matches(cli_database, capsys, argv):
     assert main(argv) == 1
     assert "no design named or numbered" in capsys.readouterr().err
+
+
+def test_the_document_shows_an_accepted_finding_and_every_acceptance_it_had(catalog):
+    history = [make_answer(id=3, question_id="rollback", choices=["none"], created_at=WHEN)]
+    design = make_design(id=4, created_at=WHEN, updated_at=WHEN)
+    ended = FindingAcceptance(
+        id=1,
+        design_id=4,
+        team_id="T1",
+        rule_id="no-rollback",
+        rationale="First try.",
+        accepted_by="U1",
+        accepted_at=WHEN - timedelta(days=60),
+        until=(WHEN - timedelta(days=1)).date(),
+    )
+    holds = FindingAcceptance(
+        id=2,
+        design_id=4,
+        team_id="T1",
+        rule_id="no-rollback",
+        rationale=HOSTILE,
+        accepted_by="U2",
+        accepted_at=WHEN,
+        until=(WHEN + timedelta(days=30)).date(),
+    )
+
+    markdown = design_document(
+        design=design,
+        catalog=catalog,
+        history=history,
+        exported_at=WHEN,
+        person={"U1": "Ann (U1)", "U2": "Bob (U2)"}.get,
+        acceptances=[ended, holds],
+    ).markdown
+
+    assert "**Accepted** by Bob (U2) on 2026-11-28 09:30 UTC, until 2026-12-28" in markdown
+    assert "| Review findings | 0 open, 1 accepted |" in markdown
+    table = markdown.split("### Accepted findings, all told", 1)[1]
+    rows = [line for line in table.splitlines() if line.startswith("| 2026")]
+    assert [row.rsplit("|", 2)[1].strip() for row in rows] == ["holds", "ended"], "newest first"
+    assert "Ann (U1)" in rows[1] and "First try." in rows[1]
+    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
