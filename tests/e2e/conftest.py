@@ -164,8 +164,15 @@ def bot_for(slack: FakeSlack, database_url: str, log_path: Path, **options: Any)
 
 
 @pytest.fixture
-def bot(slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
-    process = bot_for(slack, database_url, tmp_path / "bot.log").start()
+def catalog_path() -> Path:
+    """The catalog the bot walks: version 1 for most of the suite; a module about version 2 overrides this."""
+    return FIRST_CATALOG_PATH
+
+
+@pytest.fixture
+def bot(slack: FakeSlack, database_url: str, tmp_path: Path, catalog_path: Path) -> Iterator[BotProcess]:
+    environment = {"MLDESIGN_CATALOG": str(catalog_path)}
+    process = bot_for(slack, database_url, tmp_path / "bot.log", environment=environment).start()
     yield process
     process.stop()
 

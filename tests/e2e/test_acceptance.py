@@ -1,17 +1,25 @@
-"""Accepting a review finding end to end: an owner's call, from the summary's menu, with a reason and an expiry; the
-summary and readiness show it; when the sandbox clock passes the expiry, the decision comes back in the thread."""
+"""Accepting a review finding end to end, on catalog version 2: an owner's call, from the summary's menu, with a reason
+and an expiry; the summary and readiness show it; when the sandbox clock passes the expiry, the decision comes back
+in the thread."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from flows.catalog import DEFAULT_CATALOG_PATH
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, action_ids, poll_until
 from tests.slack_text import all_text
 
 pytestmark = pytest.mark.usefixtures("bot")
+
+
+@pytest.fixture
+def catalog_path() -> Path:
+    return DEFAULT_CATALOG_PATH
 
 
 def element(message: dict[str, Any], action_id: str) -> dict[str, Any]:
@@ -32,7 +40,7 @@ def sandbox_today(slack: Any) -> date:
 
 
 def test_an_owner_accepts_a_finding_until_a_date_and_it_comes_back_when_that_date_comes(
-    slack, driver, db, catalog, start_design
+    slack, driver, db, start_design
 ):
     thread = start_design("Churn model")
     while thread.current_id() != "rollback":

@@ -5,32 +5,22 @@ reply and shown back (and asked for once when a reply has none), and readiness a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from flows.catalog import DEFAULT_CATALOG_PATH
-from sandbox import FakeSlack, SlackDriver
-from tests.e2e.conftest import SIGNING_SECRET, BotProcess, bot_for
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, question_id_of
 from tests.slack_text import all_text
 
-
-@pytest.fixture
-def bot(slack: FakeSlack, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
-    """The bot on the catalog new designs get: version 2."""
-    environment = {"MLDESIGN_CATALOG": str(DEFAULT_CATALOG_PATH)}
-    process = bot_for(slack, database_url, tmp_path / "bot.log", environment=environment).start()
-    yield process
-    process.stop()
+pytestmark = pytest.mark.usefixtures("bot")
 
 
 @pytest.fixture
-def driver(slack: FakeSlack, bot: BotProcess) -> Iterator[SlackDriver]:
-    with slack.driver(f"{bot.url}/slack/events", SIGNING_SECRET) as slack_driver:
-        yield slack_driver
+def catalog_path() -> Path:
+    """The catalog new designs get: version 2."""
+    return DEFAULT_CATALOG_PATH
 
 
 def question_message(thread: DesignThread, question_id: str) -> dict[str, Any]:
