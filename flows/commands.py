@@ -88,7 +88,28 @@ class Assign:
     user_id: str | None  # None: nobody
 
 
-Command = Help | ListDesigns | Start | Status | Summary | Export | Deployed | Remind | Owners | Delete | Assign
+@dataclass(frozen=True)
+class RequestReview:
+    """`review <name> @a @b …`: the people asked to approve the design (owners only)."""
+
+    name: str
+    user_ids: tuple[str, ...]
+
+
+Command = (
+    Help
+    | ListDesigns
+    | Start
+    | Status
+    | Summary
+    | Export
+    | Deployed
+    | Remind
+    | Owners
+    | Delete
+    | Assign
+    | RequestReview
+)
 
 # Slack sends a mention as <@U123> or <@U123|name> in command text (the app's command doesn't escape names). A name
 # stops at the next < or >, so a mention that never closes is given up on there, not at the end of the text.
@@ -131,6 +152,8 @@ def parse_command(text: str, *, mentioned: Collection[str] | None = None) -> Com
         return Delete(design_name(rest))
     if verb == "assign":
         return _assign(rest, mentioned)
+    if verb == "review":
+        return _review(rest, mentioned)
     raise CommandError(f"I don't know the command “{verb}”.")
 
 
@@ -212,3 +235,20 @@ def _assign(rest: str, mentioned: Collection[str] | None) -> Assign:
     if len(people) != 1 or _MENTION.sub("", person).strip() or (mentioned is not None and people[0] not in mentioned):
         raise CommandError(_ASSIGN_HOWTO)
     return Assign(design_name(" ".join(words[: at - 1])), words[at - 1], people[0])
+
+
+_REVIEW_HOWTO = "Say which design and mention its reviewers, e.g. `/mldesign review Churn model @dana @lee`."
+
+
+def _review(rest: str, mentioned: Collection[str] | None) -> RequestReview:
+    """`review <name> @person …`: the name first, then the reviewers, as Slack mentions."""
+    words = rest.split()
+    at = next((at for at in range(1, len(words)) if words[at].startswith("<@")), None)
+    if at is None:
+        raise CommandError(_REVIEW_HOWTO)
+    named = " ".join(words[at:])
+    people = _MENTION.findall(named)
+    leftover = _MENTION.sub("", named).strip(" ,")
+    if not people or leftover or (mentioned is not None and not set(people) <= set(mentioned)):
+        raise CommandError(_REVIEW_HOWTO)
+    return RequestReview(design_name(" ".join(words[:at])), tuple(dict.fromkeys(people)))

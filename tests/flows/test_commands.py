@@ -13,6 +13,7 @@ from flows.commands import (
     ListDesigns,
     Owners,
     Remind,
+    RequestReview,
     Start,
     Status,
     Summary,
@@ -47,6 +48,8 @@ from flows.commands import (
         ("owners Churn model add <@U0BOB|bob> <@W0DANA>", Owners("Churn model", "add", ("U0BOB", "W0DANA"))),
         ("owners Churn model REMOVE <@U0BOB>, <@U0BOB>", Owners("Churn model", "remove", ("U0BOB",))),
         ("delete Churn model", Delete("Churn model")),
+        ("review Churn model <@U0BOB|bob> <@W0DANA>", RequestReview("Churn model", ("U0BOB", "W0DANA"))),
+        ("REVIEW Churn model <@U0BOB>, <@U0BOB>", RequestReview("Churn model", ("U0BOB",))),
     ],
 )
 def test_commands_parse(text, expected):
@@ -68,6 +71,9 @@ def test_commands_parse(text, expected):
         ("owners Churn model add bob", "Mention the people to add or remove"),
         ("owners Churn model add <@U0BOB> and bob", "Mention the people to add or remove"),
         ("delete", "Give the design a name"),
+        ("review Churn model", "mention its reviewers"),
+        ("review Churn model <@U0BOB> and bob", "mention its reviewers"),
+        ("review <@U0BOB>", "mention its reviewers"),
     ],
 )
 def test_bad_commands_explain_themselves(text, message):

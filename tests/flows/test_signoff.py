@@ -1,0 +1,90 @@
+"""Sign-off: a design's status from its reviewers and their verdicts, approvals that hold only for the answers they
+saw, and the rule that a design's owners can't be its only reviewers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flows.signoff import ReviewRequestError, ReviewStatus, changed_since, check_request, review
+
+T0 = datetime(2027, 1, 4, 10, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Said:
+    reviewer: str
+    verdict: str
+    version: int
+    decided_at: datetime
+
+
+def said(reviewer: str, verdict: str, version: int, minutes: int = 0) -> Said:
+    return Said(reviewer, verdict, version, T0 + timedelta(minutes=minutes))
+
+
+@pytest.mark.parametrize(
+    ("reviewers", "verdicts", "version", "status"),
+    [
+        ((), [], 10, ReviewStatus.DRAFT),
+        (("A", "B"), [], 10, ReviewStatus.IN_REVIEW),
+        (("A", "B"), [said("A", "approve", 10)], 10, ReviewStatus.IN_REVIEW),
+        (("A", "B"), [said("A", "approve", 10), said("B", "changes", 10)], 10, ReviewStatus.CHANGES_REQUESTED),
+        (
+            ("A", "B"),
+            [said("A", "approve", 10), said("B", "changes", 10), said("B", "approve", 12, 5)],
+            12,
+            ReviewStatus.IN_REVIEW,  # A approved version 10; the answers changed since
+        ),
+        (("A", "B"), [said("A", "approve", 12), said("B", "approve", 12)], 12, ReviewStatus.APPROVED),
+        (("A", "B"), [said("A", "approve", 12), said("B", "approve", 12)], 13, ReviewStatus.IN_REVIEW),
+        (("A",), [said("A", "changes", 10), said("A", "approve", 10, 1)], 10, ReviewStatus.APPROVED),
+        (("A",), [said("Z", "approve", 10)], 10, ReviewStatus.IN_REVIEW),  # someone not named counts for nothing
+    ],
+    ids=[
+        "draft",
+        "asked",
+        "one-of-two",
+        "changes",
+        "approval-went-stale",
+        "approved",
+        "changed-after-approval",
+        "changes-lifted",
+        "not-a-reviewer",
+    ],
+)
+def test_the_status_follows_the_reviewers_latest_verdicts_on_the_answers_as_they_are(
+    reviewers, verdicts, version, status
+):
+    assert review(reviewers, verdicts, version).status is status
+
+
+def test_approvers_of_answers_that_changed_since_are_asked_again():
+    found = review(("A", "B", "C"), [said("A", "approve", 10), said("B", "approve", 12)], 12)
+    assert found.stale_approvers == ("A",)
+    assert [state.approved for state in found.reviewers] == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("reviewers", "message"),
+    [
+        ((), "Mention the reviewers"),
+        (("U_OWNER",), "needs a second reviewer"),
+        (("U_OWNER", "U_COOWNER"), "needs a second reviewer"),
+        (tuple(f"U{n}" for n in range(11)), "at most 10"),
+        (("U_BOT",), "A bot can't review"),
+    ],
+)
+def test_a_review_needs_someone_other_than_the_owners(reviewers, message):
+    with pytest.raises(ReviewRequestError, match=message):
+        check_request(reviewers, owners=("U_OWNER", "U_COOWNER"), bots=("U_BOT",))
+
+
+def test_an_owner_may_review_beside_someone_else():
+    check_request(("U_OWNER", "U_DANA"), owners=("U_OWNER",))
+
+
+def test_what_changed_since_a_version_is_the_questions_whose_answer_is_newer():
+    assert changed_since({"goals": 3, "rollback": 9, "labels": 12}, since=9) == ("labels",)
