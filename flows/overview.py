@@ -10,6 +10,7 @@ from datetime import datetime
 from flows.catalog import Catalog
 from flows.readiness import Readiness
 from flows.review import Finding
+from flows.signoff import Review
 from flows.walkthrough import GivenAnswer, Progress
 
 
@@ -35,3 +36,5 @@ class DesignOverview:
     current_prompt: str | None = None  # the question being asked, None once the walkthrough is complete
     waiting_on_viewer: tuple[str, ...] = ()  # the open questions given to the viewer, as "7. Short title"
     revisits_waiting: int = 0  # revisits asked in the thread that nobody has answered yet
+    review: Review | None = None  # sign-off, where it was read (status, Home); None there: a draft
+    reviewed: bool = False  # whether ``review`` was read at all (the channel list leaves it)

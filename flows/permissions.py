@@ -17,6 +17,7 @@ class OwnerAction(StrEnum):
     CHANGE_OWNERS = "change its owners"
     ASSIGN = "give its questions to people"
     ACCEPT_FINDINGS = "accept its review findings"
+    REQUEST_REVIEW = "ask for its review"
     DELETE = "delete it"
 
 

@@ -60,6 +60,9 @@ class VerdictFacts(Protocol):
     @property
     def decided_at(self) -> datetime: ...
 
+    @property
+    def comment(self) -> str: ...
+
 
 @dataclass(frozen=True)
 class ReviewerState:
@@ -70,6 +73,7 @@ class ReviewerState:
     version: int | None
     decided_at: datetime | None
     current: bool  # an approval of the answers as they are now, or a request for changes (which stands until lifted)
+    comment: str = ""
 
     @property
     def approved(self) -> bool:
@@ -113,6 +117,7 @@ def review(reviewers: Sequence[str], verdicts: Iterable[VerdictFacts], version: 
                 version=given.version if given is not None else None,
                 decided_at=given.decided_at if given is not None else None,
                 current=current,
+                comment=given.comment if given is not None else "",
             )
         )
     if not states:
@@ -124,6 +129,17 @@ def review(reviewers: Sequence[str], verdicts: Iterable[VerdictFacts], version: 
     else:
         status = ReviewStatus.IN_REVIEW
     return Review(status=status, reviewers=tuple(states), version=version)
+
+
+def asks_again(review: Review, asked_version: int) -> bool:
+    """Whether an approval given since the latest round asked (on ``asked_version``) has been outdated by new answers:
+    then the approvers are asked again, once, however many answers change before they look."""
+    return any(
+        state.verdict is Verdict.APPROVE
+        and state.version is not None
+        and asked_version <= state.version < review.version
+        for state in review.reviewers
+    )
 
 
 class ReviewRequestError(ValueError):

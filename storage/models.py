@@ -99,6 +99,14 @@ class Design(DesignBase, table=True):
     reminders_enabled: bool = True
     remind_every_days: int | None = None
     owner_tz: str | None = Field(default=None, max_length=64)
+    # Sign-off (flows.signoff): review rounds asked for (a request, or approvals the answers outdated) and posted, the
+    # latest round's message in the thread (posted at most once across crashes, like the closing), and the answers'
+    # version it asked about.
+    review_round: int = 0
+    review_posted_round: int = 0
+    review_ts: str | None = Field(default=None, max_length=32)
+    review_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    review_version: int = 0
     # The walkthrough's stall nudge (flows.assignments): the step it was sent at, and when.
     stall_nudged_step: int | None = None
     stall_nudged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -195,6 +203,32 @@ class FindingAcceptance(SQLModel, table=True):
     accepted_by: str = Field(max_length=32)
     accepted_at: datetime = _timestamp()
     until: date
+
+
+class DesignReviewer(SQLModel, table=True):
+    """Someone an owner asked to review a design (``flows.signoff``)."""
+
+    design_id: int = Field(foreign_key="design.id", primary_key=True, ondelete="CASCADE")
+    user_id: str = Field(primary_key=True, max_length=32)
+    team_id: str = Field(max_length=32)
+    requested_by: str = Field(max_length=32)
+    requested_at: datetime = _timestamp()
+
+
+class ReviewVerdict(SQLModel, table=True):
+    """A reviewer's approval or request for changes, and the answers' version it was given on. Append-only: who
+    approved which version, and when, is kept."""
+
+    __table_args__ = (Index("ix_verdict_design", "design_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    design_id: int = Field(foreign_key="design.id", ondelete="CASCADE")
+    team_id: str = Field(max_length=32)
+    reviewer: str = Field(max_length=32)
+    verdict: str = Field(max_length=16)
+    comment: str = Field(default="", max_length=2000)
+    version: int
+    decided_at: datetime = _timestamp()
 
 
 class PostLookup(SQLModel, table=True):

@@ -125,6 +125,10 @@ def record_publication(*, session: Session, team_id: str, design_id: int, **colu
         "canvas_shared",
         "canvas_refused",
         "canvas_refused_at",
+        "review_ts",
+        "review_claimed_at",
+        "review_posted_round",
+        "review_version",
     }
     if not columns.keys() <= allowed:
         raise ValueError(f"not publisher columns: {sorted(columns.keys() - allowed)}")

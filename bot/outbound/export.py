@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from markupsafe import Markup
 from slack_sdk import WebClient
@@ -26,13 +27,15 @@ from flows.acceptance import holding, revisit_title, rule_title
 from flows.assessment import assess
 from flows.catalog import Catalog
 from flows.nudges import SUCCESS_QUESTION
+from flows.signoff import review
 from flows.walkthrough import AnswerStatus
 from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
+from storage import signoffs as signoff_repo
 from storage.engine import read_scope
-from storage.models import Answer, Design, FindingAcceptance, Nudge
+from storage.models import Answer, Design, FindingAcceptance, Nudge, ReviewVerdict, stored_id
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +66,8 @@ def design_document(
     person: Callable[[str], str] = str,
     revisits: Sequence[Nudge] = (),
     acceptances: Sequence[FindingAcceptance] = (),
+    reviewers: Sequence[str] = (),
+    verdicts: Sequence[ReviewVerdict] = (),
     canvas: bool = False,
 ) -> DesignDocument:
     """Render the document from a design, all versions of its answers (oldest first) and, once deployed,
@@ -98,6 +103,8 @@ def design_document(
         # Every acceptance, newest first like the revisits, and whether it still holds.
         acceptances=[(row, row in held) for row in reversed(acceptances)],
         rule_title=rule_title,
+        review=review(reviewers, verdicts, max((a.id or 0 for a in history), default=0)) if reviewers else None,
+        verdicts=list(reversed(verdicts)),
         canvas=canvas,
     )
     return DesignDocument(filename=filename(design), title=f"{design.name}: ML design document", markdown=markdown)
@@ -117,7 +124,17 @@ def load_document(
         person=person,
         revisits=revisits,
         acceptances=acceptance_repo.of_design(session=session, team_id=design.team_id, design_id=design.id),
+        **signoff_history(session, design),
     )
+
+
+def signoff_history(session: Session, design: Design) -> dict[str, Any]:
+    """The reviewers and every verdict, for the document's sign-off section (who approved which version, when)."""
+    key = {"team_id": design.team_id, "design_id": stored_id(design)}
+    return {
+        "reviewers": signoff_repo.reviewers_of(session=session, **key),
+        "verdicts": signoff_repo.verdicts_of(session=session, **key),
+    }
 
 
 _NOT_IN_SLUG = re.compile(r"[^a-z0-9]+")
@@ -129,6 +146,7 @@ def canvas_document(*, session: Session, catalog: Catalog, design: Design, now: 
     history = answer_repo.all_answers(session=session, team_id=design.team_id, design_id=design.id)
     revisits = nudge_repo.nudge_log(session=session, team_id=design.team_id, design_id=design.id, limit=MAX_REVISITS)
     acceptances = acceptance_repo.of_design(session=session, team_id=design.team_id, design_id=design.id)
+    signoff = signoff_history(session, design)
     budget = CANVAS_ANSWER_BUDGET
     while True:
         document = design_document(
@@ -140,6 +158,7 @@ def canvas_document(*, session: Session, catalog: Catalog, design: Design, now: 
             revisits=revisits,
             acceptances=acceptances,
             canvas=True,
+            **signoff,
         )
         if len(document.markdown.encode()) <= CANVAS_MAX_BYTES or budget < 1_000:
             return document
@@ -224,11 +243,13 @@ class Exporter:
             acceptances = acceptance_repo.of_design(
                 session=session, team_id=request.team_id, design_id=request.design_id
             )
+            signoff = signoff_history(session, design)
         people = [
             design.started_by,
             *(a.author_id for a in history),
             *(n.resolved_by for n in revisits if n.resolved_by),
             *(a.accepted_by for a in acceptances),
+            *signoff["reviewers"],
         ]
         try:
             client = self._clients.for_team(design.team_id)
@@ -244,6 +265,7 @@ class Exporter:
             person=lambda user_id: names.get(user_id, user_id),
             revisits=revisits,
             acceptances=acceptances,
+            **signoff,
         )
         try:
             client.files_upload_v2(

@@ -207,4 +207,5 @@ class PinnedSummary:
             ),
             next_nudge=next_nudge if design.reminders_enabled else None,
             revisit_log=log,
+            review=snapshot.review,
         )

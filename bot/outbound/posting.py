@@ -101,11 +101,13 @@ class Posting:
         event_type: MetadataType,
         build: Callable[[], Message],
         thread_ts: str | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> tuple[str, bool]:
         """Post a message at most once across crashes: the claim is stored before posting, and a claim left
-        by an attempt that died is settled by looking for the message it may have posted (by metadata).
+        by an attempt that died is settled by looking for the message it may have posted (by metadata, which
+        ``payload`` tells apart from other posts under the same claim, such as a review's earlier rounds).
         Returns the message's ts and whether it was posted now."""
-        payload = {"design_id": design.id}
+        payload = payload or {"design_id": design.id}
         claimed_at = getattr(design, claim)
         if claimed_at is not None:
             found = self.look(design, [claim], thread_ts=thread_ts, since=claimed_at, until=claimed_at)

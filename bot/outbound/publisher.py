@@ -19,10 +19,12 @@ from bot.jobs.values import Jobs, Publish
 from bot.outbound.clients import NotInstalled, SlackClients
 from bot.outbound.pinned_summary import PinnedSummary
 from bot.outbound.posting import LEASE, LeaseLost, LookupUnsettled, Posting
+from bot.outbound.review import ReviewSync
 from bot.outbound.slack_errors import TOKEN_ERRORS, code_of, describe, is_transient
 from bot.outbound.snapshot import Snapshot
 from bot.outbound.thread import ThreadSync
 from bot.usecases.catalogs import Catalogs
+from bot.usecases.signoff import signoff_of
 from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
 from storage import assignments
@@ -58,6 +60,7 @@ class Publisher:
         self._posting = Posting(engine=engine, clients=clients, clock=clock)
         self._thread = ThreadSync(self._posting)
         self._summary = PinnedSummary(self._posting)
+        self._review = ReviewSync(self._posting)
 
     def schedule(self, team_id: str, design_id: int) -> None:
         self._jobs.submit(Publish(team_id=team_id, design_id=design_id))
@@ -180,6 +183,7 @@ class Publisher:
             self._thread.post_deployed(snapshot)
         if design.current_question_id is None and design.closing_ts is None:
             self._thread.post_closing(snapshot)
+        self._review.sync(snapshot)
         if design.summary_wanted:
             self._summary.publish_canvas(snapshot)
             self._summary.publish_summary(snapshot)
@@ -195,6 +199,7 @@ class Publisher:
             prompts = list(publishing_repo.prompts(session=session, team_id=team_id, design_id=design_id))
             assigned = assignments.of_design(session=session, team_id=team_id, design_id=design_id)
             accepted = acceptance_repo.of_design(session=session, team_id=team_id, design_id=design_id)
+            review, changed = signoff_of(session, team_id, design_id, design.review_version)
         return Snapshot(
             design=design,
             catalog=self._catalogs.of(design),
@@ -202,4 +207,6 @@ class Publisher:
             prompts=prompts,
             assignments=assigned,
             acceptances=accepted,
+            review=review,
+            review_changed=changed,
         )

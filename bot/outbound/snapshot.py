@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from flows import walkthrough
 from flows.assignments import assignee_of
 from flows.catalog import Catalog
+from flows.signoff import Review
 from flows.walkthrough import Progress
 from storage.models import Answer, Design, FindingAcceptance, Prompt
 
@@ -19,6 +20,8 @@ class Snapshot:
     prompts: list[Prompt]
     assignments: dict[str, str] = field(default_factory=dict)
     acceptances: list[FindingAcceptance] = field(default_factory=list)  # every one, as history
+    review: Review | None = None  # sign-off, once reviewers are named
+    review_changed: tuple[str, ...] = ()  # questions changed since the approvals new answers outdated
 
     def assignee(self, question_id: str) -> str | None:
         return assignee_of(self.catalog, question_id, self.assignments)

@@ -29,6 +29,8 @@ class ActionId(StrEnum):
     NUDGE_MEASURE = "nudge_measure"  # the success target's revisit: record the value measured since launch
     ACCEPT_FINDING = "accept_finding"  # the summary's menu of findings: opens the "Accept…" form for the one picked
     ACCEPT_AGAIN = "accept_again"  # on an expired acceptance's revisit: the same form, for that finding
+    REVIEW_APPROVE = "review_approve"
+    REVIEW_CHANGES = "review_changes"  # opens the form that asks what should change
     DELETE_DESIGN = "delete_design"  # on the ephemeral confirmation of /mldesign delete
     KEEP_DESIGN = "keep_design"
 
@@ -39,6 +41,7 @@ class CallbackId(StrEnum):
     NUDGE_STOP = "nudge_stop_confirm"
     ACCEPT_FINDING = "accept_finding_form"
     NUDGE_MEASURE = "nudge_measure_form"
+    REVIEW_CHANGES = "review_changes_form"
 
 
 class InputId(StrEnum):
@@ -49,6 +52,7 @@ class InputId(StrEnum):
     RATIONALE = "acceptance_rationale"
     UNTIL = "acceptance_until"
     MEASURED = "measured_value"
+    COMMENT = "review_comment"
 
 
 class BlockKind(StrEnum):
@@ -86,6 +90,7 @@ class MetadataType(StrEnum):
     SUMMARY = "mldesign_summary"
     NUDGE = "mldesign_nudge"
     NUDGE_REMINDER = "mldesign_nudge_reminder"
+    REVIEW = "mldesign_review"
 
 
 CHOOSE_PATTERN = re.compile(rf"^{ActionId.CHOOSE}:")

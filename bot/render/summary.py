@@ -32,6 +32,7 @@ from bot.render.ids import ActionId, BlockId
 from bot.render.text import escape_mrkdwn, join_labels, render, truncate_mrkdwn, truncate_text
 from flows.assessment import Assessment
 from flows.catalog import Catalog, Question
+from flows.signoff import Review
 from flows.walkthrough import AnswerStatus, Progress, chosen_in
 from storage.models import Answer, Design
 
@@ -61,6 +62,7 @@ class SummaryInput:
     assessment: Assessment
     next_nudge: datetime | None = None
     revisit_log: Sequence[RevisitEntry] = ()
+    review: Review | None = None  # sign-off; None: a draft nobody was asked to review
 
 
 def summary_message(summary: SummaryInput) -> Message:
@@ -80,6 +82,7 @@ def summary_message(summary: SummaryInput) -> Message:
                 readiness=assessment.readiness,
                 findings=assessment.findings,
                 since_launch=assessment.brief.since_launch,
+                review=summary.review,
             )
         ),
         ContextBlock(

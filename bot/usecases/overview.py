@@ -16,16 +16,19 @@ from sqlmodel import Session
 
 from bot.usecases.catalogs import Catalogs
 from bot.usecases.designs import find_design
+from bot.usecases.signoff import signoff_of
 from flows.assessment import assess
 from flows.assignments import assignee_of
 from flows.catalog import Catalog
 from flows.overview import DesignOverview
+from flows.signoff import Review
 from flows.walkthrough import GivenAnswer, progress
 from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
 from storage import assignments as assignment_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
+from storage import signoffs as signoff_repo
 from storage.designs import ListedDesign
 from storage.models import Answer, Design, FindingAcceptance, stored_id
 
@@ -41,6 +44,7 @@ def overview_of(
     revisits_waiting: int = 0,
     acceptances: Sequence[FindingAcceptance] = (),
     today: date | None = None,
+    review: Review | None = None,
 ) -> DesignOverview:
     assert design.id is not None, "a stored design has an id"
     assessment = assess(catalog, answers, acceptances, today) if answers is not None else None
@@ -63,6 +67,8 @@ def overview_of(
         next_nudge=next_nudge if design.reminders_enabled else None,
         waiting_on_viewer=waiting_on_viewer,
         revisits_waiting=revisits_waiting,
+        review=review,
+        reviewed=answers is not None,
     )
 
 
@@ -100,6 +106,7 @@ def design_status(
         next_nudge=next_due.get(design.id),
         acceptances=acceptance_repo.of_design(session=session, team_id=team_id, design_id=stored_id(design)),
         today=today,
+        review=signoff_of(session, team_id, stored_id(design), design.review_version)[0],
     )
 
 
@@ -118,6 +125,7 @@ def person_designs(
     given = assignment_repo.of_designs(session=session, team_id=team_id, design_ids=ids)
     revisits_waiting = nudge_repo.waiting_of(session=session, team_id=team_id, design_ids=ids)
     accepted = acceptance_repo.of_designs(session=session, team_id=team_id, design_ids=ids)
+    under_review = signoff_repo.designs_with_reviewers(session=session, team_id=team_id, design_ids=ids)
     items = []
     for design in shown:
         catalog, current = catalogs.of(design), answers[stored_id(design)]
@@ -132,6 +140,9 @@ def person_designs(
                 revisits_waiting=revisits_waiting.get(stored_id(design), 0),
                 acceptances=accepted[stored_id(design)],
                 today=today,
+                review=signoff_of(session, team_id, stored_id(design), design.review_version)[0]
+                if stored_id(design) in under_review
+                else None,
             )
         )
     return items, hidden

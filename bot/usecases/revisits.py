@@ -184,7 +184,10 @@ def resolve(
         nudge, design = _load(session, action, require_open=True)
         revisit_schedule.close(session, nudge, outcome, by=action.user_id, now=now)
         if outcome is NudgeStatus.SNOOZED:
-            until = snoozed_until(now, zone(design.owner_tz))
+            # A week from the click, and never less than a week from when the nudge went out: a web process whose
+            # clock lags the worker's (hosts drift; the sandbox's clock is read twice a second) can't snooze it into
+            # the past, where it would come straight back.
+            until = snoozed_until(max(now, nudge.sent_at or now), zone(design.owner_tz))
             revisit_schedule.add(session, design, nudge.question_id, until, not_before=until)
         else:
             revisit_schedule.schedule_next(

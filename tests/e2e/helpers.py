@@ -13,8 +13,9 @@ from sandbox import FakeSlack, SlackDriver
 from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
 from storage import designs as design_repo
+from storage import signoffs as signoff_repo
 from storage.engine import make_engine, session_scope
-from storage.models import Answer, Design, FindingAcceptance, Nudge
+from storage.models import Answer, Design, FindingAcceptance, Nudge, ReviewVerdict
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 CHANNEL = "C0MLTEAM"
@@ -212,6 +213,12 @@ class Database:
         design = self.design(name)
         with session_scope(self.engine) as session:
             return acceptance_repo.of_design(session=session, team_id=self.team_id, design_id=design.id)
+
+    def verdicts(self, name: str) -> list[ReviewVerdict]:
+        """Every reviewer's verdict on the design, oldest first."""
+        design = self.design(name)
+        with session_scope(self.engine) as session:
+            return signoff_repo.verdicts_of(session=session, team_id=self.team_id, design_id=design.id)
 
     def next_nudge_due(self, name: str) -> float:
         """When the design's next scheduled revisit falls due, in seconds since 1970."""

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.signoff import ReviewRequestError, ReviewStatus, changed_since, check_request, review
+from flows.signoff import ReviewRequestError, ReviewStatus, asks_again, changed_since, check_request, review
 
 T0 = datetime(2027, 1, 4, 10, tzinfo=UTC)
 
@@ -19,6 +19,7 @@ class Said:
     verdict: str
     version: int
     decided_at: datetime
+    comment: str = ""
 
 
 def said(reviewer: str, verdict: str, version: int, minutes: int = 0) -> Said:
@@ -84,6 +85,14 @@ def test_a_review_needs_someone_other_than_the_owners(reviewers, message):
 
 def test_an_owner_may_review_beside_someone_else():
     check_request(("U_OWNER", "U_DANA"), owners=("U_OWNER",))
+
+
+def test_an_outdated_approval_asks_again_once_however_many_answers_change():
+    approved = [said("A", "approve", 12)]
+    assert not asks_again(review(("A",), approved, 12), asked_version=10), "nothing changed since the approval"
+    assert asks_again(review(("A",), approved, 13), asked_version=10), "an answer changed after it"
+    assert not asks_again(review(("A",), approved, 15), asked_version=13), "asked again at 13 already"
+    assert not asks_again(review(("A",), [said("A", "changes", 12)], 13), asked_version=10)
 
 
 def test_what_changed_since_a_version_is_the_questions_whose_answer_is_newer():

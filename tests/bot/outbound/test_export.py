@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.outbound.export import CUT_NOTE, canvas_mention, design_document, filename, fit_canvas
 from storage import schema
 from storage.engine import make_engine
-from storage.models import FindingAcceptance, Nudge
+from storage.models import FindingAcceptance, Nudge, ReviewVerdict
 from tests.factories import make_answer, make_design
 
 WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -242,3 +242,54 @@ def test_the_document_shows_an_accepted_finding_and_every_acceptance_it_had(cata
     assert [row.rsplit("|", 2)[1].strip() for row in rows] == ["holds", "ended"], "newest first"
     assert "Ann (U1)" in rows[1] and "First try." in rows[1]
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+
+
+def test_the_document_says_who_approved_which_version_and_when(catalog):
+    history = [
+        make_answer(id=3, question_id="goals", text="Cut churn.", created_at=WHEN),
+        make_answer(id=5, question_id="rollback", choices=["none"], created_at=WHEN),
+    ]
+    verdicts = [
+        ReviewVerdict(
+            id=1,
+            design_id=4,
+            team_id="T1",
+            reviewer="U1",
+            verdict="changes",
+            comment=HOSTILE,
+            version=3,
+            decided_at=WHEN,
+        ),
+        ReviewVerdict(
+            id=2,
+            design_id=4,
+            team_id="T1",
+            reviewer="U1",
+            verdict="approve",
+            version=5,
+            decided_at=WHEN + timedelta(hours=1),
+        ),
+        ReviewVerdict(id=3, design_id=4, team_id="T1", reviewer="U2", verdict="approve", version=3, decided_at=WHEN),
+    ]
+    markdown = design_document(
+        design=make_design(id=4, created_at=WHEN, updated_at=WHEN),
+        catalog=catalog,
+        history=history,
+        exported_at=WHEN,
+        person={"U1": "Ann (U1)", "U2": "Bob (U2)"}.get,
+        reviewers=["U1", "U2"],
+        verdicts=verdicts,
+    ).markdown
+
+    assert "| Sign-off | In review: 1 of 2 reviewers approved these answers |" in markdown
+    assert "Reviewers: Ann (U1) (approved), Bob (U2) (approved an earlier version)." in markdown
+    assert "| 2026-11-28 10:30 UTC | Ann (U1) | approved | 5 |  |" in markdown
+    assert "| 2026-11-28 09:30 UTC | Ann (U1) | requested changes | 3 |" in markdown
+    assert "<script>" not in markdown
+
+
+def test_a_design_nobody_was_asked_to_review_is_a_draft(catalog):
+    markdown = design_document(
+        design=make_design(id=4, created_at=WHEN, updated_at=WHEN), catalog=catalog, history=[], exported_at=WHEN
+    ).markdown
+    assert "| Sign-off | Draft: no review asked for yet |" in markdown and "## Sign-off" not in markdown

@@ -19,6 +19,7 @@ from flows.overview import DesignOverview
 from flows.readiness import AreaReadiness, Readiness
 from flows.review import Finding
 from flows.rules import Severity
+from flows.signoff import Review, ReviewerState, ReviewStatus, Verdict
 from flows.walkthrough import Progress
 from storage.models import Answer, Design
 from tests import slack_text
@@ -187,6 +188,7 @@ def hostile_values() -> dict[str, Any]:
         "by": "U0ALICE",
         "changed": "add",
         "owners": ["U0ALICE", "U0BOB"],
+        "reviewers": ["U0ALICE", "U0BOB"],
         "action": "delete it",
         "starter": "U0ALICE",
         "outcome": HOSTILE,
@@ -195,6 +197,14 @@ def hostile_values() -> dict[str, Any]:
         "walk_complete": False,
         "read": HOSTILE,
         "since_launch": HOSTILE,
+        "review": Review(
+            status=ReviewStatus.CHANGES_REQUESTED,
+            reviewers=(ReviewerState("U0BOB", Verdict.CHANGES, 3, WHEN, current=True, comment=HOSTILE),),
+            version=3,
+        ),
+        "asking": ["U0ALICE"],
+        "approved": 1,
+        "more": 2,
         "measured": HOSTILE,
         "number_asked": HOSTILE,
         "waiting_on": "U0BOB",

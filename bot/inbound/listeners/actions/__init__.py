@@ -6,6 +6,7 @@ from bot.inbound.listeners.actions.acceptance import open_acceptance_form
 from bot.inbound.listeners.actions.deletion import delete_design, keep_design
 from bot.inbound.listeners.actions.forms import open_answer_form
 from bot.inbound.listeners.actions.questions import choose_option, finish_question, go_back, skip_question, undo_answer
+from bot.inbound.listeners.actions.review import approve, open_changes_form
 from bot.inbound.listeners.actions.revisits import (
     mark_deployed,
     open_measure_form,
@@ -42,5 +43,7 @@ def register(app: App, deps: Recording) -> None:
     app.action(ActionId.NUDGE_MEASURE)(open_measure_form(deps))
     app.action(ActionId.ACCEPT_FINDING)(open_acceptance_form(deps))
     app.action(ActionId.ACCEPT_AGAIN)(open_acceptance_form(deps))
+    app.action(ActionId.REVIEW_APPROVE)(approve(deps))
+    app.action(ActionId.REVIEW_CHANGES)(open_changes_form(deps))
     app.action(ActionId.DELETE_DESIGN)(delete_design(deps))
     app.action(ActionId.KEEP_DESIGN)(keep_design(deps))

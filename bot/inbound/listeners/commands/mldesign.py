@@ -14,7 +14,7 @@ from bot.inbound.listeners.recording import Recording
 from bot.render import blocks, forms
 from bot.render.blocks import Message
 from bot.render.text import unescape_slack
-from bot.usecases import designs, overview, ownership, revisits
+from bot.usecases import designs, overview, ownership, revisits, signoff
 from flows.commands import (
     Assign,
     Command,
@@ -25,6 +25,7 @@ from flows.commands import (
     ListDesigns,
     Owners,
     Remind,
+    RequestReview,
     Start,
     Status,
     Summary,
@@ -42,6 +43,7 @@ class Invocation:
     channel_id: str
     user_id: str
     response_url: str | None
+    bot_user_id: str | None = None  # the app's own user, which can't be named a reviewer
 
 
 # A handler returns the ephemeral answer (None: a bare acknowledgement) and work to run after the ack.
@@ -49,9 +51,13 @@ Outcome = tuple[Message | None, Callable[[], None] | None]
 
 
 def mldesign_command(deps: Recording) -> Callable[..., None]:
-    def handle_mldesign(ack: Ack, command: dict[str, Any]) -> None:
+    def handle_mldesign(ack: Ack, command: dict[str, Any], context: dict[str, Any]) -> None:
         invocation = Invocation(
-            command["team_id"], command["channel_id"], command["user_id"], command.get("response_url")
+            command["team_id"],
+            command["channel_id"],
+            command["user_id"],
+            command.get("response_url"),
+            context.get("bot_user_id"),
         )
         raw = command.get("text", "")
         parsed = parse_command(unescape_slack(raw), mentioned=mentioned_ids(raw))
@@ -101,6 +107,7 @@ def _status(deps: Recording, who: Invocation, command: Command) -> Outcome:
         progress=shown.progress,
         readiness=shown.readiness,
         findings=shown.findings,
+        review=shown.review,
         current_prompt=shown.current_prompt,
         extra=[forms.question_menu_block(design_id=shown.design_id, catalog=shown.catalog, answers=shown.answers)],
     )
@@ -251,6 +258,24 @@ def _assign(deps: Recording, who: Invocation, command: Command) -> Outcome:
     return reply, lambda: deps.outbox.publish(who.team_id, design_id)
 
 
+def _review(deps: Recording, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, RequestReview)
+    with deps.db.unit_of_work() as session:
+        done = signoff.request_review(
+            session=session,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            name=command.name,
+            user_id=who.user_id,
+            reviewers=command.user_ids,
+            bot_user_id=who.bot_user_id,
+            now=_now(deps),
+        )
+    reply = blocks.notice("review_requested.j2", name=done.design.name, reviewers=done.reviewers)
+    design_id = _id(done.design.id)
+    return reply, lambda: deps.outbox.publish(who.team_id, design_id)
+
+
 def _delete(deps: Recording, who: Invocation, command: Command) -> Outcome:
     """Ask first: the confirmation's buttons do the deleting (an owner's call, checked again then)."""
     assert isinstance(command, Delete)
@@ -273,6 +298,7 @@ HANDLERS: dict[type, Callable[[Recording, Invocation, Any], Outcome]] = {
     Owners: _owners,
     Delete: _delete,
     Assign: _assign,
+    RequestReview: _review,
 }
 
 

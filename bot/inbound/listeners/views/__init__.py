@@ -6,6 +6,7 @@ from bot.inbound.listeners.recording import Recording
 from bot.inbound.listeners.views.acceptance import submit_acceptance
 from bot.inbound.listeners.views.answer_form import submit_answer_form
 from bot.inbound.listeners.views.nudge_update import submit_measure, submit_stop, submit_update
+from bot.inbound.listeners.views.review import submit_changes
 from bot.render.ids import CallbackId
 
 
@@ -15,3 +16,4 @@ def register(app: App, deps: Recording) -> None:
     app.view(CallbackId.NUDGE_STOP)(submit_stop(deps))
     app.view(CallbackId.ACCEPT_FINDING)(submit_acceptance(deps))
     app.view(CallbackId.NUDGE_MEASURE)(submit_measure(deps))
+    app.view(CallbackId.REVIEW_CHANGES)(submit_changes(deps))

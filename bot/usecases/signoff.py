@@ -1,0 +1,154 @@
+"""Use cases of sign-off: an owner asks people to review a design; a reviewer approves it or asks for changes.
+
+Each runs in the caller's unit of work and only touches the database: the review's message in the thread is posted
+(once a round) and kept current by the publisher, like the design's other messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.usecases import ownership
+from bot.usecases.designs import find_design, lock_design
+from bot.usecases.errors import DesignNotFound, TemplatedError, UserFacingError
+from flows.permissions import OwnerAction
+from flows.signoff import (
+    MAX_COMMENT,
+    Review,
+    ReviewRequestError,
+    Verdict,
+    asks_again,
+    changed_since,
+    check_request,
+    review,
+)
+from storage import deliveries as delivery_repo
+from storage import designs as design_repo
+from storage import signoffs as signoff_repo
+from storage.models import Design, stored_id
+
+
+class NotAReviewer(TemplatedError):
+    """Only the people named as reviewers may approve or ask for changes; the message names them."""
+
+    def __init__(self, name: str, reviewers: list[str]) -> None:
+        super().__init__(
+            "not_reviewer.j2", f"only the reviewers of {name!r} can do this", name=name, reviewers=reviewers
+        )
+
+
+@dataclass(frozen=True)
+class ReviewRequested:
+    design: Design
+    reviewers: tuple[str, ...]  # every reviewer, in the order named
+    new: tuple[str, ...]  # those named now for the first time
+
+
+@dataclass(frozen=True)
+class VerdictRequest:
+    team_id: str
+    user_id: str
+    design_id: int
+    verdict: Verdict
+    comment: str
+    interaction_id: str
+
+
+def request_review(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    name: str,
+    user_id: str,
+    reviewers: tuple[str, ...],
+    bot_user_id: str | None,
+    now: datetime,
+) -> ReviewRequested:
+    """Name reviewers (an owner's call) and ask for a review round: the thread gets the request, mentioning them."""
+    design = lock_design(session, find_design(session=session, team_id=team_id, channel_id=channel_id, name=name))
+    ownership.require(session, design, user_id, OwnerAction.REQUEST_REVIEW)
+    key = {"team_id": team_id, "design_id": stored_id(design)}
+    known = signoff_repo.reviewers_of(session=session, **key)
+    try:
+        check_request(
+            [*known, *reviewers], ownership.owners(session, design), bots=[bot_user_id] if bot_user_id else []
+        )
+    except ReviewRequestError as error:
+        raise UserFacingError(str(error)) from error
+    new = signoff_repo.add_reviewers(session=session, user_ids=reviewers, by=user_id, now=now, **key)
+    design.review_round = max(design.review_round, design.review_posted_round) + 1
+    design_repo.mark_changed(session=session, design=design, now=now)
+    return ReviewRequested(
+        design=design, reviewers=tuple(signoff_repo.reviewers_of(session=session, **key)), new=tuple(new)
+    )
+
+
+def decide(*, session: Session, request: VerdictRequest, now: datetime) -> int | None:
+    """Record a reviewer's verdict on the answers as they stand; the design's id to publish, or None for a repeat."""
+    if request.verdict is Verdict.CHANGES and not request.comment.strip():
+        raise UserFacingError("Say what should change, so the team knows what to do.")
+    if not delivery_repo.claim_event(
+        session=session, team_id=request.team_id, event_id=request.interaction_id, now=now
+    ):
+        return None
+    found = design_repo.get_design(session=session, team_id=request.team_id, design_id=request.design_id)
+    if found is None:
+        raise DesignNotFound("This design no longer exists.")
+    design = lock_design(session, found)
+    key = {"team_id": design.team_id, "design_id": stored_id(design)}
+    check_reviewer(session, design, request.user_id)
+    signoff_repo.record_verdict(
+        session=session,
+        reviewer=request.user_id,
+        verdict=request.verdict,
+        comment=request.comment.strip()[:MAX_COMMENT],
+        version=signoff_repo.answers_version(session=session, **key),
+        now=now,
+        **key,
+    )
+    design_repo.mark_changed(session=session, design=design, now=now)
+    return stored_id(design)
+
+
+def signoff_of(
+    session: Session, team_id: str, design_id: int, asked_version: int
+) -> tuple[Review | None, tuple[str, ...]]:
+    """Where sign-off stands (None before anyone is asked), and the questions changed since the approvals that the
+    answers outdated after the last round asked (``asked_version``), for the round that asks again."""
+    key = {"team_id": team_id, "design_id": design_id}
+    reviewers = signoff_repo.reviewers_of(session=session, **key)
+    if not reviewers:
+        return None, ()
+    found = review(
+        reviewers,
+        signoff_repo.verdicts_of(session=session, **key),
+        signoff_repo.answers_version(session=session, **key),
+    )
+    outdated = [
+        state.version
+        for state in found.reviewers
+        if state.verdict is Verdict.APPROVE and state.version is not None and state.version >= asked_version
+    ]
+    if not outdated or not asks_again(found, asked_version):
+        return found, ()
+    return found, changed_since(signoff_repo.answer_versions(session=session, **key), min(outdated))
+
+
+def check_reviewer(session: Session, design: Design, user_id: str) -> None:
+    """Anyone but a named reviewer is told who the reviewers are."""
+    reviewers = signoff_repo.reviewers_of(session=session, team_id=design.team_id, design_id=stored_id(design))
+    if user_id not in reviewers:
+        raise NotAReviewer(design.name, reviewers)
+
+
+def design_for_reviewer(*, session: Session, team_id: str, design_id: int, user_id: str) -> Design:
+    """The design behind a "Request changes…" click, once its clicker is known to be a reviewer."""
+    design = design_repo.get_design(session=session, team_id=team_id, design_id=design_id)
+    if design is None:
+        raise DesignNotFound("This design no longer exists.")
+    check_reviewer(session, design, user_id)
+    return design

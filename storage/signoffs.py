@@ -1,0 +1,102 @@
+"""Sign-off in the database: a design's reviewers, their verdicts (appended, never changed), and the answers' version
+(the id of its latest answer version, which only grows) that a verdict is given on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import Answer, DesignReviewer, ReviewVerdict
+
+
+def add_reviewers(
+    *, session: Session, team_id: str, design_id: int, user_ids: Sequence[str], by: str, now: datetime
+) -> list[str]:
+    """Name reviewers (those already named stay as they were); returns who is new."""
+    known = set(reviewers_of(session=session, team_id=team_id, design_id=design_id))
+    new = [user_id for user_id in dict.fromkeys(user_ids) if user_id not in known]
+    for user_id in new:
+        session.add(
+            DesignReviewer(design_id=design_id, user_id=user_id, team_id=team_id, requested_by=by, requested_at=now)
+        )
+    session.flush()
+    return new
+
+
+def reviewers_of(*, session: Session, team_id: str, design_id: int) -> list[str]:
+    """The design's reviewers, in the order they were named."""
+    rows = session.exec(
+        select(DesignReviewer.user_id)
+        .where(DesignReviewer.team_id == team_id, DesignReviewer.design_id == design_id)
+        .order_by(col(DesignReviewer.requested_at), col(DesignReviewer.user_id))
+    ).all()
+    return list(rows)
+
+
+def record_verdict(
+    *,
+    session: Session,
+    team_id: str,
+    design_id: int,
+    reviewer: str,
+    verdict: str,
+    comment: str,
+    version: int,
+    now: datetime,
+) -> ReviewVerdict:
+    row = ReviewVerdict(
+        design_id=design_id,
+        team_id=team_id,
+        reviewer=reviewer,
+        verdict=verdict,
+        comment=comment,
+        version=version,
+        decided_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def verdicts_of(*, session: Session, team_id: str, design_id: int) -> list[ReviewVerdict]:
+    """Every verdict on the design, oldest first."""
+    return list(
+        session.exec(
+            select(ReviewVerdict)
+            .where(ReviewVerdict.team_id == team_id, ReviewVerdict.design_id == design_id)
+            .order_by(col(ReviewVerdict.id))
+        ).all()
+    )
+
+
+def answers_version(*, session: Session, team_id: str, design_id: int) -> int:
+    """The version of a design's answers: its latest answer version's id (0 before any answer)."""
+    found = session.exec(
+        select(func.max(Answer.id)).where(Answer.team_id == team_id, Answer.design_id == design_id)
+    ).one()
+    return int(found or 0)
+
+
+def answer_versions(*, session: Session, team_id: str, design_id: int) -> dict[str, int]:
+    """Each question's current answer version (its latest answer's id), for what changed since a version."""
+    rows = session.exec(
+        select(Answer.question_id, func.max(Answer.id))
+        .where(Answer.team_id == team_id, Answer.design_id == design_id)
+        .group_by(col(Answer.question_id))
+    ).all()
+    return {question_id: int(version) for question_id, version in rows}
+
+
+def designs_with_reviewers(*, session: Session, team_id: str, design_ids: Sequence[int]) -> set[int]:
+    """Which of these designs have reviewers, in one query (the rest are drafts)."""
+    if not design_ids:
+        return set()
+    rows = session.exec(
+        select(DesignReviewer.design_id)
+        .where(DesignReviewer.team_id == team_id, col(DesignReviewer.design_id).in_(design_ids))
+        .distinct()
+    ).all()
+    return set(rows)
