@@ -57,5 +57,6 @@ class ReviewSync:
 
 
 def _undecided(review: Review) -> tuple[str, ...]:
-    """Who the review still waits on: everyone without a verdict that holds for the answers as they are."""
-    return tuple(reviewer.user_id for reviewer in review.reviewers if not reviewer.current)
+    """Who the review still waits on: everyone who hasn't approved the answers as they are (a request for changes
+    included: asking again is how an owner says the changes are made)."""
+    return tuple(reviewer.user_id for reviewer in review.reviewers if not reviewer.approved)

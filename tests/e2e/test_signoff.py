@@ -63,16 +63,22 @@ def test_a_review_round_with_changes_requested_then_approvals_and_a_change_after
     message = lambda: all_text(slack.workspace.message(CHANNEL, first["ts"]) or {})  # noqa: E731
     thread.wait_until(lambda: "requested changes: “Name the holdout &lt;group&gt;.”" in message())
 
+    # The team made the changes: asking again mentions whoever hasn't approved, the one who asked for them too.
+    driver.slash_command(ALICE, CHANNEL, f"review churn model <@{CAROL}>")
+    thread.wait_until(lambda: len(review_rounds(thread)) == 2)
+    assert f"<@{CAROL}>" in all_text(review_rounds(thread)[-1]) and f"<@{BOB}>" in all_text(review_rounds(thread)[-1])
+
     driver.click(BOB, CHANNEL, first["ts"], "review_approve", value=design_id)
     driver.click(CAROL, CHANNEL, first["ts"], "review_approve", value=design_id)
     thread.wait_until(lambda: f"*Approved* by <@{BOB}>, <@{CAROL}>" in summary())
-    thread.wait_until(lambda: "*Approved* · 2 of 2 approved" in message())
-    assert len(review_rounds(thread)) == 1, "verdicts update the round's message in place"
+    latest = lambda: all_text(slack.workspace.message(CHANNEL, review_rounds(thread)[-1]["ts"]) or {})  # noqa: E731
+    thread.wait_until(lambda: "*Approved* · 2 of 2 approved" in latest())
+    assert len(review_rounds(thread)) == 2, "verdicts update the latest round's message in place"
     verdicts = [(v.reviewer, v.verdict) for v in db.verdicts("Churn model")]
     assert verdicts == [(CAROL, "changes"), (BOB, "approve"), (CAROL, "approve")]
 
     thread.answer(BOB, "The retention team leads.")  # the next question: an answer after the approvals
-    thread.wait_until(lambda: len(review_rounds(thread)) == 2)
+    thread.wait_until(lambda: len(review_rounds(thread)) == 3)
     again = review_rounds(thread)[-1]
     text = all_text(again)
     assert f"<@{BOB}>" in text and f"<@{CAROL}>" in text and "changed since you approved it" in text
@@ -80,5 +86,5 @@ def test_a_review_round_with_changes_requested_then_approvals_and_a_change_after
     thread.wait_until(lambda: "*In review*: 0 of 2 approved" in summary())
     thread.answer(BOB, "Finance, who fear churn numbers will be revised.")
     thread.settle()
-    assert len(review_rounds(thread)) == 2, "asked again once, however many answers change before they look"
-    poll_until(lambda: db.design("Churn model").review_posted_round == 2, what="the round recorded")
+    assert len(review_rounds(thread)) == 3, "asked again once, however many answers change before they look"
+    poll_until(lambda: db.design("Churn model").review_posted_round == 3, what="the round recorded")
