@@ -96,6 +96,14 @@ class RequestReview:
     user_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Changes:
+    """`changes <name> [since YYYY-MM-DD | since approval | since revisit]`: what changed in its answers since."""
+
+    name: str
+    since: date | str  # a day, or "approval" (the latest approval) or "revisit" (the latest revisit's outcome)
+
+
 Command = (
     Help
     | ListDesigns
@@ -109,6 +117,7 @@ Command = (
     | Delete
     | Assign
     | RequestReview
+    | Changes
 )
 
 # Slack sends a mention as <@U123> or <@U123|name> in command text (the app's command doesn't escape names). A name
@@ -154,6 +163,8 @@ def parse_command(text: str, *, mentioned: Collection[str] | None = None) -> Com
         return _assign(rest, mentioned)
     if verb == "review":
         return _review(rest, mentioned)
+    if verb == "changes":
+        return _changes(rest)
     raise CommandError(f"I don't know the command “{verb}”.")
 
 
@@ -252,3 +263,23 @@ def _review(rest: str, mentioned: Collection[str] | None) -> RequestReview:
     if not people or leftover or (mentioned is not None and not set(people) <= set(mentioned)):
         raise CommandError(_REVIEW_HOWTO)
     return RequestReview(design_name(" ".join(words[:at])), tuple(dict.fromkeys(people)))
+
+
+_SINCE_POINTS = ("approval", "revisit")
+
+
+def _changes(rest: str) -> Changes:
+    """`changes <name> [since <point>]`: the point last; since the latest approval when none is named."""
+    words = rest.split()
+    if len(words) >= 3 and words[-2].casefold() == "since":
+        point = words[-1]
+        name = design_name(" ".join(words[:-2]))
+        if point.casefold() in _SINCE_POINTS:
+            return Changes(name, point.casefold())
+        if _ISO_DATE.fullmatch(point):
+            try:
+                return Changes(name, date.fromisoformat(point))
+            except ValueError:
+                pass
+        raise CommandError(f"“{point}” is not a date (YYYY-MM-DD), `approval` or `revisit`.")
+    return Changes(design_name(rest), "approval")

@@ -26,8 +26,9 @@ from flows import walkthrough
 from flows.acceptance import holding, revisit_title, rule_title
 from flows.assessment import assess
 from flows.catalog import Catalog
+from flows.changes import Change, changes_since
 from flows.nudges import SUCCESS_QUESTION
-from flows.signoff import review
+from flows.signoff import Verdict, review
 from flows.walkthrough import AnswerStatus
 from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
@@ -105,6 +106,7 @@ def design_document(
         rule_title=rule_title,
         review=review(reviewers, verdicts, max((a.id or 0 for a in history), default=0)) if reviewers else None,
         verdicts=list(reversed(verdicts)),
+        since_approval=_since_approval(catalog, history, verdicts),
         canvas=canvas,
     )
     return DesignDocument(filename=filename(design), title=f"{design.name}: ML design document", markdown=markdown)
@@ -126,6 +128,14 @@ def load_document(
         acceptances=acceptance_repo.of_design(session=session, team_id=design.team_id, design_id=design.id),
         **signoff_history(session, design),
     )
+
+
+def _since_approval(catalog: Catalog, history: Sequence[Answer], verdicts: Sequence[ReviewVerdict]) -> list[Change]:
+    """Every answer changed since the latest approval, for the document (Slack shows the first few)."""
+    approvals = [verdict for verdict in verdicts if verdict.verdict == Verdict.APPROVE]
+    if not approvals:
+        return []
+    return changes_since(catalog, history, max(approvals, key=lambda verdict: verdict.decided_at).version)
 
 
 def signoff_history(session: Session, design: Design) -> dict[str, Any]:

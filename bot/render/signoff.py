@@ -18,11 +18,12 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.render.blocks import SECTION_LIMIT, Message, to_dicts
+from bot.render.blocks import SECTION_LIMIT, Message, notice, to_dicts
 from bot.render.forms import MalformedForm
 from bot.render.ids import ActionId, CallbackId, InputId
-from bot.render.text import escape_mrkdwn, render, truncate_mrkdwn
+from bot.render.text import escape_mrkdwn, one_line, render, truncate_mrkdwn, truncate_text
 from flows.catalog import Catalog
+from flows.changes import Change, ChangeKind, HistoryFacts
 from flows.signoff import MAX_COMMENT, Review
 from storage.models import Design
 
@@ -88,3 +89,33 @@ def submitted_changes(view: dict[str, Any]) -> tuple[int, str]:
         raise MalformedForm("This form doesn't belong to an mldesign review.") from error
     values = (view.get("state") or {}).get("values") or {}
     return design_id, ((values.get(InputId.COMMENT) or {}).get(InputId.COMMENT) or {}).get("value") or ""
+
+
+MAX_CHANGES_SHOWN = 15
+EXCERPT = 120
+
+
+def changes_message(design: Design, catalog: Catalog, since: str, changes: Sequence[Change]) -> Message:
+    """`/mldesign changes`: compact, the first ``MAX_CHANGES_SHOWN``; the design document holds the answers whole."""
+    items = [
+        {
+            "kind": change.kind.value,
+            "title": catalog.question(change.question_id).short_title,
+            "before": _shown(change.before),
+            "after": _shown(change.after) if change.kind is not ChangeKind.WITHDRAWN else "",
+            "by": change.by,
+            "at": change.at,
+        }
+        for change in changes[:MAX_CHANGES_SHOWN]
+    ]
+    return notice(
+        "changes.j2", name=design.name, since=since, items=items, more=max(0, len(changes) - MAX_CHANGES_SHOWN)
+    )
+
+
+def _shown(answer: HistoryFacts | None) -> str:
+    if answer is None:
+        return ""
+    picked = ", ".join(answer.choices)
+    text = truncate_text(one_line(answer.text), EXCERPT)
+    return " · ".join(part for part in (picked, text) if part)

@@ -7,13 +7,15 @@ Each runs in the caller's unit of work and only touches the database: the review
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session
 
 from bot.usecases import ownership
+from bot.usecases.catalogs import Catalogs
 from bot.usecases.designs import find_design, lock_design
 from bot.usecases.errors import DesignNotFound, TemplatedError, UserFacingError
+from flows.changes import Change, changes_since, version_at, version_before
 from flows.permissions import OwnerAction
 from flows.signoff import (
     MAX_COMMENT,
@@ -25,8 +27,10 @@ from flows.signoff import (
     check_request,
     review,
 )
+from storage import answers as answer_repo
 from storage import deliveries as delivery_repo
 from storage import designs as design_repo
+from storage import nudges as nudge_repo
 from storage import signoffs as signoff_repo
 from storage.models import Design, stored_id
 
@@ -152,3 +156,34 @@ def design_for_reviewer(*, session: Session, team_id: str, design_id: int, user_
         raise DesignNotFound("This design no longer exists.")
     check_reviewer(session, design, user_id)
     return design
+
+
+@dataclass(frozen=True)
+class DesignChanges:
+    design: Design
+    since: str  # how the point reads: "the latest approval (Jan 4)", "2027-01-04"
+    changes: list[Change]
+
+
+def design_changes(
+    *, session: Session, catalogs: Catalogs, team_id: str, channel_id: str, name: str, since: date | str
+) -> DesignChanges:
+    """What changed in a design's answers since a day, its latest approval, or its latest revisit's outcome."""
+    design = find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
+    key = {"team_id": team_id, "design_id": stored_id(design)}
+    history = answer_repo.all_answers(session=session, **key)
+    if isinstance(since, date):
+        version, point = version_before(history, since), since.isoformat()
+    elif since == "approval":
+        approvals = [v for v in signoff_repo.verdicts_of(session=session, **key) if v.verdict == Verdict.APPROVE]
+        if not approvals:
+            raise UserFacingError(f"Nobody has approved “{design.name}” yet: say `since YYYY-MM-DD` instead.")
+        latest = max(approvals, key=lambda verdict: verdict.decided_at)
+        version, point = latest.version, f"the latest approval ({latest.decided_at:%Y-%m-%d})"
+    else:
+        revisited = nudge_repo.nudge_log(session=session, limit=1, **key)
+        if not revisited or revisited[0].resolved_at is None:
+            raise UserFacingError(f"“{design.name}” has no revisit yet: say `since YYYY-MM-DD` instead.")
+        moment = revisited[0].resolved_at
+        version, point = version_at(history, moment), f"the latest revisit ({moment:%Y-%m-%d})"
+    return DesignChanges(design=design, since=point, changes=changes_since(catalogs.of(design), history, version))

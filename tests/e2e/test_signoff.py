@@ -88,3 +88,10 @@ def test_a_review_round_with_changes_requested_then_approvals_and_a_change_after
     thread.settle()
     assert len(review_rounds(thread)) == 3, "asked again once, however many answers change before they look"
     poll_until(lambda: db.design("Churn model").review_posted_round == 3, what="the round recorded")
+
+    changes = all_text(driver.slash_command(CAROL, CHANNEL, "changes churn model").json())
+    assert "*Changes to Churn model since the latest approval" in changes
+    assert f"*Domain experts consulted* added by <@{BOB}>" in changes and "“The retention team leads.”" in changes
+    assert "Push-back" in changes
+    unread = all_text(driver.slash_command(CAROL, CHANNEL, "changes churn model since 2999-01-01").json())
+    assert "No answer of *Churn model* changed since 2999-01-01." in unread

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from flows.commands import (
+    Changes,
     CommandError,
     Delete,
     Deployed,
@@ -50,6 +51,9 @@ from flows.commands import (
         ("delete Churn model", Delete("Churn model")),
         ("review Churn model <@U0BOB|bob> <@W0DANA>", RequestReview("Churn model", ("U0BOB", "W0DANA"))),
         ("REVIEW Churn model <@U0BOB>, <@U0BOB>", RequestReview("Churn model", ("U0BOB",))),
+        ("changes Churn model", Changes("Churn model", "approval")),
+        ("changes Churn model since 2027-01-04", Changes("Churn model", date(2027, 1, 4))),
+        ("changes Churn model since Revisit", Changes("Churn model", "revisit")),
     ],
 )
 def test_commands_parse(text, expected):
@@ -74,6 +78,9 @@ def test_commands_parse(text, expected):
         ("review Churn model", "mention its reviewers"),
         ("review Churn model <@U0BOB> and bob", "mention its reviewers"),
         ("review <@U0BOB>", "mention its reviewers"),
+        ("changes Churn model since yesterday", "is not a date"),
+        ("changes Churn model since 2027-02-30", "is not a date"),
+        ("changes", "Give the design a name"),
     ],
 )
 def test_bad_commands_explain_themselves(text, message):

@@ -248,6 +248,7 @@ def test_the_document_says_who_approved_which_version_and_when(catalog):
     history = [
         make_answer(id=3, question_id="goals", text="Cut churn.", created_at=WHEN),
         make_answer(id=5, question_id="rollback", choices=["none"], created_at=WHEN),
+        make_answer(id=6, question_id="goals", text="Cut churn by 10%.", created_at=WHEN, author_id="U2"),
     ]
     verdicts = [
         ReviewVerdict(
@@ -281,11 +282,16 @@ def test_the_document_says_who_approved_which_version_and_when(catalog):
         verdicts=verdicts,
     ).markdown
 
-    assert "| Sign-off | In review: 1 of 2 reviewers approved these answers |" in markdown
-    assert "Reviewers: Ann (U1) (approved), Bob (U2) (approved an earlier version)." in markdown
+    assert "| Sign-off | In review: 0 of 2 reviewers approved these answers |" in markdown
+    assert "Reviewers: Ann (U1) (approved an earlier version), Bob (U2) (approved an earlier version)." in markdown
     assert "| 2026-11-28 10:30 UTC | Ann (U1) | approved | 5 |  |" in markdown
     assert "| 2026-11-28 09:30 UTC | Ann (U1) | requested changes | 3 |" in markdown
     assert "<script>" not in markdown
+    changed = markdown.split("### Changed since the latest approval", 1)[1].split("\n## ", 1)[0]
+    assert changed.strip() == (
+        "- **Goals and deliverables** changed by Bob (U2) on 2026-11-28 09:30 UTC. Before: “Cut churn.”. "
+        "Now: “Cut churn by 10%.”."
+    )
 
 
 def test_a_design_nobody_was_asked_to_review_is_a_draft(catalog):

@@ -203,6 +203,11 @@ def hostile_values() -> dict[str, Any]:
             version=3,
         ),
         "asking": ["U0ALICE"],
+        "since": HOSTILE,
+        "items": [
+            {"kind": kind, "title": HOSTILE, "before": HOSTILE, "after": HOSTILE, "by": "U0BOB", "at": WHEN}
+            for kind in ("added", "changed", "withdrawn")
+        ],
         "approved": 1,
         "more": 2,
         "measured": HOSTILE,

@@ -13,10 +13,12 @@ from slack_bolt import Ack
 from bot.inbound.listeners.recording import Recording
 from bot.render import blocks, forms
 from bot.render.blocks import Message
+from bot.render.signoff import changes_message
 from bot.render.text import unescape_slack
 from bot.usecases import designs, overview, ownership, revisits, signoff
 from flows.commands import (
     Assign,
+    Changes,
     Command,
     Delete,
     Deployed,
@@ -276,6 +278,21 @@ def _review(deps: Recording, who: Invocation, command: Command) -> Outcome:
     return reply, lambda: deps.outbox.publish(who.team_id, design_id)
 
 
+def _changes(deps: Recording, who: Invocation, command: Command) -> Outcome:
+    assert isinstance(command, Changes)
+    with deps.db.read_only() as session:
+        found = signoff.design_changes(
+            session=session,
+            catalogs=deps.catalogs,
+            team_id=who.team_id,
+            channel_id=who.channel_id,
+            name=command.name,
+            since=command.since,
+        )
+        reply = changes_message(found.design, deps.catalogs.of(found.design), found.since, found.changes)
+    return reply, None
+
+
 def _delete(deps: Recording, who: Invocation, command: Command) -> Outcome:
     """Ask first: the confirmation's buttons do the deleting (an owner's call, checked again then)."""
     assert isinstance(command, Delete)
@@ -299,6 +316,7 @@ HANDLERS: dict[type, Callable[[Recording, Invocation, Any], Outcome]] = {
     Delete: _delete,
     Assign: _assign,
     RequestReview: _review,
+    Changes: _changes,
 }
 
 
