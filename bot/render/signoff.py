@@ -21,8 +21,8 @@ from slack_sdk.models.views import View
 from bot.render.blocks import SECTION_LIMIT, Message, notice, to_dicts
 from bot.render.forms import MalformedForm
 from bot.render.ids import ActionId, CallbackId, InputId
-from bot.render.text import escape_mrkdwn, one_line, render, truncate_mrkdwn, truncate_text
-from flows.catalog import Catalog
+from bot.render.text import escape_mrkdwn, join_labels, one_line, render, truncate_mrkdwn, truncate_text
+from flows.catalog import Catalog, Question
 from flows.changes import Change, ChangeKind, HistoryFacts
 from flows.signoff import MAX_COMMENT, Review
 from storage.models import Design
@@ -91,8 +91,8 @@ def submitted_changes(view: dict[str, Any]) -> tuple[int, str]:
     return design_id, ((values.get(InputId.COMMENT) or {}).get(InputId.COMMENT) or {}).get("value") or ""
 
 
-MAX_CHANGES_SHOWN = 15
-EXCERPT = 120
+MAX_CHANGES_SHOWN = 10  # with their excerpts, within a section's 3,000 characters
+EXCERPT = 80
 
 
 def changes_message(design: Design, catalog: Catalog, since: str, changes: Sequence[Change]) -> Message:
@@ -101,8 +101,10 @@ def changes_message(design: Design, catalog: Catalog, since: str, changes: Seque
         {
             "kind": change.kind.value,
             "title": catalog.question(change.question_id).short_title,
-            "before": _shown(change.before),
-            "after": _shown(change.after) if change.kind is not ChangeKind.WITHDRAWN else "",
+            "before": _shown(catalog.question(change.question_id), change.before),
+            "after": _shown(catalog.question(change.question_id), change.after)
+            if change.kind is not ChangeKind.WITHDRAWN
+            else "",
             "by": change.by,
             "at": change.at,
         }
@@ -113,9 +115,10 @@ def changes_message(design: Design, catalog: Catalog, since: str, changes: Seque
     )
 
 
-def _shown(answer: HistoryFacts | None) -> str:
+def _shown(question: Question, answer: HistoryFacts | None) -> str:
+    """An answer in a line: the options picked, by their labels, then the start of its text."""
     if answer is None:
         return ""
-    picked = ", ".join(answer.choices)
+    picked = join_labels(question.labels(answer.choices))
     text = truncate_text(one_line(answer.text), EXCERPT)
     return " · ".join(part for part in (picked, text) if part)

@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 
 from bot.render import blocks
+from bot.render.signoff import changes_message
 from bot.render.summary import RevisitEntry
 from bot.render.text import TEMPLATES_DIR, escape_mrkdwn, join_labels, render, truncate_mrkdwn, unescape_slack
 from flows.acceptance import Acceptance
 from flows.brief import Brief
 from flows.catalog import load_catalog
+from flows.changes import Change, ChangeKind
 from flows.overview import DesignOverview
 from flows.readiness import AreaReadiness, Readiness
 from flows.review import Finding
@@ -333,3 +335,15 @@ def test_only_a_design_not_fully_ready_is_said_to_be_held_back(percent, held_bac
     shown = [render(name, **values) for name in ("summary_overview.j2", "status.j2")]
 
     assert all(("held back by _Data_" in text) is held_back for text in shown)
+
+
+def test_changes_show_options_by_their_labels_and_stay_within_a_section(catalog):
+    before = make_answer(id=1, question_id="rollback", choices=["none"], created_at=WHEN)
+    after = make_answer(id=2, question_id="rollback", choices=["one-step"], created_at=WHEN, author_id="U0BOB")
+    change = Change("rollback", ChangeKind.CHANGED, before, after, "U0BOB", WHEN)
+    long = make_answer(id=3, question_id="goals", text="word " * 2000, created_at=WHEN)
+    many = [Change("goals", ChangeKind.ADDED, None, long, "U0BOB", WHEN)] * 30
+    message = changes_message(design(), catalog, "the latest approval (2026-11-28)", [change, *many])
+    text = texts(message)[0]
+    assert "“No rollback plan yet” → “One step back to the previous version”" in text
+    assert "…and 21 more" in text and len(message.blocks[0]["text"]["text"]) <= 3000
