@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.outbound.nudger import MAX_ITEMS_PER_MESSAGE
-from bot.render.nudges import MAX_INPUT, nudge_message, stop_confirmation, update_form
+from bot.render.nudges import MAX_INPUT, Confirmation, nudge_message, stop_confirmation, update_form
 from flows.catalog import parse_catalog
 from storage.models import Nudge
 from tests import slack_text
@@ -86,3 +86,21 @@ def test_stop_asks_for_confirmation_only_after_the_bot_checked_who_clicked():
     assert View(**view).to_dict() == view
     assert (view["submit"]["text"], view["close"]["text"]) == ("Stop them", "Keep them")
     assert "&lt;!here&gt;" in view["blocks"][0]["text"]["text"]
+
+
+def test_a_revisit_says_when_the_answer_changed_since_it_was_last_confirmed():
+    catalog = catalog_of(2)
+    design = make_design(id=1, deployed_at=WHEN)
+    nudges = [Nudge(id=n, team_id="T1", design_id=1, question_id=f"q{n}", status="sent") for n in range(2)]
+    confirmed_at = WHEN - timedelta(days=30)
+    answers = {
+        "q0": make_answer(question_id="q0", text="Nightly.", created_at=WHEN - timedelta(days=3)),  # since changed
+        "q1": make_answer(question_id="q1", text="Weekly.", created_at=WHEN - timedelta(days=60)),
+    }
+    confirmations = {q: Confirmation(at=confirmed_at, by="U0BOB") for q in ("q0", "q1")}
+
+    message = nudge_message(design=design, catalog=catalog, nudges=nudges, answers=answers, confirmations=confirmations)
+
+    states = [t for t in slack_text.texts({"text": "", "blocks": message.blocks}) if "confirmed" in t]
+    assert "*Changed since it was last confirmed*" in states[0] and "<@U0BOB>" in states[0]
+    assert states[1].startswith("Last confirmed") and "Changed since" not in states[1]
