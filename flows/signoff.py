@@ -102,6 +102,12 @@ def latest_verdicts(verdicts: Iterable[VerdictFacts]) -> dict[str, VerdictFacts]
     return latest
 
 
+def latest_approval(verdicts: Iterable[VerdictFacts]) -> VerdictFacts | None:
+    """The most recent approval by anyone: "since the approval" means since the answers it saw."""
+    approvals = [verdict for verdict in verdicts if verdict.verdict == Verdict.APPROVE]
+    return max(approvals, key=lambda verdict: verdict.decided_at) if approvals else None
+
+
 def review(reviewers: Sequence[str], verdicts: Iterable[VerdictFacts], version: int) -> Review:
     """Where sign-off stands for ``reviewers`` given every verdict recorded, on answers at ``version``."""
     latest = latest_verdicts(verdicts)

@@ -28,7 +28,7 @@ from flows.assessment import assess
 from flows.catalog import Catalog
 from flows.changes import Change, changes_since
 from flows.nudges import SUCCESS_QUESTION
-from flows.signoff import Verdict, review
+from flows.signoff import latest_approval, review
 from flows.walkthrough import AnswerStatus
 from storage import acceptances as acceptance_repo
 from storage import answers as answer_repo
@@ -132,10 +132,8 @@ def load_document(
 
 def _since_approval(catalog: Catalog, history: Sequence[Answer], verdicts: Sequence[ReviewVerdict]) -> list[Change]:
     """Every answer changed since the latest approval, for the document (Slack shows the first few)."""
-    approvals = [verdict for verdict in verdicts if verdict.verdict == Verdict.APPROVE]
-    if not approvals:
-        return []
-    return changes_since(catalog, history, max(approvals, key=lambda verdict: verdict.decided_at).version)
+    latest = latest_approval(verdicts)
+    return changes_since(catalog, history, latest.version) if latest is not None else []
 
 
 def signoff_history(session: Session, design: Design) -> dict[str, Any]:

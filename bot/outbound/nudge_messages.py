@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -68,13 +68,18 @@ class ReadAhead:
             return self._ready.pop(key)
 
 
-def _latest_acceptances(session: Session, keys: Sequence[DesignKey]) -> dict[DesignKey, dict[str, FindingAcceptance]]:
-    """The latest acceptance of each finding of these designs (one query per workspace among them)."""
+def _by_team(keys: Iterable[DesignKey]) -> dict[str, list[int]]:
+    """Design ids grouped by workspace: every repository read is scoped to one."""
     by_team: dict[str, list[int]] = {}
     for team_id, design_id in keys:
         by_team.setdefault(team_id, []).append(design_id)
+    return by_team
+
+
+def _latest_acceptances(session: Session, keys: Sequence[DesignKey]) -> dict[DesignKey, dict[str, FindingAcceptance]]:
+    """The latest acceptance of each finding of these designs (one query per workspace among them)."""
     found: dict[DesignKey, dict[str, FindingAcceptance]] = {}
-    for team_id, design_ids in by_team.items():
+    for team_id, design_ids in _by_team(keys).items():
         for design_id, rows in acceptance_repo.of_designs(
             session=session, team_id=team_id, design_ids=design_ids
         ).items():
@@ -132,12 +137,9 @@ class NudgeMessages:
         rows: dict[DesignKey, list[Nudge]] = {}
         for nudge in nudges:
             rows.setdefault((nudge.team_id, nudge.design_id), []).append(nudge)
-        by_team: dict[str, list[int]] = {}
-        for design in designs:
-            by_team.setdefault(design.team_id, []).append(stored_id(design))
         states = {
             (team_id, design_id): found
-            for team_id, design_ids in by_team.items()
+            for team_id, design_ids in _by_team((design.team_id, stored_id(design)) for design in designs).items()
             for design_id, found in answer_repo.answer_states_of(
                 session=session, team_id=team_id, design_ids=design_ids
             ).items()

@@ -25,6 +25,7 @@ from flows.signoff import (
     asks_again,
     changed_since,
     check_request,
+    latest_approval,
     review,
 )
 from storage import answers as answer_repo
@@ -175,10 +176,9 @@ def design_changes(
     if isinstance(since, date):
         version, point = version_before(history, since), since.isoformat()
     elif since == "approval":
-        approvals = [v for v in signoff_repo.verdicts_of(session=session, **key) if v.verdict == Verdict.APPROVE]
-        if not approvals:
+        latest = latest_approval(signoff_repo.verdicts_of(session=session, **key))
+        if latest is None:
             raise UserFacingError(f"Nobody has approved “{design.name}” yet: say `since YYYY-MM-DD` instead.")
-        latest = max(approvals, key=lambda verdict: verdict.decided_at)
         version, point = latest.version, f"the latest approval ({latest.decided_at:%Y-%m-%d})"
     else:
         revisited = nudge_repo.nudge_log(session=session, limit=1, **key)

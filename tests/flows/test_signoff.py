@@ -8,7 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flows.signoff import ReviewRequestError, ReviewStatus, asks_again, changed_since, check_request, review
+from flows.signoff import (
+    ReviewRequestError,
+    ReviewStatus,
+    asks_again,
+    changed_since,
+    check_request,
+    latest_approval,
+    review,
+)
 
 T0 = datetime(2027, 1, 4, 10, tzinfo=UTC)
 
@@ -97,3 +105,9 @@ def test_an_outdated_approval_asks_again_once_however_many_answers_change():
 
 def test_what_changed_since_a_version_is_the_questions_whose_answer_is_newer():
     assert changed_since({"goals": 3, "rollback": 9, "labels": 12}, since=9) == ("labels",)
+
+
+def test_the_latest_approval_is_the_most_recent_by_anyone():
+    verdicts = [said("A", "approve", 5, 10), said("B", "approve", 7, 5), said("A", "changes", 9, 20)]
+    assert latest_approval(verdicts) == verdicts[0]
+    assert latest_approval([said("A", "changes", 3)]) is None
