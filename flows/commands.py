@@ -104,6 +104,14 @@ class Changes:
     since: date | str  # a day, or "approval" (the latest approval) or "revisit" (the latest revisit's outcome)
 
 
+@dataclass(frozen=True)
+class Alerts:
+    """`alerts <name> [rotate]`: the design's webhook for monitoring; ``rotate`` replaces its token."""
+
+    name: str
+    rotate: bool = False
+
+
 Command = (
     Help
     | ListDesigns
@@ -118,6 +126,7 @@ Command = (
     | Assign
     | RequestReview
     | Changes
+    | Alerts
 )
 
 # Slack sends a mention as <@U123> or <@U123|name> in command text (the app's command doesn't escape names). A name
@@ -165,6 +174,11 @@ def parse_command(text: str, *, mentioned: Collection[str] | None = None) -> Com
         return _review(rest, mentioned)
     if verb == "changes":
         return _changes(rest)
+    if verb == "alerts":
+        words = rest.split()
+        if len(words) >= 2 and words[-1].casefold() == "rotate":
+            return Alerts(design_name(" ".join(words[:-1])), rotate=True)
+        return Alerts(design_name(rest))
     raise CommandError(f"I don't know the command “{verb}”.")
 
 

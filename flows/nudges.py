@@ -54,6 +54,7 @@ class NudgeStatus(StrEnum):
     STOPPED = "stopped"  # reminders were turned off
     WITHDRAWN = "withdrawn"  # the answers no longer call for it: a follow-up withdrawn, a finding since fixed
     FAILED = "failed"  # Slack refused for good (the reason is kept)
+    SUPERSEDED = "superseded"  # an alert asked it again, in a new revisit, before anyone answered
 
     @property
     def is_open(self) -> bool:
@@ -74,6 +75,7 @@ _OUTCOMES = {
     NudgeStatus.STOPPED: "reminders stopped",
     NudgeStatus.WITHDRAWN: "no longer applies",
     NudgeStatus.FAILED: "could not be sent",
+    NudgeStatus.SUPERSEDED: "asked again for an alert",
 }
 
 
@@ -213,6 +215,9 @@ class DueRevisit(Protocol):
     @property
     def question_id(self) -> str: ...
 
+    @property
+    def by_alert(self) -> bool: ...
+
 
 def closed_unsent(
     rows: Sequence[DueRevisit], *, applying: Collection[str], raised: Collection[str] | None, reminders: bool
@@ -220,7 +225,8 @@ def closed_unsent(
     """The revisits that fell due but need no message, and the outcome each closes with: with reminders off, every
     question's (the expiry of an accepted finding comes back all the same: it is a decision with a date, not a
     reminder); a question the answers no longer call for; an expiry whose finding the answers have since fixed
-    (``raised``, the rules that fire now; None when not read)."""
+    (``raised``, the rules that fire now; None when not read). A revisit an alert reopened goes out with reminders
+    off too: monitoring, not a calendar, asked for it."""
     closing = {}
     for row in rows:
         assert row.id is not None
@@ -228,7 +234,7 @@ def closed_unsent(
         if rule_id is not None:
             if raised is not None and rule_id not in raised:
                 closing[row.id] = NudgeStatus.WITHDRAWN
-        elif not reminders:
+        elif not reminders and not row.by_alert:
             closing[row.id] = NudgeStatus.STOPPED
         elif row.question_id not in applying:
             closing[row.id] = NudgeStatus.WITHDRAWN

@@ -18,6 +18,7 @@ class OwnerAction(StrEnum):
     ASSIGN = "give its questions to people"
     ACCEPT_FINDINGS = "accept its review findings"
     REQUEST_REVIEW = "ask for its review"
+    MANAGE_ALERTS = "see or change its alert webhook"
     DELETE = "delete it"
 
 

@@ -231,6 +231,44 @@ class ReviewVerdict(SQLModel, table=True):
     decided_at: datetime = _timestamp()
 
 
+class AlertToken(SQLModel, table=True):
+    """A design's secret for its alert webhook (``POST /hooks/alerts``): only its SHA-256 is kept, so the token is
+    shown once, when an owner makes or rotates it, and a leaked database holds nothing a sender could use."""
+
+    design_id: int = Field(foreign_key="design.id", primary_key=True, ondelete="CASCADE")
+    team_id: str = Field(max_length=32)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _timestamp()
+
+
+class ProductionAlert(SQLModel, table=True):
+    """An alert that monitoring sent about a deployed design, once however often it was delivered: Alertmanager
+    resends a group, so an alert is its fingerprint and start. ``questions`` are the decisions it reopened."""
+
+    __table_args__ = (UniqueConstraint("design_id", "fingerprint", "starts_at", name="uq_alert_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    design_id: int = Field(foreign_key="design.id", ondelete="CASCADE")
+    team_id: str = Field(max_length=32)
+    fingerprint: str = Field(max_length=64)
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    name: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=500)
+    link: str = Field(default="", max_length=2000)
+    questions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = _timestamp()
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when the resolution arrived
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when the alert says it ended
+
+
+class AlertNudge(SQLModel, table=True):
+    """Which revisit an alert reopened: its message shows the alert, and its log entry names it."""
+
+    alert_id: int = Field(foreign_key="productionalert.id", primary_key=True, ondelete="CASCADE")
+    nudge_id: int = Field(foreign_key="nudge.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
 class PostLookup(SQLModel, table=True):
     """How far a look for a post a crash left unrecorded has read, when one bounded read could not settle it.
 
@@ -279,6 +317,8 @@ class Nudge(SQLModel, table=True):
     failure: str | None = Field(default=None, max_length=200)
     # The success target's revisit: the value the team measured since launch, as they wrote it.
     measured: str | None = Field(default=None, max_length=200)
+    # Reopened by a production alert (``ProductionAlert``): it goes out at once, reminders on or off.
+    by_alert: bool = False
     created_at: datetime = _timestamp()
 
 

@@ -53,8 +53,17 @@ class Settings(BaseSettings):
     mldesign_token_keys: SecretStr | None = None
     # Days a workspace's designs are kept after it uninstalls mldesign (reinstalling within them keeps them).
     mldesign_uninstall_grace_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    # Where monitoring reaches this bot (its public https address): `/mldesign alerts` shows the webhook URL under it.
+    mldesign_public_url: str | None = None
     # Sandbox only: follow the fake Slack's clock, which can be fast-forwarded.
     mldesign_clock_url: str | None = None
+
+    @field_validator("mldesign_public_url")
+    @classmethod
+    def _a_web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL, e.g. https://mldesign.example.com")
+        return value.rstrip("/") if value else None
 
     @field_validator("slack_api_url", "slack_hooks_url")
     @classmethod

@@ -31,17 +31,19 @@ from flows.nudges import SUCCESS_QUESTION
 from flows.signoff import latest_approval, review
 from flows.walkthrough import AnswerStatus
 from storage import acceptances as acceptance_repo
+from storage import alerts as alert_repo
 from storage import answers as answer_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
 from storage import signoffs as signoff_repo
 from storage.engine import read_scope
-from storage.models import Answer, Design, FindingAcceptance, Nudge, ReviewVerdict, stored_id
+from storage.models import Answer, Design, FindingAcceptance, Nudge, ProductionAlert, ReviewVerdict, stored_id
 
 logger = logging.getLogger(__name__)
 
 MAX_SLUG = 60
 MAX_REVISITS = 500
+MAX_ALERTS = 50  # the latest; the rest are in the revisit log as "reopened by an alert"
 # Slack's canvases hold at most 1 MiB of Markdown (counted here in UTF-8 bytes, the stricter reading, with room to
 # spare). Answers share a budget; past it the longest are cut, visibly, and the export keeps them whole. Escaping
 # can make a hostile text five times longer (& is &amp;), so the rendered document is measured, and the budget
@@ -69,6 +71,7 @@ def design_document(
     acceptances: Sequence[FindingAcceptance] = (),
     reviewers: Sequence[str] = (),
     verdicts: Sequence[ReviewVerdict] = (),
+    alerts: Sequence[ProductionAlert] = (),
     canvas: bool = False,
 ) -> DesignDocument:
     """Render the document from a design, all versions of its answers (oldest first) and, once deployed,
@@ -107,6 +110,7 @@ def design_document(
         review=review(reviewers, verdicts, max((a.id or 0 for a in history), default=0)) if reviewers else None,
         verdicts=list(reversed(verdicts)),
         since_approval=_since_approval(catalog, history, verdicts),
+        alerts=alerts,
         canvas=canvas,
     )
     return DesignDocument(filename=filename(design), title=f"{design.name}: ML design document", markdown=markdown)
@@ -137,11 +141,13 @@ def _since_approval(catalog: Catalog, history: Sequence[Answer], verdicts: Seque
 
 
 def signoff_history(session: Session, design: Design) -> dict[str, Any]:
-    """The reviewers and every verdict, for the document's sign-off section (who approved which version, when)."""
+    """The reviewers and every verdict, for the document's sign-off section (who approved which version, when), and
+    the latest production alerts, for its section after deployment."""
     key = {"team_id": design.team_id, "design_id": stored_id(design)}
     return {
         "reviewers": signoff_repo.reviewers_of(session=session, **key),
         "verdicts": signoff_repo.verdicts_of(session=session, **key),
+        "alerts": alert_repo.recent_alerts(session=session, **key, limit=MAX_ALERTS),
     }
 
 

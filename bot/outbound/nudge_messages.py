@@ -23,11 +23,12 @@ from flows.nudges import NudgeStatus, closed_unsent
 from flows.review import review
 from flows.walkthrough import chosen_in
 from storage import acceptances as acceptance_repo
+from storage import alerts as alert_repo
 from storage import answers as answer_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
 from storage.engine import read_scope, session_scope
-from storage.models import Design, FindingAcceptance, Nudge, stored_id
+from storage.models import Design, FindingAcceptance, Nudge, ProductionAlert, stored_id
 from storage.nudges import DesignKey
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Shown:
     acceptances: dict[str, FindingAcceptance] = field(default_factory=dict)  # the latest of each finding, by rule
     # Read for a dispatch: the due rows that need no message, and the outcome each closes with.
     closing: dict[int, NudgeStatus] = field(default_factory=dict)
+    alerts: dict[int, list[ProductionAlert]] = field(default_factory=dict)  # by nudge id: the alerts that reopened it
 
 
 class ReadAhead:
@@ -87,6 +89,12 @@ def _latest_acceptances(session: Session, keys: Sequence[DesignKey]) -> dict[Des
     return found
 
 
+def _alerts_shown(nudges: Sequence[Nudge], alerts: dict[int, list[ProductionAlert]]) -> list[ProductionAlert]:
+    """The alerts that reopened a message's revisits, each once, oldest first."""
+    found = {alert.id: alert for nudge in nudges for alert in alerts.get(nudge.id or 0, [])}
+    return sorted(found.values(), key=lambda alert: (alert.starts_at, alert.id or 0))
+
+
 class NudgeMessages:
     def __init__(self, *, engine: Engine, clients: SlackClients, catalogs: Catalogs) -> None:
         self._engine = engine
@@ -103,6 +111,7 @@ class NudgeMessages:
             answers=shown.answers,
             confirmations=shown.confirmations,
             acceptances=shown.acceptances,
+            alerts=_alerts_shown(nudges, shown.alerts),
         )
 
     def read_shown(
@@ -117,6 +126,8 @@ class NudgeMessages:
             confirmed = nudge_repo.last_confirmations(session=session, designs=keys, question_ids=questions)
             accepted = _latest_acceptances(session, keys) if any(rule_of_revisit(q) for q in questions) else {}
             closing = self._triage(session, designs, nudges) if triage else {}
+            alerted = [nudge.id for nudge in nudges if nudge.by_alert and nudge.id is not None]
+            alerts = alert_repo.alerts_of_nudges(session=session, nudge_ids=alerted) if alerted else {}
         return {
             key: Shown(
                 answers=answers.get(key, {}),
@@ -125,6 +136,7 @@ class NudgeMessages:
                 },
                 acceptances=accepted.get(key, {}),
                 closing=closing.get(key, {}),
+                alerts=alerts,
             )
             for key in keys
         }

@@ -41,6 +41,23 @@ class Confirmation:
     by: str | None
 
 
+class AlertFacts(Protocol):
+    """What a nudge shows of a production alert (``storage.models.ProductionAlert`` fits)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def link(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def resolved_at(self) -> datetime | None: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+
+
 class ShownAnswer(Protocol):
     """What a revisit shows of a question's current answer (a stored Answer, or only the columns it needs)."""
 
@@ -62,14 +79,23 @@ def nudge_message(
     answers: Mapping[str, ShownAnswer],
     confirmations: Mapping[str, Confirmation],
     acceptances: Mapping[str, AcceptanceFacts] | None = None,
+    alerts: Sequence[AlertFacts] = (),
 ) -> Message:
     """One message for every decision due at once (coalesced), each with its own buttons until it has an
     outcome; the outcome then replaces the buttons. An acceptance that lapsed (``acceptances``: the latest of each
-    finding, by rule) comes back the same way, before deployment too."""
+    finding, by rule) comes back the same way, before deployment too. ``alerts``: the production alerts that
+    reopened these decisions, shown first, each with its summary, start, source and, once over, its resolution."""
     acceptances = acceptances or {}
-    intro = render(
-        "nudge_intro.j2", owner=design.started_by, count=len(nudges), name=design.name, deployed_at=design.deployed_at
-    )
+    if alerts:
+        intro = render("nudge_alert.j2", owner=design.started_by, count=len(nudges), name=design.name, alerts=alerts)
+    else:
+        intro = render(
+            "nudge_intro.j2",
+            owner=design.started_by,
+            count=len(nudges),
+            name=design.name,
+            deployed_at=design.deployed_at,
+        )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=truncate_mrkdwn(intro, SECTION_LIMIT)))]
     for nudge in nudges:
         rule_id = rule_of_revisit(nudge.question_id)
@@ -86,6 +112,8 @@ def nudge_message(
         blocks.append(ActionsBlock(elements=[stop]))
     titles = ", ".join(_title(catalog, nudge) for nudge in nudges)
     fallback = f"Time to revisit {titles} of {design.name}"
+    if alerts:
+        fallback = f"Alert {', '.join(alert.name for alert in alerts)} on {design.name}: {titles} asked again"
     return Message(text=escape_mrkdwn(truncate_text(fallback, 3000)), blocks=to_dicts(blocks))
 
 

@@ -46,6 +46,7 @@ def environment() -> Environment:
     env.filters["user"] = lambda user_id: Markup(f"<@{escape_mrkdwn(user_id)}>")
     env.filters["slack_date"] = slack_date
     env.filters["slack_datetime"] = slack_datetime
+    env.filters["slack_link"] = slack_link
     return env
 
 
@@ -128,6 +129,12 @@ def slack_datetime(moment: datetime) -> Markup:
     """A moment with its time of day ("Monday, Dec 14 at 10:00" in the reader's timezone)."""
     fallback = f"{moment:%Y-%m-%d %H:%M} UTC"
     return Markup(f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>")
+
+
+def slack_link(url: str, label: str) -> Markup:
+    """A link to an address someone else gave (an alert's source): escaped, and with ``|`` encoded, so the address
+    can neither end the link early nor smuggle in a label of its own."""
+    return Markup(f"<{escape_mrkdwn(url.replace('|', '%7C'))}|{escape_mrkdwn(label)}>")
 
 
 def one_line(text: str) -> str:

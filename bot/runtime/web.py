@@ -11,7 +11,7 @@ import ipaddress
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlencode
@@ -55,9 +55,11 @@ def create_web_app(
     db: Transactions,
     periodic: PeriodicWork | None,
     on_shutdown: Callable[[], None],
+    alert_hook: Callable[[Request], Awaitable[Response]] | None = None,
 ) -> Starlette:
     """Slack's endpoint, the health check and (distributed) the OAuth pages. ``periodic``: this process also runs
     the periodic work (sweep, revisit dispatch, housekeeping); not when a worker process does (bot.runtime.worker).
+    ``alert_hook`` serves monitoring's webhook (bot.inbound.alert_hook) at /hooks/alerts.
     ``on_shutdown`` runs once the last request is answered (uvicorn re-raises SIGTERM after that, so code after
     ``uvicorn.run`` never runs)."""
     secret = settings.slack_signing_secret
@@ -156,6 +158,8 @@ def create_web_app(
             on_shutdown()
 
     routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
+    if alert_hook is not None:
+        routes.append(Route("/hooks/alerts", alert_hook, methods=["POST"]))
     if bolt_app.oauth_flow is not None:
         flow = bolt_app.oauth_flow
         routes += [

@@ -148,7 +148,9 @@ def build_process(settings: Settings, *, worker_address: str | None = None) -> P
         clock=clock,
         jobs=jobs,
         local_jobs=local,
-        recording=Recording(db=db, catalogs=catalogs, clock=clock, outbox=outbox),
+        recording=Recording(
+            db=db, catalogs=catalogs, clock=clock, outbox=outbox, public_url=settings.mldesign_public_url
+        ),
         leaving=Leaving(
             clients=clients, db=db, clock=clock, grace=timedelta(days=settings.mldesign_uninstall_grace_days)
         ),
@@ -173,6 +175,7 @@ def web_app(
 ) -> Starlette:
     """The web process's Starlette app over ``process``, closed with it. ``scheduler``: this process also runs the
     periodic work (no worker process does)."""
+    from bot.inbound.alert_hook import AlertHook
     from bot.runtime.web import create_web_app
 
     def shutdown() -> None:
@@ -187,6 +190,7 @@ def web_app(
         db=process.recording.db,
         periodic=process.periodic if scheduler else None,
         on_shutdown=shutdown,
+        alert_hook=AlertHook(process.recording).endpoint,
     )
 
 

@@ -81,10 +81,19 @@ def _apply(
             _insert(session, design, planned.question_id, planned.round, planned.due)
 
 
-def add(session: Session, design: Design, question_id: str, due: datetime, not_before: datetime | None = None) -> None:
-    """A new round of the question's revisit, due at ``due`` (a snooze's: never before ``not_before``)."""
+def add(
+    session: Session,
+    design: Design,
+    question_id: str,
+    due: datetime,
+    not_before: datetime | None = None,
+    *,
+    by_alert: bool = False,
+) -> Nudge:
+    """A new round of the question's revisit, due at ``due`` (a snooze's: never before ``not_before``); one an alert
+    reopened goes out at once, whatever the hour."""
     latest = nudge_repo.latest_rounds(session=session, team_id=design.team_id, design_id=stored_id(design))
-    _insert(session, design, question_id, latest.get(question_id, -1) + 1, due, not_before)
+    return _insert(session, design, question_id, latest.get(question_id, -1) + 1, due, not_before, by_alert=by_alert)
 
 
 def _insert(
@@ -94,8 +103,10 @@ def _insert(
     round_number: int,
     due: datetime,
     not_before: datetime | None = None,
-) -> None:
-    nudge_repo.add_nudge(
+    *,
+    by_alert: bool = False,
+) -> Nudge:
+    return nudge_repo.add_nudge(
         session=session,
         nudge=Nudge(
             team_id=design.team_id,
@@ -105,6 +116,8 @@ def _insert(
             status=NudgeStatus.SCHEDULED,
             due_at=due,
             not_before=not_before,
+            any_hour=by_alert,
+            by_alert=by_alert,
         ),
     )
 

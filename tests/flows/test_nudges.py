@@ -281,6 +281,7 @@ def test_a_late_timezone_keeps_what_is_due_and_an_outcome_plans_the_next_round_f
 class Due:
     id: int
     question_id: str
+    by_alert: bool = False
 
 
 def test_revisits_that_need_no_message_are_closed_with_their_reason():
@@ -293,3 +294,5 @@ def test_revisits_that_need_no_message_are_closed_with_their_reason():
     }
     off = closed_unsent(rows, applying=applying, raised=None, reminders=False)
     assert off == {1: NudgeStatus.STOPPED, 2: NudgeStatus.STOPPED}, "an acceptance's expiry comes back all the same"
+    alerted = closed_unsent([Due(5, "monitoring", by_alert=True)], applying=applying, raised=None, reminders=False)
+    assert alerted == {}, "a decision an alert reopened is asked with reminders off too"

@@ -19,3 +19,4 @@ class Recording:
     catalogs: Catalogs
     clock: Clock
     outbox: Outbox
+    public_url: str | None = None  # where monitoring reaches this bot, shown with a design's alert webhook

@@ -216,6 +216,22 @@ def hostile_values() -> dict[str, Any]:
         "number_asked": HOSTILE,
         "waiting_on": "U0BOB",
         "target": HOSTILE,
+        "url": HOSTILE,
+        "path": "/hooks/alerts",
+        "token": "mldesign_abc",
+        "created_by": "U0ALICE",
+        "created_at": WHEN,
+        "rotated": True,
+        "alerts": [
+            SimpleNamespace(
+                name=HOSTILE,
+                summary=HOSTILE,
+                link="https://ok.example/a|b>c",
+                starts_at=WHEN,
+                resolved_at=WHEN,
+                ended_at=None,
+            )
+        ],
         "entry": DesignOverview(
             design_id=1,
             name=HOSTILE,
@@ -242,6 +258,12 @@ def test_every_template_escapes_what_it_is_given(template):
     assert "<https://evil" not in rendered
     if "&lt;!channel&gt;" in rendered:  # templates that show user text show it as written, never evaluated
         assert "{{ 7*7 }}" in rendered
+
+
+def test_an_alerts_source_link_can_neither_end_early_nor_bring_its_own_label():
+    rendered = render("nudge_alert.j2", **hostile_values())
+    assert "<https://ok.example/a%7Cb&gt;c|source>" in rendered
+    assert "resolved" in rendered
 
 
 def test_an_answered_question_names_who_answered_without_repeating_the_reply():

@@ -4,19 +4,20 @@ posts to the channel (a new design, its summary, its document, a nudge) follow i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack
 
+from bot.inbound.listeners.commands.alerts import alerts_command
+from bot.inbound.listeners.commands.invocation import Invocation, Outcome
 from bot.inbound.listeners.recording import Recording
 from bot.render import blocks, forms
-from bot.render.blocks import Message
 from bot.render.signoff import changes_message
 from bot.render.text import unescape_slack
 from bot.usecases import designs, overview, ownership, revisits, signoff
 from flows.commands import (
+    Alerts,
     Assign,
     Changes,
     Command,
@@ -35,21 +36,6 @@ from flows.commands import (
     parse_command,
 )
 from flows.nudges import RemindNow, RemindOff, parse_reminder
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """Who ran the command where, from Slack's payload."""
-
-    team_id: str
-    channel_id: str
-    user_id: str
-    response_url: str | None
-    bot_user_id: str | None = None  # the app's own user, which can't be named a reviewer
-
-
-# A handler returns the ephemeral answer (None: a bare acknowledgement) and work to run after the ack.
-Outcome = tuple[Message | None, Callable[[], None] | None]
 
 
 def mldesign_command(deps: Recording) -> Callable[..., None]:
@@ -317,6 +303,7 @@ HANDLERS: dict[type, Callable[[Recording, Invocation, Any], Outcome]] = {
     Assign: _assign,
     RequestReview: _review,
     Changes: _changes,
+    Alerts: alerts_command,
 }
 
 

@@ -1,0 +1,98 @@
+"""Production alerts: each design's webhook token, the alerts monitoring sent, and the revisits they reopened.
+
+Callers hold the design's row lock (``storage.designs.get_design(for_update=True)``) while they look an alert up and
+record it, so two processes given the same delivery at once record it once: the second waits, then finds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from storage.models import AlertNudge, AlertToken, Nudge, ProductionAlert
+
+
+def token_by_hash(*, session: Session, token_hash: str) -> AlertToken | None:
+    """The token row a sender's secret hashes to (any workspace: the secret alone names the design)."""
+    return session.exec(select(AlertToken).where(AlertToken.token_hash == token_hash)).first()
+
+
+def token_of(*, session: Session, team_id: str, design_id: int) -> AlertToken | None:
+    return session.exec(
+        select(AlertToken).where(AlertToken.team_id == team_id, AlertToken.design_id == design_id)
+    ).first()
+
+
+def replace_token(
+    *, session: Session, team_id: str, design_id: int, token_hash: str, created_by: str, now: datetime
+) -> AlertToken:
+    """The design's one token from now on; the one before stops working in the same commit."""
+    session.connection().execute(
+        delete(AlertToken).where(col(AlertToken.team_id) == team_id, col(AlertToken.design_id) == design_id)
+    )
+    row = AlertToken(design_id=design_id, team_id=team_id, token_hash=token_hash, created_by=created_by, created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_alert(*, session: Session, design_id: int, fingerprint: str, starts_at: datetime) -> ProductionAlert | None:
+    return session.exec(
+        select(ProductionAlert).where(
+            ProductionAlert.design_id == design_id,
+            ProductionAlert.fingerprint == fingerprint,
+            ProductionAlert.starts_at == starts_at,
+        )
+    ).first()
+
+
+def add_alert(*, session: Session, alert: ProductionAlert) -> ProductionAlert:
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def link(*, session: Session, alert_id: int, nudge_ids: Sequence[int]) -> None:
+    """Record the revisits an alert reopened."""
+    session.add_all(AlertNudge(alert_id=alert_id, nudge_id=nudge_id) for nudge_id in dict.fromkeys(nudge_ids))
+    session.flush()
+
+
+def alerts_of_nudges(*, session: Session, nudge_ids: Sequence[int]) -> dict[int, list[ProductionAlert]]:
+    """The alerts that reopened each of these revisits, oldest first; revisits no alert reopened are left out."""
+    if not nudge_ids:
+        return {}
+    rows = session.exec(
+        select(AlertNudge.nudge_id, ProductionAlert)
+        .join(ProductionAlert, col(ProductionAlert.id) == col(AlertNudge.alert_id))
+        .where(col(AlertNudge.nudge_id).in_(nudge_ids))
+        .order_by(col(ProductionAlert.starts_at), col(ProductionAlert.id))
+    ).all()
+    found: dict[int, list[ProductionAlert]] = {}
+    for nudge_id, alert in rows:
+        found.setdefault(nudge_id, []).append(alert)
+    return found
+
+
+def messages_of(*, session: Session, alert_id: int) -> list[str]:
+    """The nudge messages that show an alert (a revisit not sent yet has none)."""
+    rows = session.exec(
+        select(Nudge.message_ts)
+        .join(AlertNudge, col(AlertNudge.nudge_id) == col(Nudge.id))
+        .where(AlertNudge.alert_id == alert_id, col(Nudge.message_ts).is_not(None))
+        .distinct()
+    ).all()
+    return sorted(ts for ts in rows if ts)
+
+
+def recent_alerts(*, session: Session, team_id: str, design_id: int, limit: int = 10) -> Sequence[ProductionAlert]:
+    """A design's latest alerts, newest first: the design document lists them."""
+    return session.exec(
+        select(ProductionAlert)
+        .where(ProductionAlert.team_id == team_id, ProductionAlert.design_id == design_id)
+        .order_by(col(ProductionAlert.starts_at).desc(), col(ProductionAlert.id).desc())
+        .limit(limit)
+    ).all()

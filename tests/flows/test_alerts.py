@@ -1,0 +1,80 @@
+"""Reading monitoring's deliveries and deciding which decisions an alert reopens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from flows.alerts import Alert, AlertKind, Delivery, bearing, kind_of
+from sandbox.alerts import SAMPLE_LABELS, sample_delivery
+
+V1 = ["feedback-loop", "outcome-delay", "refresh-cadence", "refresh-monitoring", "system-data-pipelines"]
+V2 = ["success-target", "feedback-loop", "system-data-pipelines", "outcome-delay", "refresh-cadence", "monitoring"]
+STARTED = datetime(2026, 12, 7, 9, 30, tzinfo=UTC).timestamp()
+
+
+def alert(**labels: str) -> Alert:
+    return Alert.model_validate({"status": "firing", "labels": labels, "startsAt": "2026-12-07T09:30:00Z"})
+
+
+def test_alertmanagers_version_4_delivery_is_read_with_its_alerts_identity_and_times():
+    delivery = Delivery.model_validate(sample_delivery(status="resolved", starts_at=STARTED, ends_at=STARTED + 600))
+    (only,) = delivery.alerts
+    assert (only.name, only.key) == ("PredictionDriftHigh", "5c9a1f0e7b3d2a64")
+    assert only.starts_at == datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    assert only.ended_at == datetime(2026, 12, 7, 9, 40, tzinfo=UTC)
+    assert only.summary.startswith("Population stability index")
+    assert only.link.startswith("http://prometheus.example.com:9090/graph")
+
+
+def test_a_firing_alerts_zero_end_time_is_no_end_and_a_missing_fingerprint_is_computed_from_its_labels():
+    firing = Delivery.model_validate(sample_delivery(status="firing", starts_at=STARTED, fingerprint="")).alerts[0]
+    same = Delivery.model_validate(sample_delivery(status="resolved", starts_at=STARTED, fingerprint="")).alerts[0]
+    other = alert(alertname="Other")
+    assert firing.ended_at is None
+    assert firing.key == same.key != other.key and len(firing.key) == 16
+
+
+def test_grafanas_webhook_of_the_same_shape_is_read_and_other_versions_are_not():
+    grafana = sample_delivery(status="firing", starts_at=STARTED) | {"version": "1", "orgId": 1, "title": "x"}
+    assert Delivery.model_validate(grafana).alerts[0].name == "PredictionDriftHigh"
+    with pytest.raises(ValidationError, match="version"):
+        Delivery.model_validate(sample_delivery(status="firing", starts_at=STARTED) | {"version": "3"})
+
+
+def test_a_source_link_that_is_no_web_address_is_not_shown():
+    assert (
+        Alert.model_validate(
+            {"status": "firing", "startsAt": "2026-12-07T09:30:00Z", "generatorURL": "javascript:alert(1)"}
+        ).link
+        == ""
+    )
+
+
+def test_the_label_names_the_decisions_and_ids_the_design_does_not_revisit_are_reported():
+    named = bearing(alert(mldesign_question="refresh-cadence, monitoring, nope"), V2)
+    assert named.questions == ("refresh-cadence", "monitoring")
+    assert named.unknown == ("nope",)
+
+
+def test_without_a_label_drift_and_performance_alerts_reopen_refresh_monitoring_and_feedback():
+    drift = alert(alertname="PredictionDriftHigh")
+    performance = alert(alertname="ChurnModelAUCDropped")
+    latency = alert(alertname="ScorerLatencyHigh")
+    assert (kind_of(drift), kind_of(performance), kind_of(latency)) == (
+        AlertKind.DRIFT,
+        AlertKind.DRIFT,
+        AlertKind.OTHER,
+    )
+    assert bearing(drift, V1).questions == ("feedback-loop", "refresh-cadence", "refresh-monitoring")
+    assert bearing(performance, V2).questions == ("feedback-loop", "refresh-cadence", "monitoring")
+    assert bearing(latency, V2).questions == ("monitoring",), "any other alert questions the monitoring"
+
+
+def test_a_label_naming_only_unknown_decisions_falls_back_to_the_default_mapping():
+    labels = SAMPLE_LABELS | {"mldesign_question": "typo-cadence"}
+    found = bearing(alert(**labels), V1)
+    assert found.questions == ("feedback-loop", "refresh-cadence", "refresh-monitoring")
+    assert found.unknown == ("typo-cadence",)
