@@ -1,7 +1,8 @@
 """Several `mldesign serve` processes on one database behave as one bot: concurrent answers to one design are
 all kept, a duplicate delivery to another process changes nothing, and 1,000 due revisits are each posted
-exactly once by two or three processes, across crashes between claim and send and between send and mark (the fake
-Slack's messages are the oracle)."""
+exactly once by two or three processes, across crashes between claim and send and between send and mark, as are
+the nudges of 100 alerts for 50 designs delivered twice each to three processes (the fake Slack's messages are the
+oracle)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.usecases.alerts import hash_token
 from sandbox import FakeSlack, SlackDriver
+from sandbox.alerts import sample_delivery, send_delivery
 from storage.engine import session_scope
-from storage.models import Design, DesignStatus, Nudge
+from storage.models import AlertToken, Design, DesignStatus, Nudge, ProductionAlert
 from tests.e2e.conftest import SIGNING_SECRET, BotProcess, bot_for
 from tests.e2e.helpers import ALICE, BOB, CHANNEL, Database, DesignThread, poll_until, question_number
 
@@ -186,3 +189,101 @@ def test_serve_with_worker_processes_answers_from_each_of_them(slack, database_u
     assert answers == [200] * 20
     assert "(2 process(es))" in bot.log()
     assert Database(database_url).answers("Churn model")["manual-process"].text == "By hand."
+
+
+ALERTED_DESIGNS = 50
+
+
+def seed_deployed_designs_with_tokens(slack: FakeSlack, db: Database, catalog) -> list[str]:
+    """50 deployed designs, their revisits weeks away, each with its own alert webhook token."""
+    now = datetime.fromtimestamp(slack.workspace.now(), UTC)
+    tokens = []
+    with session_scope(db.engine) as session:
+        for index in range(ALERTED_DESIGNS):
+            parent = slack.workspace.post_message(CHANNEL, text=f"Design {index}", bot_id="B0BOT")
+            design = Design(
+                team_id=db.team_id,
+                channel_id=CHANNEL,
+                name=f"Design {index}",
+                name_key=f"design {index}",
+                started_by=ALICE,
+                catalog_id=catalog.id,
+                catalog_version=catalog.version,
+                status=DesignStatus.COMPLETE,
+                current_question_id=None,
+                parent_ts=parent["ts"],
+                closing_ts=parent["ts"],
+                deployed_at=now - timedelta(days=3),
+                owner_tz="Europe/London",
+                reminders_enabled=True,
+                revision=1,
+                published_revision=1,
+            )
+            session.add(design)
+            session.flush()
+            session.add_all(
+                Nudge(
+                    team_id=db.team_id,
+                    design_id=design.id,
+                    question_id=question,
+                    status="scheduled",
+                    due_at=now + timedelta(days=11),
+                )
+                for question in REVISITED
+            )
+            token = f"mldesign_design-{index}-" + "t" * 32
+            session.add(
+                AlertToken(design_id=design.id, team_id=db.team_id, token_hash=hash_token(token), created_by=ALICE)
+            )
+            tokens.append(token)
+    return tokens
+
+
+def test_three_processes_given_a_hundred_alerts_for_fifty_designs_post_each_nudge_once(slack, db, catalog, fleet):
+    tokens = seed_deployed_designs_with_tokens(slack, db, catalog)
+    processes = fleet(3)
+    started = slack.workspace.now() - 60
+    labelled = sample_delivery(status="firing", starts_at=started)  # names the refresh decision
+    unlabelled = sample_delivery(  # a drift alert of its own: refresh, monitoring and feedback loop
+        status="firing",
+        starts_at=started,
+        fingerprint="0d1e2f3a4b5c6d7e",
+        labels={"alertname": "FeatureDriftHigh", "model": "churn", "severity": "critical"},
+    )
+    # Every alert is delivered twice, to different processes, as Alertmanager resends: 200 deliveries of 100 alerts.
+    sends = [
+        (processes[(index + attempt) % 3], token, delivery)
+        for index, token in enumerate(tokens)
+        for delivery in (labelled, unlabelled)
+        for attempt in (0, 1)
+    ]
+
+    def send(job: tuple[BotProcess, str, dict]) -> int:
+        process, token, delivery = job
+        return send_delivery(f"{process.url}/hooks/alerts", token, delivery).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = Counter(pool.map(send, sends))
+
+    def alerted() -> list[Nudge]:
+        with session_scope(db.engine) as session:
+            return list(session.exec(select(Nudge).where(Nudge.by_alert)).all())
+
+    poll_until(
+        lambda: all(row.status in ("sent", "superseded") and row.message_ts for row in alerted()),
+        timeout=90,
+        what="every reopened decision posted",
+    )
+    with session_scope(db.engine) as session:
+        alerts = session.exec(select(ProductionAlert)).all()
+    rows = alerted()
+    messages = nudge_messages(slack)
+    posted_ids = Counter(nudge_id for m in messages for nudge_id in m["metadata"]["event_payload"]["nudge_ids"])
+
+    assert statuses == Counter({200: 200})
+    assert len(alerts) == 100, "each alert recorded once, however often and wherever it arrived"
+    assert set(posted_ids) == {row.id for row in rows}, "every reopened decision was asked"
+    assert max(posted_ids.values()) == 1, "and none twice"
+    per_design = Counter(row.design_id for row in rows if row.status == "sent")
+    assert set(per_design.values()) == {3}, "each design has its three decisions open, once each"
+    assert len(messages) <= 2 * ALERTED_DESIGNS
