@@ -97,6 +97,8 @@ def app_environment(
         "PORT": str(app_port),
         "DATABASE_URL": f"sqlite:///{state_dir / APP_DATABASE}",
         "MLDESIGN_CLOCK_URL": fake.clock_url,
+        # Where the page's sample alert reaches the app, shown by `/mldesign alerts <name>`.
+        "MLDESIGN_PUBLIC_URL": f"http://127.0.0.1:{app_port}",
         "PYTHONUNBUFFERED": "1",
     }
     return env

@@ -30,6 +30,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from sandbox.alerts import sample_delivery, send_delivery
 from sandbox.driver import InvalidAppAnswer, SlackDriver, submission_answer
 from sandbox.records import Channel, SlackError, User
 from sandbox.state import Workspace
@@ -160,6 +161,7 @@ class Page:
         self.workspace = workspace
         self._driver = driver
         self._closing = threading.Event()
+        self._alert_started: float | None = None  # the sample alert firing now, by its start on the sandbox clock
 
     def close(self) -> None:
         """End live event streams, so the server can stop without waiting for browsers to disconnect."""
@@ -182,6 +184,7 @@ class Page:
             Route("/ui/api/unpin", _json_endpoint(self.unpin), methods=["POST"]),
             Route("/ui/api/open_home", _json_endpoint(self.open_home), methods=["POST"]),
             Route("/ui/api/clock", _json_endpoint(self.advance_clock), methods=["POST"]),
+            Route("/ui/api/alert", _json_endpoint(self.sample_alert), methods=["POST"]),
         ]
 
     # -- lookups ---------------------------------------------------------------------------------------
@@ -221,8 +224,10 @@ class Page:
             raise ApiError(404, f"no message {thread_ts} in {conversation.id} to reply to")
         return parent
 
-    def _as_typed(self, text: str) -> str:
-        """What Slack's client sends for typed text: escaped, links in <>, @name, @here and #channel as mentions."""
+    def _as_typed(self, text: str, *, command: bool = False) -> str:
+        """What Slack's client sends for typed text: escaped, links in <>, @name, @here and #channel as mentions.
+        A slash command's text is escaped the same way for an app whose command sets ``should_escape`` (as
+        mldesign's manifest does), with each person's name in the mention: ``<@U0BOB|bob>``."""
         users = {u.name.lower(): u.id for u in self.workspace.users()}
         channels = {c.name: c.id for c in self.workspace.channels() if not c.is_im}
 
@@ -230,7 +235,9 @@ class Page:
             name = match.group(1).lower()
             if name in SPECIAL_MENTIONS:
                 return f"<!{name}>"
-            return f"<@{users[name]}>" if name in users else match.group(0)
+            if name not in users:
+                return match.group(0)
+            return f"<@{users[name]}|{match.group(1)}>" if command else f"<@{users[name]}>"
 
         def channel_mention(match: re.Match[str]) -> str:
             name = match.group(1)
@@ -362,7 +369,7 @@ class Page:
         driver = self._app()
         command = SLASH_COMMAND.match(text.strip())
         if command:
-            name, args = command.group(1), escape_text((command.group(2) or "").strip())
+            name, args = command.group(1), self._as_typed((command.group(2) or "").strip(), command=True)
             response = await run_in_threadpool(driver.slash_command, person.id, conversation.id, args, name)
             return {"ok": True, "kind": "slash_command", "command": name, "app": _app_answer(response)}
         ts, response = await run_in_threadpool(
@@ -456,6 +463,26 @@ class Page:
         person = self._person(_field(body, "user"))
         driver = self._app()
         response = await run_in_threadpool(driver.open_home, person.id)
+        return {"ok": True, "app": _app_answer(response)}
+
+    async def sample_alert(self, request: Request) -> dict[str, Any]:
+        """Play Alertmanager: POST the sample alert (firing, or its resolution) to the app's `/hooks/alerts` with the
+        design's bearer token, as a `webhook_configs` receiver would. Firing again after a resolution is a new alert
+        (a new start); firing twice is Alertmanager resending the same one."""
+        body = await _body(request)
+        token, status = _field(body, "token"), _field(body, "status")
+        if status not in ("firing", "resolved"):
+            raise ApiError(400, "'status' must be 'firing' or 'resolved'")
+        driver = self._app()
+        now = self.workspace.now()
+        if status == "firing" and self._alert_started is None:
+            self._alert_started = now
+        started = self._alert_started if self._alert_started is not None else now
+        delivery = sample_delivery(status=status, starts_at=started, ends_at=now if status == "resolved" else None)
+        if status == "resolved":
+            self._alert_started = None
+        hook = driver.app_url.rsplit("/slack/events", 1)[0] + "/hooks/alerts"
+        response = await run_in_threadpool(send_delivery, hook, token, delivery)
         return {"ok": True, "app": _app_answer(response)}
 
     async def advance_clock(self, request: Request) -> dict[str, Any]:

@@ -188,6 +188,7 @@ class PinnedSummary:
                         by=nudge.resolved_by,
                         at=nudge.resolved_at,
                         failure=nudge.failure,
+                        by_alert=nudge.by_alert,
                     )
                     for nudge in nudge_repo.nudge_log(
                         session=session, team_id=design.team_id, design_id=snapshot.design_id, limit=MAX_LOG

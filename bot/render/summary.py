@@ -51,6 +51,7 @@ class RevisitEntry:
     by: str | None
     at: datetime | None
     failure: str | None
+    by_alert: bool = False  # a production alert reopened it
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@
 // page_state (where the person is), dom, mrkdwn, blockkit, messages, layout, acting (what clicks send) and
 // sync (fetching the state the sandbox serves).
 
-import { post } from "./acting.js";
+import { post, toast } from "./acting.js";
 import { closeThread, openHome, renderClock, writeUrl } from "./layout.js";
 import { $, caches, signatures, view } from "./page_state.js";
 import { listen, refresh } from "./sync.js";
@@ -56,6 +56,23 @@ function wireComposer(form, input, threadTs) {
   });
 }
 
+// The sample alert plays Alertmanager: it needs the design's token, which the owner's `/mldesign alerts <name>`
+// answer shows once. An empty field takes the token from that answer when it is on the page.
+async function sendAlert(status) {
+  const field = $("alert-token");
+  if (!field.value.trim()) {
+    const shown = document.body.innerText.match(/Bearer (mldesign_[A-Za-z0-9_-]+)/);
+    if (shown) field.value = shown[1];
+  }
+  const token = field.value.trim();
+  if (!token) {
+    toast("Run /mldesign alerts <name> as an owner first: its token goes in the Monitoring field.", true);
+    return;
+  }
+  const done = await post("/ui/api/alert", { token, status });
+  if (done && done.app.ok) toast(status === "firing" ? "Alertmanager sent a firing alert." : "Alertmanager sent its resolution.");
+}
+
 function start() {
   wireComposer($("composer"), $("composer-input"), () => "");
   wireComposer($("thread-composer"), $("thread-input"), () => view.thread);
@@ -74,6 +91,8 @@ function start() {
   for (const button of document.querySelectorAll("[data-advance]")) {
     button.addEventListener("click", () => post("/ui/api/clock", { advance_seconds: Number(button.dataset.advance) }));
   }
+  $("alert-fire").addEventListener("click", () => sendAlert("firing"));
+  $("alert-resolve").addEventListener("click", () => sendAlert("resolved"));
   setInterval(renderClock, 1000);
   listen();
   refresh();

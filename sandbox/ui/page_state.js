@@ -12,6 +12,7 @@ export const EMOJI = {
   heavy_plus_sign: "➕", heavy_minus_sign: "➖", large_green_circle: "🟢", large_yellow_circle: "🟡",
   red_circle: "🔴", white_circle: "⚪", black_circle: "⚫", large_blue_circle: "🔵", speech_balloon: "💬",
   thinking_face: "🤔", lock: "🔒", unlock: "🔓", mag: "🔍", gear: "⚙️", star: "⭐", fire: "🔥", zap: "⚡",
+  rotating_light: "🚨", key: "🔑", straight_ruler: "📏", small_blue_diamond: "🔹", wastebasket: "🗑️",
   repeat: "🔁", back: "🔙", no_entry: "⛔", no_entry_sign: "🚫", stopwatch: "⏱️", alarm_clock: "⏰",
   checkered_flag: "🏁", construction: "🚧", ok_hand: "👌", smile: "😄", slightly_smiling_face: "🙂",
   heart: "❤️", raised_hands: "🙌", clap: "👏", point_right: "👉", point_left: "👈", link: "🔗",

@@ -289,3 +289,58 @@ def test_ticking_options_then_done_answers_a_multi_choice_question_without_an_ap
     expect(thread).to_contain_text(catalog.questions[catalog.position("compliance") + 1].prompt)
     expect(thread).to_contain_text("answered: Contractual")
     expect(page.locator("#toasts")).not_to_contain_text("Pick at least one option")
+
+
+def screenshot(page: Page, tmp_path: Path, name: str) -> None:
+    shot = (Path(SCREENSHOT_DIR).resolve() if SCREENSHOT_DIR else tmp_path) / name
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_a_review_request_shows_the_reviewers_their_buttons_and_an_approval(page: Page, tmp_path: Path):
+    open_channel(page)
+    be(page, "U0ALICE")
+    send(page, "#composer-input", "/mldesign start Churn model")
+    parent = page.locator("#messages .msg", has_text="ML design review")
+    expect(parent).to_contain_text("0/31 answered")
+    send(page, "#composer-input", "/mldesign review Churn model @bob @carol")
+    parent.locator(".replies-link").click()
+    thread = page.locator("#thread-messages")
+    review = thread.locator(".msg", has_text="In review")
+    expect(review.locator("[data-action-id='review_approve']")).to_be_visible()
+    expect(review.locator("[data-action-id='review_changes']")).to_be_visible()
+
+    be(page, "U0BOB")
+    review.locator("[data-action-id='review_approve']").click()
+
+    expect(review).to_contain_text("1 of 2 approved")
+    review.evaluate("message => message.scrollIntoView({block: 'start'})")
+    screenshot(page, tmp_path, "sandbox-review.png")
+
+
+def test_the_sample_alert_reopens_the_refresh_decision_at_once_and_its_resolution_is_noted(page: Page, tmp_path: Path):
+    open_channel(page)
+    be(page, "U0ALICE")
+    send(page, "#composer-input", "/mldesign start Churn model")
+    parent = page.locator("#messages .msg", has_text="ML design review")
+    expect(parent).to_contain_text("0/31 answered")
+    send(page, "#composer-input", "/mldesign deployed Churn model")
+    expect(page.locator("#messages .msg", has_text="is marked as deployed")).to_have_count(1)
+    send(page, "#composer-input", "/mldesign alerts Churn model")
+    expect(page.locator("#messages")).to_contain_text("Authorization: Bearer mldesign_")
+
+    page.click("#alert-fire")  # the token is taken from the answer on the page
+
+    parent.locator(".replies-link").click()
+    thread = page.locator("#thread-messages")
+    alert = thread.locator(".msg", has_text="monitoring raised an alert")
+    expect(alert).to_contain_text("PredictionDriftHigh")
+    expect(alert).to_contain_text("Population stability index")
+    expect(alert.locator("[data-action-id='nudge_update']")).to_have_count(1)
+    alert.evaluate("message => message.scrollIntoView({block: 'start'})")
+    screenshot(page, tmp_path, "sandbox-alert.png")
+
+    page.click("#alert-resolve")
+
+    expect(alert).to_contain_text("resolved")
+    expect(thread.locator(".msg", has_text="monitoring raised an alert")).to_have_count(1)

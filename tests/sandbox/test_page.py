@@ -196,6 +196,18 @@ def test_a_slash_command_goes_to_the_app_and_its_ack_shows(
     assert [e["text"] for e in state["ephemerals"]] == ["Starting *Churn model*"]
 
 
+def test_a_slash_commands_mentions_arrive_escaped_with_the_name_as_for_a_command_that_sets_should_escape(
+    ui: httpx.Client, recorder: RecordingApp
+) -> None:
+    typed = "/mldesign review Churn & co @bob @carol @nobody in #ml-team"
+
+    ui.post("/ui/api/send", json={"user": "U0ALICE", "channel": "C0MLTEAM", "text": typed})
+
+    assert recorder.last.data["text"] == (
+        "review Churn &amp; co <@U0BOB|bob> <@U0CAROL|carol> @nobody in <#C0MLTEAM|ml-team>"
+    )
+
+
 def test_a_person_edits_their_own_message_only(fake: FakeSlack, ui: httpx.Client, recorder: RecordingApp) -> None:
     ts = ui.post("/ui/api/send", json={"user": "U0ALICE", "channel": "C0MLTEAM", "text": "100ms"}).json()["ts"]
 

@@ -369,3 +369,18 @@ def test_changes_show_options_by_their_labels_and_stay_within_a_section(catalog)
     text = texts(message)[0]
     assert "“No rollback plan yet” → “One step back to the previous version”" in text
     assert "…and 21 more" in text and len(message.blocks[0]["text"]["text"]) <= 3000
+
+
+@pytest.mark.parametrize(
+    ("template", "item"),
+    [("review.j2", "has not decided yet"), ("changes.j2", "changed by"), ("nudge_alert.j2", "firing since")],
+)
+def test_each_item_of_a_listing_template_is_on_its_own_line(template, item):
+    """Jinja's trim_blocks eats the line break after a tag ending a line: a list's items ran together once."""
+    values = hostile_values()
+    person = ReviewerState("U0BOB", None, None, None, current=False, comment="")
+    values["review"] = Review(status=ReviewStatus.IN_REVIEW, reviewers=(person, person), version=1)
+    values["items"] = [{**values["items"][1], "title": "T"}] * 2
+    values["alerts"] = [SimpleNamespace(**{**values["alerts"][0].__dict__, "resolved_at": None})] * 2
+    lines = render(template, **values).splitlines()
+    assert len([line for line in lines if item in line]) == 2, lines

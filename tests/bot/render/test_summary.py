@@ -140,3 +140,12 @@ def test_every_revisit_outcome_has_its_line_in_the_summarys_log(status):
     )
     text = render("summary_revisits.j2", deployed_at=entry.at, reminders=True, next_nudge=None, log=[entry])
     assert f"*Success target*: {status.outcome}" in text
+
+
+def test_a_revisit_an_alert_reopened_says_so_in_the_summarys_log():
+    entry = RevisitEntry(
+        title="Model refresh", status="confirmed", by="U0BOB", at=datetime(2027, 1, 4, tzinfo=UTC), failure=None
+    )
+    alerted = RevisitEntry(**{**entry.__dict__, "by_alert": True})
+    text = render("summary_revisits.j2", deployed_at=entry.at, reminders=True, next_nudge=None, log=[alerted])
+    assert "*Model refresh* (reopened by an alert): still holds" in text
