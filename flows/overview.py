@@ -36,5 +36,4 @@ class DesignOverview:
     current_prompt: str | None = None  # the question being asked, None once the walkthrough is complete
     waiting_on_viewer: tuple[str, ...] = ()  # the open questions given to the viewer, as "7. Short title"
     revisits_waiting: int = 0  # revisits asked in the thread that nobody has answered yet
-    review: Review | None = None  # sign-off, where it was read (status, Home); None there: a draft
-    reviewed: bool = False  # whether ``review`` was read at all (the channel list leaves it)
+    review: Review | None = None  # sign-off; None: a draft, no reviewers named yet

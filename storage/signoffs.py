@@ -100,3 +100,44 @@ def designs_with_reviewers(*, session: Session, team_id: str, design_ids: Sequen
         .distinct()
     ).all()
     return set(rows)
+
+
+def reviewers_of_designs(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, list[str]]:
+    """``reviewers_of`` for many designs in one query; designs without reviewers (drafts) are left out."""
+    if not design_ids:
+        return {}
+    rows = session.exec(
+        select(DesignReviewer.design_id, DesignReviewer.user_id)
+        .where(DesignReviewer.team_id == team_id, col(DesignReviewer.design_id).in_(design_ids))
+        .order_by(col(DesignReviewer.requested_at), col(DesignReviewer.user_id))
+    ).all()
+    found: dict[int, list[str]] = {}
+    for design_id, user_id in rows:
+        found.setdefault(design_id, []).append(user_id)
+    return found
+
+
+def verdicts_of_designs(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, list[ReviewVerdict]]:
+    """``verdicts_of`` for many designs in one query, each design's oldest first."""
+    found: dict[int, list[ReviewVerdict]] = {design_id: [] for design_id in design_ids}
+    if not design_ids:
+        return found
+    for row in session.exec(
+        select(ReviewVerdict)
+        .where(ReviewVerdict.team_id == team_id, col(ReviewVerdict.design_id).in_(design_ids))
+        .order_by(col(ReviewVerdict.id))
+    ).all():
+        found[row.design_id].append(row)
+    return found
+
+
+def answers_versions_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, int]:
+    """``answers_version`` for many designs in one query."""
+    if not design_ids:
+        return {}
+    rows = session.exec(
+        select(Answer.design_id, func.max(Answer.id))
+        .where(Answer.team_id == team_id, col(Answer.design_id).in_(design_ids))
+        .group_by(col(Answer.design_id))
+    ).all()
+    return {design_id: int(version or 0) for design_id, version in rows}

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.usecases.catalogs import Catalogs
 from bot.usecases.designs import find_design
-from bot.usecases.signoff import signoff_of
+from bot.usecases.signoff import reviews_of, signoff_of
 from flows.assessment import assess
 from flows.assignments import assignee_of
 from flows.catalog import Catalog
@@ -28,7 +28,6 @@ from storage import answers as answer_repo
 from storage import assignments as assignment_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
-from storage import signoffs as signoff_repo
 from storage.designs import ListedDesign
 from storage.models import Answer, Design, FindingAcceptance, stored_id
 
@@ -68,7 +67,6 @@ def overview_of(
         waiting_on_viewer=waiting_on_viewer,
         revisits_waiting=revisits_waiting,
         review=review,
-        reviewed=answers is not None,
     )
 
 
@@ -84,8 +82,16 @@ def channel_designs(
     ids = [design.id for design in shown]
     states = answer_repo.answer_states_of(session=session, team_id=team_id, design_ids=ids)
     next_due = nudge_repo.next_due_of(session=session, team_id=team_id, design_ids=ids)
+    reviews = reviews_of(session, team_id, ids)
     items = [
-        overview_of(design, catalogs.of(design), states[design.id], answers=None, next_nudge=next_due.get(design.id))
+        overview_of(
+            design,
+            catalogs.of(design),
+            states[design.id],
+            answers=None,
+            next_nudge=next_due.get(design.id),
+            review=reviews.get(design.id),
+        )
         for design in shown
     ]
     return items, hidden
@@ -125,7 +131,7 @@ def person_designs(
     given = assignment_repo.of_designs(session=session, team_id=team_id, design_ids=ids)
     revisits_waiting = nudge_repo.waiting_of(session=session, team_id=team_id, design_ids=ids)
     accepted = acceptance_repo.of_designs(session=session, team_id=team_id, design_ids=ids)
-    under_review = signoff_repo.designs_with_reviewers(session=session, team_id=team_id, design_ids=ids)
+    reviews = reviews_of(session, team_id, ids)
     items = []
     for design in shown:
         catalog, current = catalogs.of(design), answers[stored_id(design)]
@@ -140,9 +146,7 @@ def person_designs(
                 revisits_waiting=revisits_waiting.get(stored_id(design), 0),
                 acceptances=accepted[stored_id(design)],
                 today=today,
-                review=signoff_of(session, team_id, stored_id(design), design.review_version)[0]
-                if stored_id(design) in under_review
-                else None,
+                review=reviews.get(stored_id(design)),
             )
         )
     return items, hidden

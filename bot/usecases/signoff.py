@@ -6,6 +6,7 @@ Each runs in the caller's unit of work and only touches the database: the review
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -141,6 +142,20 @@ def signoff_of(
     if not outdated or not asks_again(found, asked_version):
         return found, ()
     return found, changed_since(signoff_repo.answer_versions(session=session, **key), min(outdated))
+
+
+def reviews_of(session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, Review]:
+    """Where sign-off stands for many designs (a list, Home), in three queries however many there are; drafts are
+    left out."""
+    reviewers = signoff_repo.reviewers_of_designs(session=session, team_id=team_id, design_ids=design_ids)
+    if not reviewers:
+        return {}
+    asked = sorted(reviewers)
+    verdicts = signoff_repo.verdicts_of_designs(session=session, team_id=team_id, design_ids=asked)
+    versions = signoff_repo.answers_versions_of(session=session, team_id=team_id, design_ids=asked)
+    return {
+        design_id: review(reviewers[design_id], verdicts[design_id], versions.get(design_id, 0)) for design_id in asked
+    }
 
 
 def check_reviewer(session: Session, design: Design, user_id: str) -> None:

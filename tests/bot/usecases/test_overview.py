@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.render.text import render
 from bot.usecases import overview
 from bot.usecases.errors import DesignNotFound
 from storage import answers as answer_repo
 from storage import designs as design_repo
+from storage import signoffs
 from storage.engine import session_scope
 from tests.factories import make_answer, make_design
 
@@ -74,3 +76,41 @@ def test_status_of_a_name_the_channel_lacks_says_how_to_find_them(engine, catalo
         overview.design_status(
             session=session, catalogs=catalogs, team_id="T1", channel_id="C1", name="Nope", today=TODAY
         )
+
+
+def test_the_list_and_home_show_each_designs_sign_off_as_status_does(engine, catalogs, designs):
+    with session_scope(engine) as session:
+        for design_id in designs[:2]:
+            signoffs.add_reviewers(
+                session=session, team_id="T1", design_id=design_id, user_ids=["U0BOB", "U0CAROL"], by="U0ALICE", now=NOW
+            )
+        version = signoffs.answers_version(session=session, team_id="T1", design_id=designs[0])
+        for reviewer in ("U0BOB", "U0CAROL"):
+            signoffs.record_verdict(
+                session=session,
+                team_id="T1",
+                design_id=designs[0],
+                reviewer=reviewer,
+                verdict="approve",
+                comment="",
+                version=version,
+                now=NOW,
+            )
+
+    with session_scope(engine) as session:
+        listed, _ = overview.channel_designs(session=session, catalogs=catalogs, team_id="T1", channel_id="C1", limit=5)
+        status = overview.design_status(
+            session=session, catalogs=catalogs, team_id="T1", channel_id="C1", name="Churn model", today=TODAY
+        )
+        home, _ = overview.person_designs(
+            session=session, catalogs=catalogs, team_id="T1", user_id="U0BOB", limit=5, today=TODAY
+        )
+
+    by_name = {item.name: item.review.status.label if item.review else "Draft" for item in listed}
+    assert by_name == {"Churn model": "Approved", "Fraud scoring": "In review", "Search ranking": "Draft"}
+    assert home[0].review == status.review and status.review is not None
+    text = render("list.j2", designs=listed, hidden=0)
+    assert (
+        "*Churn model*: 1/31 answered · *Approved*" in text and "*Fraud scoring*: 0/31 answered · *In review*" in text
+    )
+    assert "Search ranking*: 0/31 answered · deployed" in text, "a draft says nothing of sign-off"
