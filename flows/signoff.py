@@ -83,8 +83,9 @@ class ReviewerState:
 @dataclass(frozen=True)
 class Review:
     status: ReviewStatus
-    reviewers: tuple[ReviewerState, ...]
+    reviewers: tuple[ReviewerState, ...]  # those still in the workspace: sign-off waits on them alone
     version: int
+    left: tuple[str, ...] = ()  # reviewers who have since left the workspace (deactivated), shown as such
 
     @property
     def stale_approvers(self) -> tuple[str, ...]:
@@ -108,11 +109,15 @@ def latest_approval(verdicts: Iterable[VerdictFacts]) -> VerdictFacts | None:
     return max(approvals, key=lambda verdict: verdict.decided_at) if approvals else None
 
 
-def review(reviewers: Sequence[str], verdicts: Iterable[VerdictFacts], version: int) -> Review:
-    """Where sign-off stands for ``reviewers`` given every verdict recorded, on answers at ``version``."""
+def review(
+    reviewers: Sequence[str], verdicts: Iterable[VerdictFacts], version: int, left: Collection[str] = ()
+) -> Review:
+    """Where sign-off stands for ``reviewers`` given every verdict recorded, on answers at ``version``. Reviewers
+    who ``left`` the workspace can decide nothing more: sign-off waits on the others (their verdicts stay in the
+    history), and an owner names someone else if none is left."""
     latest = latest_verdicts(verdicts)
     states = []
-    for user_id in reviewers:
+    for user_id in (reviewer for reviewer in reviewers if reviewer not in left):
         given = latest.get(user_id)
         verdict = Verdict(given.verdict) if given is not None else None
         current = given is not None and (verdict is Verdict.CHANGES or given.version >= version)
@@ -126,15 +131,16 @@ def review(reviewers: Sequence[str], verdicts: Iterable[VerdictFacts], version: 
                 comment=given.comment if given is not None else "",
             )
         )
+    gone = tuple(reviewer for reviewer in reviewers if reviewer in left)
     if not states:
-        status = ReviewStatus.DRAFT
+        status = ReviewStatus.IN_REVIEW if gone else ReviewStatus.DRAFT
     elif any(state.verdict is Verdict.CHANGES for state in states):
         status = ReviewStatus.CHANGES_REQUESTED
     elif all(state.approved for state in states):
         status = ReviewStatus.APPROVED
     else:
         status = ReviewStatus.IN_REVIEW
-    return Review(status=status, reviewers=tuple(states), version=version)
+    return Review(status=status, reviewers=tuple(states), version=version, left=gone)
 
 
 def asks_again(review: Review, asked_version: int) -> bool:

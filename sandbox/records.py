@@ -31,6 +31,7 @@ class User:
     tz_offset: int = 0
     is_bot: bool = False
     bot_id: str | None = None
+    deleted: bool = False  # deactivated: users.info still answers, with "deleted": true
 
     def to_slack(self, team_id: str) -> dict[str, Any]:
         """Render in the shape of Slack's user object."""
@@ -46,7 +47,7 @@ class User:
             "id": self.id,
             "team_id": team_id,
             "name": self.name,
-            "deleted": False,
+            "deleted": self.deleted,
             "real_name": self.real_name,
             "tz": self.tz,
             "tz_label": self.tz,

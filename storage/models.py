@@ -208,11 +208,15 @@ class FindingAcceptance(SQLModel, table=True):
 class DesignReviewer(SQLModel, table=True):
     """Someone an owner asked to review a design (``flows.signoff``)."""
 
+    # `user_change` events look a person up in every design they review (one per profile edit in the workspace).
+    __table_args__ = (Index("ix_reviewer_person", "team_id", "user_id"),)
+
     design_id: int = Field(foreign_key="design.id", primary_key=True, ondelete="CASCADE")
     user_id: str = Field(primary_key=True, max_length=32)
     team_id: str = Field(max_length=32)
     requested_by: str = Field(max_length=32)
     requested_at: datetime = _timestamp()
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # deactivated in the workspace since
 
 
 class ReviewVerdict(SQLModel, table=True):

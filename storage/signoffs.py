@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, DesignReviewer, ReviewVerdict
@@ -141,3 +141,36 @@ def answers_versions_of(*, session: Session, team_id: str, design_ids: Sequence[
         .group_by(col(Answer.design_id))
     ).all()
     return {design_id: int(version or 0) for design_id, version in rows}
+
+
+def left_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, set[str]]:
+    """The reviewers of these designs who have left the workspace; designs without any are left out."""
+    if not design_ids:
+        return {}
+    rows = session.exec(
+        select(DesignReviewer.design_id, DesignReviewer.user_id).where(
+            DesignReviewer.team_id == team_id,
+            col(DesignReviewer.design_id).in_(design_ids),
+            col(DesignReviewer.left_at).is_not(None),
+        )
+    ).all()
+    found: dict[int, set[str]] = {}
+    for design_id, user_id in rows:
+        found.setdefault(design_id, set()).add(user_id)
+    return found
+
+
+def mark_left(*, session: Session, team_id: str, user_id: str, left_at: datetime | None) -> list[int]:
+    """Record that a person left the workspace (``left_at``) or came back (None); returns the designs whose
+    reviewer they are and whose standing changed."""
+    changed = session.connection().execute(
+        update(DesignReviewer)
+        .where(
+            col(DesignReviewer.team_id) == team_id,
+            col(DesignReviewer.user_id) == user_id,
+            col(DesignReviewer.left_at).is_(None) if left_at is not None else col(DesignReviewer.left_at).is_not(None),
+        )
+        .values(left_at=left_at)
+        .returning(col(DesignReviewer.design_id))
+    )
+    return sorted(design_id for (design_id,) in changed)

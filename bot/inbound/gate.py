@@ -177,6 +177,15 @@ class _HomeOpened(_Shape):
     tab: str | None = None
 
 
+class _Person(_Shape):
+    id: str = Field(min_length=1)
+    deleted: bool = False
+
+
+class _UserChange(_Shape):
+    user: _Person
+
+
 class _EventCallback(_Shape):
     team_id: str = Field(min_length=1)
     event_id: str = Field(min_length=1)
@@ -191,6 +200,7 @@ _EVENTS: dict[str, type[_Shape]] = {
     "message": _MessageEvent,
     "pin_removed": _PinRemoved,
     "app_home_opened": _HomeOpened,
+    "user_change": _UserChange,
 }
 _INTERACTIONS: dict[str, type[_Shape]] = {
     "block_actions": _BlockActions,

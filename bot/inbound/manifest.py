@@ -30,6 +30,7 @@ BOT_EVENTS = (
     "app_home_opened",
     "app_uninstalled",  # when distributed: the workspace's tokens are deleted
     "tokens_revoked",
+    "user_change",  # a reviewer deactivated in the workspace is shown as having left (needs users:read)
 )
 
 

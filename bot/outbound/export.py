@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,6 +71,7 @@ def design_document(
     acceptances: Sequence[FindingAcceptance] = (),
     reviewers: Sequence[str] = (),
     verdicts: Sequence[ReviewVerdict] = (),
+    left: Collection[str] = (),
     alerts: Sequence[ProductionAlert] = (),
     canvas: bool = False,
 ) -> DesignDocument:
@@ -107,7 +108,7 @@ def design_document(
         # Every acceptance, newest first like the revisits, and whether it still holds.
         acceptances=[(row, row in held) for row in reversed(acceptances)],
         rule_title=rule_title,
-        review=review(reviewers, verdicts, max((a.id or 0 for a in history), default=0)) if reviewers else None,
+        review=review(reviewers, verdicts, max((a.id or 0 for a in history), default=0), left) if reviewers else None,
         verdicts=list(reversed(verdicts)),
         since_approval=_since_approval(catalog, history, verdicts),
         alerts=alerts,
@@ -147,6 +148,9 @@ def signoff_history(session: Session, design: Design) -> dict[str, Any]:
     return {
         "reviewers": signoff_repo.reviewers_of(session=session, **key),
         "verdicts": signoff_repo.verdicts_of(session=session, **key),
+        "left": signoff_repo.left_of(session=session, team_id=key["team_id"], design_ids=[key["design_id"]]).get(
+            key["design_id"], set()
+        ),
         "alerts": alert_repo.recent_alerts(session=session, **key, limit=MAX_ALERTS),
     }
 

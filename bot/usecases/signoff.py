@@ -133,6 +133,7 @@ def signoff_of(
         reviewers,
         signoff_repo.verdicts_of(session=session, **key),
         signoff_repo.answers_version(session=session, **key),
+        signoff_repo.left_of(session=session, team_id=team_id, design_ids=[design_id]).get(design_id, set()),
     )
     outdated = [
         state.version
@@ -145,7 +146,7 @@ def signoff_of(
 
 
 def reviews_of(session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, Review]:
-    """Where sign-off stands for many designs (a list, Home), in three queries however many there are; drafts are
+    """Where sign-off stands for many designs (a list, Home), in four queries however many there are; drafts are
     left out."""
     reviewers = signoff_repo.reviewers_of_designs(session=session, team_id=team_id, design_ids=design_ids)
     if not reviewers:
@@ -153,9 +154,22 @@ def reviews_of(session: Session, team_id: str, design_ids: Sequence[int]) -> dic
     asked = sorted(reviewers)
     verdicts = signoff_repo.verdicts_of_designs(session=session, team_id=team_id, design_ids=asked)
     versions = signoff_repo.answers_versions_of(session=session, team_id=team_id, design_ids=asked)
+    left = signoff_repo.left_of(session=session, team_id=team_id, design_ids=asked)
     return {
-        design_id: review(reviewers[design_id], verdicts[design_id], versions.get(design_id, 0)) for design_id in asked
+        design_id: review(
+            reviewers[design_id], verdicts[design_id], versions.get(design_id, 0), left.get(design_id, ())
+        )
+        for design_id in asked
     }
+
+
+def person_left(*, session: Session, team_id: str, user_id: str, left: bool, now: datetime) -> list[int]:
+    """A person was deactivated in the workspace (or came back): the designs they review show it, and their
+    sign-off waits on the other reviewers meanwhile. Returns the designs to bring up to date in Slack."""
+    changed = signoff_repo.mark_left(session=session, team_id=team_id, user_id=user_id, left_at=now if left else None)
+    for design_id in changed:
+        design_repo.mark_changed_by_id(session=session, key=(team_id, design_id), now=now)
+    return changed
 
 
 def check_reviewer(session: Session, design: Design, user_id: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import secrets
 import time
+from dataclasses import replace
+from typing import Any
 
 from sandbox.parts.base import Part
 from sandbox.records import (
@@ -162,6 +164,15 @@ class IdentityPart(Part):
         with self._cond:
             self._users[user.id] = user
             self._changed()
+
+    def deactivate_user(self, user_id: str, *, deleted: bool = True) -> dict[str, Any]:
+        """A workspace admin deactivates a member (or brings them back): `users.info` then says ``deleted``.
+        Returns the user object, which Slack sends apps subscribed to `user_change` as that event's ``user``."""
+        with self._cond:
+            user = replace(self.user(user_id), deleted=deleted)
+            self._users[user_id] = user
+            self._changed()
+            return user.to_slack(self.team_id)
 
     def add_channel(self, channel: Channel) -> None:
         """Add a conversation."""

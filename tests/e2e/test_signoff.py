@@ -95,3 +95,23 @@ def test_a_review_round_with_changes_requested_then_approvals_and_a_change_after
     assert "Push-back" in changes
     unread = all_text(driver.slash_command(CAROL, CHANNEL, "changes churn model since 2999-01-01").json())
     assert "No answer of *Churn model* changed since 2999-01-01." in unread
+
+
+def test_a_reviewer_who_leaves_the_workspace_is_shown_as_such_and_the_others_can_still_approve(
+    slack, driver, db, start_design
+):
+    thread = start_design("Churn model")
+    driver.slash_command(ALICE, CHANNEL, f"review churn model <@{BOB}> <@{CAROL}>")
+    thread.wait_until(lambda: len(review_rounds(thread)) == 1)
+    design_id = str(db.design("Churn model").id)
+
+    departed = slack.workspace.deactivate_user(CAROL)  # an admin deactivates Carol; Slack tells the app
+    assert driver.send_event({"type": "user_change", "user": departed}).status_code == 200
+    thread.wait_until(lambda: "has left the workspace" in all_text(review_rounds(thread)[0]), timeout=10)
+    driver.click(BOB, CHANNEL, review_rounds(thread)[0]["ts"], "review_approve", value=design_id)
+    thread.wait_until(lambda: "*Approved*" in all_text(review_rounds(thread)[0]), timeout=10)
+
+    shown = all_text(review_rounds(thread)[0])
+    assert f"<@{CAROL}> has left the workspace" in shown and "1 of 1 approved" in shown
+    status = all_text(driver.slash_command(ALICE, CHANNEL, "status churn model").json())
+    assert "*Approved*" in status and f"<@{CAROL}> left the workspace" in status

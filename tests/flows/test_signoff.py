@@ -111,3 +111,15 @@ def test_the_latest_approval_is_the_most_recent_by_anyone():
     verdicts = [said("A", "approve", 5, 10), said("B", "approve", 7, 5), said("A", "changes", 9, 20)]
     assert latest_approval(verdicts) == verdicts[0]
     assert latest_approval([said("A", "changes", 3)]) is None
+
+
+def test_a_reviewer_who_left_the_workspace_is_shown_apart_and_sign_off_waits_on_the_others():
+    verdicts = [said("A", "approve", 12), said("B", "changes", 11)]
+
+    without_b = review(("A", "B"), verdicts, 12, left={"B"})
+    everyone_gone = review(("A", "B"), verdicts, 12, left={"A", "B"})
+
+    assert without_b.status is ReviewStatus.APPROVED, "B's request for changes can never be lifted now"
+    assert [state.user_id for state in without_b.reviewers] == ["A"] and without_b.left == ("B",)
+    assert everyone_gone.status is ReviewStatus.IN_REVIEW and everyone_gone.reviewers == ()
+    assert everyone_gone.left == ("A", "B"), "an owner names someone else"

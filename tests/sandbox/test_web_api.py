@@ -227,6 +227,17 @@ def test_users_and_conversations_info(client: WebClient) -> None:
     assert err.value.response["error"] == "user_not_found"
 
 
+def test_a_deactivated_member_is_still_described_but_as_deleted(client: WebClient, fake: FakeSlack) -> None:
+    assert client.users_info(user="U0CAROL")["user"]["deleted"] is False
+
+    changed = fake.workspace.deactivate_user("U0CAROL")
+
+    assert changed["deleted"] is True and changed["id"] == "U0CAROL", "the user_change event's user"
+    assert client.users_info(user="U0CAROL")["user"]["deleted"] is True
+    fake.workspace.deactivate_user("U0CAROL", deleted=False)
+    assert client.users_info(user="U0CAROL")["user"]["deleted"] is False
+
+
 def test_permalink_points_at_the_fake(client: WebClient, fake: FakeSlack) -> None:
     posted = client.chat_postMessage(channel="C0MLTEAM", text="link me")
     link = client.chat_getPermalink(channel="C0MLTEAM", message_ts=posted["ts"])["permalink"]

@@ -1,4 +1,5 @@
-"""Production alerts: a design's webhook token, the alerts monitoring sent, and the revisits they reopened.
+"""Production alerts: a design's webhook token, the alerts monitoring sent, and the revisits they reopened; and
+when a reviewer left the workspace.
 
 Revision ID: 0020
 Revises: 0019
@@ -62,9 +63,15 @@ def upgrade() -> None:
     op.create_index(op.f("ix_alertnudge_nudge_id"), "alertnudge", ["nudge_id"])
     with op.batch_alter_table("nudge") as batch_op:
         batch_op.add_column(sa.Column("by_alert", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("designreviewer") as batch_op:
+        batch_op.add_column(sa.Column("left_at", storage.models.UTCDateTime(timezone=True), nullable=True))
+    op.create_index("ix_reviewer_person", "designreviewer", ["team_id", "user_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reviewer_person", table_name="designreviewer")
+    with op.batch_alter_table("designreviewer") as batch_op:
+        batch_op.drop_column("left_at")
     with op.batch_alter_table("nudge") as batch_op:
         batch_op.drop_column("by_alert")
     op.drop_index(op.f("ix_alertnudge_nudge_id"), table_name="alertnudge")

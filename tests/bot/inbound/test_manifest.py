@@ -37,6 +37,7 @@ EVENT_SCOPES = {
     "app_home_opened": None,
     "app_uninstalled": None,
     "tokens_revoked": None,
+    "user_change": "users:read",
 }
 
 

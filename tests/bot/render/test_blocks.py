@@ -142,6 +142,7 @@ def hostile_values() -> dict[str, Any]:
                 "deployed_at": WHEN,
                 "reminders": True,
                 "next_nudge": WHEN,
+                "review": Review(status=ReviewStatus.IN_REVIEW, reviewers=(), version=1, left=("U0BOB",)),
             }
         ],
         "with_help": True,
@@ -331,6 +332,7 @@ def test_the_channels_list_puts_its_heading_and_each_design_on_a_line_of_its_own
             deployed_at=None,
             reminders=True,
             next_nudge=None,
+            review=None,
         )
         for name in ("Fraud triage", "Churn model")
     ]

@@ -11,6 +11,7 @@ from bot.inbound.listeners.events.installs import (
     tokens_revoked,
 )
 from bot.inbound.listeners.events.messages import message_event
+from bot.inbound.listeners.events.people import user_change
 from bot.inbound.listeners.events.pins import pin_removed
 from bot.inbound.listeners.recording import Recording
 
@@ -20,6 +21,7 @@ def register(app: App, deps: Recording, leaving: Leaving, *, distributed: bool) 
     app.event("message")(message_event(deps))
     app.event("pin_removed")(pin_removed(deps.db))
     app.event("app_home_opened")(app_home_opened(deps.outbox))
+    app.event("user_change")(user_change(deps))
     if distributed:
         app.event("tokens_revoked")(tokens_revoked(app, leaving.clients))
         app.event("app_uninstalled")(app_uninstalled(app, leaving))
