@@ -68,8 +68,13 @@ def version_at(history: Iterable[HistoryFacts], moment: datetime) -> int:
     return max((answer.id for answer in history if answer.id is not None and answer.created_at < moment), default=0)
 
 
-def changes_since(catalog: Catalog, history: Sequence[HistoryFacts], version: int) -> list[Change]:
-    """The questions whose answer differs between ``version`` and now, in the catalog's order."""
+def changes_since(
+    catalog: Catalog, history: Sequence[HistoryFacts], version: int, until: int | None = None
+) -> list[Change]:
+    """The questions whose answer differs between ``version`` and now (or the later version ``until``), in the
+    catalog's order."""
+    if until is not None:
+        history = [answer for answer in history if answer.id is not None and answer.id <= until]
     before = _latest(answer for answer in history if answer.id is not None and answer.id <= version)
     after = _latest(history)
     then, now = _asked(catalog, before), _asked(catalog, after)

@@ -102,6 +102,7 @@ class Changes:
 
     name: str
     since: date | str  # a day, or "approval" (the latest approval) or "revisit" (the latest revisit's outcome)
+    until: date | str | None = None  # a later point, read the same way (None: now); a day counts whole
 
 
 @dataclass(frozen=True)
@@ -283,17 +284,25 @@ _SINCE_POINTS = ("approval", "revisit")
 
 
 def _changes(rest: str) -> Changes:
-    """`changes <name> [since <point>]`: the point last; since the latest approval when none is named."""
+    """`changes <name> [since <point> [until <point>]]`: the points last; since the latest approval when none is
+    named, until now when no end is."""
     words = rest.split()
+    until = None
+    if len(words) >= 5 and words[-2].casefold() == "until" and words[-4].casefold() == "since":
+        until, words = _point(words[-1]), words[:-2]
     if len(words) >= 3 and words[-2].casefold() == "since":
-        point = words[-1]
-        name = design_name(" ".join(words[:-2]))
-        if point.casefold() in _SINCE_POINTS:
-            return Changes(name, point.casefold())
-        if _ISO_DATE.fullmatch(point):
-            try:
-                return Changes(name, date.fromisoformat(point))
-            except ValueError:
-                pass
-        raise CommandError(f"“{point}” is not a date (YYYY-MM-DD), `approval` or `revisit`.")
-    return Changes(design_name(rest), "approval")
+        return Changes(design_name(" ".join(words[:-2])), _point(words[-1]), until)
+    if len(words) >= 3 and words[-2].casefold() == "until":
+        raise CommandError("Say where to start too, e.g. `since 2027-01-04 until approval`.")
+    return Changes(design_name(" ".join(words)), "approval")
+
+
+def _point(word: str) -> date | str:
+    if word.casefold() in _SINCE_POINTS:
+        return word.casefold()
+    if _ISO_DATE.fullmatch(word):
+        try:
+            return date.fromisoformat(word)
+        except ValueError:
+            pass
+    raise CommandError(f"“{word}” is not a date (YYYY-MM-DD), `approval` or `revisit`.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -34,7 +34,7 @@ from storage import deliveries as delivery_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
 from storage import signoffs as signoff_repo
-from storage.models import Design, stored_id
+from storage.models import Answer, Design, stored_id
 
 
 class NotAReviewer(TemplatedError):
@@ -196,23 +196,43 @@ class DesignChanges:
 
 
 def design_changes(
-    *, session: Session, catalogs: Catalogs, team_id: str, channel_id: str, name: str, since: date | str
+    *,
+    session: Session,
+    catalogs: Catalogs,
+    team_id: str,
+    channel_id: str,
+    name: str,
+    since: date | str,
+    until: date | str | None = None,
 ) -> DesignChanges:
-    """What changed in a design's answers since a day, its latest approval, or its latest revisit's outcome."""
+    """What changed in a design's answers between two points (a day, its latest approval, its latest revisit's
+    outcome), or since one of them."""
     design = find_design(session=session, team_id=team_id, channel_id=channel_id, name=name)
-    key = {"team_id": team_id, "design_id": stored_id(design)}
-    history = answer_repo.all_answers(session=session, **key)
-    if isinstance(since, date):
-        version, point = version_before(history, since), since.isoformat()
-    elif since == "approval":
+    history = answer_repo.all_answers(session=session, team_id=team_id, design_id=stored_id(design))
+    version, point = _version_at(session, design, history, since, end=False)
+    if until is None:
+        return DesignChanges(design=design, since=point, changes=changes_since(catalogs.of(design), history, version))
+    last, end = _version_at(session, design, history, until, end=True)
+    if last < version:
+        raise UserFacingError(f"{end[0].upper()}{end[1:]} comes before {point}: name the earlier point first.")
+    changes = changes_since(catalogs.of(design), history, version, until=last)
+    return DesignChanges(design=design, since=f"{point} until {end}", changes=changes)
+
+
+def _version_at(
+    session: Session, design: Design, history: Sequence[Answer], point: date | str, *, end: bool
+) -> tuple[int, str]:
+    """The answers' version at a point, and how the point reads; a day as an end counts whole."""
+    key = {"team_id": design.team_id, "design_id": stored_id(design)}
+    if isinstance(point, date):
+        return version_before(history, point + timedelta(days=1) if end else point), point.isoformat()
+    if point == "approval":
         latest = latest_approval(signoff_repo.verdicts_of(session=session, **key))
         if latest is None:
-            raise UserFacingError(f"Nobody has approved “{design.name}” yet: say `since YYYY-MM-DD` instead.")
-        version, point = latest.version, f"the latest approval ({latest.decided_at:%Y-%m-%d})"
-    else:
-        revisited = nudge_repo.nudge_log(session=session, limit=1, **key)
-        if not revisited or revisited[0].resolved_at is None:
-            raise UserFacingError(f"“{design.name}” has no revisit yet: say `since YYYY-MM-DD` instead.")
-        moment = revisited[0].resolved_at
-        version, point = version_at(history, moment), f"the latest revisit ({moment:%Y-%m-%d})"
-    return DesignChanges(design=design, since=point, changes=changes_since(catalogs.of(design), history, version))
+            raise UserFacingError(f"Nobody has approved “{design.name}” yet: name a day (YYYY-MM-DD) instead.")
+        return latest.version, f"the latest approval ({latest.decided_at:%Y-%m-%d})"
+    revisited = nudge_repo.nudge_log(session=session, limit=1, **key)
+    if not revisited or revisited[0].resolved_at is None:
+        raise UserFacingError(f"“{design.name}” has no revisit yet: name a day (YYYY-MM-DD) instead.")
+    moment = revisited[0].resolved_at
+    return version_at(history, moment), f"the latest revisit ({moment:%Y-%m-%d})"

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from flows.commands import (
+    Alerts,
     Changes,
     CommandError,
     Delete,
@@ -54,6 +55,14 @@ from flows.commands import (
         ("changes Churn model", Changes("Churn model", "approval")),
         ("changes Churn model since 2027-01-04", Changes("Churn model", date(2027, 1, 4))),
         ("changes Churn model since Revisit", Changes("Churn model", "revisit")),
+        (
+            "changes Churn model since 2027-01-04 until approval",
+            Changes("Churn model", date(2027, 1, 4), "approval"),
+        ),
+        ("changes Churn model since approval until 2027-02-01", Changes("Churn model", "approval", date(2027, 2, 1))),
+        ("alerts Churn model", Alerts("Churn model")),
+        ("alerts Churn model ROTATE", Alerts("Churn model", rotate=True)),
+        ("alerts rotate", Alerts("rotate")),
     ],
 )
 def test_commands_parse(text, expected):
@@ -72,6 +81,9 @@ def test_commands_parse(text, expected):
         ("remind now", "Say which design"),
         ("start " + "x" * 81, "at most 80 characters"),
         ("frobnicate", "I don't know the command “frobnicate”"),
+        ("changes Churn model since 2027-01-04 until soon", "“soon” is not a date"),
+        ("changes Churn model until 2027-01-04", "Say where to start too"),
+        ("alerts", "Give the design a name"),
         ("owners Churn model add bob", "Mention the people to add or remove"),
         ("owners Churn model add <@U0BOB> and bob", "Mention the people to add or remove"),
         ("delete", "Give the design a name"),

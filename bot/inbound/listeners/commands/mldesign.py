@@ -274,6 +274,7 @@ def _changes(deps: Recording, who: Invocation, command: Command) -> Outcome:
             channel_id=who.channel_id,
             name=command.name,
             since=command.since,
+            until=command.until,
         )
         reply = changes_message(found.design, deps.catalogs.of(found.design), found.since, found.changes)
     return reply, None
