@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from storage.models import AlertNudge, AlertToken, Nudge, ProductionAlert
@@ -30,10 +29,10 @@ def replace_token(
     *, session: Session, team_id: str, design_id: int, token_hash: str, created_by: str, now: datetime
 ) -> AlertToken:
     """The design's one token from now on; the one before stops working in the same commit."""
-    session.connection().execute(
-        delete(AlertToken).where(col(AlertToken.team_id) == team_id, col(AlertToken.design_id) == design_id)
-    )
-    row = AlertToken(design_id=design_id, team_id=team_id, token_hash=token_hash, created_by=created_by, created_at=now)
+    row = token_of(session=session, team_id=team_id, design_id=design_id)
+    if row is None:
+        row = AlertToken(design_id=design_id, team_id=team_id, token_hash=token_hash, created_by=created_by)
+    row.token_hash, row.created_by, row.created_at = token_hash, created_by, now
     session.add(row)
     session.flush()
     return row

@@ -41,9 +41,10 @@ def schedule(
 
 
 def schedule_next(*, session: Session, catalog: Catalog, design: Design, question_id: str, now: datetime) -> None:
-    """After a revisit's outcome: the question's next one, on the regular schedule (unless reminders are off,
-    or the question already has an open revisit, such as a snooze's)."""
-    if design.reminders_enabled and question_id in catalog:
+    """After a revisit's outcome: the question's next one, on the regular schedule (unless reminders are off, the
+    design is not marked deployed (an alert can reopen a decision before), or the question already has an open
+    revisit, such as a snooze's)."""
+    if design.reminders_enabled and design.deployed_at is not None and question_id in catalog:
         _apply(session, catalog, design, [question_id], now, restart=False, keep_due=False)
 
 
