@@ -154,9 +154,11 @@ def claim_due(
     rows, each with every due row it has, so a design's revisits go out together (one message). A dispatcher
     running at the same time gets other designs, never the same rows.
 
-    On PostgreSQL the designs are locked first, in id order (so dispatchers never deadlock), and another
-    dispatcher's claim of them commits within milliseconds; locking the nudge rows alone (SKIP LOCKED) let two
-    dispatchers each take part of one design's rows. SQLite runs one write transaction at a time."""
+    On PostgreSQL the designs are locked first, skipping those another transaction holds (a dispatcher claiming
+    them, a webhook reopening their decisions): a claim never waits, so claims that each hold some designs can't
+    deadlock (waiting, in id order, deadlocked once a claim went round again still holding its first designs), and a
+    skipped design's rows are taken by whoever holds it or by the next dispatch. Locking the nudge rows alone (SKIP
+    LOCKED) let two dispatchers each take part of one design's rows. SQLite runs one write transaction at a time."""
     locking = session.get_bind().dialect.name == "postgresql"
     for _ in range(CLAIM_ROUNDS):
         candidates = session.exec(
@@ -166,16 +168,23 @@ def claim_due(
             return []
         designs = sorted(set(candidates))
         if locking:
-            session.exec(
-                select(Design.id).where(col(Design.id).in_(designs)).order_by(col(Design.id)).with_for_update()
+            designs = list(
+                session.exec(
+                    select(Design.id)
+                    .where(col(Design.id).in_(designs))
+                    .order_by(col(Design.id))
+                    .with_for_update(skip_locked=True)
+                ).all()
             )
+            if not designs:  # all held elsewhere right now
+                return []
         taken = session.exec(  # type: ignore[call-overload]
             update(Nudge)
             .where(col(Nudge.design_id).in_(designs), col(Nudge.due_at) <= now)
             .values(due_at=lease_until, claim=claim)
             .returning(Nudge.id)
         ).all()
-        if taken:  # none: another dispatcher took these designs while this one waited for their locks
+        if taken:  # none: another dispatcher took these designs and committed before this one looked
             ids = [row_id for (row_id,) in taken]
             session.expire_all()
             return list(session.exec(select(Nudge).where(col(Nudge.id).in_(ids)).order_by(col(Nudge.id))).all())

@@ -287,3 +287,5 @@ def test_three_processes_given_a_hundred_alerts_for_fifty_designs_post_each_nudg
     per_design = Counter(row.design_id for row in rows if row.status == "sent")
     assert set(per_design.values()) == {3}, "each design has its three decisions open, once each"
     assert len(messages) <= 2 * ALERTED_DESIGNS
+    errors = [line for process in processes for line in process.log().splitlines() if '"level": "ERROR"' in line]
+    assert errors == [], "no deadlock, no failed job: every process took its share without waiting on another"
