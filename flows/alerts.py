@@ -20,14 +20,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 QUESTION_LABEL = "mldesign_question"
-MAX_ALERTS = 1000  # Alertmanager's max_alerts caps a group; a delivery holding more is not one it sends
+MAX_ALERTS = 1000  # per delivery: Alertmanager sends a whole group unless its receiver sets max_alerts
 MAX_SUMMARY = 500
 MAX_NAME = 200
 MAX_URL = 2000
 ZERO_TIME_YEAR = 1  # Alertmanager's "no end yet": 0001-01-01T00:00:00Z
+EARLIEST_START, LATEST_START = 2000, 2999
 
 # The decisions a drift or performance alert reopens, by their ids in either catalog version; a catalog without one
 # of them simply has fewer to reopen.
@@ -39,8 +40,15 @@ _DRIFT_WORDS = re.compile(
     re.IGNORECASE,
 )
 
-LabelName = Annotated[str, StringConstraints(max_length=200)]
-LabelValue = Annotated[str, StringConstraints(max_length=10_000)]
+
+def _without_nul(value: object) -> object:
+    """NUL is no character an alert means, and PostgreSQL can't store it: dropped wherever it comes."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+Text = Annotated[str, BeforeValidator(_without_nul)]
+LabelName = Annotated[Text, StringConstraints(max_length=200)]
+LabelValue = Annotated[Text, StringConstraints(max_length=10_000)]
 
 
 class AlertStatus(StrEnum):
@@ -58,12 +66,30 @@ class Alert(BaseModel):
     annotations: dict[LabelName, LabelValue] = Field(default_factory=dict, max_length=200)
     starts_at: AwareDatetime = Field(alias="startsAt")
     ends_at: AwareDatetime | None = Field(default=None, alias="endsAt")
-    generator_url: str = Field(default="", alias="generatorURL", max_length=10_000)
-    fingerprint: str = Field(default="", max_length=64)
+    generator_url: Text = Field(default="", alias="generatorURL", max_length=10_000)
+    fingerprint: Text = Field(default="", max_length=64)
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _in_utc(cls, moment: datetime | None) -> datetime | None:
+        """Times kept in UTC; one that can't be (year 9999 west of Greenwich) is no time an alert has."""
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("out of range") from None
+
+    @field_validator("starts_at")
+    @classmethod
+    def _a_real_start(cls, moment: datetime) -> datetime:
+        if not EARLIEST_START <= moment.year <= LATEST_START:
+            raise ValueError(f"must be between the years {EARLIEST_START} and {LATEST_START}")
+        return moment
 
     @property
     def name(self) -> str:
-        return self.labels.get("alertname", "")[:MAX_NAME] or "An alert"
+        return " ".join(self.labels.get("alertname", "").split())[:MAX_NAME] or "An alert"
 
     @property
     def summary(self) -> str:
@@ -85,7 +111,7 @@ class Alert(BaseModel):
         """When a resolved alert ended; None for Alertmanager's zero time."""
         if self.ends_at is None or self.ends_at.year <= ZERO_TIME_YEAR:
             return None
-        return self.ends_at.astimezone(UTC)
+        return self.ends_at
 
     @property
     def link(self) -> str:

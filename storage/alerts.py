@@ -38,14 +38,21 @@ def replace_token(
     return row
 
 
-def find_alert(*, session: Session, design_id: int, fingerprint: str, starts_at: datetime) -> ProductionAlert | None:
-    return session.exec(
+def alerts_by_key(
+    *, session: Session, design_id: int, keys: Sequence[tuple[str, datetime]]
+) -> dict[tuple[str, datetime], ProductionAlert]:
+    """The design's alerts among these (fingerprint, start) pairs, in one query."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    rows = session.exec(
         select(ProductionAlert).where(
             ProductionAlert.design_id == design_id,
-            ProductionAlert.fingerprint == fingerprint,
-            ProductionAlert.starts_at == starts_at,
+            col(ProductionAlert.fingerprint).in_(sorted({fingerprint for fingerprint, _ in keys})),
+            col(ProductionAlert.starts_at).in_(sorted({starts_at for _, starts_at in keys})),
         )
-    ).first()
+    ).all()
+    return {(row.fingerprint, row.starts_at): row for row in rows if (row.fingerprint, row.starts_at) in wanted}
 
 
 def add_alert(*, session: Session, alert: ProductionAlert) -> ProductionAlert:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, DesignReviewer, ReviewVerdict
+from storage.models import Answer, Design, DesignReviewer, ReviewVerdict
 
 
 def add_reviewers(
@@ -162,7 +162,14 @@ def left_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dic
 
 def mark_left(*, session: Session, team_id: str, user_id: str, left_at: datetime | None) -> list[int]:
     """Record that a person left the workspace (``left_at``) or came back (None); returns the designs whose
-    reviewer they are and whose standing changed."""
+    reviewer they are and whose standing changed. Their designs are locked first, in id order, as every writer of
+    a design's rows does, so this can't deadlock with an answer or a delete."""
+    designs = session.exec(
+        select(DesignReviewer.design_id).where(DesignReviewer.team_id == team_id, DesignReviewer.user_id == user_id)
+    ).all()
+    if not designs:
+        return []
+    session.exec(select(Design.id).where(col(Design.id).in_(designs)).order_by(col(Design.id)).with_for_update())
     changed = session.connection().execute(
         update(DesignReviewer)
         .where(

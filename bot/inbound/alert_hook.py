@@ -58,7 +58,11 @@ class AlertHook:
                 answer = refusal(413, "body_too_large", f"a delivery may be at most {MAX_BODY_BYTES:,} bytes")
                 break
         if answer is None:
-            answer = await run_in_threadpool(self.handle, bytes(body), request.headers.get("authorization", ""))
+            try:
+                answer = await run_in_threadpool(self.handle, bytes(body), request.headers.get("authorization", ""))
+            except Exception:  # the database or a bug, never the sender's input: a 5xx, which Alertmanager retries
+                logger.exception("alert delivery failed")
+                answer = refusal(500, "internal_error", "recording the delivery failed; it is safe to send it again")
         request_logger.info(
             "alert webhook",
             extra={
@@ -66,7 +70,7 @@ class AlertHook:
                 "kind": "alerts",
                 "status": answer.status,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
-                "outcome": "ok" if answer.status < 400 else "rejected" if answer.status == 401 else "invalid",
+                "outcome": _outcome(answer.status),
             },
         )
         return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
@@ -105,6 +109,10 @@ class AlertHook:
             outbox.refresh_nudge(received.team_id, received.design_id, ts)
         if received.new or received.resolved:
             outbox.publish(received.team_id, received.design_id)
+
+
+def _outcome(status: int) -> str:
+    return "ok" if status < 400 else "rejected" if status == 401 else "invalid" if status < 500 else "error"
 
 
 def _why(error: Exception) -> str:

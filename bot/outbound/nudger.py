@@ -187,8 +187,8 @@ class Nudger:
         if already is None:
             return
         for ts in set(already.values()):
-            found = [n for n in batch.nudges if already.get(n.id) == ts]
-            self._mark_sent(Batch(batch.claim, batch.design, found), ts, now, zone)
+            found = [n for n in batch.nudges if already.get(n.id) == ts]  # drawn before an alert reopened them?
+            self._mark_sent(Batch(batch.claim, batch.design, found), ts, now, zone, any(n.by_alert for n in found))
         # Extend the lease and re-check it just before posting: rows taken over meanwhile are not posted.
         pending = Batch(batch.claim, batch.design, [n for n in batch.nudges if n.id not in already])
         held = self._hold(pending, send_started_at=now, due_at=now + LEASE)
@@ -310,7 +310,7 @@ class Nudger:
             self._failed(batch, error, now)
         return None
 
-    def _mark_sent(self, batch: Batch, ts: str, now: datetime, zone: tzinfo) -> None:
+    def _mark_sent(self, batch: Batch, ts: str, now: datetime, zone: tzinfo, redraw: bool = False) -> None:
         """Record the message on every row it carries. A row someone already acted on (a click can beat
         this write) keeps its outcome, and the message is re-rendered to show it."""
         with statement_scope(self._engine) as session:  # one UPDATE
@@ -322,7 +322,7 @@ class Nudger:
                 sent_at=now,
                 remind_at=send_window(now + REMIND_AFTER, zone),
             )
-        if acted_on:
+        if acted_on or redraw:
             self._messages.refresh(batch.design.team_id, stored_id(batch.design), ts)
 
     def _hold(self, batch: Batch, **values: Any) -> Batch:

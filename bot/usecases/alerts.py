@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -26,7 +26,7 @@ from storage import alerts as alert_repo
 from storage import answers as answer_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
-from storage.models import AlertToken, Design, ProductionAlert, stored_id
+from storage.models import AlertToken, Design, Nudge, ProductionAlert, stored_id
 
 TOKEN_PREFIX = "mldesign_"  # so a secret scanner, or a person, can tell what a leaked token is
 
@@ -56,6 +56,9 @@ def webhook_token(
     if current is not None and not rotate:
         return WebhookToken(design=design, current=current)
     design = lock_design(session, design)
+    current = alert_repo.token_of(session=session, team_id=team_id, design_id=stored_id(design))
+    if current is not None and not rotate:  # another owner made it a moment ago: theirs stands
+        return WebhookToken(design=design, current=current)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     current = alert_repo.replace_token(
         session=session,
@@ -99,18 +102,24 @@ def receive(*, session: Session, catalogs: Catalogs, holder: AlertToken, deliver
     if design is None:  # deleted since: its token went with it, so this is only a race with the delete
         return received
     revisited = _revisited(session, catalogs, design)
+    # Read once for the whole delivery (a group can hold a thousand alerts, all under the design's lock).
+    known = alert_repo.alerts_by_key(
+        session=session, design_id=stored_id(design), keys=[(a.key, a.starts_at) for a in delivery.alerts]
+    )
+    waiting = {
+        nudge.question_id: nudge
+        for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design))
+    }
     for alert in delivery.alerts:
-        starts_at = alert.starts_at.astimezone(UTC)
-        found = alert_repo.find_alert(
-            session=session, design_id=stored_id(design), fingerprint=alert.key, starts_at=starts_at
-        )
+        found = known.get((alert.key, alert.starts_at))
         if alert.status is AlertStatus.FIRING:
             if found is not None:
                 received.duplicates += 1
                 continue
-            _fire(session, design, alert, revisited, now, received)
+            known[(alert.key, alert.starts_at)] = _fire(session, design, alert, revisited, waiting, now, received)
         elif found is None:  # it fired and ended between deliveries, or before the webhook was set up
-            alert_repo.add_alert(session=session, alert=_row(design, alert, [], now, resolved=True))
+            row = alert_repo.add_alert(session=session, alert=_row(design, alert, [], now, resolved=True))
+            known[(alert.key, alert.starts_at)] = row
             received.new += 1
         elif found.resolved_at is None:
             found.resolved_at, found.ended_at = now, alert.ended_at or now
@@ -134,24 +143,28 @@ def _revisited(session: Session, catalogs: Catalogs, design: Design) -> list[str
 
 
 def _fire(
-    session: Session, design: Design, alert: Alert, revisited: list[str], now: datetime, received: Received
-) -> None:
+    session: Session,
+    design: Design,
+    alert: Alert,
+    revisited: list[str],
+    waiting: dict[str, Nudge],
+    now: datetime,
+    received: Received,
+) -> ProductionAlert:
+    """Record a new firing alert and reopen what it bears on; ``waiting``, each question's open revisit, is kept
+    current for the delivery's next alerts."""
     bears = bearing(alert, revisited)
     row = alert_repo.add_alert(session=session, alert=_row(design, alert, list(bears.questions), now, resolved=False))
     received.new += 1
     received.unknown_questions += [name for name in bears.unknown if name not in received.unknown_questions]
-    open_by_question = {
-        nudge.question_id: nudge
-        for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design))
-    }
     reopened: list[int] = []
     for question_id in bears.questions:
-        nudge = open_by_question.get(question_id)
+        nudge = waiting.get(question_id)
         if nudge is not None and nudge.status == NudgeStatus.SCHEDULED:
-            # Not sent yet: it goes now. One a dispatcher holds is being sent this moment, with the alert if the
-            # message is not drawn yet.
-            if not nudge_repo.is_leased(nudge, now):
-                nudge.due_at, nudge.not_before = now, None
+            # Not sent yet: it goes now, at any hour. A dispatcher holding it gives it up (its lease is taken
+            # over, so it stands aside, and posts nothing it drew without the alert); a post it already made is
+            # found in the thread by the next dispatch, which redraws it with the alert.
+            nudge.due_at, nudge.not_before, nudge.claim = now, None, None
             nudge.any_hour = nudge.by_alert = True
             session.add(nudge)
         else:
@@ -160,10 +173,12 @@ def _fire(
                 if nudge.message_ts:
                     received.redraw.append(nudge.message_ts)
             nudge = revisit_schedule.add(session, design, question_id, now, by_alert=True)
+            waiting[question_id] = nudge
         assert nudge.id is not None
         reopened.append(nudge.id)
         received.reopened.append(question_id)
     alert_repo.link(session=session, alert_id=_alert_id(row), nudge_ids=reopened)
+    return row
 
 
 def _row(design: Design, alert: Alert, questions: list[str], now: datetime, *, resolved: bool) -> ProductionAlert:
@@ -171,7 +186,7 @@ def _row(design: Design, alert: Alert, questions: list[str], now: datetime, *, r
         design_id=stored_id(design),
         team_id=design.team_id,
         fingerprint=alert.key,
-        starts_at=alert.starts_at.astimezone(UTC),
+        starts_at=alert.starts_at,
         name=alert.name,
         summary=alert.summary,
         link=alert.link,

@@ -225,7 +225,8 @@ def _version_at(
     """The answers' version at a point, and how the point reads; a day as an end counts whole."""
     key = {"team_id": design.team_id, "design_id": stored_id(design)}
     if isinstance(point, date):
-        return version_before(history, point + timedelta(days=1) if end else point), point.isoformat()
+        whole_day = end and point < date.max  # the last day there is has no morning after
+        return version_before(history, point + timedelta(days=1) if whole_day else point), point.isoformat()
     if point == "approval":
         latest = latest_approval(signoff_repo.verdicts_of(session=session, **key))
         if latest is None:

@@ -13,6 +13,7 @@ from sandbox.alerts import SAMPLE_LABELS, sample_delivery
 V1 = ["feedback-loop", "outcome-delay", "refresh-cadence", "refresh-monitoring", "system-data-pipelines"]
 V2 = ["success-target", "feedback-loop", "system-data-pipelines", "outcome-delay", "refresh-cadence", "monitoring"]
 STARTED = datetime(2026, 12, 7, 9, 30, tzinfo=UTC).timestamp()
+ZERO = "0001-01-01T00:00:00Z"
 
 
 def alert(**labels: str) -> Alert:
@@ -78,3 +79,41 @@ def test_a_label_naming_only_unknown_decisions_falls_back_to_the_default_mapping
     found = bearing(alert(**labels), V1)
     assert found.questions == ("feedback-loop", "refresh-cadence", "refresh-monitoring")
     assert found.unknown == ("typo-cadence",)
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at"),
+    [
+        ("9999-12-31T23:59:59-01:00", None),
+        ("0001-01-01T00:00:00Z", None),
+        ("2026-12-07T09:30:00", None),
+        ("2026-12-07T09:30:00Z", "9999-12-31T23:59:59-01:00"),
+    ],
+    ids=["start-past-year-9999-in-utc", "zero-start", "no-timezone", "end-past-year-9999-in-utc"],
+)
+def test_times_no_alert_has_are_refused_by_field(starts_at, ends_at):
+    raw = {"status": "firing", "startsAt": starts_at} | ({"endsAt": ends_at} if ends_at else {})
+    with pytest.raises(ValidationError) as refused:
+        Alert.model_validate(raw)
+    assert refused.value.errors()[0]["loc"][0] in ("startsAt", "endsAt")
+
+
+def test_alertmanagers_zero_end_time_is_accepted_as_no_end():
+    found = Alert.model_validate({"status": "firing", "startsAt": "2026-12-07T09:30:00+02:00", "endsAt": ZERO})
+    assert found.ended_at is None and found.starts_at == datetime(2026, 12, 7, 7, 30, tzinfo=UTC)
+
+
+def test_nul_characters_are_dropped_and_a_name_stays_on_one_line():
+    found = Alert.model_validate(
+        {
+            "status": "firing",
+            "startsAt": "2026-12-07T09:30:00Z",
+            "labels": {"alertname": "Drift\x00High\n• *Fake* resolved", "team\x00": "ml"},
+            "annotations": {"summary": "PSI\x00 0.3"},
+            "fingerprint": "ab\x00cd",
+            "generatorURL": "https://p.example/\x00x",
+        }
+    )
+    assert found.name == "DriftHigh • *Fake* resolved"
+    assert (found.summary, found.key, found.link) == ("PSI 0.3", "abcd", "https://p.example/x")
+    assert "team" in found.labels

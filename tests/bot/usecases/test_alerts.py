@@ -14,7 +14,7 @@ from flows.nudges import NudgeStatus
 from sandbox.alerts import SAMPLE_LABELS, sample_delivery
 from storage import designs as design_repo
 from storage.engine import session_scope
-from storage.models import Nudge, ProductionAlert
+from storage.models import Design, Nudge, ProductionAlert
 from tests.factories import make_design
 
 NOW = datetime(2027, 1, 9, 23, 0, tzinfo=UTC)  # a Saturday night
@@ -94,3 +94,23 @@ def test_a_rotated_token_names_no_design(engine, token):
         )
         assert alerts.token_holder(session=session, token=token) is None
         assert alerts.token_holder(session=session, token="not-ours") is None
+
+
+def test_an_alert_takes_over_a_revisit_a_dispatcher_holds_so_it_goes_out_at_once_with_the_alert(
+    engine, catalogs, token
+):
+    with session_scope(engine) as session:
+        (design,) = session.exec(select(Design)).all()
+        held = Nudge(
+            team_id="T1",
+            design_id=design.id,
+            question_id="refresh-cadence",
+            due_at=NOW + timedelta(minutes=5),  # the lease's end
+            claim="another-dispatcher",
+        )
+        session.add(held)
+
+    deliver(engine, catalogs, token, sample_delivery(status="firing", starts_at=STARTED))
+
+    (nudge,), _ = stored(engine)
+    assert (nudge.claim, nudge.due_at, nudge.by_alert, nudge.any_hour) == (None, NOW, True, True)

@@ -73,3 +73,9 @@ def test_a_diff_between_two_points_leaves_out_what_came_before_and_after(engine,
 def test_points_in_the_wrong_order_are_refused_with_what_to_do(engine, catalogs, churn):
     with pytest.raises(UserFacingError, match="comes before 2027-01-15: name the earlier point first"):
         changes(engine, catalogs, date(2027, 1, 15), date(2027, 1, 5))
+
+
+def test_the_last_day_there_is_can_end_a_diff(engine, catalogs, churn):
+    point, found = changes(engine, catalogs, date(2027, 1, 15), date.max)
+    assert point == "2027-01-15 until 9999-12-31"
+    assert found == [("goals", "changed", "Fewer cancellations among paying customers")]
