@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from storage.models import AlertNudge, AlertToken, Nudge, ProductionAlert
@@ -61,10 +62,22 @@ def add_alert(*, session: Session, alert: ProductionAlert) -> ProductionAlert:
     return alert
 
 
+def add_alerts(*, session: Session, alerts: Sequence[ProductionAlert]) -> None:
+    """Store many alerts in one round trip (a delivery's), ids and all."""
+    session.add_all(alerts)
+    session.flush()
+
+
 def link(*, session: Session, alert_id: int, nudge_ids: Sequence[int]) -> None:
     """Record the revisits an alert reopened."""
-    session.add_all(AlertNudge(alert_id=alert_id, nudge_id=nudge_id) for nudge_id in dict.fromkeys(nudge_ids))
-    session.flush()
+    link_many(session=session, links=[(alert_id, nudge_id) for nudge_id in nudge_ids])
+
+
+def link_many(*, session: Session, links: Sequence[tuple[int, int]]) -> None:
+    """Record (alert, revisit) pairs, each once, in one statement."""
+    rows = [{"alert_id": alert_id, "nudge_id": nudge_id} for alert_id, nudge_id in dict.fromkeys(links)]
+    if rows:
+        session.connection().execute(insert(AlertNudge), rows)
 
 
 def alerts_of_nudges(*, session: Session, nudge_ids: Sequence[int]) -> dict[int, list[ProductionAlert]]:

@@ -110,24 +110,33 @@ def receive(*, session: Session, catalogs: Catalogs, holder: AlertToken, deliver
         nudge.question_id: nudge
         for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design))
     }
+    new: list[tuple[ProductionAlert, list[int]]] = []  # stored together at the end: one round trip, not one each
     for alert in delivery.alerts:
         found = known.get((alert.key, alert.starts_at))
         if alert.status is AlertStatus.FIRING:
             if found is not None:
                 received.duplicates += 1
                 continue
-            known[(alert.key, alert.starts_at)] = _fire(session, design, alert, revisited, waiting, now, received)
-        elif found is None:  # it fired and ended between deliveries, or before the webhook was set up
-            row = alert_repo.add_alert(session=session, alert=_row(design, alert, [], now, resolved=True))
+            row, reopened = _fire(session, design, alert, revisited, waiting, now, received)
             known[(alert.key, alert.starts_at)] = row
+            new.append((row, reopened))
+        elif found is None:  # it fired and ended between deliveries, or before the webhook was set up
+            row = _row(design, alert, [], now, resolved=True)
+            known[(alert.key, alert.starts_at)] = row
+            new.append((row, []))
             received.new += 1
         elif found.resolved_at is None:
             found.resolved_at, found.ended_at = now, alert.ended_at or now
             session.add(found)
             received.resolved += 1
-            received.redraw += alert_repo.messages_of(session=session, alert_id=_alert_id(found))
+            if found.id is not None:  # one that fired earlier in this delivery is in no message yet
+                received.redraw += alert_repo.messages_of(session=session, alert_id=found.id)
         else:
             received.duplicates += 1
+    alert_repo.add_alerts(session=session, alerts=[row for row, _ in new])
+    alert_repo.link_many(
+        session=session, links=[(_alert_id(row), nudge_id) for row, reopened in new for nudge_id in reopened]
+    )
     if received.new or received.resolved:
         design_repo.mark_changed(session=session, design=design, now=now)
     received.redraw = sorted(set(received.redraw))
@@ -150,11 +159,11 @@ def _fire(
     waiting: dict[str, Nudge],
     now: datetime,
     received: Received,
-) -> ProductionAlert:
-    """Record a new firing alert and reopen what it bears on; ``waiting``, each question's open revisit, is kept
-    current for the delivery's next alerts."""
+) -> tuple[ProductionAlert, list[int]]:
+    """A new firing alert (not stored yet) and the revisits it reopens; ``waiting``, each question's open
+    revisit, is kept current for the delivery's next alerts."""
     bears = bearing(alert, revisited)
-    row = alert_repo.add_alert(session=session, alert=_row(design, alert, list(bears.questions), now, resolved=False))
+    row = _row(design, alert, list(bears.questions), now, resolved=False)
     received.new += 1
     received.unknown_questions += [name for name in bears.unknown if name not in received.unknown_questions]
     reopened: list[int] = []
@@ -177,8 +186,7 @@ def _fire(
         assert nudge.id is not None
         reopened.append(nudge.id)
         received.reopened.append(question_id)
-    alert_repo.link(session=session, alert_id=_alert_id(row), nudge_ids=reopened)
-    return row
+    return row, reopened
 
 
 def _row(design: Design, alert: Alert, questions: list[str], now: datetime, *, resolved: bool) -> ProductionAlert:
