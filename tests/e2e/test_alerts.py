@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from sandbox.alerts import SAMPLE_LABELS, sample_delivery, send_delivery
-from tests.e2e.helpers import ALICE, BOB, CHANNEL, DesignThread, action_ids
+from tests.e2e.helpers import ALICE, BOB, CHANNEL, DesignThread, action_ids, poll_until
 from tests.e2e.test_nudges import NUDGE, answer_question, deploy, nudge_ids, posted
 from tests.e2e.test_summary import exported
 from tests.slack_text import all_text
@@ -142,8 +142,10 @@ def test_an_alert_on_a_decision_already_waiting_asks_it_again_and_closes_the_old
     deployed.wait_until(lambda: len(posted(deployed)) == 2, timeout=10)
     deployed.wait_until(lambda: "Asked again below" in all_text(posted(deployed)[0]), timeout=10)
 
-    refresh = [n for n in db.nudges("Churn model") if n.question_id == "refresh-cadence"]
-    assert [n.status for n in refresh] == ["superseded", "sent"]
+    def refresh_statuses() -> list[str]:
+        return [n.status for n in db.nudges("Churn model") if n.question_id == "refresh-cadence"]
+
+    poll_until(lambda: refresh_statuses() == ["superseded", "sent"], what="the new revisit recorded as sent")
     assert "nudge_confirm" in action_ids(posted(deployed)[1])
 
 
