@@ -142,6 +142,7 @@ def run(work: Path) -> Outcome:
 
 
 BARE_KIND = {"help": "command", "list": "command", "start": "command", "answer": "event", "click": "click"}
+COMMITTED = ("answer", "click")  # committed before they are acknowledged: they may use three times the floor
 
 
 def _row(rows: list[Row], target: str, kind: str, connections: int) -> Load:
@@ -188,36 +189,43 @@ def section(rows: list[Row]) -> str:
 
 
 def checks(rows: list[Row]) -> list[Check]:
+    """The targets as ratios against the bare apps measured in the same run, so they hold on a noisy machine. An
+    event is compared with the `process_before_response` app: Bolt's defaults acknowledge an event before the
+    listener runs, which is not the same work."""
     found: list[Check] = []
-    for kinds, goal in ((("help", "list"), 2.0), (("start", "answer", "click"), 5.0)):
-        worst = max(_row(rows, MLDESIGN, kind, 1).p99_ms for kind in kinds)
-        found.append(
-            Check(f"Ack p99 at concurrency 1: {', '.join(kinds)}", f"< {goal:g} ms", milliseconds(worst), worst < goal)
-        )
-    ratio = min(
-        _row(rows, DEFAULTS, BARE_KIND[kind], 1).median_ms / _row(rows, MLDESIGN, kind, 1).median_ms
-        for kind in BARE_KIND
-    )
-    found.append(
-        Check(
-            "Ack at concurrency 1 vs bare Bolt defaults (median)",
-            f"≥ 2{TIMES} faster",
-            f"{ratio:.2f}{TIMES}",
-            ratio >= 2,
-        )
-    )
-    for kinds, goal in ((("help", "list"), 2000.0), (("answer",), 500.0)):
-        slowest = min(_row(rows, MLDESIGN, kind, 10).per_second for kind in kinds)
+    for kind, bare_kind in BARE_KIND.items():
+        bare_app = BEFORE_RESPONSE if bare_kind == "event" else DEFAULTS
+        own, bare = _row(rows, MLDESIGN, kind, 10), _row(rows, bare_app, bare_kind, 10)
+        ratio = own.per_second / bare.per_second
         found.append(
             Check(
-                f"Acks/s at concurrency 10: {', '.join(kinds)}",
-                f"≥ {goal:,.0f}/s",
-                f"{slowest:,.0f}/s",
-                slowest >= goal,
+                f"Requests/s at 10 connections: {kind}",
+                f"≥ 1.5{TIMES} {bare_app}",
+                f"{ratio:.2f}{TIMES} ({own.per_second:,.0f}/s vs {bare.per_second:,.0f}/s)",
+                ratio >= 1.5,
             )
         )
-    worst = max(_row(rows, MLDESIGN, kind, 10).p99_ms for kind in BARE_KIND)
-    found.append(Check("Ack p99 at concurrency 10, every request", "< 20 ms", milliseconds(worst), worst < 20))
+    for kind, bare_kind in BARE_KIND.items():
+        allowed = 3.0 if kind in COMMITTED else 2.0
+        own, floor = _row(rows, MLDESIGN, kind, 1), _row(rows, BEFORE_RESPONSE, bare_kind, 1)
+        ratio = own.p99_ms / floor.p99_ms
+        found.append(
+            Check(
+                f"p99 at 1 connection: {kind}",
+                f"≤ {allowed:g}{TIMES} the `process_before_response` floor's",
+                f"{ratio:.1f}{TIMES} ({milliseconds(own.p99_ms)} vs {milliseconds(floor.p99_ms)})",
+                ratio <= allowed,
+            )
+        )
+    worst = max(_row(rows, MLDESIGN, kind, 1).max_ms for kind in BARE_KIND)
+    found.append(
+        Check(
+            "Slowest acknowledgement at 1 connection (the worker publishing beside it)",
+            "≤ 50 ms",
+            milliseconds(worst),
+            worst <= 50,
+        )
+    )
     return found
 
 

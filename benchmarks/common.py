@@ -129,6 +129,7 @@ class Load:
     per_second: float
     requests: int
     failures: int
+    max_ms: float = 0.0  # the slowest request of the run
 
 
 def run_wrk(url: str, script: Path, *, connections: int, seconds: int) -> Load:
@@ -139,6 +140,11 @@ def run_wrk(url: str, script: Path, *, connections: int, seconds: int) -> Load:
         capture_output=True,
         text=True,
     ).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> Load:
+    """What wrk printed with --latency: percentiles, the slowest request, the rate and the failures."""
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     total = re.search(r"(\d+) requests in", output)
     failures = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
@@ -147,7 +153,12 @@ def run_wrk(url: str, script: Path, *, connections: int, seconds: int) -> Load:
     failed = int(failures.group(1)) if failures else 0
     if errors:
         failed += sum(int(n) for n in errors.groups())
-    return Load(_percentile(output, 50), _percentile(output, 99), float(rate.group(1)), int(total.group(1)), failed)
+    slowest = re.search(r"^\s+Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)\b", output, re.MULTILINE)
+    assert slowest is not None, f"wrk printed no latency line:\n{output}"
+    max_ms = float(slowest.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[slowest.group(2)]
+    return Load(
+        _percentile(output, 50), _percentile(output, 99), float(rate.group(1)), int(total.group(1)), failed, max_ms
+    )
 
 
 def _percentile(output: str, percent: int) -> float:

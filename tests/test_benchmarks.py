@@ -11,12 +11,15 @@ from slack_sdk.signature import SignatureVerifier
 
 from benchmarks import __main__ as runner
 from benchmarks import summary
-from benchmarks.ack import Requests
-from benchmarks.common import HOOKS_URL, SECRET, Check, Outcome, _percentile, signature_headers
+from benchmarks.ack import BARE_KIND, BEFORE_RESPONSE, DEFAULTS, MLDESIGN, Requests, Row, checks
+from benchmarks.common import HOOKS_URL, SECRET, Check, Load, Outcome, _percentile, parse_wrk, signature_headers
 from bot.inbound.gate import accept
 
 WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:4100/slack/events
   1 threads and 10 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.61ms    3.02ms  63.40ms   97.11%
+    Req/Sec   931.48     90.01     1.05k    74.00%
   Latency Distribution
      50%  812.00us
      75%    1.20ms
@@ -51,6 +54,8 @@ def test_every_benchmark_request_passes_mldesigns_gate_as_a_distinct_request(kin
 def test_wrk_percentiles_are_read_in_milliseconds():
     assert _percentile(WRK_OUTPUT, 50) == pytest.approx(0.812)
     assert _percentile(WRK_OUTPUT, 99) == pytest.approx(14.31)
+    load = parse_wrk(WRK_OUTPUT)
+    assert (load.max_ms, load.per_second, load.requests, load.failures) == (pytest.approx(63.4), 926.9, 4641, 0)
 
 
 def test_writing_results_replaces_only_what_lies_between_the_markers(tmp_path: Path, monkeypatch):
@@ -78,3 +83,27 @@ def test_the_summary_benchmark_reports_both_designs_and_its_target(tmp_path: Pat
 
     assert "| largest allowed |" in outcome.section and "| typical |" in outcome.section
     assert [check.target for check in outcome.checks] == ["Largest summary rendered (median)"]
+
+
+def test_ack_targets_are_ratios_against_the_bare_apps_of_the_same_run():
+    def load(per_second: float, p99: float, slowest: float = 10.0) -> Load:
+        return Load(1.0, p99, per_second, 1000, 0, slowest)
+
+    rows = [
+        Row(MLDESIGN, kind, c, load(300 if kind == "answer" else 1000, 5.0 if kind == "click" else 3.0))
+        for kind in BARE_KIND
+        for c in (1, 10)
+    ]
+    rows += [
+        Row(app, kind, c, load(500, 2.0))
+        for app in (DEFAULTS, BEFORE_RESPONSE)
+        for kind in ("command", "event", "click")
+        for c in (1, 10)
+    ]
+
+    met = {check.target: check.met for check in checks(rows)}
+
+    assert met["Requests/s at 10 connections: help"] is True, "2x bare Bolt's defaults"
+    assert met["Requests/s at 10 connections: answer"] is False, "0.6x the process_before_response app"
+    assert met["p99 at 1 connection: list"] is True and met["p99 at 1 connection: click"] is True, "1.5x and 2.5x"
+    assert met["Slowest acknowledgement at 1 connection (the worker publishing beside it)"] is True
