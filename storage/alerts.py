@@ -96,12 +96,14 @@ def alerts_of_nudges(*, session: Session, nudge_ids: Sequence[int]) -> dict[int,
     return found
 
 
-def messages_of(*, session: Session, alert_id: int) -> list[str]:
-    """The nudge messages that show an alert (a revisit not sent yet has none)."""
+def messages_of(*, session: Session, alert_ids: Sequence[int]) -> list[str]:
+    """The nudge messages that show these alerts, in one query (a revisit not sent yet has none)."""
+    if not alert_ids:
+        return []
     rows = session.exec(
         select(Nudge.message_ts)
         .join(AlertNudge, col(AlertNudge.nudge_id) == col(Nudge.id))
-        .where(AlertNudge.alert_id == alert_id, col(Nudge.message_ts).is_not(None))
+        .where(col(AlertNudge.alert_id).in_(alert_ids), col(Nudge.message_ts).is_not(None))
         .distinct()
     ).all()
     return sorted(ts for ts in rows if ts)

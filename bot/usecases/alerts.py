@@ -111,6 +111,7 @@ def receive(*, session: Session, catalogs: Catalogs, holder: AlertToken, deliver
         for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design))
     }
     new: list[tuple[ProductionAlert, list[int]]] = []  # stored together at the end: one round trip, not one each
+    resolved: list[int] = []  # alerts seen firing before, whose messages now show them resolved
     for alert in delivery.alerts:
         found = known.get((alert.key, alert.starts_at))
         if alert.status is AlertStatus.FIRING:
@@ -130,7 +131,7 @@ def receive(*, session: Session, catalogs: Catalogs, holder: AlertToken, deliver
             session.add(found)
             received.resolved += 1
             if found.id is not None:  # one that fired earlier in this delivery is in no message yet
-                received.redraw += alert_repo.messages_of(session=session, alert_id=found.id)
+                resolved.append(found.id)
         else:
             received.duplicates += 1
     alert_repo.add_alerts(session=session, alerts=[row for row, _ in new])
@@ -139,7 +140,7 @@ def receive(*, session: Session, catalogs: Catalogs, holder: AlertToken, deliver
     )
     if received.new or received.resolved:
         design_repo.mark_changed(session=session, design=design, now=now)
-    received.redraw = sorted(set(received.redraw))
+    received.redraw = sorted({*received.redraw, *alert_repo.messages_of(session=session, alert_ids=resolved)})
     return received
 
 

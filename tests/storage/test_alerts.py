@@ -54,7 +54,7 @@ def test_an_alert_is_stored_once_per_fingerprint_and_start_and_shows_in_the_mess
         keys = [("f1", NOW), ("f1", later), ("f2", NOW)]
         found = alerts.alerts_by_key(session=session, design_id=design_id, keys=keys)
         assert {key: row.id for key, row in found.items()} == {("f1", NOW): alert_id}
-        assert alerts.messages_of(session=session, alert_id=alert_id) == ["1.1"], "a revisit not sent has none"
+        assert alerts.messages_of(session=session, alert_ids=[alert_id]) == ["1.1"], "a revisit not sent has none"
         shown = alerts.alerts_of_nudges(session=session, nudge_ids=[sent_id, waiting_id, 999])
         assert {nudge_id: [a.name for a in found] for nudge_id, found in shown.items()} == {
             sent_id: ["Drift"],
