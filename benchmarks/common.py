@@ -168,15 +168,18 @@ def _percentile(output: str, percent: int) -> float:
     return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
 
 
-def bot_environment(*, database: str, api_url: str, token: str, port: int) -> dict[str, str]:
-    """mldesign's settings for a benchmark run: one process, the fake Slack, quiet logs."""
+def bot_environment(
+    *, database: str, api_url: str, token: str, port: int, hooks_url: str = HOOKS_URL
+) -> dict[str, str]:
+    """mldesign's settings for a benchmark run: one process, the fake Slack, quiet logs. ``hooks_url``: where the
+    requests' response URLs point (the fake's own, for requests its driver sends; mldesign refuses any other)."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MLDESIGN_", "DATABASE_"))}
     return inherited | {
         "PYTHONPATH": str(ROOT),
         "SLACK_BOT_TOKEN": token,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api_url,
-        "SLACK_HOOKS_URL": HOOKS_URL,
+        "SLACK_HOOKS_URL": hooks_url,
         "DATABASE_URL": database,
         "HOST": "127.0.0.1",
         "PORT": str(port),

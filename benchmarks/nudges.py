@@ -182,7 +182,9 @@ class Seeder:
 
     @property
     def questions(self) -> list[str]:
-        return [q.id for q in self.catalog.questions if q.revisit_after_deployment]
+        """The revisited questions every design is asked: a follow-up (catalog version 2's success target, say) needs
+        the answer that calls for it, and the dispatcher withdraws a revisit of one that doesn't apply."""
+        return [q.id for q in self.catalog.questions if q.revisit_after_deployment and q.when is None]
 
     def grow(self, start: int, end: int, parents: dict[int, str]) -> None:
         """Designs ``start+1..end`` such that ``DUE`` nudges are due, one each in designs spread evenly over all of
@@ -245,7 +247,7 @@ class Seeder:
         """A current answer to each revisited question, so a nudge shows what the team decided."""
         bodies, choices = [], []
         for question in self.catalog.questions:
-            if not question.revisit_after_deployment:
+            if question.id not in self.questions:
                 continue
             if question.kind == QuestionKind.TEXT:
                 bodies.append(f"What we decided about {question.title.lower()}, in a sentence or two.")

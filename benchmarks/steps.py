@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import BOT_COMMAND, CHANNEL, SECRET, USER, Check, Outcome, bot_environment, serving, settle
+from flows.catalog import FIRST_CATALOG_PATH
 from sandbox import FakeSlack
 from sandbox.driver import SlackDriver
 from sandbox.state import Workspace
@@ -36,7 +37,12 @@ def run(work: Path) -> Outcome:
     acks_ms: list[float] = []  # the same replies' acknowledgements, at a person's pace
     with FakeSlack() as slack:
         workspace = slack.workspace
-        environment = bot_environment(database=database, api_url=slack.api_url, token=workspace.bot_token, port=4103)
+        environment = bot_environment(
+            database=database, api_url=slack.api_url, token=workspace.bot_token, port=4103, hooks_url=slack.hooks_url
+        )
+        # Version 1 of the catalog: every reply moves the walkthrough on. Version 2 asks once more for a number its
+        # answer lacks ("about 3 weeks"), redrawing the question instead of posting the next, which is no step.
+        environment["MLDESIGN_CATALOG"] = str(FIRST_CATALOG_PATH)
         with (
             serving(BOT_COMMAND, 4103, environment, work / "steps.log"),
             SlackDriver(workspace, "http://127.0.0.1:4103/slack/events", SECRET, slack.base_url) as driver,
@@ -67,9 +73,9 @@ def run(work: Path) -> Outcome:
         [
             "## 2. Step latency",
             "",
-            f"{len(ordered)} steps ({DESIGNS} designs, {STEPS_PER_DESIGN} answers each), one at a time: from the"
-            " reply sent to the bot until the next question is in the thread of the fake Slack. A step is the"
-            " acknowledged answer (committed) plus the background publisher reading the design, posting the next"
+            f"{len(ordered)} steps ({DESIGNS} designs, {STEPS_PER_DESIGN} answers each, catalog version 1), one at a"
+            " time: from the reply sent to the bot until the next question is in the thread of the fake Slack. A step"
+            " is the acknowledged answer (committed) plus the background publisher reading the design, posting the next"
             " question and updating the previous one. The next reply waits until the bot is idle, as a person reading"
             " the question would; the acknowledgement of each reply is shown too.",
             "",

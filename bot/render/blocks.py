@@ -176,7 +176,7 @@ def question_message(
         if number > 1:
             navigation.append(ButtonElement(text="Back", action_id=ActionId.BACK, value=question.id))
         blocks.append(ActionsBlock(block_id=ref.block_id(), elements=navigation))
-    fallback = f"Question {number} of {total}: {question.prompt}"
+    fallback = f"Question {number}{f' of {total}' if total else ''}: {question.prompt}"
     return Message(text=escape_mrkdwn(fallback), blocks=to_dicts(blocks))
 
 

@@ -88,6 +88,16 @@ def test_an_answer_given_in_a_form_is_shown_on_its_question_since_no_reply_holds
     assert_inert(message)
 
 
+def test_a_questions_notification_text_names_no_total_where_follow_ups_make_it_unknown():
+    catalog = load_catalog()  # version 2: follow-ups apply as the answers say
+    question = catalog.questions[0]
+
+    message = blocks.question_message(design=design(), catalog=catalog, question=question, answer=None, is_current=True)
+
+    assert catalog.has_follow_ups
+    assert message.text.startswith(f"Question 1: {escape_mrkdwn(question.prompt)}")
+
+
 SLACK_TEMPLATES = sorted(path.name for path in TEMPLATES_DIR.glob("*.j2") if not path.name.endswith(".md.j2"))
 WHEN = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 
