@@ -82,29 +82,34 @@ def test_two_processes_answering_one_design_at_once_keep_every_answer_once(slack
     assert len(asked) == len(set(asked)), f"a question was asked twice: {asked}"
 
 
+def deployed_design(db: Database, catalog, index: int, parent_ts: str, *, deployed_at: datetime) -> Design:
+    """A walked-through, deployed, published design whose parent message is in the fake's channel."""
+    return Design(
+        team_id=db.team_id,
+        channel_id=CHANNEL,
+        name=f"Design {index}",
+        name_key=f"design {index}",
+        started_by=ALICE,
+        catalog_id=catalog.id,
+        catalog_version=catalog.version,
+        status=DesignStatus.COMPLETE,
+        current_question_id=None,
+        parent_ts=parent_ts,
+        closing_ts=parent_ts,
+        deployed_at=deployed_at,
+        owner_tz="Europe/London",
+        revision=1,
+        published_revision=1,
+    )
+
+
 def seed_due_nudges(slack: FakeSlack, db: Database, catalog) -> datetime:
     """200 deployed designs with 5 due revisits each, some left mid-dispatch by a process that died."""
     now = datetime.fromtimestamp(slack.workspace.now(), UTC)
     with session_scope(db.engine) as session:
         for index in range(DESIGNS):
             parent = slack.workspace.post_message(CHANNEL, text=f"Design {index}", bot_id="B0BOT")
-            design = Design(
-                team_id=db.team_id,
-                channel_id=CHANNEL,
-                name=f"Design {index}",
-                name_key=f"design {index}",
-                started_by=ALICE,
-                catalog_id=catalog.id,
-                catalog_version=catalog.version,
-                status=DesignStatus.COMPLETE,
-                current_question_id=None,
-                parent_ts=parent["ts"],
-                closing_ts=parent["ts"],
-                deployed_at=now - timedelta(days=14),
-                owner_tz="Europe/London",
-                revision=1,
-                published_revision=1,
-            )
+            design = deployed_design(db, catalog, index, parent["ts"], deployed_at=now - timedelta(days=14))
             session.add(design)
             session.flush()
             rows = [
@@ -201,24 +206,7 @@ def seed_deployed_designs_with_tokens(slack: FakeSlack, db: Database, catalog) -
     with session_scope(db.engine) as session:
         for index in range(ALERTED_DESIGNS):
             parent = slack.workspace.post_message(CHANNEL, text=f"Design {index}", bot_id="B0BOT")
-            design = Design(
-                team_id=db.team_id,
-                channel_id=CHANNEL,
-                name=f"Design {index}",
-                name_key=f"design {index}",
-                started_by=ALICE,
-                catalog_id=catalog.id,
-                catalog_version=catalog.version,
-                status=DesignStatus.COMPLETE,
-                current_question_id=None,
-                parent_ts=parent["ts"],
-                closing_ts=parent["ts"],
-                deployed_at=now - timedelta(days=3),
-                owner_tz="Europe/London",
-                reminders_enabled=True,
-                revision=1,
-                published_revision=1,
-            )
+            design = deployed_design(db, catalog, index, parent["ts"], deployed_at=now - timedelta(days=3))
             session.add(design)
             session.flush()
             session.add_all(
