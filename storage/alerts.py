@@ -56,21 +56,10 @@ def alerts_by_key(
     return {(row.fingerprint, row.starts_at): row for row in rows if (row.fingerprint, row.starts_at) in wanted}
 
 
-def add_alert(*, session: Session, alert: ProductionAlert) -> ProductionAlert:
-    session.add(alert)
-    session.flush()
-    return alert
-
-
 def add_alerts(*, session: Session, alerts: Sequence[ProductionAlert]) -> None:
     """Store many alerts in one round trip (a delivery's), ids and all."""
     session.add_all(alerts)
     session.flush()
-
-
-def link(*, session: Session, alert_id: int, nudge_ids: Sequence[int]) -> None:
-    """Record the revisits an alert reopened."""
-    link_many(session=session, links=[(alert_id, nudge_id) for nudge_id in nudge_ids])
 
 
 def link_many(*, session: Session, links: Sequence[tuple[int, int]]) -> None:

@@ -90,30 +90,21 @@ def answer_versions(*, session: Session, team_id: str, design_id: int) -> dict[s
     return {question_id: int(version) for question_id, version in rows}
 
 
-def designs_with_reviewers(*, session: Session, team_id: str, design_ids: Sequence[int]) -> set[int]:
-    """Which of these designs have reviewers, in one query (the rest are drafts)."""
-    if not design_ids:
-        return set()
-    rows = session.exec(
-        select(DesignReviewer.design_id)
-        .where(DesignReviewer.team_id == team_id, col(DesignReviewer.design_id).in_(design_ids))
-        .distinct()
-    ).all()
-    return set(rows)
-
-
-def reviewers_of_designs(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, list[str]]:
-    """``reviewers_of`` for many designs in one query; designs without reviewers (drafts) are left out."""
+def reviewers_of_designs(
+    *, session: Session, team_id: str, design_ids: Sequence[int]
+) -> dict[int, list[DesignReviewer]]:
+    """Each design's reviewers in the order they were named, with who has left the workspace since, in one query;
+    designs without reviewers (drafts) are left out."""
     if not design_ids:
         return {}
     rows = session.exec(
-        select(DesignReviewer.design_id, DesignReviewer.user_id)
+        select(DesignReviewer)
         .where(DesignReviewer.team_id == team_id, col(DesignReviewer.design_id).in_(design_ids))
         .order_by(col(DesignReviewer.requested_at), col(DesignReviewer.user_id))
     ).all()
-    found: dict[int, list[str]] = {}
-    for design_id, user_id in rows:
-        found.setdefault(design_id, []).append(user_id)
+    found: dict[int, list[DesignReviewer]] = {}
+    for row in rows:
+        found.setdefault(row.design_id, []).append(row)
     return found
 
 
@@ -141,23 +132,6 @@ def answers_versions_of(*, session: Session, team_id: str, design_ids: Sequence[
         .group_by(col(Answer.design_id))
     ).all()
     return {design_id: int(version or 0) for design_id, version in rows}
-
-
-def left_of(*, session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, set[str]]:
-    """The reviewers of these designs who have left the workspace; designs without any are left out."""
-    if not design_ids:
-        return {}
-    rows = session.exec(
-        select(DesignReviewer.design_id, DesignReviewer.user_id).where(
-            DesignReviewer.team_id == team_id,
-            col(DesignReviewer.design_id).in_(design_ids),
-            col(DesignReviewer.left_at).is_not(None),
-        )
-    ).all()
-    found: dict[int, set[str]] = {}
-    for design_id, user_id in rows:
-        found.setdefault(design_id, set()).add(user_id)
-    return found
 
 
 def mark_left(*, session: Session, team_id: str, user_id: str, left_at: datetime | None) -> list[int]:

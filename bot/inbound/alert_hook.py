@@ -19,11 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.inbound.listeners.recording import Recording
+from bot.inbound.request_log import log_request
 from bot.usecases.alerts import Received, receive, token_holder
 from flows.alerts import Delivery
 
 logger = logging.getLogger(__name__)
-request_logger = logging.getLogger("bot.requests")
 
 PATH = "/hooks/alerts"
 MAX_BODY_BYTES = 1_000_000
@@ -63,16 +63,7 @@ class AlertHook:
             except Exception:  # the database or a bug, never the sender's input: a 5xx, which Alertmanager retries
                 logger.exception("alert delivery failed")
                 answer = refusal(500, "internal_error", "recording the delivery failed; it is safe to send it again")
-        request_logger.info(
-            "alert webhook",
-            extra={
-                "team": answer.team,
-                "kind": "alerts",
-                "status": answer.status,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-                "outcome": _outcome(answer.status),
-            },
-        )
+        log_request(started, answer.status, kind="alerts", team=answer.team, what="alert webhook")
         return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
 
     def handle(self, raw: bytes, authorization: str) -> Answer:
@@ -109,10 +100,6 @@ class AlertHook:
             outbox.refresh_nudge(received.team_id, received.design_id, ts)
         if received.new or received.resolved:
             outbox.publish(received.team_id, received.design_id)
-
-
-def _outcome(status: int) -> str:
-    return "ok" if status < 400 else "rejected" if status == 401 else "invalid" if status < 500 else "error"
 
 
 def _why(error: Exception) -> str:

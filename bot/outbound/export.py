@@ -22,6 +22,7 @@ from bot.outbound.clients import NotInstalled, SlackClients
 from bot.outbound.slack_errors import code_of, describe
 from bot.render.text import escape_markdown, escape_mrkdwn, render_markdown
 from bot.usecases.catalogs import Catalogs
+from bot.usecases.signoff import standing
 from flows import walkthrough
 from flows.acceptance import holding, revisit_title, rule_title
 from flows.assessment import assess
@@ -145,12 +146,12 @@ def signoff_history(session: Session, design: Design) -> dict[str, Any]:
     """The reviewers and every verdict, for the document's sign-off section (who approved which version, when), and
     the latest production alerts, for its section after deployment."""
     key = {"team_id": design.team_id, "design_id": stored_id(design)}
+    named = signoff_repo.reviewers_of_designs(session=session, team_id=design.team_id, design_ids=[stored_id(design)])
+    reviewers, left = standing(named.get(stored_id(design), []))
     return {
-        "reviewers": signoff_repo.reviewers_of(session=session, **key),
+        "reviewers": reviewers,
         "verdicts": signoff_repo.verdicts_of(session=session, **key),
-        "left": signoff_repo.left_of(session=session, team_id=key["team_id"], design_ids=[key["design_id"]]).get(
-            key["design_id"], set()
-        ),
+        "left": left,
         "alerts": alert_repo.recent_alerts(session=session, **key, limit=MAX_ALERTS),
     }
 

@@ -29,12 +29,12 @@ from starlette.routing import Route
 from bot.base.settings import Settings
 from bot.inbound.gate import Rejected, SslCheck, accept
 from bot.inbound.replays import ReplayGuard
+from bot.inbound.request_log import log_request
 from bot.inbound.transactions import Transactions
 from bot.runtime.scheduler import PeriodicWork, start_scheduler
 from storage.installations import count_live_states
 
 logger = logging.getLogger(__name__)
-request_logger = logging.getLogger("bot.requests")  # the request log: a name operators filter on
 
 MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger before parsing it
 # Each visit to the install page stores an OAuth state for ten minutes. A person installs once: a few visits a
@@ -275,21 +275,6 @@ def _text(value: object, *path: str) -> str:
     for key in path:
         value = value.get(key) if isinstance(value, dict) else None
     return value if isinstance(value, str) else ""
-
-
-def log_request(started: float, status: int, *, kind: str, team: str = "") -> None:
-    """One line per Slack request: workspace, kind, status, latency and outcome; never a token or secret."""
-    outcome = "ok" if status < 400 else "rejected" if status in (401, 403) else "invalid" if status < 500 else "error"
-    request_logger.info(
-        "slack request",
-        extra={
-            "team": team,
-            "kind": kind,
-            "status": status,
-            "ms": round((time.perf_counter() - started) * 1000, 2),
-            "outcome": outcome,
-        },
-    )
 
 
 def freeze_start_up_heap() -> None:

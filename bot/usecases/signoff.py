@@ -34,7 +34,7 @@ from storage import deliveries as delivery_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
 from storage import signoffs as signoff_repo
-from storage.models import Answer, Design, stored_id
+from storage.models import Answer, Design, DesignReviewer, stored_id
 
 
 class NotAReviewer(TemplatedError):
@@ -126,14 +126,15 @@ def signoff_of(
     """Where sign-off stands (None before anyone is asked), and the questions changed since the approvals that the
     answers outdated after the last round asked (``asked_version``), for the round that asks again."""
     key = {"team_id": team_id, "design_id": design_id}
-    reviewers = signoff_repo.reviewers_of(session=session, **key)
-    if not reviewers:
+    named = signoff_repo.reviewers_of_designs(session=session, team_id=team_id, design_ids=[design_id])
+    if design_id not in named:
         return None, ()
+    reviewers, left = standing(named[design_id])
     found = review(
         reviewers,
         signoff_repo.verdicts_of(session=session, **key),
         signoff_repo.answers_version(session=session, **key),
-        signoff_repo.left_of(session=session, team_id=team_id, design_ids=[design_id]).get(design_id, set()),
+        left,
     )
     outdated = [
         state.version
@@ -146,21 +147,24 @@ def signoff_of(
 
 
 def reviews_of(session: Session, team_id: str, design_ids: Sequence[int]) -> dict[int, Review]:
-    """Where sign-off stands for many designs (a list, Home), in four queries however many there are; drafts are
+    """Where sign-off stands for many designs (a list, Home), in three queries however many there are; drafts are
     left out."""
-    reviewers = signoff_repo.reviewers_of_designs(session=session, team_id=team_id, design_ids=design_ids)
-    if not reviewers:
+    named = signoff_repo.reviewers_of_designs(session=session, team_id=team_id, design_ids=design_ids)
+    if not named:
         return {}
-    asked = sorted(reviewers)
+    asked = sorted(named)
     verdicts = signoff_repo.verdicts_of_designs(session=session, team_id=team_id, design_ids=asked)
     versions = signoff_repo.answers_versions_of(session=session, team_id=team_id, design_ids=asked)
-    left = signoff_repo.left_of(session=session, team_id=team_id, design_ids=asked)
-    return {
-        design_id: review(
-            reviewers[design_id], verdicts[design_id], versions.get(design_id, 0), left.get(design_id, ())
-        )
-        for design_id in asked
-    }
+    found = {}
+    for design_id in asked:
+        reviewers, left = standing(named[design_id])
+        found[design_id] = review(reviewers, verdicts[design_id], versions.get(design_id, 0), left)
+    return found
+
+
+def standing(rows: Sequence[DesignReviewer]) -> tuple[list[str], set[str]]:
+    """A design's reviewers, in the order named, and those of them who have left the workspace."""
+    return [row.user_id for row in rows], {row.user_id for row in rows if row.left_at is not None}
 
 
 def person_left(*, session: Session, team_id: str, user_id: str, left: bool, now: datetime) -> list[int]:

@@ -37,7 +37,7 @@ def test_an_alert_is_stored_once_per_fingerprint_and_start_and_shows_in_the_mess
         row = ProductionAlert(
             design_id=design.id, team_id=design.team_id, fingerprint="f1", starts_at=NOW, name="Drift", questions=["q"]
         )
-        alerts.add_alert(session=session, alert=row)
+        alerts.add_alerts(session=session, alerts=[row])
         sent = nudge_repo.add_nudge(
             session=session,
             nudge=Nudge(team_id=design.team_id, design_id=design.id, question_id="q", message_ts="1.1", by_alert=True),
@@ -45,7 +45,7 @@ def test_an_alert_is_stored_once_per_fingerprint_and_start_and_shows_in_the_mess
         waiting = nudge_repo.add_nudge(
             session=session, nudge=Nudge(team_id=design.team_id, design_id=design.id, question_id="r", round=0)
         )
-        alerts.link(session=session, alert_id=row.id, nudge_ids=[sent.id, waiting.id, sent.id])
+        alerts.link_many(session=session, links=[(row.id, sent.id), (row.id, waiting.id), (row.id, sent.id)])
         ids = (design.id, row.id, sent.id, waiting.id)
 
     design_id, alert_id, sent_id, waiting_id = ids
@@ -62,4 +62,4 @@ def test_an_alert_is_stored_once_per_fingerprint_and_start_and_shows_in_the_mess
         }
     with pytest.raises(IntegrityError), session_scope(engine) as session:
         again = ProductionAlert(design_id=design_id, team_id="T1", fingerprint="f1", starts_at=NOW, name="Drift")
-        alerts.add_alert(session=session, alert=again)
+        alerts.add_alerts(session=session, alerts=[again])

@@ -36,7 +36,8 @@ def test_reviewers_verdicts_and_the_answers_version(engine):
         assert versions["goals"] > versions["rollback"], "a question's version is its latest answer's"
         [verdict] = signoffs.verdicts_of(session=session, **key)
         assert (verdict.reviewer, verdict.verdict, verdict.version) == ("U1", "approve", 3)
-        assert signoffs.designs_with_reviewers(session=session, team_id=team_id, design_ids=[design_id, 999]) == {
-            design_id
-        }
+        named = signoffs.reviewers_of_designs(session=session, team_id=team_id, design_ids=[design_id, 999])
+        assert {design: [row.user_id for row in rows] for design, rows in named.items()} == {
+            design_id: ["U1", "U2", "U3"]
+        }, "a design without reviewers (a draft) is left out"
         assert signoffs.reviewers_of(session=session, team_id="T_OTHER", design_id=design_id) == []
