@@ -32,29 +32,117 @@ from sandbox.oauth import AUTHORIZE_PATH, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECR
 from sandbox.page import Page
 from sandbox.persistence import StateFile
 from sandbox.state import Workspace
+from sandbox.tls import Certificate
 from sandbox.web_api import create_web_api
 
 STARTUP_TIMEOUT = 10.0
+KEEP_ALIVE_SECONDS = 5.0  # uvicorn's default: an idle client connection is closed after this long
+
+
+class Connections:
+    """How many client connections the server served and saw closed, so a test can tell whether a client reused one
+    (and wait, without sleeping, until the server closed an idle one). Only connections that sent something count:
+    not the server's own readiness probe, nor a TLS client that gave up during the handshake."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._accepted = self._closed = 0
+
+    @property
+    def accepted(self) -> int:
+        """Connections that sent a request since the server started."""
+        with self._cond:
+            return self._accepted
+
+    @property
+    def closed(self) -> int:
+        """Of those, how many were closed since, by either side."""
+        with self._cond:
+            return self._closed
+
+    def wait_closed(self, count: int, timeout: float = 5.0) -> None:
+        """Block until at least `count` connections were closed (TimeoutError after `timeout` seconds)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._closed >= count, timeout):
+                raise TimeoutError(f"{self._closed} connections closed after {timeout}s, not {count}")
+
+    def _opened(self) -> None:
+        with self._cond:
+            self._accepted += 1
+
+    def _ended(self) -> None:
+        with self._cond:
+            self._closed += 1
+            self._cond.notify_all()
+
+    def protocol(self) -> type[ResettableH11Protocol]:
+        """uvicorn's HTTP/1.1 protocol (with resets), counting its connections here."""
+        connections = self
+
+        class Counted(ResettableH11Protocol):
+            counted = ended = False
+
+            def data_received(self, data: bytes) -> None:
+                if not self.counted:
+                    self.counted = True
+                    connections._opened()
+                super().data_received(data)
+
+            def timeout_keep_alive_handler(self) -> None:
+                # Closed once its close (over TLS, the close_notify) is sent, though over TLS the transport is lost
+                # only after the client answers it, which a client holding an idle connection does when it next
+                # looks at it.
+                super().timeout_keep_alive_handler()
+                self._end()
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                self._end()
+                super().connection_lost(exc)
+
+            def _end(self) -> None:
+                if self.counted and not self.ended:
+                    self.ended = True
+                    connections._ended()
+
+        return Counted
 
 
 class BackgroundServer:
     """Serves an ASGI app with uvicorn in a daemon thread on a real port (0 picks a free one).
 
-    Requests can reset their connection (sandbox/faults.py), which scripted `reset_next` faults need.
+    Requests can reset their connection (sandbox/faults.py), which scripted `reset_next` faults need. With a
+    `certificate` (sandbox/tls.py) it serves HTTPS instead of HTTP. `keep_alive_seconds`: how long an idle client
+    connection stays open. `connections` counts the connections it accepted and closed.
     """
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        certificate: Certificate | None = None,
+        keep_alive_seconds: float = KEEP_ALIVE_SECONDS,
+    ) -> None:
         self.app = app
         self.host = host
         self.port = port
+        self.certificate = certificate
+        self.keep_alive_seconds = keep_alive_seconds
+        self.connections = Connections()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
 
     @property
+    def scheme(self) -> str:
+        """`https` when serving with a certificate, else `http`."""
+        return "http" if self.certificate is None else "https"
+
+    @property
     def base_url(self) -> str:
         """Root URL, with a trailing slash."""
-        return f"http://{self.host}:{self.port}/"
+        return f"{self.scheme}://{self.host}:{self.port}/"
 
     @property
     def running(self) -> bool:
@@ -69,8 +157,16 @@ class BackgroundServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
+        tls, self.connections = self.certificate, Connections()
         config = uvicorn.Config(
-            self.app, log_level="warning", access_log=False, lifespan="off", http=ResettableH11Protocol
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http=self.connections.protocol(),
+            timeout_keep_alive=self.keep_alive_seconds,  # type: ignore[arg-type]  (annotated int; call_later takes any)
+            ssl_certfile=None if tls is None else str(tls.cert_path),
+            ssl_keyfile=None if tls is None else str(tls.key_path),
         )
         self._socket, self._server = sock, uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -115,6 +211,7 @@ class FakeSlack:
     `app_url` + `signing_secret` (or `connect_app` later) give the page a SlackDriver to act through.
     `state_path` keeps the first workspace in that JSON file: loaded at construction if it exists (and no
     workspace is given), saved while it changes and once at stop. Other workspaces live in memory only.
+    With a `certificate` (sandbox/tls.py) it serves HTTPS, as Slack does, and its URLs say https.
     """
 
     def __init__(
@@ -129,6 +226,8 @@ class FakeSlack:
         workspaces: Sequence[Workspace] = (),
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
+        certificate: Certificate | None = None,
+        keep_alive_seconds: float = KEEP_ALIVE_SECONDS,
     ) -> None:
         given = ([workspace] if workspace is not None else []) + list(workspaces)
         if not given and state_path is not None and Path(state_path).exists():
@@ -142,7 +241,9 @@ class FakeSlack:
         self._shutdown = Shutdown()
         web_api = create_web_api(self._workspaces, self.oauth, self._uninstalled, self._shutdown)
         routes = [*self.page.routes(), *self.oauth.routes(), *web_api.routes]
-        self._http = BackgroundServer(Starlette(routes=routes), host, port)
+        self._http = BackgroundServer(
+            Starlette(routes=routes), host, port, certificate=certificate, keep_alive_seconds=keep_alive_seconds
+        )
         self._drivers: list[SlackDriver] = []
         self._app_target: tuple[str, str] | None = None
         self._app_driver: SlackDriver | None = None
@@ -184,7 +285,12 @@ class FakeSlack:
     def base_url(self) -> str:
         """Root URL of the fake, e.g. for response URLs and permalinks (loopback when bound to all interfaces)."""
         host = "127.0.0.1" if self._http.host in ("0.0.0.0", "") else self._http.host
-        return f"http://{host}:{self.port}/"
+        return f"{self._http.scheme}://{host}:{self.port}/"
+
+    @property
+    def connections(self) -> Connections:
+        """The client connections served since the fake started, to see whether a client keeps them alive."""
+        return self._http.connections
 
     @property
     def api_url(self) -> str:
@@ -291,7 +397,8 @@ class FakeSlack:
         LookupError if the install page links to no authorize URL; RuntimeError if the fake refuses.
         """
         target = workspace or self.workspace
-        with httpx.Client(timeout=timeout) as browser:
+        tls = self._http.certificate
+        with httpx.Client(timeout=timeout, verify=True if tls is None else tls.client_context()) as browser:
             start = browser.get(install_url)
             link = start.headers.get("location") if start.is_redirect else _link(start.text, AUTHORIZE_PATH)
             if not link or urlsplit(link).path != AUTHORIZE_PATH:
