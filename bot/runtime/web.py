@@ -21,6 +21,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -31,6 +32,8 @@ from bot.inbound.gate import Rejected, SslCheck, accept
 from bot.inbound.replays import ReplayGuard
 from bot.inbound.request_log import log_request
 from bot.inbound.transactions import Transactions
+from bot.jobs.held import HeldJobs
+from bot.jobs.values import Job
 from bot.runtime.scheduler import PeriodicWork, start_scheduler
 from storage.installations import count_live_states
 
@@ -55,11 +58,13 @@ def create_web_app(
     db: Transactions,
     periodic: PeriodicWork | None,
     on_shutdown: Callable[[], None],
+    held_jobs: HeldJobs,
     alert_hook: Callable[[Request], Awaitable[Response]] | None = None,
 ) -> Starlette:
     """Slack's endpoint, the health check and (distributed) the OAuth pages. ``periodic``: this process also runs
     the periodic work (sweep, revisit dispatch, housekeeping); not when a worker process does (bot.runtime.worker).
-    ``alert_hook`` serves monitoring's webhook (bot.inbound.alert_hook) at /hooks/alerts.
+    ``held_jobs``: what the listeners submit through; a request's jobs leave once its response is written
+    (bot.jobs.held). ``alert_hook`` serves monitoring's webhook (bot.inbound.alert_hook) at /hooks/alerts.
     ``on_shutdown`` runs once the last request is answered (uvicorn re-raises SIGTERM after that, so code after
     ``uvicorn.run`` never runs)."""
     secret = settings.slack_signing_secret
@@ -95,15 +100,25 @@ def create_web_app(
             if len(body) > MAX_BODY_BYTES:
                 log_request(started, 413, kind="request")
                 return PlainTextResponse("request body too large", status_code=413)
-        bolt_response, described = await run_in_threadpool(
-            handle, bytes(body), request.url.query, dict(request.headers)
-        )
+        with held_jobs.holding() as held:
+            try:
+                bolt_response, described = await run_in_threadpool(
+                    handle, bytes(body), request.url.query, dict(request.headers)
+                )
+            except BaseException:
+                held_jobs.release(held)  # what was committed before the failure still gets its Slack work
+                raise
         log_request(started, bolt_response.status, **described)
         return Response(
             content=bolt_response.body,
             status_code=bolt_response.status,
             headers=bolt_response.first_headers_without_set_cookie(),
+            background=BackgroundTask(release, held) if held else None,
         )
+
+    async def release(held: list[Job]) -> None:
+        """After the response is written, on the event loop: handing over a job never blocks."""
+        held_jobs.release(held)
 
     installs = install_limiter() if bolt_app.oauth_flow is not None else None
 

@@ -22,6 +22,7 @@ from bot.inbound.listeners.events.installs import Leaving
 from bot.inbound.listeners.recording import Recording
 from bot.inbound.replays import ReplayGuard
 from bot.inbound.transactions import Transactions
+from bot.jobs.held import HeldJobs
 from bot.jobs.link import ADDRESS_VARIABLE, WorkerLink
 from bot.jobs.local import LocalJobs
 from bot.jobs.outbox import Outbox
@@ -60,6 +61,7 @@ class Process:
     clock: Clock
     jobs: Jobs  # Slack work after the acknowledgement: to the worker process, or run here
     local_jobs: LocalJobs  # where this process runs jobs itself
+    held_jobs: HeldJobs  # what the listeners submit through: a request's jobs leave once its response is written
     recording: Recording  # what the listeners are given
     leaving: Leaving  # what the uninstall listeners are given
     replays: ReplayGuard
@@ -126,7 +128,8 @@ def build_process(settings: Settings, *, worker_address: str | None = None) -> P
         interactive=KeyedBackground(max_workers=INTERACTIVE_WORKERS),
     )
     jobs: Jobs = local if worker_address is None else WorkerLink(worker_address, fallback=local)
-    outbox = Outbox(jobs)
+    held_jobs = HeldJobs(jobs)
+    outbox = Outbox(held_jobs)
     clock: Clock = SharedClock(settings.mldesign_clock_url) if settings.mldesign_clock_url else SystemClock()
     publisher = Publisher(engine=engine, clients=clients, catalogs=catalogs, jobs=jobs, clock=clock)
     nudger = Nudger(engine=engine, clients=clients, catalogs=catalogs, clock=clock, outbox=outbox)
@@ -148,6 +151,7 @@ def build_process(settings: Settings, *, worker_address: str | None = None) -> P
         clock=clock,
         jobs=jobs,
         local_jobs=local,
+        held_jobs=held_jobs,
         recording=Recording(
             db=db, catalogs=catalogs, clock=clock, outbox=outbox, public_url=settings.mldesign_public_url
         ),
@@ -190,6 +194,7 @@ def web_app(
         db=process.recording.db,
         periodic=process.periodic if scheduler else None,
         on_shutdown=shutdown,
+        held_jobs=process.held_jobs,
         alert_hook=AlertHook(process.recording).endpoint,
     )
 
