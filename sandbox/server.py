@@ -76,7 +76,8 @@ class Connections:
             self._cond.notify_all()
 
     def protocol(self) -> type[ResettableH11Protocol]:
-        """uvicorn's HTTP/1.1 protocol (with resets), counting its connections here."""
+        """uvicorn's HTTP/1.1 protocol (with resets), counting its connections here, and dropping idle ones at
+        once when the server stops."""
         connections = self
 
         class Counted(ResettableH11Protocol):
@@ -94,6 +95,14 @@ class Connections:
                 # looks at it.
                 super().timeout_keep_alive_handler()
                 self._end()
+
+            def shutdown(self) -> None:
+                idle = self.cycle is None or self.cycle.response_complete
+                super().shutdown()
+                if idle:
+                    # Over TLS, closing waits for the client's close_notify, which a client keeping the connection
+                    # alive sends only when it next uses it, and uvicorn's shutdown waits for every connection.
+                    self.transport.abort()
 
             def connection_lost(self, exc: Exception | None) -> None:
                 self._end()

@@ -7,6 +7,7 @@ import os
 import ssl
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.error import URLError
@@ -115,3 +116,16 @@ def test_the_fake_closes_a_connection_idle_longer_than_its_keep_alive(certificat
 
         client.post(fake.api_url + "api.test").raise_for_status()  # httpx sees it closed and opens another
         assert fake.connections.accepted == 2
+
+
+def test_stopping_drops_a_connection_a_client_keeps_alive_at_once(certificate):
+    """Over TLS a graceful close waits for the client's answer, which an idle kept-alive client never sends."""
+    fake = FakeSlack(certificate=certificate).start()
+    with httpx.Client(verify=certificate.client_context(), timeout=5) as client:
+        client.post(fake.api_url + "api.test").raise_for_status()
+
+        port = fake.port
+        fake.stop()
+
+        assert not [t for t in threading.enumerate() if t.name == f"uvicorn-{port}"], "the server is still running"
+        assert (fake.connections.accepted, fake.connections.closed) == (1, 1)
