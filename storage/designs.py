@@ -46,7 +46,8 @@ def designs_by_id(*, session: Session, keys: Sequence[tuple[str, int]]) -> dict[
 
 def design_revision(*, session: Session, team_id: str, design_id: int) -> int | None:
     """The design's revision, or None once it is deleted: the publisher's cheap check between Slack calls."""
-    return session.exec(select(Design.revision).where(Design.team_id == team_id, Design.id == design_id)).first()
+    row = session.connection().execute(_REVISION, {"team_id": team_id, "design_id": design_id}).first()
+    return None if row is None else int(row[0])
 
 
 def get_design_by_name(*, session: Session, team_id: str, channel_id: str, name_key: str) -> Design | None:
@@ -116,6 +117,12 @@ _LISTED = (
     .limit(bindparam("row_limit", type_=Integer))
 )
 
+
+# Built once: the publisher asks before each Slack call, and building the ORM statement anew cost more than
+# running it (py-spy of the worker during answers).
+_REVISION = core_select(_design.c.revision).where(
+    _design.c.team_id == bindparam("team_id"), _design.c.id == bindparam("design_id")
+)
 
 _COUNT_IN_CHANNEL = core_select(func.count()).select_from(_design).where(_IN_CHANNEL)
 

@@ -158,3 +158,37 @@ def test_a_one_statement_unit_of_work_commits_and_leaves_the_next_unit_of_work_a
 
     with session_scope(engine) as session:
         assert design_repo.get_design(session=session, team_id="T1", design_id=design_id).name == "Fraud model"
+
+
+def test_the_publisher_sees_a_designs_revision_until_it_is_deleted(engine):
+    design_id = add(engine, make_design())
+    other_team = add(engine, make_design(team_id="T2"))
+    with session_scope(engine) as session:
+        session.execute(update(Design).where(Design.id == design_id).values(revision=3))
+    with session_scope(engine) as session:
+        assert design_repo.design_revision(session=session, team_id="T1", design_id=design_id) == 3
+        assert design_repo.design_revision(session=session, team_id="T1", design_id=other_team) is None
+        design_repo.delete_design(session=session, team_id="T1", design_id=design_id)
+    with session_scope(engine) as session:
+        assert design_repo.design_revision(session=session, team_id="T1", design_id=design_id) is None
+
+
+def test_a_reply_is_marked_reacted_up_to_the_version_the_reaction_was_for(engine):
+    design_id = add(engine, make_design())
+    other_id = add(engine, make_design(name="Fraud model"))
+    with session_scope(engine) as session:
+        versions = [
+            answer_repo.add_answer(session=session, design_id=design_id, answer=answer("q1", text, source_ts="5.1"))
+            for text in ("first", "edited")
+        ]
+        elsewhere = answer_repo.add_answer(
+            session=session, design_id=other_id, answer=answer("q1", "x", source_ts="5.1")
+        )
+        assert all(row.id is not None for row in [*versions, elsewhere])
+    with session_scope(engine) as session:
+        answer_repo.mark_reacted(
+            session=session, team_id="T1", design_id=design_id, source_ts="5.1", up_to_id=versions[0].id
+        )
+    with session_scope(engine) as session:
+        reacted = {row.id: row.reacted for row in session.query(Answer).all()}
+    assert reacted == {versions[0].id: True, versions[1].id: False, elsewhere.id: False}
