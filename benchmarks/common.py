@@ -11,7 +11,6 @@ import hmac
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,8 +21,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import psycopg
+from sqlalchemy import create_engine, make_url, text
 
 from sandbox import FakeSlack
+from storage.engine import normalize_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "benchmark-signing-secret-0123456789"
@@ -59,11 +61,11 @@ HOOKS_URL = "http://127.0.0.1:9/"  # the response URLs of the benchmarks' reques
 UNUSED_RESPONSE_URL = f"{HOOKS_URL}unused"
 
 
-def command(text: str, *, trigger: str) -> Body:
+def command(text: str, *, trigger: str, channel: str = CHANNEL) -> Body:
     form = {
         "team_id": TEAM,
         "user_id": USER,
-        "channel_id": CHANNEL,
+        "channel_id": channel,
         "command": "/mldesign",
         "text": text,
         "trigger_id": trigger,
@@ -254,23 +256,30 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, what: str, poll
         time.sleep(poll)
 
 
-def start_designs(client: httpx.Client, url: str, database: Path, names: Sequence[str]) -> list[tuple[int, str]]:
-    """Start designs through the bot, as people would, and wait until each has its thread and first question:
-    (design id, thread ts) for each."""
+def start_designs(
+    client: httpx.Client, url: str, database: str, names: Sequence[str], *, channel: str = CHANNEL
+) -> list[tuple[int, str]]:
+    """Start designs in ``channel`` through the bot, as people would, and wait until each has its thread and first
+    question: (design id, thread ts) for each. ``database``: the bot's database URL (SQLite or PostgreSQL)."""
     for number, name in enumerate(names):
-        body = command(f"start {name}", trigger=f"setup.{name}.{number}")
+        body = command(f"start {name}", trigger=f"setup.{channel}.{name}.{number}", channel=channel)
         response = client.post(url, content=body.text, headers={"Content-Type": FORM, **signature_headers(body.text)})
         response.raise_for_status()
+    engine = create_engine(normalize_url(database))
+    posted = text(
+        "SELECT d.id, d.parent_ts FROM design d WHERE d.channel_id = :channel AND d.parent_ts IS NOT NULL AND EXISTS"
+        " (SELECT 1 FROM prompt p WHERE p.design_id = d.id AND p.message_ts IS NOT NULL) ORDER BY d.id"
+    )
 
     def ready() -> list[tuple[int, str]]:
-        with sqlite3.connect(database) as connection:
-            return connection.execute(
-                "SELECT d.id, d.parent_ts FROM design d WHERE d.parent_ts IS NOT NULL AND EXISTS "
-                "(SELECT 1 FROM prompt p WHERE p.design_id = d.id AND p.message_ts IS NOT NULL) ORDER BY d.id"
-            ).fetchall()
+        with engine.connect() as connection:
+            return [(row[0], row[1]) for row in connection.execute(posted, {"channel": channel})]
 
-    wait_until(lambda: len(ready()) >= len(names), timeout=120, what=f"{len(names)} designs to be posted")
-    return ready()
+    try:
+        wait_until(lambda: len(ready()) >= len(names), timeout=120, what=f"{len(names)} designs to be posted")
+        return ready()
+    finally:
+        engine.dispose()
 
 
 def settle(slack: FakeSlack, *, quiet_seconds: float = 1.0, timeout: float = 120) -> None:
@@ -289,3 +298,28 @@ def settle(slack: FakeSlack, *, quiet_seconds: float = 1.0, timeout: float = 120
 
 def milliseconds(value: float) -> str:
     return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms" if value < 100 else f"{value:,.0f} ms"
+
+
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/"  # scripts/ensure-postgres starts it for `make bench`
+
+
+def libpq_url(url: str, database: str | None = None) -> str:
+    """The URL for psycopg itself (no SQLAlchemy driver suffix), optionally naming another database."""
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+def recreate_database(url: str) -> None:
+    """A fresh, empty database each run, so sizes and plans never depend on a previous run."""
+    name = make_url(url).database
+    assert name, f"{url} names no database"
+    with psycopg.connect(libpq_url(url, "postgres"), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    with psycopg.connect(libpq_url(url, "postgres"), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')

@@ -36,10 +36,20 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from benchmarks.common import BOT_COMMAND, CHANNEL, Check, Outcome, bot_environment, launch, wait_healthy
+from benchmarks.common import (
+    BOT_COMMAND,
+    CHANNEL,
+    Check,
+    Outcome,
+    bot_environment,
+    drop_database,
+    launch,
+    libpq_url,
+    recreate_database,
+    wait_healthy,
+)
 from bot.render.ids import MetadataType
 from flows.catalog import DEFAULT_CATALOG_PATH, Catalog, QuestionKind, load_catalog
 from sandbox import FakeSlack
@@ -89,28 +99,6 @@ class Plan:
     read: int
     rows: int
     generic_index: str
-
-
-def libpq_url(url: str, database: str | None = None) -> str:
-    """The URL for psycopg itself (no SQLAlchemy driver suffix), optionally naming another database."""
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-def recreate_database(url: str) -> None:
-    """A fresh, empty database each run, so sizes and plans never depend on a previous run."""
-    name = make_url(url).database
-    assert name, f"{url} names no database"
-    with psycopg.connect(libpq_url(url, "postgres"), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    with psycopg.connect(libpq_url(url, "postgres"), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 def working_hours_zone(now: datetime) -> str | None:

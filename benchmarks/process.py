@@ -81,7 +81,7 @@ def memory(work: Path, environment: dict[str, str], database_file: Path) -> list
 
         readings = [reading("after start")]
         names = [f"Memory design {n}" for n in range(DESIGNS)]
-        requests = Requests(start_designs(client, url, database_file, names))
+        requests = Requests(start_designs(client, url, f"sqlite:///{database_file}", names))
         makers: dict[str, Callable[[int], list[Body]]] = {
             kind: getattr(requests, kind) for kind in ("help", "list", "answer", "click", "start")
         }

@@ -75,12 +75,13 @@ def main() -> None:
     parser.add_argument("--database", help="a PostgreSQL URL (default: a new SQLite file)")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--idle", action="store_true", help="py-spy --idle: also samples threads waiting")
+    parser.add_argument("--worker", action="store_true", help="record the worker process instead of the web one")
+    parser.add_argument("--no-record", action="store_true", help="only the load's figures, without py-spy")
     parser.add_argument("--gil", action="store_true", help="py-spy --gil: only the thread holding the GIL (CPU)")
     arguments = parser.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     work = Path(tempfile.mkdtemp(prefix="mldesign-profile-"))
-    database_file = work / "profile.db"
-    database = arguments.database or f"sqlite:///{database_file}"
+    database = arguments.database or f"sqlite:///{work / 'profile.db'}"
     schema.upgrade(database)
     with FakeSlack() as slack:
         environment = bot_environment(
@@ -90,26 +91,29 @@ def main() -> None:
             url = "http://127.0.0.1:4105/slack/events"
             with httpx.Client(timeout=10) as client:
                 names = [f"Profiled design {n}" for n in range(arguments.designs)]
-                requests = ack.Requests(start_designs(client, url, database_file, names))
+                requests = ack.Requests(start_designs(client, url, database, names))
             settle(slack)
             script = work / "requests.lua"
             wrk_script(script, getattr(requests, arguments.kind)(ack.POOL))
             collapsed = work / f"{arguments.kind}.txt"
-            record = [py_spy, "record", "--pid", str(process.pid), "--format", "raw", "--rate", "250"]
+            processes = {"web": process.pid, "worker": child_pids(process.pid)[0], "fake Slack and this": os.getpid()}
+            profiled = processes["worker" if arguments.worker else "web"]
+            record = [py_spy, "record", "--pid", str(profiled), "--format", "raw", "--rate", "250"]
             record += ["--output", str(collapsed), "--duration", str(arguments.seconds + 1), "--nonblocking"]
             record += (["--idle"] if arguments.idle else []) + (["--gil"] if arguments.gil else [])
-            processes = {"web": process.pid, "worker": child_pids(process.pid)[0], "fake Slack and this": os.getpid()}
             before = {name: cpu_seconds(pid) for name, pid in processes.items()}
-            recorder = subprocess.Popen(record, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            recorder = None if arguments.no_record else subprocess.Popen(record, stderr=subprocess.PIPE)
             load = run_wrk(url, script, connections=arguments.connections, seconds=arguments.seconds)
             used = {name: cpu_seconds(pid) - before[name] for name, pid in processes.items()}
-            _, errors = recorder.communicate(timeout=60)
-            if recorder.returncode != 0:
-                raise SystemExit(f"py-spy failed: {errors.decode(errors='replace')}")
+            if recorder is not None:
+                _, errors = recorder.communicate(timeout=60)
+                if recorder.returncode != 0:
+                    raise SystemExit(f"py-spy failed: {errors.decode(errors='replace')}")
     print(f"{arguments.kind}, {arguments.connections} connections: {load}")
-    print(f"collapsed stacks: {collapsed}")
     print("CPU during the load: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in used.items()))
-    print(summarise(collapsed, arguments.top))
+    if recorder is not None:
+        print(f"collapsed stacks: {collapsed}")
+        print(summarise(collapsed, arguments.top))
 
 
 if __name__ == "__main__":
