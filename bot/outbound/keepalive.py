@@ -1,8 +1,8 @@
 """Web API calls over kept-alive connections. slack_sdk's sync WebClient sends each call through urllib, which opens a
 new connection (and, to Slack, a TLS handshake) every time and closes it after the answer; a publish makes two or
 three calls in a row. `KeepAliveWebClient` sends them instead over connections kept in a `ConnectionPool`, and
-answers slack_sdk exactly as urllib would (the same result, the same errors), so its retry handlers and the
-publisher's retry-after-checking work unchanged.
+answers slack_sdk as urllib would (the same result, the same errors; only a malformed answer is a URLError rather
+than an http.client error), so its retry handlers and the publisher's retry-after-checking work unchanged.
 
 A connection serves one call at a time: it is taken out of the pool for the call and put back once the answer is
 read in full. One idle for more than `IDLE_SECONDS` is closed rather than reused, below the keep-alive timeouts of
@@ -75,19 +75,12 @@ class ConnectionPool:
         else:
             self._give_back(key, connection)
         if not 200 <= response.status < 300:
-            # urllib follows no redirect of a POST it would not turn into a GET; Slack's API sends none.
+            # As urllib reports a status it doesn't follow. (It would follow a 3xx as a GET; Slack's API sends none.)
             raise HTTPError(request.full_url, response.status, response.reason, response.headers, io.BytesIO(body))
         if response.headers.get_content_type() == "application/gzip":  # admin.analytics.getFile, as slack_sdk reads it
             return {"status": response.status, "headers": response.headers, "body": body}
         charset = response.headers.get_content_charset() or "utf-8"
         return {"status": response.status, "headers": response.headers, "body": body.decode(charset)}
-
-    def close(self) -> None:
-        """Close every idle connection (those in use close when their call is done and find the pool empty)."""
-        with self._lock:
-            idle, self._idle = self._idle, {}
-        for _, connection in (entry for entries in idle.values() for entry in entries):
-            connection.close()
 
     def _exchange(
         self, connection: http.client.HTTPConnection, request: Request

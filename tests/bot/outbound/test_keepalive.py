@@ -3,6 +3,8 @@ successive calls, and every answer and failure as slack_sdk's own urllib transpo
 
 from __future__ import annotations
 
+import http.client
+import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -194,3 +196,29 @@ def test_a_certificate_the_client_does_not_trust_fails_as_with_urllib(certificat
                 each.auth_test()
             assert isinstance(refused.value.reason, ssl.SSLCertVerificationError)
         assert fake.workspace.calls() == []
+
+
+def test_an_answer_that_is_no_http_is_a_failed_call_not_an_http_client_error():
+    """urllib would let http.client's BadStatusLine through, which no caller of ours catches; it is a URLError."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+
+        def answer_garbage() -> None:
+            connection, _ = server.accept()
+            with connection, connection.makefile("rb") as request:
+                length = 0
+                while (line := request.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                request.read(length)  # all of it: closing on unread bytes would reset the connection instead
+                connection.sendall(b"not http at all\r\n\r\n")
+
+        garbage = threading.Thread(target=answer_garbage, daemon=True)
+        garbage.start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/api/"
+        client = KeepAliveWebClient(token="xoxb-1", base_url=url, timeout=5, retry_handlers=[])
+
+        with pytest.raises(URLError) as failed:
+            client.auth_test()
+        garbage.join(5)
+
+    assert isinstance(failed.value.reason, http.client.BadStatusLine)
