@@ -90,11 +90,12 @@ class Connections:
                 super().data_received(data)
 
             def timeout_keep_alive_handler(self) -> None:
-                # Closed once its close (over TLS, the close_notify) is sent, though over TLS the transport is lost
-                # only after the client answers it, which a client holding an idle connection does when it next
-                # looks at it.
                 super().timeout_keep_alive_handler()
-                self._end()
+                # Counted closed once the client can see it. Over TCP that is when the connection is lost (the
+                # socket closes on a later turn of the loop); over TLS, now that the close_notify is sent, as the
+                # transport is lost only once the client answers it, which an idle client does when it next looks.
+                if self.transport.get_extra_info("sslcontext") is not None:
+                    self._end()
 
             def shutdown(self) -> None:
                 idle = self.cycle is None or self.cycle.response_complete
