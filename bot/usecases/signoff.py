@@ -34,7 +34,8 @@ from storage import deliveries as delivery_repo
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
 from storage import signoffs as signoff_repo
-from storage.models import Answer, Design, DesignReviewer, stored_id
+from storage.models import Answer, Design, stored_id
+from storage.signoffs import NamedReviewer
 
 
 class NotAReviewer(TemplatedError):
@@ -162,7 +163,7 @@ def reviews_of(session: Session, team_id: str, design_ids: Sequence[int]) -> dic
     return found
 
 
-def standing(rows: Sequence[DesignReviewer]) -> tuple[list[str], set[str]]:
+def standing(rows: Sequence[NamedReviewer]) -> tuple[list[str], set[str]]:
     """A design's reviewers, in the order named, and those of them who have left the workspace."""
     return [row.user_id for row in rows], {row.user_id for row in rows if row.left_at is not None}
 
