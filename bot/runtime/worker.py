@@ -65,6 +65,7 @@ def run_worker(address: str, parent_pid: int, ready: Callable[[], None] | None =
     the scheduler, until SIGTERM or the parent's death; then drain what was received. ``ready`` is called once
     the socket takes jobs."""
     from bot.base.settings import SettingsError, load_settings
+    from bot.runtime.cpu import yield_to_acknowledgements
     from bot.runtime.scheduler import start_scheduler
     from bot.runtime.web import freeze_start_up_heap
     from bot.runtime.wiring import build_process
@@ -72,6 +73,7 @@ def run_worker(address: str, parent_pid: int, ready: Callable[[], None] | None =
     from storage.schema import SchemaError
 
     _die_with_parent(parent_pid)
+    yield_to_acknowledgements()  # before any thread starts: they inherit it
     # A start that takes far too long shows its stacks on stderr (the server's log): a rare hang was seen once.
     with contextlib.suppress(AttributeError, OSError, RuntimeError, ValueError):  # no real stderr to write to
         faulthandler.dump_traceback_later(READY_TIMEOUT, exit=False, file=sys.__stderr__)

@@ -51,6 +51,16 @@ def test_the_worker_posts_to_slack_and_goes_down_with_a_killed_server(bot, start
     poll_until(lambda: not is_running(worker), what="the worker to stop with the server it belongs to")
 
 
+def test_the_worker_and_its_threads_never_preempt_the_acknowledgements(bot, start_design):
+    worker = worker_of(bot)
+    start_design("Churn model")  # the worker's pools have started their threads
+
+    threads = [int(task.name) for task in Path(f"/proc/{worker}/task").iterdir()]
+    assert len(threads) > 1
+    assert {os.sched_getscheduler(thread) for thread in threads} == {os.SCHED_BATCH}
+    assert os.sched_getscheduler(bot.pid) == os.SCHED_OTHER, "the web process keeps the default policy"
+
+
 def test_a_worker_that_dies_is_replaced_and_no_answer_goes_unpublished(bot, start_design, db):
     thread = start_design("Churn model")
     first = worker_of(bot)
