@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, update
 from sqlalchemy import select as core_select
@@ -24,13 +25,15 @@ OPEN = tuple(status for status in NudgeStatus if status.is_open)
 CLAIM_BATCH = 200  # due rows taken at once (with the rest of their designs' due rows)
 
 
-def open_nudges(*, session: Session, team_id: str, design_id: int) -> Sequence[Nudge]:
-    """The design's revisits still waiting for an outcome, at most one per question."""
-    return session.exec(
+def open_nudges(*, session: Session, team_id: str, design_id: int, for_update: bool = False) -> Sequence[Nudge]:
+    """The design's revisits still waiting for an outcome, at most one per question. ``for_update`` locks them (on
+    PostgreSQL) until the unit of work ends: a dispatcher's hold on them waits, then sees what this one wrote."""
+    statement = (
         select(Nudge)
         .where(Nudge.team_id == team_id, Nudge.design_id == design_id, col(Nudge.status).in_(OPEN))
         .order_by(col(Nudge.id))
-    ).all()
+    )
+    return session.exec(statement.with_for_update() if for_update else statement).all()
 
 
 def nudge_log(*, session: Session, team_id: str, design_id: int, limit: int = 20) -> Sequence[Nudge]:
@@ -228,19 +231,29 @@ _SENT = (
         attempts=case((_still_held(), 0), else_=_nudge.c.attempts),
         send_started_at=case((_still_held(), None), else_=_nudge.c.send_started_at),
     )
-    .returning(_nudge.c.status)
+    .returning(_nudge.c.id, _nudge.c.status, _nudge.c.by_alert)
 )
+
+
+class Recorded(NamedTuple):
+    """What ``record_sent`` found on the rows a message carried."""
+
+    acted_on: bool  # some row shows anything but "sent": a click beat the write, and the row keeps its outcome
+    by_alert: frozenset[int]  # the rows an alert has reopened (perhaps while the message was on its way)
 
 
 def record_sent(
     *, session: Session, nudge_ids: Sequence[int], claim: str, message_ts: str, sent_at: datetime, remind_at: datetime
-) -> bool:
+) -> Recorded:
     """Record the message on every row it carried; the rows this claim still holds move to "sent", due for their
-    reminder, in one statement. True when some carried row now shows anything but "sent" (a click can beat this
-    write, and the row keeps its outcome), so the message is redrawn to show it."""
+    reminder, in one statement. The caller redraws the message when a row was acted on or an alert reopened it
+    after the message was drawn."""
     parameters = {"ids": list(nudge_ids), "ts": message_ts, "at": sent_at, "held_by": claim, "remind_at": remind_at}
-    statuses = session.connection().execute(_SENT, parameters).scalars().all()
-    return any(status != NudgeStatus.SENT.value for status in statuses)
+    rows = session.connection().execute(_SENT, parameters).all()
+    return Recorded(
+        acted_on=any(status != NudgeStatus.SENT.value for _, status, _ in rows),
+        by_alert=frozenset(row_id for row_id, _, by_alert in rows if by_alert),
+    )
 
 
 @dataclass(frozen=True)

@@ -314,7 +314,7 @@ class Nudger:
         """Record the message on every row it carries. A row someone already acted on (a click can beat
         this write) keeps its outcome, and the message is re-rendered to show it."""
         with statement_scope(self._engine) as session:  # one UPDATE
-            acted_on = nudge_repo.record_sent(
+            recorded = nudge_repo.record_sent(
                 session=session,
                 nudge_ids=[_nudge_id(nudge) for nudge in batch.nudges],
                 claim=batch.claim,
@@ -322,7 +322,8 @@ class Nudger:
                 sent_at=now,
                 remind_at=send_window(now + REMIND_AFTER, zone),
             )
-        if acted_on or redraw:
+        # An alert may have reopened a row while the message, drawn without it, was on its way.
+        if recorded.acted_on or redraw or any(n.id in recorded.by_alert and not n.by_alert for n in batch.nudges):
             self._messages.refresh(batch.design.team_id, stored_id(batch.design), ts)
 
     def _hold(self, batch: Batch, **values: Any) -> Batch:

@@ -108,7 +108,9 @@ def receive(*, session: Session, catalogs: Catalogs, holder: AlertToken, deliver
     )
     waiting = {
         nudge.question_id: nudge
-        for nudge in nudge_repo.open_nudges(session=session, team_id=design.team_id, design_id=stored_id(design))
+        for nudge in nudge_repo.open_nudges(
+            session=session, team_id=design.team_id, design_id=stored_id(design), for_update=True
+        )
     }
     new: list[tuple[ProductionAlert, list[int]]] = []  # stored together at the end: one round trip, not one each
     resolved: list[int] = []  # alerts seen firing before, whose messages now show them resolved
@@ -172,9 +174,11 @@ def _fire(
         nudge = waiting.get(question_id)
         if nudge is not None and nudge.status == NudgeStatus.SCHEDULED:
             # Not sent yet: it goes now, at any hour. A dispatcher holding it gives it up (its lease is taken
-            # over, so it stands aside, and posts nothing it drew without the alert); a post it already made is
-            # found in the thread by the next dispatch, which redraws it with the alert.
-            nudge.due_at, nudge.not_before, nudge.claim = now, None, None
+            # over, so it stands aside, and posts nothing it drew without the alert), unless its message is on
+            # its way: taken over then, it would go out twice. That dispatcher keeps it, and redraws the message
+            # with the alert once it is sent (a post a crash left unrecorded is found by the next dispatch).
+            if nudge.claim is None or nudge.send_started_at is None:
+                nudge.due_at, nudge.not_before, nudge.claim = now, None, None
             nudge.any_hour = nudge.by_alert = True
             session.add(nudge)
         else:

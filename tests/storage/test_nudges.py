@@ -132,7 +132,7 @@ def retried(session, held: list[int], *, attempts: int, started: datetime) -> li
     return rows
 
 
-def record(engine, held: list[int], *, message_ts: str, remind_at: datetime) -> bool:
+def record(engine, held: list[int], *, message_ts: str, remind_at: datetime) -> nudge_repo.Recorded:
     """Claim "a" records the message it posted for the rows it carried."""
     with session_scope(engine) as session:
         return nudge_repo.record_sent(
@@ -151,9 +151,9 @@ def test_recording_a_sent_message_leaves_a_row_someone_acted_on_meanwhile_with_i
         session.add_all([first, second])
     remind_at = NOW + timedelta(days=3)
 
-    acted_on = record(engine, held, message_ts="171.5", remind_at=remind_at)
+    recorded = record(engine, held, message_ts="171.5", remind_at=remind_at)
 
-    assert acted_on is True
+    assert recorded == nudge_repo.Recorded(acted_on=True, by_alert=frozenset())
     with session_scope(engine) as session:
         after = {row.id: row for row in nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held)}
     confirmed, taken_over, sent = (after[row_id] for row_id in held)
@@ -176,16 +176,18 @@ def test_recording_a_sent_message_leaves_a_row_someone_acted_on_meanwhile_with_i
     )
 
 
-def test_recording_a_message_whose_rows_were_all_still_held_reports_nothing_acted_on(engine):
+def test_recording_a_message_whose_rows_were_all_still_held_reports_nothing_acted_on_but_an_alert(engine):
     seed(engine, due=2)
     held = claim(engine, "a")
     with session_scope(engine) as session:
-        retried(session, held, attempts=1, started=NOW)
+        first, _ = retried(session, held, attempts=1, started=NOW)
+        first.by_alert = True  # an alert reopened it while the message was on its way
+        session.add(first)
     remind_at = NOW + timedelta(days=3)
 
-    acted_on = record(engine, held, message_ts="171.6", remind_at=remind_at)
+    recorded = record(engine, held, message_ts="171.6", remind_at=remind_at)
 
-    assert acted_on is False
+    assert recorded == nudge_repo.Recorded(acted_on=False, by_alert=frozenset({held[0]}))
     with session_scope(engine) as session:
         rows = nudge_repo.nudges_by_ids(session=session, team_id="T1", nudge_ids=held)
         assert {

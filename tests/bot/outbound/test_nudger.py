@@ -15,10 +15,12 @@ from bot.jobs.values import Publish
 from bot.outbound.clients import SlackClients
 from bot.outbound.nudger import Nudger
 from bot.outbound.publisher import Publisher
-from bot.usecases import revisit_schedule, revisits
+from bot.usecases import alerts, revisit_schedule, revisits
 from bot.usecases.revisits import NudgeAction
+from flows.alerts import Delivery
 from flows.nudges import NudgeStatus, RemindNow
 from sandbox import FakeSlack
+from sandbox.alerts import sample_delivery
 from storage import designs as design_repo
 from storage import nudges as nudge_repo
 from storage.engine import session_scope
@@ -130,6 +132,49 @@ def test_a_dispatch_whose_lease_was_taken_over_does_not_post(slack, engine, cata
 
     assert nudge_posts(slack) == []
     assert {row.claim for row in rows(engine, design_id)} == {"fast"}
+
+
+def test_an_alert_arriving_while_a_revisit_is_being_posted_leaves_one_message_redrawn_with_it(
+    slack, engine, catalog, catalogs, nudger
+):
+    design_id = deployed_design(slack, engine, catalog)
+    with session_scope(engine) as session:
+        made = alerts.webhook_token(
+            session=session,
+            team_id="T0SANDBOX",
+            channel_id=CHANNEL,
+            user_id="U0ALICE",
+            name="Churn model",
+            rotate=False,
+            now=MONDAY,
+        )
+    claimed = claim(engine, "dispatch")
+    drawn = nudger._messages.render
+
+    def alert_while_drawing(*arguments, **keywords):
+        """The alert lands after the dispatch holds the rows for its post, before the post is made."""
+        message = drawn(*arguments, **keywords)
+        delivery = sample_delivery(status="firing", starts_at=(MONDAY - timedelta(minutes=5)).timestamp())
+        with session_scope(engine) as session:
+            holder = alerts.token_holder(session=session, token=made.token)
+            alerts.receive(
+                session=session,
+                catalogs=catalogs,
+                holder=holder,
+                delivery=Delivery.model_validate(delivery),
+                now=MONDAY,
+            )
+        return message
+
+    nudger._messages.render = alert_while_drawing
+    nudger._dispatch_design("dispatch", design_row(engine, design_id), claimed, MONDAY)
+
+    (post,) = nudge_posts(slack)
+    (ts,) = {row.message_ts for row in rows(engine, design_id)}
+    [redrawn] = [call for call in slack.workspace.calls("chat.update") if call.params.get("ts") == ts]
+    assert "Population stability index" not in str(post.params.get("blocks"))
+    assert "Population stability index" in str(redrawn.params.get("blocks")), "redrawn with the alert"
+    assert {row.status for row in rows(engine, design_id)} == {NudgeStatus.SENT}
 
 
 def test_a_snooze_clicked_before_the_give_up_keeps_every_question_scheduled(slack, engine, catalog, catalogs, nudger):

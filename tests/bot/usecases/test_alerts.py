@@ -114,3 +114,27 @@ def test_an_alert_takes_over_a_revisit_a_dispatcher_holds_so_it_goes_out_at_once
 
     (nudge,), _ = stored(engine)
     assert (nudge.claim, nudge.due_at, nudge.by_alert, nudge.any_hour) == (None, NOW, True, True)
+
+
+def test_an_alert_leaves_a_revisit_whose_message_is_on_its_way_to_its_dispatcher_marked_for_the_alert(
+    engine, catalogs, token
+):
+    lease_end = NOW + timedelta(minutes=5)
+    with session_scope(engine) as session:
+        (design,) = session.exec(select(Design)).all()
+        sending = Nudge(
+            team_id="T1",
+            design_id=design.id,
+            question_id="refresh-cadence",
+            due_at=lease_end,
+            claim="another-dispatcher",
+            send_started_at=NOW - timedelta(seconds=1),  # it holds the row and has started posting
+        )
+        session.add(sending)
+
+    received = deliver(engine, catalogs, token, sample_delivery(status="firing", starts_at=STARTED))
+
+    (nudge,), _ = stored(engine)
+    assert received.reopened == ["refresh-cadence"]
+    assert (nudge.claim, nudge.due_at) == ("another-dispatcher", lease_end), "not taken over: it would go out twice"
+    assert (nudge.by_alert, nudge.any_hour) == (True, True), "its dispatcher redraws the message with the alert"
