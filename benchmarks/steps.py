@@ -1,8 +1,8 @@
 """Step latency: from a person's thread reply sent to the bot, to the next question posted in the thread of the fake
 Slack; the pace of a walkthrough as its users feel it. Replies go one at a time, as people type them. Measured twice in
 one run: with the fake over plain HTTP, and over HTTPS as mldesign talks to Slack in production (a self-signed
-certificate the bot process trusts through SSL_CERT_FILE), so each Web API call's TCP and TLS handshakes show.
-Run alone: `python -m benchmarks.steps`.
+certificate the bot process trusts through SSL_CERT_FILE), so each Web API call's TCP and TLS handshakes show; then
+once more over HTTPS with the bot on PostgreSQL, as it runs at scale. Run alone: `python -m benchmarks.steps`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import BOT_COMMAND, CHANNEL, SECRET, USER, Check, Outcome, bot_environment, serving, settle
+from benchmarks.common import (
+    BOT_COMMAND,
+    CHANNEL,
+    POSTGRES_SERVER,
+    SECRET,
+    USER,
+    Check,
+    Outcome,
+    bot_environment,
+    drop_database,
+    recreate_database,
+    serving,
+    settle,
+)
 from flows.catalog import FIRST_CATALOG_PATH
 from sandbox import FakeSlack
 from sandbox.driver import SlackDriver
@@ -23,7 +36,8 @@ from storage import schema
 
 DESIGNS = 5
 STEPS_PER_DESIGN = 20
-HTTP_PORT, HTTPS_PORT = 4103, 4104  # the bot's, one per run
+HTTP_PORT, HTTPS_PORT, POSTGRES_PORT = 4103, 4104, 4108  # the bot's, one per run
+POSTGRES_URL = f"{POSTGRES_SERVER}mldesign_bench_steps"
 TLS_RATIO_GOAL = 1.5  # issue 20: a step over TLS within 1.5x of the same step over plain HTTP
 TIMES = "\N{MULTIPLICATION SIGN}"
 
@@ -60,9 +74,12 @@ def p95(ordered: list[float]) -> float:
     return ordered[int(len(ordered) * 0.95) - 1]
 
 
-def measure(work: Path, *, name: str, port: int, certificate: Certificate | None = None) -> Run:
-    """The walkthroughs' steps with a fresh database and bot, against a fake over HTTPS when given a certificate."""
-    database = f"sqlite:///{work / f'steps-{name}.db'}"
+def measure(
+    work: Path, *, name: str, port: int, certificate: Certificate | None = None, database: str | None = None
+) -> Run:
+    """The walkthroughs' steps with a fresh database (SQLite unless ``database`` names another) and bot, against a
+    fake over HTTPS when given a certificate."""
+    database = database or f"sqlite:///{work / f'steps-{name}.db'}"
     schema.upgrade(database)
     steps_ms: list[float] = []
     acks_ms: list[float] = []  # the same replies' acknowledgements, at a person's pace
@@ -114,8 +131,14 @@ def rows(label: str, run: Run) -> list[str]:
 
 
 def run(work: Path) -> Outcome:
+    certificate = write_self_signed_certificate(work / "tls")
     plain = measure(work, name="http", port=HTTP_PORT)
-    secure = measure(work, name="https", port=HTTPS_PORT, certificate=write_self_signed_certificate(work / "tls"))
+    secure = measure(work, name="https", port=HTTPS_PORT, certificate=certificate)
+    recreate_database(POSTGRES_URL)
+    try:
+        at_scale = measure(work, name="postgres", port=POSTGRES_PORT, certificate=certificate, database=POSTGRES_URL)
+    finally:
+        drop_database(POSTGRES_URL)
     ratio = secure.p95 / plain.p95
     section = "\n".join(
         [
@@ -125,23 +148,26 @@ def run(work: Path) -> Outcome:
             " at a time: from the reply sent to the bot until the next question is in the thread of the fake Slack. A"
             " step is the acknowledged answer (committed) plus the background publisher reading the design, posting the"
             " next question and updating the previous one. The next reply waits until the bot is idle, as a person"
-            " reading the question would; the acknowledgement of each reply is shown too. Measured twice, each with its"
-            " own database and bot: the fake over plain HTTP, then over HTTPS (a self-signed certificate the bot trusts"
-            " through SSL_CERT_FILE), as Slack's API is served.",
+            " reading the question would; the acknowledgement of each reply is shown too. Measured three times, each"
+            " with its own database and bot: the fake over plain HTTP, then over HTTPS (a self-signed certificate the"
+            " bot trusts through SSL_CERT_FILE), as Slack's API is served, on SQLite; then over HTTPS on PostgreSQL.",
             "",
             "| Measured | Median | p95 | Slowest |",
             "| --- | --- | --- | --- |",
             *rows("HTTP", plain),
             *rows("HTTPS", secure),
+            *rows("HTTPS on PostgreSQL", at_scale),
             "",
             f"The bot opened {plain.connections:,} connections to the fake for {plain.calls:,} Web API calls over HTTP,"
-            f" {secure.connections:,} for {secure.calls:,} over HTTPS.",
+            f" {secure.connections:,} for {secure.calls:,} over HTTPS, {at_scale.connections:,} for {at_scale.calls:,}"
+            " on PostgreSQL.",
         ]
     )
     return Outcome(
         section,
         [
             Check("Step latency p95", "< 150 ms", f"{plain.p95:.1f} ms", plain.p95 < 150),
+            Check("Step latency p95 on PostgreSQL, over TLS", "< 150 ms", f"{at_scale.p95:.1f} ms", at_scale.p95 < 150),
             Check(
                 "Step latency p95 over TLS",
                 f"≤ {TLS_RATIO_GOAL}{TIMES} the same step over plain HTTP",
