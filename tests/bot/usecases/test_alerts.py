@@ -48,6 +48,21 @@ def stored(engine) -> tuple[list[Nudge], list[ProductionAlert]]:
         return list(session.exec(select(Nudge)).all()), list(session.exec(select(ProductionAlert)).all())
 
 
+def held_by_another_dispatcher(engine, **columns) -> None:
+    """The design's refresh revisit, scheduled and claimed by a dispatch other than the alert's."""
+    with session_scope(engine) as session:
+        (design,) = session.exec(select(Design)).all()
+        session.add(
+            Nudge(
+                team_id="T1",
+                design_id=design.id,
+                question_id="refresh-cadence",
+                claim="another-dispatcher",
+                **columns,
+            )
+        )
+
+
 def test_an_alert_reopens_a_decision_of_a_design_not_marked_deployed_and_its_outcome_schedules_nothing(
     engine, catalogs, token
 ):
@@ -99,16 +114,7 @@ def test_a_rotated_token_names_no_design(engine, token):
 def test_an_alert_takes_over_a_revisit_a_dispatcher_holds_so_it_goes_out_at_once_with_the_alert(
     engine, catalogs, token
 ):
-    with session_scope(engine) as session:
-        (design,) = session.exec(select(Design)).all()
-        held = Nudge(
-            team_id="T1",
-            design_id=design.id,
-            question_id="refresh-cadence",
-            due_at=NOW + timedelta(minutes=5),  # the lease's end
-            claim="another-dispatcher",
-        )
-        session.add(held)
+    held_by_another_dispatcher(engine, due_at=NOW + timedelta(minutes=5))  # the lease's end
 
     deliver(engine, catalogs, token, sample_delivery(status="firing", starts_at=STARTED))
 
@@ -120,17 +126,8 @@ def test_an_alert_leaves_a_revisit_whose_message_is_on_its_way_to_its_dispatcher
     engine, catalogs, token
 ):
     lease_end = NOW + timedelta(minutes=5)
-    with session_scope(engine) as session:
-        (design,) = session.exec(select(Design)).all()
-        sending = Nudge(
-            team_id="T1",
-            design_id=design.id,
-            question_id="refresh-cadence",
-            due_at=lease_end,
-            claim="another-dispatcher",
-            send_started_at=NOW - timedelta(seconds=1),  # it holds the row and has started posting
-        )
-        session.add(sending)
+    # It holds the row and has started posting.
+    held_by_another_dispatcher(engine, due_at=lease_end, send_started_at=NOW - timedelta(seconds=1))
 
     received = deliver(engine, catalogs, token, sample_delivery(status="firing", starts_at=STARTED))
 
